@@ -1,0 +1,52 @@
+"""The ``bbmigrate`` command line: a thin Click layer over the library.
+
+Each command lives in its own module and is registered in ``COMMANDS`` below; commands parse
+options, call one library function and render the result. No mapping, fetching or diffing logic
+lives here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import BBMigrateError
+
+# module name -> attribute holding the click command or group, in the order --help lists them.
+COMMANDS: dict[str, str] = {
+    "demo": "demo",
+}
+
+
+class _Main(click.Group):
+    """Turns a :class:`BBMigrateError` into one line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except BBMigrateError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"bbmigrate: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bbmigrate")
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Migrate Blue Button 2.0 integrations from v1 (STU3) to v2 (R4 / CARIN Blue Button).
+
+    \b
+    Example:
+      bbmigrate demo --out demo-out
+    """
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+for _module, _attr in COMMANDS.items():
+    main.add_command(getattr(importlib.import_module(f".{_module}", __name__), _attr))

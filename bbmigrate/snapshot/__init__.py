@@ -1,0 +1,1 @@
+"""Snapshot testing of FHIR resources with syrupy (the ``fhir_snapshot`` pytest fixture)."""
