@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding
+from .findings import Finding, short_value
 from .invariants import InvariantChecker
 from .profile_rules import ProfileWalker
 from .profiles import DEFAULT_IG, load_ruleset
@@ -116,6 +116,20 @@ class Validator:
         findings = check_structure(dict(resource), label=label, source=source)
         profile_url = choose_profile(resource, self.profiles)
         present: dict[str, set[str]] = {}
+        declared = [p for p in (resource.get("meta") or {}).get("profile") or [] if p]
+        if declared and not any(str(p).split("|", 1)[0] in self.profiles for p in declared):
+            findings.append(
+                Finding(
+                    "warning",
+                    label,
+                    f"{rtype}.meta.profile",
+                    "profile",
+                    f"declared profile(s) not in CARIN {self.ig}; "
+                    + ("checked by resource type instead" if profile_url else "not checked"),
+                    short_value(declared),
+                    source=source,
+                )
+            )
         if profile_url is None:
             findings.append(
                 Finding(
