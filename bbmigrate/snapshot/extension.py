@@ -21,7 +21,7 @@ import orjson
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from ..jsonio import write_bytes_atomic
-from .changes import FieldChange, field_changes, render_changes
+from .changes import FieldChange, equivalent, field_changes, render_changes
 from .normalize import compile_paths, normalize
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ class FhirSnapshotExtension(JSONSnapshotExtension):
     def __init__(self, *, ignore: Iterable[str] = ()) -> None:
         self.ignore: tuple[str, ...] = tuple(ignore)
         compile_paths(self.ignore)  # a bad path fails here, naming it, not at assert time
-        self._last: tuple[str, str, list[FieldChange]] | None = None
 
     def serialize(
         self,
@@ -66,30 +65,23 @@ class FhirSnapshotExtension(JSONSnapshotExtension):
     def changes(self, serialized_data: Any, snapshot_data: Any) -> list[FieldChange] | None:
         """Field changes from the stored snapshot to the received data; ``None`` if either
         side is not JSON (a hand-edited or foreign snapshot file)."""
-        received, stored = str(serialized_data), str(snapshot_data)
-        if self._last is not None and self._last[:2] == (received, stored):
-            return self._last[2]
-        try:
-            old, new = orjson.loads(stored), orjson.loads(received)
-        except orjson.JSONDecodeError:
-            return None
-        result = field_changes(old, new)
-        # syrupy asks matches() and then diff_lines() about the same pair: compute once.
-        self._last = (received, stored, result)
-        return result
+        parsed = _parse_pair(serialized_data, snapshot_data)
+        return None if parsed is None else field_changes(parsed[1], parsed[0])
 
     def matches(self, *, serialized_data: Any, snapshot_data: Any) -> bool:
         if serialized_data == snapshot_data:
             return True
-        return self.changes(serialized_data, snapshot_data) == []
+        parsed = _parse_pair(serialized_data, snapshot_data)
+        return parsed is not None and equivalent(parsed[1], parsed[0])
 
     def diff_lines(self, serialized_data: Any, snapshot_data: Any) -> Iterator[str]:
         if not str(snapshot_data).strip():
             yield "record it with: pytest --snapshot-update"
             return
         changes = self.changes(serialized_data, snapshot_data)
-        if changes is None:
-            yield "the stored snapshot is not valid JSON; text diff follows"
+        if not changes:
+            # Not JSON (a hand-edited file), or a difference the field view cannot name.
+            yield "no field-level view of this difference; text diff follows"
             yield from super().diff_lines(serialized_data, snapshot_data)
             return
         yield from render_changes(changes)
@@ -105,3 +97,10 @@ class FhirSnapshotExtension(JSONSnapshotExtension):
         if not isinstance(data, str):
             raise TypeError(f"a FHIR snapshot is JSON text, got {type(data).__name__}")
         write_bytes_atomic(snapshot_collection.location, data.encode("utf-8"))
+
+
+def _parse_pair(serialized_data: Any, snapshot_data: Any) -> tuple[Any, Any] | None:
+    try:
+        return orjson.loads(str(serialized_data)), orjson.loads(str(snapshot_data))
+    except orjson.JSONDecodeError:
+        return None

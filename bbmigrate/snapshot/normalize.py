@@ -30,8 +30,9 @@ from ..errors import InputError
 
 PLACEHOLDER = "IGNORED_FIELD"
 # Scheme, host and port of a Bundle link or fullUrl become this; path and query stay, since
-# they say which page and which resource a link points to.
-URL_BASE_PLACEHOLDER = f"https://{PLACEHOLDER}"
+# they say which page and which resource a link points to. It is the base BFD's own fixtures
+# use, so a BFD response file serves as a snapshot of a normalised Bundle as it is.
+URL_BASE_PLACEHOLDER = f"https://localhost:{PLACEHOLDER}"
 
 
 @functools.lru_cache(maxsize=256)

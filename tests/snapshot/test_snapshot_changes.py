@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import copy
 
-from bbmigrate.snapshot.changes import FieldChange, field_changes, render_changes
+from bbmigrate.snapshot.changes import FieldChange, equivalent, field_changes, render_changes
 from bbmigrate.snapshot.extension import FhirSnapshotExtension, canonical_json
 
 
@@ -106,6 +106,28 @@ def test_extension_matches_and_diff_lines_agree() -> None:
         "1 field differs (- snapshot only, + received only, old -> new):",
         "item[0].net.value: 1.0 -> 2.5",
     ]
-    assert next(ext.diff_lines(received, "{not json")).startswith(
-        "the stored snapshot is not valid JSON"
-    )
+    assert next(ext.diff_lines(received, "{not json")).startswith("no field-level view")
+
+
+def variants() -> list[tuple[dict, dict]]:
+    base = eob()
+    pairs = []
+    for edit in (
+        lambda d: None,
+        lambda d: d["extension"].reverse(),
+        lambda d: d["extension"].pop(1),
+        lambda d: d["item"][3]["net"].update(value=4),  # float 4.0 -> int 4
+        lambda d: d.update(status="IGNORED_FIELD"),
+        lambda d: d["item"].append({}),
+        lambda d: d["extension"][0].update(valueCode=True),
+    ):
+        changed = copy.deepcopy(base)
+        edit(changed)
+        pairs += [(base, changed), (changed, base)]
+    return pairs
+
+
+def test_equivalent_agrees_with_field_changes() -> None:
+    for stored, received in variants():
+        assert equivalent(stored, received) == (field_changes(stored, received) == [])
+    assert sum(equivalent(a, b) for a, b in variants()) == 3  # identical twice + one placeholder

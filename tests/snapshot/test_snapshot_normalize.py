@@ -50,9 +50,10 @@ def test_default_volatile_fields_are_replaced_in_a_copy() -> None:
     assert original == before
     assert out["id"] == PLACEHOLDER and out["timestamp"] == PLACEHOLDER
     assert (
-        out["link"][0]["url"] == "https://IGNORED_FIELD/v1/fhir/ExplanationOfBenefit?startIndex=10"
+        out["link"][0]["url"]
+        == "https://localhost:IGNORED_FIELD/v1/fhir/ExplanationOfBenefit?startIndex=10"
     )
-    assert out["entry"][0]["fullUrl"] == "https://IGNORED_FIELD/v1/fhir/Patient/p1"
+    assert out["entry"][0]["fullUrl"] == "https://localhost:IGNORED_FIELD/v1/fhir/Patient/p1"
     assert out["entry"][1]["fullUrl"] == before["entry"][1]["fullUrl"]  # not a server URL
     eob = out["entry"][1]["resource"]
     assert eob["meta"] == {"lastUpdated": PLACEHOLDER, "profile": ["http://x/p"]}
