@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..jsonio import read_json
+from .search import instant
 from .variation import Variation, shape_preserving
 
 USER_COUNT = 30_000
@@ -86,6 +87,9 @@ class Claim:
     last_updated: str
     service_date: str | None
     forms: dict[str, dict[str, Any]]
+    # Parsed once here so that a search does not parse dates per claim per request.
+    updated_at: datetime | None = None
+    served_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -270,4 +274,13 @@ class Population:
             doc.setdefault("meta", {})["lastUpdated"] = updated
             out[version] = doc
         primary = out.get("v2") or out["v1"]
-        return Claim(primary["id"], claim_type.lower(), updated, _service_date(primary), out)
+        served = _service_date(primary)
+        return Claim(
+            primary["id"],
+            claim_type.lower(),
+            updated,
+            served,
+            out,
+            updated_at=instant(updated),
+            served_at=instant(served),
+        )
