@@ -19,6 +19,7 @@ from ..errors import BBMigrateError
 COMMANDS: dict[str, str] = {
     "demo": "demo",
     "validate": "validate",
+    "sandbox": "sandbox",
 }
 
 
