@@ -10,6 +10,7 @@ server's ``detail``.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 
 from .. import __version__
-from ..errors import ApiError, InputError
+from ..errors import ApiError, FetchError, InputError
 from ..jsonio import loads
 from .manifest import redact_url
 from .paging import DEFAULT_PAGE_CAP, PageWalker, merge_pages
@@ -32,6 +33,10 @@ DEFAULT_HEADERS = {
     "User-Agent": USER_AGENT,
 }
 PageCallback = Callable[[str, int, int | None], None]
+
+
+class FetchCancelled(FetchError):
+    """Raised in a worker when a sibling worker failed; the sibling's error is the one shown."""
 
 
 class ForbiddenError(ApiError):
@@ -100,6 +105,7 @@ class BlueButtonClient:
         retry: RetryPolicy | None = None,
         page_cap: int = DEFAULT_PAGE_CAP,
         on_page: PageCallback | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         if version not in ("v1", "v2"):
             raise InputError(f"unknown API version {version!r}; use v1 or v2", where="--version")
@@ -109,6 +115,7 @@ class BlueButtonClient:
         self.retry = retry or RetryPolicy()
         self.page_cap = page_cap
         self.on_page = on_page
+        self.stop = stop
         self.pages = 0
 
     def __repr__(self) -> str:
@@ -124,6 +131,10 @@ class BlueButtonClient:
         attempt = 0
         while True:
             attempt += 1
+            if self.stop is not None and self.stop.is_set():
+                raise FetchCancelled(
+                    "stopped: another part of the fetch failed", where=self.version
+                )
             try:
                 response = self.http.get(url, params=params, headers=DEFAULT_HEADERS)
             except httpx.HTTPError as exc:

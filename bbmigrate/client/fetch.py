@@ -18,9 +18,10 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,7 @@ from ..errors import AuthError, InputError, OutputError
 from ..jsonio import write_json_atomic
 from .bluebutton import (
     BlueButtonClient,
+    FetchCancelled,
     ForbiddenError,
     PageCallback,
     validate_count,
@@ -233,8 +235,13 @@ def fetch_beneficiary(
     limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
 
     def client(version: str, auth: httpx.Auth | None = None) -> httpx.Client:
+        # Redirects are followed (httpx drops the Authorization header if one leaves the origin).
         return httpx.Client(
-            auth=auth, timeout=timeout, limits=limits, event_hooks={"response": [log.hook(version)]}
+            auth=auth,
+            timeout=timeout,
+            limits=limits,
+            follow_redirects=True,
+            event_hooks={"response": [log.hook(version)]},
         )
 
     with client("login") as login_http:
@@ -242,6 +249,7 @@ def fetch_beneficiary(
             base_url, versions, tokens, credentials, login, token_store, login_http
         )
     holders = _holders(found, token_store)
+    stop = threading.Event()
 
     def run(version: str) -> tuple[dict[str, Any], VersionResult]:
         holder = holders[version]
@@ -253,7 +261,7 @@ def fetch_beneficiary(
         )
         auth = BearerAuth(holder, app, clock=clock)
         with client(version, auth) as http:
-            bb = BlueButtonClient(http, base_url, version, retry=retry, on_page=progress)
+            bb = BlueButtonClient(http, base_url, version, retry=retry, on_page=progress, stop=stop)
             docs, result = _fetch_version(
                 bb, holder, types=wanted_types, since=since_text, count=count
             )
@@ -261,8 +269,19 @@ def fetch_beneficiary(
         return docs, result
 
     with ThreadPoolExecutor(max_workers=len(versions), thread_name_prefix="fetch") as pool:
-        futures = {version: pool.submit(run, version) for version in versions}
-        outcomes = {version: future.result() for version, future in futures.items()}
+        futures = {pool.submit(run, version): version for version in versions}
+        outcomes: dict[str, tuple[dict[str, Any], VersionResult]] = {}
+        failure: Exception | None = None
+        for future in as_completed(futures):
+            try:
+                outcomes[futures[future]] = future.result()
+            except Exception as exc:
+                stop.set()  # the other version stops at its next request instead of finishing
+                if failure is None or isinstance(failure, FetchCancelled):
+                    failure = exc
+        if failure is not None:
+            raise failure
+    outcomes = {version: outcomes[version] for version in versions}
 
     manifest = Manifest(
         base_url=base_url,

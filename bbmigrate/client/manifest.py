@@ -42,7 +42,7 @@ def redact_url(url: str | httpx.URL) -> str:
         (key, "***" if key.lower() in SECRET_PARAMS else value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
     ]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="/:|,")))
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/:|,*")))
 
 
 def utc_now() -> str:
