@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "demo": "demo",
     "validate": "validate",
     "sandbox": "sandbox",
+    "auth": "auth",
+    "fetch": "fetch",
 }
 
 
