@@ -18,8 +18,10 @@ from ..errors import BBMigrateError
 # module name -> attribute holding the click command or group, in the order --help lists them.
 COMMANDS: dict[str, str] = {
     "demo": "demo",
-    "sandbox": "sandbox",
     "validate": "validate",
+    "sandbox": "sandbox",
+    "auth": "auth",
+    "fetch": "fetch",
 }
 
 
