@@ -33,6 +33,16 @@ def _rate(value: str | None) -> tuple[int, float] | None:
         raise click.BadParameter(f"expected N/SECONDS, got {value!r}") from None
 
 
+def _statuses(value: str) -> tuple[int, ...]:
+    try:
+        statuses = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        statuses = ()
+    if not statuses or not set(statuses) <= {429, 500, 502, 503}:
+        raise click.BadParameter(f"expected a comma list of 429,500,502,503, got {value!r}")
+    return statuses
+
+
 @sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
@@ -55,6 +65,13 @@ def _rate(value: str | None) -> tuple[int, float] | None:
     show_default=True,
     type=click.FloatRange(0.0, 1.0),
     help="Share of FHIR requests answered with 429/500/502/503.",
+)
+@click.option(
+    "--fault-statuses",
+    default="429,500,502,503",
+    show_default=True,
+    metavar="LIST",
+    help="Statuses injected faults use (any of 429,500,502,503).",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for injected faults.")
 @click.option(
@@ -83,6 +100,7 @@ def serve(
     port: int,
     data: Path | None,
     fault_rate: float,
+    fault_statuses: str,
     seed: int,
     token_lifetime: int,
     rate_limit: str | None,
@@ -108,6 +126,7 @@ def serve(
         data_dir=data,
         clients=(client,),
         fault_rate=fault_rate,
+        fault_statuses=_statuses(fault_statuses),
         seed=seed,
         token_lifetime=token_lifetime,
         rate_limit=_rate(rate_limit),
@@ -143,6 +162,7 @@ def serve(
             "samples": len(population.samples),
             "data": str(population.data_dir),
             "fault_rate": fault_rate,
+            "fault_statuses": list(config.fault_statuses),
             "seed": seed,
             "token_lifetime": token_lifetime,
         }

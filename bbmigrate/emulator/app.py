@@ -40,7 +40,7 @@ class Sandbox:
             population=Population(config.resolved_data_dir(), size=config.user_count),
             oauth=OAuthServer(config),
             throttle=Throttle(config.rate_limit, config.clock),
-            faults=FaultInjector(config.fault_rate, config.seed),
+            faults=FaultInjector(config.fault_rate, config.seed, config.fault_statuses),
         )
 
 

@@ -78,6 +78,20 @@ def test_faults_are_deterministic_by_seed_and_off_by_default():
     assert {status for status, _, _ in _run(0.0, seed=7)} == {200}
 
 
+def test_fault_statuses_can_be_narrowed():
+    app = create_app(SandboxConfig(data_dir=DATA, fault_rate=0.5, fault_statuses=(502, 503)))
+
+    async def requests(client: httpx.AsyncClient):
+        headers = await _token(client, 1)
+        responses = [
+            await client.get("/v2/fhir/Coverage", params={"n": i}, headers=headers)
+            for i in range(60)
+        ]
+        return {r.status_code for r in responses}
+
+    assert in_process(app, requests) == {200, 502, 503}
+
+
 def test_retry_succeeds_with_unchanged_content():
     faulty = create_app(SandboxConfig(data_dir=DATA, fault_rate=0.5, seed=3))
     clean = create_app(SandboxConfig(data_dir=DATA))
