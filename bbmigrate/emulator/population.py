@@ -262,10 +262,11 @@ class Population:
                     ident.get("value"), str
                 ):
                     ids[ident["value"]] = str(-(20_000_000_000 + number * 1000 + j))
+        factor = round(rng.uniform(0.6, 1.8), 3)
         variation = user.with_claim(
             ids,
             day_shift=-replica * rng.randint(28, 35),
-            money_factor=round(rng.uniform(0.6, 1.8), 3),
+            money_factor=factor if factor != 1.0 else 1.25,  # every claim's amounts change
         )
         updated = _instant(rng)
         out = {}

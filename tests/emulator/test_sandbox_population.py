@@ -151,3 +151,53 @@ def test_packaged_samples_agree_between_versions():
         for claim in user.claims:
             assert set(claim.forms) == {"v1", "v2"}, claim.id
             assert claim.forms["v1"]["id"] == claim.forms["v2"]["id"]
+
+
+def _sample_from_reference(bfd_responses, folder):
+    """A sample folder built (in tmp) from the real BFD responses for one beneficiary."""
+    files = {
+        "Patient.json": "patientRead.json",
+        "Coverage.json": "coverageSearchByPatientId.json",
+        "ExplanationOfBenefit.json": "eobByPatientIdPaged.json",
+    }
+    for version in ("v1", "v2"):
+        target = folder / "bene" / version
+        target.mkdir(parents=True)
+        for name, source in files.items():
+            (target / name).write_bytes((bfd_responses / version / source).read_bytes())
+    return folder
+
+
+def _amounts(node):
+    return [v for v in _money(node) if v]
+
+
+@pytest.mark.reference
+def test_variation_on_real_bfd_shapes(bfd_responses, tmp_path):
+    population = Population(_sample_from_reference(bfd_responses, tmp_path))
+    sample = population.samples[0]
+    user = population.user(5)
+    base_values = {
+        ident["value"]
+        for version in ("v1", "v2")
+        for ident in sample.patients[version].get("identifier", [])
+    }
+    derived = orjson.dumps([user.patients, user.coverages, [c.forms for c in user.claims]])
+    for value in base_values:  # no member number or patient id of the sample survives
+        assert orjson.dumps(value) not in derived, value
+    mbi = [i["value"] for i in user.patients["v2"]["identifier"] if i["system"].endswith("us-mbi")]
+    assert {c["subscriberId"] for c in user.coverages["v2"]} <= set(mbi)
+    for index, claim in enumerate(user.claims):
+        source = sample.claims[index % len(sample.claims)][1]
+        pairs = []
+        for version in ("v1", "v2"):
+            form = claim.forms[version]
+            assert form["patient"]["reference"] == f"Patient/{user.patient_id}"
+            assert form["billablePeriod"]["start"] == claim.forms["v1"]["billablePeriod"]["start"]
+            assert form["billablePeriod"]["end"] == claim.forms["v1"]["billablePeriod"]["end"]
+            pairs += zip(_amounts(source[version]), _amounts(form), strict=True)
+        # One factor per claim, the same in v1 and v2 (each amount rounded to cents).
+        old, new = max(pairs, key=lambda pair: abs(pair[0]))
+        factor = new / old
+        assert factor != 1.0
+        assert all(abs(n - o * factor) <= 0.01 + abs(o) * 1e-3 for o, n in pairs), claim.id
