@@ -32,7 +32,8 @@ class Sandbox:
     oauth: OAuthServer
     throttle: Throttle
     faults: FaultInjector
-    tickets: dict[str, tuple[int, float]] = field(default_factory=dict)  # login -> consent
+    # consent-form ticket -> (user number, client id, expiry): carries the login to the consent
+    tickets: dict[str, tuple[int, str, float]] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Sandbox:

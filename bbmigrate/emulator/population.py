@@ -185,7 +185,7 @@ def _service_date(eob: dict[str, Any]) -> str | None:
 class Population:
     """Derives users on demand (with a small cache); nothing is precomputed for 30,000 users."""
 
-    def __init__(self, data_dir: Path, *, size: int = USER_COUNT, cache_size: int = 64) -> None:
+    def __init__(self, data_dir: Path, *, size: int = USER_COUNT, cache_size: int = 16) -> None:
         self.data_dir = Path(data_dir)
         self.samples = load_samples(self.data_dir)
         self.size = size
