@@ -1,4 +1,4 @@
-"""``bbmigrate sandbox serve``: run the local BB2 sandbox emulator until interrupted."""
+"""``bbmigrate sandbox``: run the local BB2 sandbox emulator, or show one of its users."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ import click
 
 from ..errors import BBMigrateError
 from .common import emit_json, json_option, quiet_option
+
+_data_option = click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Sample beneficiaries folder (default: the packaged samples/).",
+)
 
 
 @click.group()
@@ -35,13 +43,7 @@ def _rate(value: str | None) -> tuple[int, float] | None:
 
 @sandbox.command()
 @click.argument("number", type=click.IntRange(0, 29_999))
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Sample beneficiaries folder (default: the packaged samples/).",
-)
+@_data_option
 @json_option
 def user(number: int, data: Path | None, as_json: bool) -> None:
     """Show sandbox user NUMBER: login, patient id and claim counts (no server needed).
@@ -96,13 +98,7 @@ def _statuses(value: str) -> tuple[int, ...]:
     type=click.IntRange(0, 65535),
     help="TCP port; 0 picks a free one.",
 )
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Sample beneficiaries folder (default: the packaged samples/).",
-)
+@_data_option
 @click.option(
     "--fault-rate",
     default=0.0,
