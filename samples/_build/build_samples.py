@@ -22,6 +22,7 @@ if str(HERE) not in sys.path:  # run as a script or imported from tests
 
 import v1_writer  # noqa: E402
 import v2_writer  # noqa: E402
+from bb2_api import userinfo  # noqa: E402
 from beneficiaries import BENEFICIARIES  # noqa: E402
 from data_institutional import BENE1_INSTITUTIONAL, BENE2_INSTITUTIONAL  # noqa: E402
 from data_partb import BENE1_PARTB, BENE2_PARTB  # noqa: E402
@@ -56,7 +57,7 @@ def documents() -> dict[str, Any]:
             files[f"{bid}/{version}/Patient.json"] = writer.patient(bene)
             files[f"{bid}/{version}/Coverage.json"] = writer.coverage_bundle(bene)
             files[f"{bid}/{version}/ExplanationOfBenefit.json"] = writer.eob_bundle(bene, claims)
-            files[f"{bid}/{version}/userinfo.json"] = writer.userinfo(bene)
+            files[f"{bid}/{version}/userinfo.json"] = userinfo(bene)
         counts = Counter(c["claim_type"] for c in claims)
         index.append(
             {
