@@ -194,6 +194,11 @@ STATUS_INDICATOR_TYPES = {"outpatient", "hha"}
 # Claim types whose revenue coding repeats the deductible/coinsurance code (also as a NUBC coding).
 DEDUCTIBLE_CODE_TYPES = {"inpatient", "snf", "hospice", "hha"}
 ROLE = C4BB_CS + "C4BBClaimCareTeamRole"
+NO_PRODUCT = {
+    "system": THO + "data-absent-reason",
+    "code": "not-applicable",
+    "display": "Not Applicable",
+}
 UPIN = {
     "system": THO + "v2-0203",
     "code": "UPIN",
@@ -277,13 +282,8 @@ def item(line: Record, ctype: str, team: list[int]) -> Json:
         "revenue": {"extension": status, "coding": revenue_codings},
         "productOrService": {
             "extension": [{"url": NDC, "valueCoding": coding(NDC, ndc)}] if ndc else None,
-            "coding": products
-            or [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
-                    "code": "not-applicable",
-                }
-            ],
+            # R4 requires productOrService; a revenue line without HCPCS says why it has none.
+            "coding": products or [NO_PRODUCT],
         },
         "modifier": modifiers,
         "servicedDate": line.get("rev_cntr_dt")
