@@ -68,6 +68,17 @@ def test_users_from_the_same_sample_differ(population):
     assert _money(a.claims[0].forms["v2"]) != _money(b.claims[0].forms["v2"])
 
 
+def test_templates_render_exactly_what_the_full_walk_gives():
+    fast, slow = Population(DATA), Population(DATA, compiled=False)
+    for number in (0, 1, 42, 777):
+        a, b = fast.user(number), slow.user(number)
+        assert orjson.dumps(a.patients) == orjson.dumps(b.patients)
+        assert orjson.dumps(a.coverages) == orjson.dumps(b.coverages)
+        assert orjson.dumps([c.forms for c in a.claims]) == orjson.dumps(
+            [c.forms for c in b.claims]
+        )
+
+
 def test_every_user_has_more_than_ten_claims_and_bbuser00042_over_100(population):
     counts = [len(population.user(n).claims) for n in range(0, 300, 7)]
     assert min(counts) > 10 and max(counts) > 30
@@ -139,20 +150,6 @@ def test_bad_data_dir_is_a_one_line_input_error(tmp_path):
     assert "v2/ExplanationOfBenefit.json" in str(info.value) and "\n" not in str(info.value)
 
 
-def test_packaged_samples_agree_between_versions():
-    try:
-        data = samples_dir()
-        population = Population(data)
-    except (FileNotFoundError, InputError):
-        pytest.skip("samples/ has no beneficiaries yet (branch samples)")
-    for number in range(len(population.samples)):
-        user = population.user(number)
-        assert len(user.claims) > 10
-        for claim in user.claims:
-            assert set(claim.forms) == {"v1", "v2"}, claim.id
-            assert claim.forms["v1"]["id"] == claim.forms["v2"]["id"]
-
-
 def _sample_from_reference(bfd_responses, folder):
     """A sample folder built (in tmp) from the real BFD responses for one beneficiary."""
     files = {
@@ -172,11 +169,12 @@ def _amounts(node):
     return [v for v in _money(node) if v]
 
 
-@pytest.mark.reference
-def test_variation_on_real_bfd_shapes(bfd_responses, tmp_path):
-    population = Population(_sample_from_reference(bfd_responses, tmp_path))
-    sample = population.samples[0]
-    user = population.user(5)
+def _check_variation(population: Population, number: int) -> None:
+    """User ``number`` shares no member number with its sample, and each of its claims is the
+    sample claim with one date shift and one amount factor, the same in v1 and v2."""
+    sample = population.samples[number % len(population.samples)]
+    user = population.user(number)
+    assert len(user.claims) > 10
     base_values = {
         ident["value"]
         for version in ("v1", "v2")
@@ -188,7 +186,9 @@ def test_variation_on_real_bfd_shapes(bfd_responses, tmp_path):
     mbi = [i["value"] for i in user.patients["v2"]["identifier"] if i["system"].endswith("us-mbi")]
     assert {c["subscriberId"] for c in user.coverages["v2"]} <= set(mbi)
     for index, claim in enumerate(user.claims):
-        source = sample.claims[index % len(sample.claims)][1]
+        source = sample.claims[index % len(sample.claims)].forms
+        assert set(claim.forms) == {"v1", "v2"}, claim.id
+        assert claim.forms["v1"]["id"] == claim.forms["v2"]["id"] == claim.id
         pairs = []
         for version in ("v1", "v2"):
             form = claim.forms[version]
@@ -201,3 +201,25 @@ def test_variation_on_real_bfd_shapes(bfd_responses, tmp_path):
         factor = new / old
         assert factor != 1.0
         assert all(abs(n - o * factor) <= 0.01 + abs(o) * 1e-3 for o, n in pairs), claim.id
+
+
+@pytest.mark.reference
+def test_variation_on_real_bfd_shapes(bfd_responses, tmp_path):
+    _check_variation(Population(_sample_from_reference(bfd_responses, tmp_path)), 5)
+
+
+def test_variation_on_the_packaged_samples():
+    try:
+        population = Population(samples_dir())
+    except (FileNotFoundError, InputError):
+        pytest.skip("samples/ has no beneficiaries yet (branch samples)")
+    for number in (0, 1, 42, 29999):
+        _check_variation(population, number)
+    slow = Population(samples_dir(), compiled=False)
+    for number in (3, 42):
+        assert orjson.dumps(population.user(number).claims[-1].forms) == orjson.dumps(
+            slow.user(number).claims[-1].forms
+        )
+        assert orjson.dumps(population.user(number).patients) == orjson.dumps(
+            slow.user(number).patients
+        )
