@@ -179,8 +179,9 @@ def serve(
     try:
         server = serve_in_thread(app, host=host, port=port)
         url = server.__enter__()
-    except RuntimeError:
-        raise BBMigrateError(f"cannot listen on {host}:{port} (in use?)", where="sandbox") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise BBMigrateError(f"cannot listen on {host}:{port}: {reason}", where="sandbox") from None
     try:
         info = {
             "url": url,
