@@ -157,14 +157,20 @@ def serve(
     Example:
       bbmigrate sandbox serve --port 8000 --fault-rate 0.1 --seed 7 --json
     """
-    from ..emulator import DEFAULT_CLIENT, SandboxConfig, create_app, serve_in_thread
+    from ..emulator import (
+        DEFAULT_CLIENT,
+        ONE_TIME_CLIENT,
+        SandboxConfig,
+        create_app,
+        serve_in_thread,
+    )
 
     client = DEFAULT_CLIENT
     if client_secret:
         client = dataclasses.replace(client, client_secret=client_secret)
     config = SandboxConfig(
         data_dir=data,
-        clients=(client,),
+        clients=(client, ONE_TIME_CLIENT),
         fault_rate=fault_rate,
         fault_statuses=_statuses(fault_statuses),
         seed=seed,
