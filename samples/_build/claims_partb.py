@@ -111,6 +111,7 @@ DR_MBEKI = npi("119375402")  # orthopedic surgery
 DR_ESPARZA = npi("173029486")  # family practice, Tucson AZ
 DR_NAKASHIMA = npi("125804713")  # ophthalmology
 LAB_NPI = npi("134601298")
+NP_OKAFOR = npi("170936425")  # family nurse practitioner, Tucson AZ
 CLINIC_OH = npi("187263540")
 CLINIC_AZ = npi("158037214")
 SUPPLIER_OH = npi("190472635")

@@ -551,6 +551,7 @@ MORE_DISPLAYS: dict[str, dict[str, str]] = {
         "11": "Internal medicine",
         "18": "Ophthalmology",
         "20": "Orthopedic surgery",
+        "50": "Nurse practitioner",
         "69": "Clinical laboratory (billing independently)",
     },
     "race": {"2": "Black", "5": "Hispanic"},
