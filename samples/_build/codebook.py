@@ -570,6 +570,7 @@ MORE_DISPLAYS: dict[str, dict[str, str]] = {
     },
     "line_place_of_srvc_cd": {"81": "Independent Laboratory."},
     "ptnt_rsdnc_cd": {"00": "Not specified", "01": "Home"},
+    "line_service_deductible": {"1": "Service Not Subject to Deductible"},
     "brnd_gnrc_cd": {"B": "Brand"},
     "phrmcy_srvc_type_cd": {"07": "Mail order"},
     "ctstrphc_cvrg_cd": {"A": "Attachment point met on this event"},

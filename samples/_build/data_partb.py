@@ -138,7 +138,6 @@ BENE1_PARTB = [
                 dx=1,
                 line_sbmtd_chrg_amt=185.00,
                 line_alowd_chrg_amt=112.38,
-                line_bene_ptb_ddctbl_amt=0.0,
             ),
             _office(
                 ADEYEMI_SCIOTO,
@@ -196,7 +195,6 @@ BENE1_PARTB = [
                 dx=1,
                 line_sbmtd_chrg_amt=310.00,
                 line_alowd_chrg_amt=164.81,
-                line_bene_ptb_ddctbl_amt=164.81,
             ),
             _office(
                 HALVORSEN_PRACTICE,
@@ -210,7 +208,6 @@ BENE1_PARTB = [
                 dx=1,
                 line_sbmtd_chrg_amt=65.00,
                 line_alowd_chrg_amt=16.72,
-                line_bene_ptb_ddctbl_amt=61.45,
             ),
         ],
     ),
@@ -276,7 +273,6 @@ BENE1_PARTB = [
                 "line_sbmtd_chrg_amt": 140.00,
                 "line_alowd_chrg_amt": 97.62,
                 "line_dme_prchs_price_amt": 97.62,
-                "line_bene_ptb_ddctbl_amt": 0.0,
             },
         ],
     ),
@@ -373,7 +369,6 @@ BENE2_PARTB = [
                 dx=1,
                 line_sbmtd_chrg_amt=240.00,
                 line_alowd_chrg_amt=148.33,
-                line_bene_ptb_ddctbl_amt=148.33,
             ),
             _office(
                 ESPARZA_CATALINA,
@@ -387,7 +382,6 @@ BENE2_PARTB = [
                 dx=1,
                 line_sbmtd_chrg_amt=75.00,
                 line_alowd_chrg_amt=31.02,
-                line_bene_ptb_ddctbl_amt=31.02,
             ),
             _office(
                 OKAFOR_CATALINA,
