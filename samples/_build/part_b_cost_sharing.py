@@ -73,30 +73,34 @@ def _outpatient_line(line: Record, remaining: float) -> float:
     return deductible
 
 
-def _sum(lines: list[Record], column: str) -> float:
-    return _cents(sum(line[column] for line in lines))
+# Claim total column: the line columns it sums, per claim family.
+_CARRIER_TOTALS = {
+    "carr_clm_cash_ddctbl_apld_amt": ("line_bene_ptb_ddctbl_amt",),
+    "nch_clm_prvdr_pmt_amt": ("line_prvdr_pmt_amt",),
+    "nch_clm_bene_pmt_amt": ("line_bene_pmt_amt",),
+    "nch_carr_clm_sbmtd_chrg_amt": ("line_sbmtd_chrg_amt",),
+    "nch_carr_clm_alowd_amt": ("line_alowd_chrg_amt",),
+    "prpayamt": ("line_bene_prmry_pyr_pd_amt",),
+    "clm_pmt_amt": ("line_nch_pmt_amt",),
+}
+TOTALS = {
+    "carrier": _CARRIER_TOTALS,
+    "dme": _CARRIER_TOTALS,
+    "outpatient": {
+        "nch_bene_ptb_ddctbl_amt": ("rev_cntr_cash_ddctbl_amt",),
+        "nch_bene_ptb_coinsrnc_amt": ("rev_cntr_coinsrnc_wge_adjstd_c",),
+        "clm_op_prvdr_pmt_amt": ("rev_cntr_prvdr_pmt_amt",),
+        "clm_op_bene_pmt_amt": ("rev_cntr_bene_pmt_amt",),
+        "nch_bene_blood_ddctbl_lblty_am": ("rev_cntr_blood_ddctbl_amt",),
+        "clm_pmt_amt": ("rev_cntr_pmt_amt_amt",),
+        "prpayamt": ("rev_cntr_1st_msp_pd_amt", "rev_cntr_2nd_msp_pd_amt"),
+    },
+}
 
 
 def _claim_totals(claim: Record) -> None:
-    lines = claim["lines"]
-    if claim["claim_type"] == "outpatient":
-        claim["nch_bene_ptb_ddctbl_amt"] = _sum(lines, "rev_cntr_cash_ddctbl_amt")
-        claim["nch_bene_ptb_coinsrnc_amt"] = _sum(lines, "rev_cntr_coinsrnc_wge_adjstd_c")
-        claim["clm_op_prvdr_pmt_amt"] = _sum(lines, "rev_cntr_prvdr_pmt_amt")
-        claim["clm_op_bene_pmt_amt"] = _sum(lines, "rev_cntr_bene_pmt_amt")
-        claim["nch_bene_blood_ddctbl_lblty_am"] = _sum(lines, "rev_cntr_blood_ddctbl_amt")
-        claim["clm_pmt_amt"] = _sum(lines, "rev_cntr_pmt_amt_amt")
-        claim["prpayamt"] = _cents(
-            _sum(lines, "rev_cntr_1st_msp_pd_amt") + _sum(lines, "rev_cntr_2nd_msp_pd_amt")
-        )
-        return
-    claim["carr_clm_cash_ddctbl_apld_amt"] = _sum(lines, "line_bene_ptb_ddctbl_amt")
-    claim["nch_clm_prvdr_pmt_amt"] = _sum(lines, "line_prvdr_pmt_amt")
-    claim["nch_clm_bene_pmt_amt"] = _sum(lines, "line_bene_pmt_amt")
-    claim["nch_carr_clm_sbmtd_chrg_amt"] = _sum(lines, "line_sbmtd_chrg_amt")
-    claim["nch_carr_clm_alowd_amt"] = _sum(lines, "line_alowd_chrg_amt")
-    claim["prpayamt"] = _sum(lines, "line_bene_prmry_pyr_pd_amt")
-    claim["clm_pmt_amt"] = _sum(lines, "line_nch_pmt_amt")
+    for total, columns in TOTALS[claim["claim_type"]].items():
+        claim[total] = _cents(sum(line[c] for line in claim["lines"] for c in columns))
 
 
 def apply(claims: list[Record]) -> None:
