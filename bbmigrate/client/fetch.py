@@ -86,28 +86,31 @@ def _resolve_tokens(
     http: httpx.Client,
 ) -> dict[str, Token]:
     given = {tokens.version: tokens} if isinstance(tokens, Token) else dict(tokens or {})
-    found: dict[str, Token] = {}
+    if login is not None and any(version not in given for version in versions):
+        if credentials is None:
+            raise AuthError("a password login needs the client id and secret", where="login")
+        # One login serves both versions: a BB2 grant reads /v1 and /v2 alike, and a second
+        # consent that withholds demographics would revoke the first consent's tokens.
+        issuer = "v2" if "v2" in versions else versions[0]
+        token = login_with_password(
+            base_url,
+            login.user,
+            login.password,
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+            version=issuer,
+            share_demographics=login.share_demographics,
+            http=http,
+        )
+        if store is not None:
+            store.save(token)
+        return {version: given.get(version, token) for version in versions}
+    found = {version: given[version] for version in versions if version in given}
     for version in versions:
-        if version in given:
-            found[version] = given[version]
-        elif login is not None:
-            if credentials is None:
-                raise AuthError("a password login needs the client id and secret", where=version)
-            token = login_with_password(
-                base_url,
-                login.user,
-                login.password,
-                client_id=credentials.client_id,
-                client_secret=credentials.client_secret,
-                version=version,
-                share_demographics=login.share_demographics,
-                http=http,
-            )
-            if store is not None:
-                store.save(token)
-            found[version] = token
-        elif store is not None and (token := store.load(version)) is not None:
-            found[version] = token
+        if version not in found and store is not None:
+            token = store.load(version)
+            if token is not None:
+                found[version] = token
     for version in versions:
         # BB2 lets one grant read both versions (one crosswalk id); reuse it when only one exists.
         if version not in found:
