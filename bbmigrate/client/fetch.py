@@ -15,8 +15,10 @@ older than its ``vN/`` folders is from an interrupted run. A failed fetch leaves
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
+import ssl
 import tempfile
 import threading
 import time
@@ -66,6 +68,12 @@ class PasswordLogin:
     share_demographics: bool = True
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~20 ms; every client of every fetch shares one context.
+    return httpx.create_ssl_context()
+
+
 def parse_versions(text: str | Sequence[str]) -> tuple[str, ...]:
     items = text.split(",") if isinstance(text, str) else list(text)
     versions = tuple(dict.fromkeys(v.strip().lower() for v in items if v.strip()))
@@ -83,7 +91,7 @@ def _resolve_tokens(
     credentials: ClientCredentials | None,
     login: PasswordLogin | None,
     store: TokenStore | None,
-    http: httpx.Client,
+    http: httpx.Client | None,
 ) -> dict[str, Token]:
     given = {tokens.version: tokens} if isinstance(tokens, Token) else dict(tokens or {})
     if login is not None and any(version not in given for version in versions):
@@ -241,13 +249,15 @@ def fetch_beneficiary(
         # Redirects are followed (httpx drops the Authorization header if one leaves the origin).
         return httpx.Client(
             auth=auth,
+            verify=_tls_context(),
             timeout=timeout,
             limits=limits,
             follow_redirects=True,
             event_hooks={"response": [log.hook(version)]},
         )
 
-    with client("login") as login_http:
+    with contextlib.ExitStack() as stack:
+        login_http = stack.enter_context(client("login")) if login is not None else None
         found = _resolve_tokens(
             base_url, versions, tokens, credentials, login, token_store, login_http
         )
