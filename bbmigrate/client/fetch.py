@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import AuthError, InputError, OutputError
+from ..errors import ApiError, AuthError, InputError, OutputError
 from ..jsonio import write_json_atomic
 from .bluebutton import (
     BlueButtonClient,
@@ -274,10 +274,24 @@ def fetch_beneficiary(
         )
         auth = BearerAuth(holder, app, clock=clock)
         with client(version, auth) as http:
-            bb = BlueButtonClient(http, base_url, version, retry=retry, on_page=progress, stop=stop)
-            docs, result = _fetch_version(
-                bb, holder, types=wanted_types, since=since_text, count=count
+            bb = BlueButtonClient(
+                http,
+                base_url,
+                version,
+                retry=retry,
+                on_page=progress,
+                stop=stop,
+                on_transport_error=log.failure(version),
             )
+            try:
+                docs, result = _fetch_version(
+                    bb, holder, types=wanted_types, since=since_text, count=count
+                )
+            except ApiError as exc:
+                if exc.status != 401 or app is not None:
+                    raise
+                hint = "; the token cannot be refreshed without the client id and secret"
+                raise ApiError(exc.message + hint, status=401, url=exc.url) from None
         result.token_refreshes = holder.refreshes
         return docs, result
 

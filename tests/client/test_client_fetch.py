@@ -4,6 +4,7 @@ test_retry_paging.py and test_tokens.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import stat
@@ -238,3 +239,55 @@ def test_persistent_5xx_mid_paging_fails_in_one_line_and_writes_nothing(tmp_path
     assert info.value.exit_code == 3
     assert [p.name for p in tmp_path.iterdir()] == ["bene"]  # no staging folder left
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+class SlowFirstTime:
+    """ASGI middleware: the first time each EOB page is asked for, answer only after ``delay``."""
+
+    def __init__(self, app, delay: float) -> None:
+        self.app = app
+        self.delay = delay
+        self.seen: set[bytes] = set()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and "ExplanationOfBenefit" in scope["path"]:
+            key = scope.get("query_string", b"")
+            if key not in self.seen:
+                self.seen.add(key)
+                await asyncio.sleep(self.delay)
+        await self.app(scope, receive, send)
+
+
+def test_read_timeouts_are_retried(sandbox, tmp_path):
+    token = login(sandbox.url, USER)
+    fetch_beneficiary(sandbox.url, tmp_path / "clean", token, versions=["v2"])
+    app = create_app(SandboxConfig(data_dir=DATA))
+    app.add_middleware(SlowFirstTime, delay=0.6)
+    with running(app) as slow:
+        manifest = fetch_beneficiary(
+            slow.url,
+            tmp_path / "slow",
+            credentials=CREDENTIALS,
+            login=login_as(USER),
+            versions=["v2"],
+            timeout=0.2,
+            retry=fast_retry(),
+        )
+    clean = read(tmp_path / "clean" / "v2" / "ExplanationOfBenefit.json")
+    slow_doc = read(tmp_path / "slow" / "v2" / "ExplanationOfBenefit.json")
+    assert comparable(slow_doc) == comparable(clean) and clean["total"] > 10
+    timeouts = [r for r in manifest.to_dict()["requests"] if r.get("error") == "ReadTimeout"]
+    pages = [r for r in manifest.requests if "ExplanationOfBenefit" in r.url and r.status == 200]
+    assert len(timeouts) == len(pages) >= 2  # every page timed out once, then came back
+    assert all(r["status"] == 0 for r in timeouts)
+
+
+def test_expired_token_without_client_credentials_fails_with_a_hint(tmp_path):
+    with running(token_lifetime=600) as server:
+        token = login(server.url, USER)
+        server.state.config.clock.advance(601)
+        with pytest.raises(ApiError) as info:
+            fetch_beneficiary(server.url, tmp_path / "out", token, versions=["v2"])
+    assert info.value.status == 401
+    assert "HTTP 401" in str(info.value) and "without the client id and secret" in str(info.value)
+    assert not (tmp_path / "out").exists()
