@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "sandbox": "sandbox",
     "auth": "auth",
     "fetch": "fetch",
+    "map": "map_command",
+    "mappings": "mappings",
 }
 
 
