@@ -105,6 +105,10 @@ class Validator:
         self.walker = ProfileWalker(self.ruleset, self.valuesets)
         self.invariants = InvariantChecker(self.valuesets) if invariants else None
         self.profiles_used: Counter = Counter()
+        self.enum_overrides = {
+            key: None if codes is None else frozenset(codes)
+            for key, codes in self.ruleset.get("enum_overrides", {}).items()
+        }
 
     @property
     def profiles(self) -> Mapping[str, Any]:
@@ -113,7 +117,9 @@ class Validator:
     def validate(self, resource: Mapping, *, source: str | None = None) -> ResourceResult:
         rtype = str(resource.get("resourceType"))
         label = f"{rtype}/{resource.get('id', '?')}"
-        findings = check_structure(dict(resource), label=label, source=source)
+        findings = check_structure(
+            dict(resource), label=label, source=source, enum_overrides=self.enum_overrides
+        )
         profile_url = choose_profile(resource, self.profiles)
         present: dict[str, set[str]] = {}
         declared = [p for p in (resource.get("meta") or {}).get("profile") or [] if p]
