@@ -19,6 +19,11 @@ from ..errors import BBMigrateError
 COMMANDS: dict[str, str] = {
     "demo": "demo",
     "validate": "validate",
+    "sandbox": "sandbox",
+    "auth": "auth",
+    "fetch": "fetch",
+    "map": "map_command",
+    "mappings": "mappings",
 }
 
 
