@@ -31,7 +31,10 @@ def main() -> int:
         for resource, source in resources:
             result = validator.validate(resource, source=source)
             name = (result.profile or f"(none) {resource['resourceType']}").rsplit("/", 1)[-1]
-            count[name] += 1
+            if result.profile is None:
+                count[name] += 1
+            for url in result.present:  # the resource and its contained resources
+                count[url.rsplit("/", 1)[-1]] += 1
             for f in result.findings:
                 owner = (f.profile or result.profile or "").rsplit("/", 1)[-1] or name
                 per_profile[owner][f.severity] += 1

@@ -9,6 +9,7 @@ the must-support report) and which values carry invariants (for ``invariants.py`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from .terminology import ValueSetIndex
 # A located value: concrete FHIR path, the JSON value, and the choice-type suffix if any.
 Located = tuple[str, Any, str | None]
 _CORE_VS = "http://hl7.org/fhir/ValueSet/"
+_SLICE_NAME = re.compile(r":[^.]+")
 
 
 def pattern_matches(pattern: Any, value: Any) -> bool:
@@ -90,6 +92,12 @@ class WalkState:
     invariant_targets: list[tuple[Mapping, str, Any]] = field(default_factory=list)
     unchecked: dict[str, list[str]] = field(default_factory=dict)
 
+    def mark(self, node: Mapping) -> None:
+        """Record an element as populated; a value in a slice also populates the base element."""
+        self.present.add(node["id"])
+        if ":" in node["id"]:
+            self.present.add(_SLICE_NAME.sub("", node["id"]))
+
     def add(self, node: Mapping, path: str, rule: str, message: str, value: Any = None) -> None:
         self.findings.append(
             Finding(
@@ -123,8 +131,9 @@ class ProfileWalker:
     # -- traversal -------------------------------------------------------------------------
     def _node(self, node: Mapping, values: list[Located], state: WalkState) -> None:
         children = node.get("children", ())
+        if values:
+            state.mark(node)
         for path, value, suffix in values:
-            state.present.add(node["id"])
             self._value(node, path, value, suffix, state)
             if "constraints" in node:
                 state.invariant_targets.append((node, path, value))
@@ -153,7 +162,7 @@ class ProfileWalker:
                 count,
             )
         if values:
-            state.present.add(node["id"])
+            state.mark(node)
         slices = node.get("slices")
         if not slices or not values:
             if slices:
