@@ -10,6 +10,7 @@ from typing import Any
 
 from .findings import Finding, short_value
 from .invariants import InvariantChecker
+from .links import check_links
 from .profile_rules import ProfileWalker
 from .profiles import DEFAULT_IG, load_ruleset
 from .structure import check_structure
@@ -120,6 +121,10 @@ class Validator:
         findings = check_structure(
             dict(resource), label=label, source=source, enum_overrides=self.enum_overrides
         )
+        findings += [
+            Finding(severity, label, path, rule, message, short_value(value), source=source)
+            for severity, path, rule, message, value in check_links(resource, rtype)
+        ]
         profile_url = choose_profile(resource, self.profiles)
         present: dict[str, set[str]] = {}
         declared = [p for p in (resource.get("meta") or {}).get("profile") or [] if p]

@@ -74,6 +74,9 @@ def _compile_element(element: dict) -> dict:
     codes = [t.get("code") for t in types if t.get("code")]
     if codes:
         node["types"] = codes
+    targets = sorted({p.split("|", 1)[0] for t in types for p in t.get("targetProfile", [])})
+    if targets and "Reference" in codes:
+        node["targets"] = targets
     profiles = [p for t in types for p in t.get("profile", [])]
     if profiles and codes == ["Extension"]:
         node["profile"] = profiles[0].split("|", 1)[0]
