@@ -101,6 +101,7 @@ class Validator:
         invariants: bool = True,
     ) -> None:
         self.ig = ig
+        self.package_dir = str(package_dir) if package_dir else None
         self.ruleset = load_ruleset(ig, package_dir)
         self.valuesets = ValueSetIndex(self.ruleset["valuesets"])
         self.walker = ProfileWalker(self.ruleset, self.valuesets)
