@@ -205,3 +205,14 @@ def test_jobs_give_the_same_report_in_the_same_order(tmp_path):
         "Patient/p6",
         "Patient/p9",
     ]
+
+
+def test_stdin_and_bad_package_dir(tmp_path):
+    result = CliRunner().invoke(main, ["validate", "-", "--json"], input=json.dumps(_patient()))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["resources"] == 1
+    empty = tmp_path / "pkgs"
+    empty.mkdir()
+    bad = _run("-", "--package-dir", empty)
+    assert bad.exit_code == 2
+    assert "carin4bb-200.tgz" in bad.stderr and str(empty) in bad.stderr
