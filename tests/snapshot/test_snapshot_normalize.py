@@ -141,3 +141,16 @@ def test_syrupy_filters_and_matchers_still_apply() -> None:
     assert excluded == {"resourceType": "Patient", "id": "p1", "gender": "f"}
     matched = json.loads(extension.serialize(resource, matcher=path_type({"id": (str,)})))
     assert matched["id"] != "p1" and matched["gender"] == "f"
+
+
+def test_dataclass_reports_serialize_as_json() -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class Change:
+        path: str
+        old: object
+        new: object
+
+    text = FhirSnapshotExtension().serialize({"changes": [Change("status", "a", "b")]})
+    assert json.loads(text) == {"changes": [{"path": "status", "old": "a", "new": "b"}]}
