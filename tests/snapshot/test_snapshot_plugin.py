@@ -301,3 +301,9 @@ def test_unused_snapshot_is_reported_and_removed_on_update(project: pytest.Pytes
     run(project, "--snapshot-update").assert_outcomes(passed=1)
     assert not stored(project, "test_gone").exists()
     assert stored(project).is_file()
+
+
+def test_without_syrupy_the_fixture_says_why(project: pytest.Pytester) -> None:
+    result = run(project, "-p", "no:syrupy")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fhir_snapshot needs syrupy's pytest plugin, which is disabled*"])
