@@ -1,0 +1,252 @@
+"""Align the leaves of a v1 resource with those of its v2 form: the only place alignment is decided.
+
+Each v1 leaf gets candidate v2 locations, best first:
+
+1. where the mapping rules send it: the engine maps v1 with provenance, and the semantic key of
+   the produced leaf (``leaves.flatten`` of the mapped output) names its place in the real v2,
+   whatever the array order there;
+2. the same semantic key in v2 (the field did not move).
+
+Matching runs in passes so that a good match is never taken by a worse one: equal values at a
+candidate first, then any value at a candidate (``changed``), then — for leaves no rule explains —
+a unique enough equal value anywhere in v2 (``moved``, found structurally). A v1 leaf left over
+is ``removed``; a v2 leaf no v1 leaf claimed is ``added``. Every v1 leaf ends in exactly one
+record. ``IGNORED_FIELD`` (BFD's "any value") equals anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ..leaves import IGNORED, Leaf, flatten, tag
+from .model import Change
+from .provenance import Mapped, variable_in
+
+
+@dataclass(slots=True)
+class _Target:
+    key: str
+    rule: str | None
+    variable: str | None
+
+
+def _last_name(path: str) -> str:
+    return path.rsplit(".", 1)[-1].split("[", 1)[0]
+
+
+_OUTSIDE_BRACKETS = re.compile(r"\.(?![^\[\]]*\])")
+
+
+@lru_cache(maxsize=65536)
+def _segments(key: str) -> tuple[str, ...]:
+    """A semantic key split on the dots outside brackets (URLs inside keys keep theirs)."""
+    return tuple(_OUTSIDE_BRACKETS.split(key))
+
+
+def _renamed(a: str, b: str) -> bool:
+    """Keys that differ in one step: a field renamed in place (service → productOrService)."""
+    left, right = _segments(a), _segments(b)
+    return len(left) == len(right) and sum(x != y for x, y in zip(left, right, strict=True)) == 1
+
+
+def _equal(a: Any, b: Any) -> bool:
+    return a == IGNORED or b == IGNORED or tag(a) == tag(b)
+
+
+def _distinctive(value: Any) -> bool:
+    """Worth matching by value alone: not a flag, a small count or a short code."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        return len(value) >= 6 and value != IGNORED
+    if isinstance(value, float) and not value.is_integer():
+        return True
+    return isinstance(value, int) and abs(value) >= 1000
+
+
+class _Aligner:
+    def __init__(self, v1: dict[str, Any], v2: dict[str, Any], mapped: Mapped | None) -> None:
+        self.left = flatten(v1)
+        self.right = flatten(v2)
+        self.mapped = mapped
+        self.index: dict[str, list[int]] = defaultdict(list)
+        for j, leaf in enumerate(self.right):
+            self.index[leaf.key].append(j)
+        self.used = [False] * len(self.right)
+        self.match: list[tuple[int, _Target | None] | None] = [None] * len(self.left)
+        self.plans = [self._plan(leaf) for leaf in self.left]
+
+    def _plan(self, leaf: Leaf) -> tuple[list[_Target], str | None]:
+        """Candidate targets of a v1 leaf and, when a rule drops it, that rule's id."""
+        targets: list[_Target] = []
+        dropped: str | None = None
+        if self.mapped is not None:
+            hits = self.mapped.index.from_v1(leaf.path)
+            for hit in hits:
+                key = self.mapped.key_of.get(hit.other_path) if hit.other_path else None
+                if key is not None:
+                    targets.append(_Target(key, hit.rule, hit.variable))
+            if hits and all(hit.other_path is None for hit in hits):
+                dropped = hits[0].rule
+            rule = hits[0].rule if hits else None
+            variable = hits[0].variable if hits else None
+        else:
+            rule = variable = None
+        targets.append(_Target(leaf.key, rule, variable))
+        return targets, dropped
+
+    def _take(self, i: int, j: int, target: _Target | None) -> None:
+        self.used[j] = True
+        self.match[i] = (j, target)
+
+    def _by_value(self, i: int, *, loose: bool, shared: bool = False) -> bool:
+        value = self.left[i].value
+        for target in self.plans[i][0]:
+            for j in self.index.get(target.key, ()):
+                if self.used[j] != shared:
+                    continue
+                if loose or _equal(value, self.right[j].value):
+                    if shared:
+                        self.match[i] = (j, target)
+                    else:
+                        self._take(i, j, target)
+                    return True
+        return False
+
+    def _moves(self) -> None:
+        """Leaves no candidate explains: look for their value elsewhere in v2."""
+        pending = [i for i, m in enumerate(self.match) if m is None and self.plans[i][1] is None]
+        if not pending:
+            return
+        by_value: dict[Any, list[int]] = defaultdict(list)
+        for j, leaf in enumerate(self.right):
+            if not self.used[j] and leaf.value != IGNORED:
+                by_value[tag(leaf.value)].append(j)
+        for i in pending:
+            leaf = self.left[i]
+            if leaf.value == IGNORED:
+                continue
+            pick = self._best_move(leaf, by_value.get(tag(leaf.value), ()))
+            if pick is not None:
+                self._take(i, pick, None)
+
+    def _best_move(self, leaf: Leaf, candidates: Any) -> int | None:
+        """The unused v2 leaf holding this value that is most plausibly the same field.
+
+        Anchored (both under the same BB2 variable) or renamed in place (the keys differ in one
+        step) beats a distinctive value under the same field name, which beats a long text
+        anywhere; trivial values (0, 1, true, short codes) move only when anchored or renamed.
+        """
+        variable = variable_in(leaf.key)
+        name = _last_name(leaf.path)
+        best, best_score = None, 0
+        for j in candidates:
+            if self.used[j]:
+                continue
+            other = self.right[j]
+            anchored = variable is not None and variable == variable_in(other.key)
+            same_name = name == _last_name(other.path)
+            if anchored or _renamed(leaf.key, other.key):
+                score = 4 + same_name
+            elif _distinctive(leaf.value) and same_name:
+                score = 3
+            elif isinstance(leaf.value, str) and len(leaf.value) >= 10:
+                score = 1
+            else:
+                continue
+            if score > best_score:
+                best, best_score = j, score
+        return best
+
+    def run(self) -> list[Change]:
+        for loose, shared in ((False, False), (True, False)):
+            for i in range(len(self.left)):
+                if self.match[i] is None:
+                    self._by_value(i, loose=loose, shared=shared)
+        self._moves()
+        for i in range(len(self.left)):
+            if self.match[i] is None:
+                self._by_value(i, loose=False, shared=True)
+        return self._records()
+
+    def _records(self) -> list[Change]:
+        out: list[Change] = []
+        for i, leaf in enumerate(self.left):
+            targets, dropped = self.plans[i]
+            fallback = targets[-1]
+            found = self.match[i]
+            if found is None:
+                out.append(
+                    Change(
+                        "removed",
+                        leaf.path,
+                        None,
+                        leaf.value,
+                        rule=dropped or fallback.rule,
+                        variable=fallback.variable or variable_in(leaf.key),
+                    )
+                )
+                continue
+            j, target = found
+            other = self.right[j]
+            target = target or fallback
+            if not _equal(leaf.value, other.value):
+                kind = "changed"
+            else:
+                kind = "same" if leaf.key == other.key else "moved"
+            out.append(
+                Change(
+                    kind,
+                    leaf.path,
+                    other.path,
+                    leaf.value,
+                    other.value,
+                    rule=target.rule,
+                    variable=target.variable or variable_in(other.key, leaf.key),
+                )
+            )
+        out.extend(self._added())
+        return out
+
+    def _added(self) -> list[Change]:
+        produced: dict[str, str] = {}
+        if self.mapped is not None:
+            for path, key in self.mapped.key_of.items():
+                hits = self.mapped.index.from_v2(path)
+                if hits:
+                    produced.setdefault(key, hits[0].rule)
+        return [
+            Change(
+                "added",
+                None,
+                leaf.path,
+                None,
+                leaf.value,
+                rule=produced.get(leaf.key),
+                variable=variable_in(leaf.key),
+            )
+            for j, leaf in enumerate(self.right)
+            if not self.used[j]
+        ]
+
+
+def align(v1: dict[str, Any], v2: dict[str, Any], mapped: Mapped | None = None) -> list[Change]:
+    """One change record per v1 leaf, then one ``added`` record per unclaimed v2 leaf."""
+    return _Aligner(v1, v2, mapped).run()
+
+
+def whole(resource: dict[str, Any], kind: str) -> list[Change]:
+    """Records for a resource only one side has: every leaf ``removed`` or ``added``."""
+    if kind == "removed":
+        return [
+            Change("removed", leaf.path, None, leaf.value, variable=variable_in(leaf.key))
+            for leaf in flatten(resource)
+        ]
+    return [
+        Change("added", None, leaf.path, None, leaf.value, variable=variable_in(leaf.key))
+        for leaf in flatten(resource)
+    ]
