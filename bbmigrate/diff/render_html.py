@@ -17,12 +17,13 @@ h1{font-size:1.4em;margin:0 0 .4em}
 .summary{margin:.2em 0 1em;padding:0;list-style:none;color:#444}
 .controls{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ccc}
 .controls label{margin-right:.8em;white-space:nowrap}
-table{border-collapse:collapse;width:100%;margin-top:.6em}
-th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left}
+table{border-collapse:collapse;width:100%;margin-top:.6em;table-layout:fixed}
+th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left;
+overflow-wrap:anywhere}
 th{background:#4385f4;color:#fff;position:sticky;top:2.6em}
 td.path,td.val{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
 tr.k-same td,tr.k-reproduced td{color:#777}
-.kind{font-weight:600;border-radius:3px;padding:0 4px}
+.kind{font-weight:600;border-radius:3px;padding:0 4px;white-space:nowrap}
 .k-moved .kind{background:#dbeafe}.k-changed .kind,.k-differs .kind{background:#fef3c7}
 .k-removed .kind,.k-missing .kind{background:#fee2e2}
 .k-added .kind,.k-extra .kind{background:#dcfce7}
@@ -106,7 +107,10 @@ def render_html(data: dict[str, Any]) -> str:
         f'<div class="controls">{checks}<select id="resource" aria-label="resource">{options}'
         '</select> <input id="text" type="search" placeholder="filter text" aria-label="filter">'
         '<span id="count"></span></div>'
-        "<table><thead><tr><th>resource</th><th>kind</th><th>v1 path</th><th>v2 path</th>"
+        "<table><colgroup><col style=\"width:10%\"><col style=\"width:7%\">"
+        "<col style=\"width:19%\"><col style=\"width:19%\"><col style=\"width:13%\">"
+        "<col style=\"width:13%\"><col style=\"width:7%\"><col style=\"width:7%\">"
+        "<col style=\"width:5%\"></colgroup><thead><tr><th>resource</th><th>kind</th><th>v1 path</th><th>v2 path</th>"
         "<th>v1 value</th><th>v2 value</th><th>rule</th><th>variable</th><th>note</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
         f"<script>{_SCRIPT}</script></body></html>\n"
