@@ -103,21 +103,29 @@ class _Aligner:
         self.used[j] = True
         self.match[i] = (j, target)
 
-    def _by_value(self, i: int, *, loose: bool, shared: bool = False) -> bool:
-        value = self.left[i].value
+    def _by_value(
+        self, i: int, *, loose: bool, shared: bool = False, in_place: bool = False
+    ) -> bool:
+        leaf = self.left[i]
         for target in self.plans[i][0]:
-            for j in self.index.get(target.key, ()):
-                if self.used[j] != shared:
-                    continue
-                if loose or _equal(value, self.right[j].value):
-                    if shared:
-                        self.match[i] = (j, target)
-                    else:
-                        self._take(i, j, target)
-                    return True
+            fits = [
+                j
+                for j in self.index.get(target.key, ())
+                if self.used[j] == shared
+                and (loose or _equal(leaf.value, self.right[j].value))
+                and (not in_place or self.right[j].path == leaf.path)
+            ]
+            if fits:
+                # among equals (two MBIs under one key), keep the element at the same position
+                j = next((j for j in fits if self.right[j].path == leaf.path), fits[0])
+                if shared:
+                    self.match[i] = (j, target)
+                else:
+                    self._take(i, j, target)
+                return True
         return False
 
-    def _moves(self) -> None:
+    def _moves(self, min_score: int) -> None:
         """Leaves no candidate explains: look for their value elsewhere in v2."""
         pending = [i for i, m in enumerate(self.match) if m is None and self.plans[i][1] is None]
         if not pending:
@@ -130,11 +138,23 @@ class _Aligner:
             leaf = self.left[i]
             if leaf.value == IGNORED:
                 continue
-            pick = self._best_move(leaf, by_value.get(tag(leaf.value), ()))
+            pick = self._best_move(leaf, by_value.get(tag(leaf.value), ()), min_score)
             if pick is not None:
                 self._take(i, pick, None)
 
-    def _best_move(self, leaf: Leaf, candidates: Any) -> int | None:
+    def _in_place(self) -> None:
+        """A leaf whose element was re-keyed (its url or code edited) is still at its old path.
+
+        Runs after the strong moves, so an element that really moved is found there first.
+        """
+        by_path = {leaf.path: j for j, leaf in enumerate(self.right)}
+        for i, leaf in enumerate(self.left):
+            if self.match[i] is None and self.plans[i][1] is None:
+                j = by_path.get(leaf.path)
+                if j is not None and not self.used[j]:
+                    self._take(i, j, None)
+
+    def _best_move(self, leaf: Leaf, candidates: Any, min_score: int) -> int | None:
         """The unused v2 leaf holding this value that is most plausibly the same field.
 
         Anchored (both under the same BB2 variable) or renamed in place (the keys differ in one
@@ -143,7 +163,7 @@ class _Aligner:
         """
         variable = variable_in(leaf.key)
         name = _last_name(leaf.path)
-        best, best_score = None, 0
+        best, best_score = None, min_score - 0.5
         for j in candidates:
             if self.used[j]:
                 continue
@@ -158,16 +178,21 @@ class _Aligner:
                 score = 1
             else:
                 continue
+            if other.path == leaf.path:
+                score += 0.5
             if score > best_score:
                 best, best_score = j, score
         return best
 
     def run(self) -> list[Change]:
-        for loose, shared in ((False, False), (True, False)):
+        # same place and value first, so that equal keys (several MBIs) do not cross over
+        for loose, in_place in ((False, True), (False, False), (True, False)):
             for i in range(len(self.left)):
                 if self.match[i] is None:
-                    self._by_value(i, loose=loose, shared=shared)
-        self._moves()
+                    self._by_value(i, loose=loose, in_place=in_place)
+        self._moves(min_score=3)
+        self._in_place()
+        self._moves(min_score=1)
         for i in range(len(self.left)):
             if self.match[i] is None:
                 self._by_value(i, loose=False, shared=True)
@@ -197,7 +222,8 @@ class _Aligner:
             if not _equal(leaf.value, other.value):
                 kind = "changed"
             else:
-                kind = "same" if leaf.key == other.key else "moved"
+                same = leaf.key == other.key or leaf.path == other.path
+                kind = "same" if same else "moved"
             out.append(
                 Change(
                     kind,

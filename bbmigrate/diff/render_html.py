@@ -107,10 +107,11 @@ def render_html(data: dict[str, Any]) -> str:
         f'<div class="controls">{checks}<select id="resource" aria-label="resource">{options}'
         '</select> <input id="text" type="search" placeholder="filter text" aria-label="filter">'
         '<span id="count"></span></div>'
-        "<table><colgroup><col style=\"width:10%\"><col style=\"width:7%\">"
-        "<col style=\"width:19%\"><col style=\"width:19%\"><col style=\"width:13%\">"
-        "<col style=\"width:13%\"><col style=\"width:7%\"><col style=\"width:7%\">"
-        "<col style=\"width:5%\"></colgroup><thead><tr><th>resource</th><th>kind</th><th>v1 path</th><th>v2 path</th>"
+        '<table><colgroup><col style="width:10%"><col style="width:7%">'
+        '<col style="width:19%"><col style="width:19%"><col style="width:13%">'
+        '<col style="width:13%"><col style="width:7%"><col style="width:7%">'
+        '<col style="width:5%"></colgroup><thead><tr><th>resource</th><th>kind</th>'
+        "<th>v1 path</th><th>v2 path</th>"
         "<th>v1 value</th><th>v2 value</th><th>rule</th><th>variable</th><th>note</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
         f"<script>{_SCRIPT}</script></body></html>\n"
