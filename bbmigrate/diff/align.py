@@ -24,7 +24,7 @@ from typing import Any
 
 from ..leaves import IGNORED, Leaf, flatten, tag
 from .model import Change
-from .provenance import Mapped, variable_in
+from .provenance import Mapped, prefixes, variable_in
 
 
 @dataclass(slots=True)
@@ -126,8 +126,17 @@ class _Aligner:
         return False
 
     def _moves(self, min_score: int) -> None:
-        """Leaves no candidate explains: look for their value elsewhere in v2."""
-        pending = [i for i, m in enumerate(self.match) if m is None and self.plans[i][1] is None]
+        """Leaves no candidate explains: look for their value elsewhere in v2.
+
+        Strong evidence (``min_score`` 3: same variable, a renamed field, a distinctive value
+        under the same name) also overrides a rule that says the leaf is dropped: the real v2 is
+        the judge, and the record keeps the rule id.
+        """
+        pending = [
+            i
+            for i, m in enumerate(self.match)
+            if m is None and (min_score >= 3 or self.plans[i][1] is None)
+        ]
         if not pending:
             return
         by_value: dict[Any, list[int]] = defaultdict(list)
@@ -239,25 +248,35 @@ class _Aligner:
         return out
 
     def _added(self) -> list[Change]:
+        """Unclaimed v2 leaves; the rule that produces such a leaf, or the gap that explains it."""
+        free = [leaf for j, leaf in enumerate(self.right) if not self.used[j]]
         produced: dict[str, str] = {}
-        if self.mapped is not None:
+        gaps: dict[str, str] = {}
+        if self.mapped is not None and free:
+            wanted = {leaf.key for leaf in free}
             for path, key in self.mapped.key_of.items():
-                hits = self.mapped.index.from_v2(path)
-                if hits:
-                    produced.setdefault(key, hits[0].rule)
-        return [
-            Change(
-                "added",
-                None,
-                leaf.path,
-                None,
-                leaf.value,
-                rule=produced.get(leaf.key),
-                variable=variable_in(leaf.key),
+                if key in wanted and key not in produced:
+                    hits = self.mapped.index.from_v2(path)
+                    if hits:
+                        produced[key] = hits[0].rule
+            gaps = self.mapped.gaps
+        out = []
+        for leaf in free:
+            rule = produced.get(leaf.key)
+            if rule is None and gaps:
+                rule = next((gaps[a] for a, _ in prefixes(leaf.path) if a in gaps), None)
+            out.append(
+                Change(
+                    "added",
+                    None,
+                    leaf.path,
+                    None,
+                    leaf.value,
+                    rule=rule,
+                    variable=variable_in(leaf.key),
+                )
             )
-            for j, leaf in enumerate(self.right)
-            if not self.used[j]
-        ]
+        return out
 
 
 def align(v1: dict[str, Any], v2: dict[str, Any], mapped: Mapped | None = None) -> list[Change]:

@@ -30,11 +30,11 @@ class DiffOptions:
     """Align by the mapping model's provenance when the engine covers the resource."""
 
 
-def _try_map(resource: dict[str, Any], mapper: MapFn | None) -> tuple[Mapped | None, str | None]:
+def _try_map(pair: Pair, mapper: MapFn | None) -> tuple[Mapped | None, str | None]:
     if mapper is None:
         return None, "mapping engine not available: aligned by semantic keys"
     try:
-        return map_resource(resource, mapper), None
+        return map_resource(pair.v1, mapper, pair.v2), None
     except BBMigrateError as exc:
         return None, f"not aligned by the mapping model ({exc}): aligned by semantic keys"
 
@@ -50,13 +50,13 @@ def diff_pair(
     if options.mapped:
         if mapper is None:
             raise BBMigrateError("--mapped needs the mapping engine (bbmigrate.mapping)")
-        mapped = map_resource(pair.v1, mapper)
+        mapped = map_resource(pair.v1, mapper, pair.v2)
         changes, fidelity = compare_mapped(pair.v1, mapped, pair.v2)
         return (
             ResourceDiff(pair.resource_type, pair.id, "paired", "mapping", changes, fidelity),
             mapped,
         )
-    mapped, note = _try_map(pair.v1, mapper) if options.use_mapping else (None, None)
+    mapped, note = _try_map(pair, mapper) if options.use_mapping else (None, None)
     changes = align(pair.v1, pair.v2, mapped)
     how = "mapping" if mapped is not None else "structure"
     return ResourceDiff(pair.resource_type, pair.id, "paired", how, changes, note=note), mapped

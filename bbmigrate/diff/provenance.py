@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-from ..leaves import flatten
+from ..errors import BBMigrateError
+from ..leaves import flatten, tag
 
 _VARIABLE = re.compile(r"/resources/variables/([A-Za-z0-9_]+)")
 
@@ -94,6 +95,9 @@ class ProvenanceIndex:
         return self._lookup(self.by_v2, path, v1=False)
 
 
+GapFn = Callable[[dict[str, Any], dict[str, Any]], dict[str, str]]
+
+
 @dataclass(slots=True)
 class Mapped:
     """A v1 resource mapped by the engine, with its provenance and its leaves' semantic keys."""
@@ -102,19 +106,103 @@ class Mapped:
     index: ProvenanceIndex
     key_of: dict[str, str]
     """Concrete path of each mapped leaf → its semantic key."""
+    gaps: dict[str, str] = field(default_factory=dict)
+    """Concrete paths in the real v2 of elements the mapping declares as gaps → gap id."""
 
 
-def default_mapper() -> MapFn | None:
-    """The engine's ``map_with_provenance``, or None while it is not installed."""
+class Engine:
+    """The installed mapping engine: ``map_with_provenance`` plus the declared gaps."""
+
+    def __init__(self) -> None:
+        from ..mapping import detect_claim_type, load_mappings, map_with_provenance
+        from ..mapping.paths import compile_path, format_path, select
+
+        self._mappings = load_mappings()
+        self._map = map_with_provenance
+        self._claim_type = detect_claim_type
+        self._select, self._format = select, format_path
+        self._gaps = [(gap, compile_path(gap.v2)) for gap in self._mappings.gaps]
+
+    def __call__(self, resource: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+        return self._map(resource, mappings=self._mappings)
+
+    def gaps(self, v1: dict[str, Any], v2: dict[str, Any]) -> dict[str, str]:
+        """Where the declared gaps of this resource (and claim type) sit in the real v2."""
+        if not self._gaps:
+            return {}
+        claim_type = None
+        if v1.get("resourceType") == "ExplanationOfBenefit":
+            try:
+                claim_type = self._claim_type(v1, self._mappings)
+            except BBMigrateError:
+                return {}
+        out: dict[str, str] = {}
+        for gap, path in self._gaps:
+            if gap.claim_types and claim_type not in gap.claim_types:
+                continue
+            for at, _ in self._select(v2, path):
+                out.setdefault(self._format(at), gap.id)
+        return out
+
+
+def default_mapper() -> Engine | None:
+    """The installed engine, or None while ``bbmigrate.mapping`` is not there."""
     try:
-        from ..mapping import map_with_provenance  # type: ignore[attr-defined]
+        return Engine()
     except ImportError:
         return None
-    return map_with_provenance
 
 
-def map_resource(resource: dict[str, Any], mapper: MapFn) -> Mapped:
+_LAST_INDEX = re.compile(r"^(.*\[)(\d+)(\][^\[]*)$")
+
+
+def _repaired(record: Any, v1_values: dict[str, Any], mapped_values: dict[str, Any]) -> Any:
+    """Work around a provenance record whose v2 index went stale (an element inserted before it).
+
+    A copied leaf must hold its v1 value. When the recorded v2 leaf holds another value and
+    exactly one sibling in the same list holds the v1 value, the sibling is where it went (seen
+    with rules that prepend a coding after copying: the copy ends at ``coding[1]``, the record
+    still says ``coding[0]``).
+    """
+    path = record.v2_path
+    if not record.v1_path or not path or record.v1_path not in v1_values:
+        return record
+    want = tag(v1_values[record.v1_path])
+    if path not in mapped_values or tag(mapped_values[path]) == want:
+        return record
+    parts = _LAST_INDEX.match(path)
+    if parts is None:
+        return record
+    head, _, tail = parts.groups()
+    siblings = [
+        candidate
+        for n in range(64)
+        if (candidate := f"{head}{n}{tail}") in mapped_values
+        and tag(mapped_values[candidate]) == want
+    ]
+    if len(siblings) != 1:
+        return record
+    return _Record(record.rule_id, record.variable, record.v1_path, siblings[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    rule_id: str
+    variable: str | None
+    v1_path: str | None
+    v2_path: str | None
+
+
+def map_resource(
+    resource: dict[str, Any], mapper: MapFn, v2: dict[str, Any] | None = None
+) -> Mapped:
+    """Map a v1 resource and index the provenance of every mapped leaf (and v2's gaps)."""
     document, records = mapper(resource)
-    return Mapped(
-        document, ProvenanceIndex(records), {leaf.path: leaf.key for leaf in flatten(document)}
-    )
+    leaves = flatten(document)
+    mapped_values = {leaf.path: leaf.value for leaf in leaves}
+    v1_values = {leaf.path: leaf.value for leaf in flatten(resource)}
+    records = [_repaired(r, v1_values, mapped_values) for r in records]
+    gap_fn = getattr(mapper, "gaps", None)
+    gaps = gap_fn(resource, v2) if gap_fn is not None and v2 is not None else {}
+    keys = {leaf.path: leaf.key for leaf in leaves}
+    return Mapped(document, ProvenanceIndex(records), keys, gaps)
