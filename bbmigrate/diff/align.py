@@ -53,6 +53,10 @@ def _renamed(a: str, b: str) -> bool:
     return len(left) == len(right) and sum(x != y for x, y in zip(left, right, strict=True)) == 1
 
 
+ANY = ("any", None)
+"""The tag under which IGNORED_FIELD leaves are indexed."""
+
+
 def _equal(a: Any, b: Any) -> bool:
     return a == IGNORED or b == IGNORED or tag(a) == tag(b)
 
@@ -70,12 +74,19 @@ def _distinctive(value: Any) -> bool:
 
 class _Aligner:
     def __init__(self, v1: dict[str, Any], v2: dict[str, Any], mapped: Mapped | None) -> None:
-        self.left = flatten(v1)
+        self.left = mapped.v1_leaves if mapped is not None and mapped.v1_leaves else flatten(v1)
         self.right = flatten(v2)
         self.mapped = mapped
+        self.ltags = [tag(leaf.value) for leaf in self.left]
+        self.rtags = [tag(leaf.value) for leaf in self.right]
         self.index: dict[str, list[int]] = defaultdict(list)
+        self.exact: dict[tuple[str, Any], list[int]] = defaultdict(list)
+        self.by_path: dict[str, int] = {}
         for j, leaf in enumerate(self.right):
             self.index[leaf.key].append(j)
+            self.by_path[leaf.path] = j
+            # IGNORED_FIELD equals anything: it is a candidate for every value of its key
+            self.exact[(leaf.key, ANY if leaf.value == IGNORED else self.rtags[j])].append(j)
         self.used = [False] * len(self.right)
         self.match: list[tuple[int, _Target | None] | None] = [None] * len(self.left)
         self.plans = [self._plan(leaf) for leaf in self.left]
@@ -103,27 +114,56 @@ class _Aligner:
         self.used[j] = True
         self.match[i] = (j, target)
 
-    def _by_value(
-        self, i: int, *, loose: bool, shared: bool = False, in_place: bool = False
-    ) -> bool:
-        leaf = self.left[i]
+    def _same(self, i: int, j: int) -> bool:
+        return (
+            self.ltags[i] == self.rtags[j]
+            or self.left[i].value == IGNORED
+            or self.right[j].value == IGNORED
+        )
+
+    def _in_place_equal(self, i: int) -> None:
+        """Pass 1: same semantic key, same concrete path, same value."""
+        j = self.by_path.get(self.left[i].path)
+        if j is None or self.used[j]:
+            return
+        for target in self.plans[i][0]:
+            if self.right[j].key == target.key and self._same(i, j):
+                self._take(i, j, target)
+                return
+
+    def _equal_anywhere(self, i: int) -> None:
+        """Pass 2: a candidate key holding the same value."""
+        anything = self.left[i].value == IGNORED
+        for target in self.plans[i][0]:
+            if anything:
+                pool: Any = self.index.get(target.key, ())
+            else:
+                pool = self.exact.get((target.key, self.ltags[i]), []) + self.exact.get(
+                    (target.key, ANY), []
+                )
+            j = next((j for j in pool if not self.used[j]), None)
+            if j is not None:
+                self._take(i, j, target)
+                return
+
+    def _any_value(self, i: int, *, shared: bool) -> None:
+        """Pass 3 (a candidate key, any value: ``changed``) and the last pass (``shared``: an
+        equal v2 leaf another v1 leaf already claimed, where two v1 leaves merged into one)."""
+        path = self.left[i].path
         for target in self.plans[i][0]:
             fits = [
                 j
                 for j in self.index.get(target.key, ())
-                if self.used[j] == shared
-                and (loose or _equal(leaf.value, self.right[j].value))
-                and (not in_place or self.right[j].path == leaf.path)
+                if self.used[j] == shared and (not shared or self._same(i, j))
             ]
             if fits:
-                # among equals (two MBIs under one key), keep the element at the same position
-                j = next((j for j in fits if self.right[j].path == leaf.path), fits[0])
+                # among several (two MBIs under one key), keep the element at the same position
+                j = next((j for j in fits if self.right[j].path == path), fits[0])
                 if shared:
                     self.match[i] = (j, target)
                 else:
                     self._take(i, j, target)
-                return True
-        return False
+                return
 
     def _moves(self, min_score: int) -> None:
         """Leaves no candidate explains: look for their value elsewhere in v2.
@@ -195,16 +235,20 @@ class _Aligner:
 
     def run(self) -> list[Change]:
         # same place and value first, so that equal keys (several MBIs) do not cross over
-        for loose, in_place in ((False, True), (False, False), (True, False)):
+        for step in (
+            self._in_place_equal,
+            self._equal_anywhere,
+            lambda i: self._any_value(i, shared=False),
+        ):
             for i in range(len(self.left)):
                 if self.match[i] is None:
-                    self._by_value(i, loose=loose, in_place=in_place)
+                    step(i)
         self._moves(min_score=3)
         self._in_place()
         self._moves(min_score=1)
         for i in range(len(self.left)):
             if self.match[i] is None:
-                self._by_value(i, loose=False, shared=True)
+                self._any_value(i, shared=True)
         return self._records()
 
     def _records(self) -> list[Change]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from ..errors import BBMigrateError
-from ..leaves import flatten, tag
+from ..leaves import Leaf, flatten, tag
 
 _VARIABLE = re.compile(r"/resources/variables/([A-Za-z0-9_]+)")
 
@@ -108,6 +108,8 @@ class Mapped:
     """Concrete path of each mapped leaf → its semantic key."""
     gaps: dict[str, str] = field(default_factory=dict)
     """Concrete paths in the real v2 of elements the mapping declares as gaps → gap id."""
+    v1_leaves: list[Leaf] = field(default_factory=list)
+    """The v1 resource's leaves (flattened once, shared with the aligner)."""
 
 
 class Engine:
@@ -200,9 +202,10 @@ def map_resource(
     document, records = mapper(resource)
     leaves = flatten(document)
     mapped_values = {leaf.path: leaf.value for leaf in leaves}
-    v1_values = {leaf.path: leaf.value for leaf in flatten(resource)}
+    v1_leaves = flatten(resource)
+    v1_values = {leaf.path: leaf.value for leaf in v1_leaves}
     records = [_repaired(r, v1_values, mapped_values) for r in records]
     gap_fn = getattr(mapper, "gaps", None)
     gaps = gap_fn(resource, v2) if gap_fn is not None and v2 is not None else {}
     keys = {leaf.path: leaf.key for leaf in leaves}
-    return Mapped(document, ProvenanceIndex(records), keys, gaps)
+    return Mapped(document, ProvenanceIndex(records), keys, gaps, v1_leaves)
