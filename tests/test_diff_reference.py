@@ -152,3 +152,42 @@ def test_removed_and_added_are_explained_by_the_mapping_model(bfd_responses, nam
     structural = align(v1, v2)
     # the mapping model explains moves: it never leaves more "changed" than structure alone
     assert sum(c.kind == "changed" for c in changes) <= sum(c.kind == "changed" for c in structural)
+
+
+@pytest.mark.skipif(
+    MAPPER is None, reason="the mapping engine (bbmigrate.mapping) is not installed"
+)
+def test_mapped_cli_reports_the_fidelity_of_the_mapping(bfd_responses):
+    from click.testing import CliRunner
+
+    from bbmigrate.cli import main
+    from bbmigrate.fidelity import score
+
+    v1, v2 = (bfd_responses / side / "eobReadInpatient.json" for side in ("v1", "v2"))
+    result = CliRunner().invoke(main, ["diff", str(v1), str(v2), "--mapped", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    doc1, doc2 = load(bfd_responses, "eobReadInpatient")
+    want = score(map_resource(doc1, MAPPER).document, doc2).to_dict()
+    assert data["summary"]["fidelity"] == want
+    assert data["summary"]["counts"]["reproduced"] == want["shared_leaves"]
+    records = data["resources"][0]["changes"]
+    assert all(r["mapped_path"] for r in records if r["kind"] != "missing")
+    # a mapped leaf names the v1 leaf its rule read, and that v1 leaf exists
+    v1_paths = {leaf.path for leaf in flatten(doc1)}
+    sourced = [r for r in records if r["v1_path"]]
+    assert sourced and all(r["v1_path"] in v1_paths and r["rule"] for r in sourced)
+
+
+@pytest.mark.skipif(
+    MAPPER is None, reason="the mapping engine (bbmigrate.mapping) is not installed"
+)
+def test_mapped_refuses_v2_as_left(bfd_responses):
+    from click.testing import CliRunner
+
+    from bbmigrate.cli import main
+
+    v2 = bfd_responses / "v2" / "eobReadPde.json"
+    result = CliRunner().invoke(main, ["diff", str(v2), str(v2), "--mapped"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("bbmigrate: error: ") and result.stderr.count("\n") == 1

@@ -4,7 +4,8 @@ Leaves are matched by semantic key, exactly as :mod:`bbmigrate.fidelity` scores 
 ``reproduced`` count equals the fidelity's shared leaves: ``reproduced`` (same key, same value),
 ``differs`` (same key, another value), ``missing`` (a v2 leaf the mapping does not produce) and
 ``extra`` (a mapped leaf v2 does not have). Expected ``IGNORED_FIELD`` paths are not compared.
-Each record names the rule that produced the mapped leaf and the v1 leaf it came from.
+Each record names the rule that produced the mapped leaf and the v1 leaf it came from; a
+``missing`` leaf under an element the mapping declares as a gap names that gap.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from ..fidelity import Fidelity, ignored_paths, score
 from ..leaves import IGNORED, flatten, tag
 from .model import Change
-from .provenance import Mapped, variable_in
+from .provenance import Mapped, prefixes, variable_in
 
 
 def compare_mapped(
@@ -70,7 +71,16 @@ def compare_mapped(
         )
     for j, leaf in enumerate(real):
         if not used[j]:
+            gap = next((mapped.gaps[a] for a, _ in prefixes(leaf.path) if a in mapped.gaps), None)
             out.append(
-                Change("missing", None, leaf.path, None, leaf.value, variable=variable_in(leaf.key))
+                Change(
+                    "missing",
+                    None,
+                    leaf.path,
+                    None,
+                    leaf.value,
+                    rule=gap,
+                    variable=variable_in(leaf.key),
+                )
             )
     return out, score(mapped.document, v2)

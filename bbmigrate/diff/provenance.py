@@ -63,11 +63,23 @@ class Hit:
 
 
 class ProvenanceIndex:
-    """Provenance records looked up by v1 path or by v2 (mapped) path."""
+    """Provenance records looked up by v1 path or by v2 (mapped) path.
 
-    def __init__(self, records: list[Any]) -> None:
+    ``v1_leaves`` / ``v2_leaves`` (the leaf paths of each side) let a lookup tell a copied
+    subtree (the rest of the path carries over) from a leaf that became a subtree or the other
+    way round (a system looked up into a coding: every leaf of the coding comes from the one
+    v1 leaf, with no rest to carry).
+    """
+
+    def __init__(
+        self,
+        records: list[Any],
+        v1_leaves: frozenset[str] | set[str] = frozenset(),
+        v2_leaves: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
         self.by_v1: dict[str, list[Any]] = {}
         self.by_v2: dict[str, list[Any]] = {}
+        self.v1_leaves, self.v2_leaves = v1_leaves, v2_leaves
         for record in records:
             if record.v1_path:
                 self.by_v1.setdefault(record.v1_path, []).append(record)
@@ -75,24 +87,30 @@ class ProvenanceIndex:
                 self.by_v2.setdefault(record.v2_path, []).append(record)
 
     @staticmethod
-    def _lookup(table: dict[str, list[Any]], path: str, *, v1: bool) -> list[Hit]:
+    def _lookup(
+        table: dict[str, list[Any]], path: str, *, v1: bool, other_leaves: frozenset[str] | set[str]
+    ) -> list[Hit]:
         for ancestor, rest in prefixes(path):
             records = table.get(ancestor)
             if records:
                 out = []
                 for r in records:
                     other = r.v2_path if v1 else r.v1_path
-                    out.append(Hit(r.rule_id, r.variable, other + rest if other else None))
+                    if other and rest and other in other_leaves:
+                        target: str | None = other
+                    else:
+                        target = other + rest if other else None
+                    out.append(Hit(r.rule_id, r.variable, target))
                 return out
         return []
 
     def from_v1(self, path: str) -> list[Hit]:
         """Where the rules sent the v1 leaf at ``path`` (``other_path`` None: dropped)."""
-        return self._lookup(self.by_v1, path, v1=True)
+        return self._lookup(self.by_v1, path, v1=True, other_leaves=self.v2_leaves)
 
     def from_v2(self, path: str) -> list[Hit]:
         """Which rules produced the mapped leaf at ``path`` (``other_path`` None: a constant)."""
-        return self._lookup(self.by_v2, path, v1=False)
+        return self._lookup(self.by_v2, path, v1=False, other_leaves=self.v1_leaves)
 
 
 GapFn = Callable[[dict[str, Any], dict[str, Any]], dict[str, str]]
@@ -208,4 +226,5 @@ def map_resource(
     gap_fn = getattr(mapper, "gaps", None)
     gaps = gap_fn(resource, v2) if gap_fn is not None and v2 is not None else {}
     keys = {leaf.path: leaf.key for leaf in leaves}
-    return Mapped(document, ProvenanceIndex(records), keys, gaps, v1_leaves)
+    index = ProvenanceIndex(records, set(v1_values), set(mapped_values))
+    return Mapped(document, index, keys, gaps, v1_leaves)

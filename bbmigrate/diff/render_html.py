@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .render_text import QUIET_KINDS, fmt_value, summary_lines
+from .render_text import QUIET_KINDS, fmt_value, headers, summary_lines
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
@@ -111,8 +111,8 @@ def render_html(data: dict[str, Any]) -> str:
         '<col style="width:19%"><col style="width:19%"><col style="width:13%">'
         '<col style="width:13%"><col style="width:7%"><col style="width:7%">'
         '<col style="width:5%"></colgroup><thead><tr><th>resource</th><th>kind</th>'
-        "<th>v1 path</th><th>v2 path</th>"
-        "<th>v1 value</th><th>v2 value</th><th>rule</th><th>variable</th><th>note</th></tr>"
+        + "".join(f"<th>{escape(title)}</th>" for title in headers(data))
+        + "<th>rule</th><th>variable</th><th>note</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )

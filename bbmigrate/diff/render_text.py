@@ -18,6 +18,13 @@ def shown(data: dict[str, Any], change: dict[str, Any]) -> bool:
     return change["kind"] not in QUIET_KINDS or change["kind"] in data["summary"].get("only", ())
 
 
+def headers(data: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Column titles: in a ``--mapped`` report the left side is the mapped v1."""
+    if data["summary"]["mode"] == "mapped":
+        return ("v1 path ⇒ mapped path", "v2 path", "mapped value", "v2 value")
+    return ("v1 path", "v2 path", "v1 value", "v2 value")
+
+
 def fmt_value(value: Any, width: int = VALUE_WIDTH) -> str:
     if value is None:
         return ""
@@ -80,7 +87,7 @@ def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) 
         if not rows:
             continue
         table = Table(title=_title(resource), title_justify="left", expand=False)
-        for name in ("kind", "v1 path", "v2 path", "v1 value", "v2 value", "rule / variable"):
+        for name in ("kind", *headers(data), "rule / variable"):
             table.add_column(name, overflow="fold")
         for c in rows:
             note = " ".join(x for x in (c.get("rule"), c.get("variable"), _flags(c)) if x)
@@ -114,7 +121,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         if not rows:
             out.append("No differences.")
             continue
-        out.append("| kind | v1 path | v2 path | v1 value | v2 value | rule | variable | note |")
+        out.append(f"| kind | {' | '.join(headers(data))} | rule | variable | note |")
         out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for c in rows:
             v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
