@@ -18,6 +18,10 @@ from ..errors import BBMigrateError
 # module name -> attribute holding the click command or group, in the order --help lists them.
 COMMANDS: dict[str, str] = {
     "demo": "demo",
+    "validate": "validate",
+    "sandbox": "sandbox",
+    "auth": "auth",
+    "fetch": "fetch",
     "map": "map_command",
     "mappings": "mappings",
     "diff": "diff",
