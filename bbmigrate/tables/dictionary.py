@@ -56,6 +56,7 @@ class DictionaryEntry:
     v2_element: str
     v2_fhirpath: str = ""
     v2_discriminator: tuple[str, ...] = ()
+    by_url: bool = False  # known by a variables/<name> URL (so it is visible in the data)
 
 
 def normalise_element(text: str) -> frozenset[str]:
@@ -108,7 +109,8 @@ def read_dictionary(root: str | Path) -> list[DictionaryEntry]:
         v2, v1 = _mapping(v2_doc, v2_path), _mapping(v1_doc, v1_path)
         stem = v2_path.stem.split("_", 1)[-1]
         urls = " ".join([*(v2.get("discriminator") or ()), *(v1.get("discriminator") or ())])
-        names = tuple(dict.fromkeys(_URL_NAME.findall(urls))) or (stem,)
+        url_names = tuple(dict.fromkeys(_URL_NAME.findall(urls)))
+        names = url_names or (stem,)
         resource = v2.get("resource") or v1.get("resource") or ""
         entries.append(
             DictionaryEntry(
@@ -122,6 +124,7 @@ def read_dictionary(root: str | Path) -> list[DictionaryEntry]:
                 v2_element=str(v2.get("element") or ""),
                 v2_fhirpath=str(v2.get("fhirPath") or ""),
                 v2_discriminator=tuple(d for d in v2.get("discriminator") or () if d),
+                by_url=bool(url_names),
             )
         )
     return entries
@@ -136,6 +139,7 @@ class Comparison:
     dictionary_id: int
     agrees: bool
     rule_id: str = ""
+    how: str = ""  # "same" path, or our path is the "container" of the dictionary's leaf
 
 
 @dataclass
@@ -162,6 +166,7 @@ class Agreement:
         return {
             "compared": len(self.compared),
             "agreed": self.agreed,
+            "agreed_as_container": sum(c.how == "container" for c in self.compared),
             "ratio": round(self.ratio, 4),
             "disagreements": [c.__dict__ for c in self.disagreements],
             "only_ours": [list(pair) for pair in self.only_ours],
@@ -169,9 +174,24 @@ class Agreement:
         }
 
 
+def agreement_kind(ours: str, theirs: str) -> str:
+    """ "same" when a path ``ours`` denotes equals one of ``theirs`` after normalisation,
+    "container" when one path contains the other (``payment`` and ``payment.amount.value``: a
+    rule moving a whole element vs the dictionary naming its leaf), else ""."""
+    mine = {p.lower() for p in normalise_element(ours)}
+    other = {p.lower() for p in normalise_element(theirs)}
+    if mine & other:
+        return "same"
+    for a in mine:
+        for b in other:
+            if b.startswith(a + ".") or a.startswith(b + "."):
+                return "container"
+    return ""
+
+
 def elements_agree(ours: str, theirs: str) -> bool:
-    """True when any path ``ours`` denotes equals one ``theirs`` denotes, after normalisation."""
-    return bool(normalise_element(ours) & normalise_element(theirs))
+    """True when our element and the dictionary's denote the same element (or one contains it)."""
+    return bool(agreement_kind(ours, theirs))
 
 
 def compare(sheets: dict[str, Iterable[TableRow]], entries: list[DictionaryEntry]) -> Agreement:
@@ -185,7 +205,7 @@ def compare(sheets: dict[str, Iterable[TableRow]], entries: list[DictionaryEntry
     seen: set[tuple[str, str]] = set()
     for sheet, rows in sheets.items():
         for row in rows:
-            if not row.variable or not row.v2_element or row.change == "removed":
+            if not row.is_variable or not row.v2_element or row.change == "removed":
                 continue
             key = (sheet, row.variable)
             candidates = [e for e in index.get(key, ()) if e.v2_element]
@@ -213,7 +233,7 @@ def compare(sheets: dict[str, Iterable[TableRow]], entries: list[DictionaryEntry
                 )
             )
     for entry in entries:
-        if entry.bb2 and (entry.v1_element or entry.v2_element):
+        if entry.bb2 and entry.by_url and (entry.v1_element or entry.v2_element):
             for sheet in entry.sheets:
                 if sheet in sheets and not any((sheet, n) in seen for n in entry.names):
                     result.only_dictionary.append((sheet, entry.names[0]))

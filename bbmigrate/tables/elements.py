@@ -66,8 +66,22 @@ def _get(node: Any, dotted: str) -> Iterator[Any]:
         yield from value if isinstance(value, list) else [value]
 
 
-def _select(items: list[Any], selector: str | None) -> list[Any]:
-    if selector is None or selector in ("*", "+") or selector.startswith("~"):
+def _contains(item: Any, proto: Any) -> bool:
+    """True when ``item`` has everything ``proto`` has (lists: each proto item somewhere)."""
+    if isinstance(proto, dict):
+        return isinstance(item, dict) and all(
+            k in item and _contains(item[k], v) for k, v in proto.items()
+        )
+    if isinstance(proto, list):
+        return isinstance(item, list) and all(any(_contains(i, p) for i in item) for p in proto)
+    return item == proto
+
+
+def _select(items: list[Any], selector: str | None, variables: dict[str, Any]) -> list[Any]:
+    if selector is not None and selector.startswith("~"):
+        proto = variables.get(selector[1:])
+        return [i for i in items if _contains(i, proto)] if proto is not None else items
+    if selector is None or selector in ("*", "+"):
         return items
     if selector.isdigit():
         index = int(selector)
@@ -79,8 +93,18 @@ def _select(items: list[Any], selector: str | None) -> list[Any]:
     return items
 
 
-def read_path(document: Any, text: str | None) -> Iterator[Any]:
-    """Values ``text`` (mapping path syntax) selects in ``document``; unknown syntax gives none."""
+def read_path(
+    document: Any, text: str | None, variables: dict[str, Any] | None = None
+) -> Iterator[Any]:
+    """Values ``text`` (mapping path syntax) selects in ``document``; unknown syntax gives none.
+
+    ``variables`` are the mapping file's ``vars``: they fill ``${name}`` templates and give the
+    prototypes ``[~name]`` selects by.
+    """
+    variables = variables or {}
+    for name, value in variables.items():
+        if text and isinstance(value, str):
+            text = text.replace("${" + name + "}", value)
     if not text or "${" in text:
         return
     nodes = [document]
@@ -95,15 +119,18 @@ def read_path(document: Any, text: str | None) -> Iterator[Any]:
             for item in items:
                 if isinstance(item, dict) and name in item:
                     value = item[name]
-                    found += _select(value if isinstance(value, list) else [value], selector)
+                    many = value if isinstance(value, list) else [value]
+                    found += _select(many, selector, variables)
         nodes = found
     yield from nodes
 
 
-def example_at(documents: list[dict[str, Any]], text: str | None) -> str:
+def example_at(
+    documents: list[dict[str, Any]], text: str | None, variables: dict[str, Any] | None = None
+) -> str:
     """The first non-empty value ``text`` selects in any of ``documents``, as short text."""
     for document in documents:
-        for value in read_path(document, text):
+        for value in read_path(document, text, variables):
             rendered = scalar_text(value)
             if rendered:
                 return rendered

@@ -86,6 +86,7 @@ class TableRow:
     claim_types: tuple[str, ...] = ()
     rule_id: str = ""
     origin: str = ""
+    is_variable: bool = False  # a BB2 variable row (else a structural FHIR element row)
 
     def __post_init__(self) -> None:
         if self.change not in CHANGE_LABELS:

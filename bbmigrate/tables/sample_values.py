@@ -78,7 +78,14 @@ def scalar_text(value: Any) -> str:
             return f"{code} ({display})" if display else str(code)
         if "end" in value:
             return f"to {scalar_text(value['end'])}"
+        # Any other structure (meta, name, address...): its first leaf, named.
+        for key, child in value.items():
+            text = scalar_text(child)
+            if text:
+                return text if isinstance(child, dict | list) else f"{key}: {text}"
         return ""
+    if isinstance(value, list):
+        return scalar_text(value[0]) if value else ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

@@ -7,7 +7,13 @@ import json
 import pytest
 
 from bbmigrate.errors import InputError
-from bbmigrate.tables.dictionary import compare, elements_agree, normalise_element, read_dictionary
+from bbmigrate.tables.dictionary import (
+    agreement_kind,
+    compare,
+    elements_agree,
+    normalise_element,
+    read_dictionary,
+)
 from bbmigrate.tables.examples import load_samples
 from bbmigrate.tables.rows import TableRow
 from bbmigrate.tables.sample_values import find_variables, sheet_of
@@ -125,13 +131,24 @@ def test_normalise_element(text, expected):
     assert normalise_element(text) == expected
 
 
-def test_elements_agree_ignores_discriminators_but_not_paths():
-    assert elements_agree(
-        "supportingInfo[category.coding.code=X].timingDate", "supportingInfo[N].timingDate"
+def test_elements_agree_ignores_discriminators_case_and_containers_but_not_paths():
+    assert (
+        agreement_kind(
+            "supportingInfo[category.coding.code=X].timingDate", "supportingInfo[N].timingDate"
+        )
+        == "same"
     )
+    assert (
+        agreement_kind(
+            "item[N].extension[N].valueCoding.code", "item[N].extension[N].valuecoding.code"
+        )
+        == "same"
+    )
+    assert agreement_kind("payment", "payment.amount.value") == "container"
     assert not elements_agree(
         "extension[url=X].valueCoding.code", "supportingInfo[N].code.coding[N].code"
     )
+    assert not elements_agree("item.extension", "item.extensionX")
 
 
 def _dd_file(
@@ -192,7 +209,16 @@ def test_read_dictionary_and_compare(tmp_path):
         [f"supportingInfo[N].code.coding[N].system = '{V}short'"],
     )
     _dd_file(tmp_path, 3, "p_only", "STU3", "", [], applies=(), resource="Patient")
-    _dd_file(tmp_path, 3, "p_only", "R4", "identifier[N].value", [], applies=(), resource="Patient")
+    _dd_file(
+        tmp_path,
+        3,
+        "p_only",
+        "R4",
+        "identifier[N].value",
+        [f"identifier[N].system = '{V}p_only'"],
+        applies=(),
+        resource="Patient",
+    )
     entries = read_dictionary(tmp_path)
     assert [(e.stem, e.names, e.sheets) for e in entries] == [
         ("a_cd", ("a_cd",), ("carrier",)),
@@ -201,9 +227,24 @@ def test_read_dictionary_and_compare(tmp_path):
     ]
     rows = {
         "carrier": [
-            TableRow("a_cd", "extension[url=a]", "extension[url=a].valueCoding.code", "same"),
-            TableRow("short", "information", "extension[url=short].valueCoding.code", "moved"),
-            TableRow("ours_only", "", "extension[url=o].valueCoding.code", "added"),
+            TableRow(
+                "a_cd",
+                "extension[url=a]",
+                "extension[url=a].valueCoding.code",
+                "same",
+                is_variable=True,
+            ),
+            TableRow(
+                "short",
+                "information",
+                "extension[url=short].valueCoding.code",
+                "moved",
+                is_variable=True,
+            ),
+            TableRow(
+                "ours_only", "", "extension[url=o].valueCoding.code", "added", is_variable=True
+            ),
+            TableRow("use", "", "use", "added"),
         ],
         "patient": [],
     }
