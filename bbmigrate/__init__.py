@@ -13,6 +13,14 @@ from .errors import (
     OutputError,
     RuleError,
 )
+from .mapping import (
+    detect_claim_type,
+    is_r4,
+    load_mappings,
+    map_resource,
+    map_stream,
+    map_with_provenance,
+)
 
 __version__ = "0.1.0"
 
@@ -27,4 +35,10 @@ __all__ = [
     "OutputError",
     "RuleError",
     "__version__",
+    "detect_claim_type",
+    "is_r4",
+    "load_mappings",
+    "map_resource",
+    "map_stream",
+    "map_with_provenance",
 ]

@@ -18,6 +18,8 @@ from ..errors import BBMigrateError
 # module name -> attribute holding the click command or group, in the order --help lists them.
 COMMANDS: dict[str, str] = {
     "demo": "demo",
+    "map": "map_command",
+    "mappings": "mappings",
 }
 
 

@@ -1,0 +1,107 @@
+"""``bbmigrate map``: v1 (STU3) resources in, v2 (R4 / CARIN) resources out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..mapping import load_mappings, map_file
+from .common import emit_json, json_option, quiet_option
+
+
+@click.command(name="map")
+@click.argument("source", metavar="INPUT")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Output file or folder (default: stdout).",
+)
+@click.option(
+    "--unmapped",
+    "list_unmapped",
+    is_flag=True,
+    help="List v1 leaves no rule consumed instead of mapping.",
+)
+@click.option("--keep-going", is_flag=True, help="Skip resources that fail, list them, exit 1.")
+@click.option("--no-quirks", is_flag=True, help="Leave out the rules that imitate BFD v2 quirks.")
+@click.option(
+    "--mappings",
+    "mappings_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Use another mappings folder.",
+)
+@json_option
+@quiet_option
+def map_command(
+    source: str,
+    output: Path | None,
+    list_unmapped: bool,
+    keep_going: bool,
+    no_quirks: bool,
+    mappings_path: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Map v1 resources (a .json resource or Bundle, .ndjson, a folder, or - for stdin) to v2.
+
+    The output has the input's shape: a file for a file, NDJSON for NDJSON, a folder of mapped
+    files for a folder. Without -o the result goes to stdout (then --json is not allowed).
+
+    \b
+    Example:
+      bbmigrate map v1/ExplanationOfBenefit.json -o v2-mapped/ExplanationOfBenefit.json
+      bbmigrate map --unmapped v1/Patient.json
+      bbmigrate map v1/ -o mapped/ --keep-going --json
+    """
+    if as_json and output is None and not list_unmapped:
+        raise click.UsageError("--json needs -o OUTPUT (stdout carries the mapped resources)")
+    mapping = load_mappings(mappings_path, quirks=not no_quirks)
+    bar = _Ticker(quiet)
+    try:
+        report = map_file(
+            source,
+            output,
+            mappings=mapping,
+            keep_going=keep_going,
+            list_unmapped=list_unmapped,
+            tick=bar.tick,
+        )
+    finally:
+        bar.close()
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        for item in report.unmapped:
+            click.echo(f"{item['where']}: {item['path']}")
+        for failure in report.failures:
+            click.echo(f"bbmigrate: failed: {failure['where']}: {failure['error']}", err=True)
+        if not quiet and output is not None:
+            click.echo(f"mapped {report.mapped} resource(s) to {output}", err=True)
+    if report.failures:
+        sys.exit(1)
+
+
+class _Ticker:
+    """A count-up progress display on stderr (TTY only, not with --quiet)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.progress = None
+        if quiet or not sys.stderr.isatty():
+            return
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.progress = Progress(console=Console(stderr=True), transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("mapping", total=None)
+
+    def tick(self) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()

@@ -1,0 +1,77 @@
+"""Per-resource state while rules run: variables, consumed v1 paths, provenance and links.
+
+Bookkeeping is only done when asked for (``track=True``): plain ``map_resource`` pays for none
+of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import MappingSet, Rule
+from .paths import format_path
+
+
+class Link:
+    """A placeholder for a sequence number in a v2 link list, resolved by ``renumber``.
+
+    ``old`` is the v1 sequence it pointed to; ``element`` is set instead when a rule created the
+    linked element itself (e.g. an item extension that became a supportingInfo entry).
+    """
+
+    __slots__ = ("element", "old", "target")
+
+    def __init__(self, target: str, old: Any = None, element: dict | None = None) -> None:
+        self.target = target
+        self.old = old
+        self.element = element
+
+
+@dataclass
+class Context:
+    mapping: MappingSet
+    root: Any
+    variables: dict[str, Any]
+    track: bool = False
+    provenance: bool = False
+    consumed: set[tuple] = field(default_factory=set)
+    records: list[tuple] = field(default_factory=list)
+    origins: dict[int, Any] = field(default_factory=dict)
+    links: list[tuple[list, int, Link]] = field(default_factory=list)
+    resolved: dict[str, dict[Any, list[int]]] = field(default_factory=dict)
+    new_numbers: dict[int, int] = field(default_factory=dict)
+    children: list[tuple] = field(default_factory=list)
+    nested: Any = None
+    out: Any = None
+    origin: Any = None
+
+    def consume(self, rule: Rule, at: tuple, value: Any, dst: Any = None, key: Any = None) -> None:
+        """Record that the v1 subtree at ``at`` was used by ``rule`` (and where it went)."""
+        if not self.track:
+            return
+        self.consumed.add(at)
+        if self.provenance:
+            for rel, _ in _leaves(value):
+                self.records.append((rule, format_path((*at, *rel)), dst, key, rel))
+
+    def produced(self, rule: Rule, value: Any, dst: Any, key: Any) -> None:
+        """Record constant leaves written by ``rule`` (no v1 source)."""
+        if self.provenance:
+            for rel, _ in _leaves(value):
+                self.records.append((rule, None, dst, key, rel))
+
+
+def _leaves(value: Any, at: tuple = ()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, (*at, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, (*at, i))
+    else:
+        yield at, value
+
+
+def leaf_paths(value: Any) -> list[tuple]:
+    return [at for at, _ in _leaves(value)]

@@ -1,0 +1,56 @@
+"""Which resource, version and claim type an input is, driven by the ``detection`` table.
+
+The markers live in ``mappings/concepts/detection.yaml``: paths that only an R4 (v2) resource
+has, the path of the EOB claim-type code and the table that names the claim type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+from .loader import load_mappings
+from .model import MappingSet
+from .paths import compile_path, first, select
+
+SUPPORTED = ("Patient", "Coverage", "ExplanationOfBenefit", "Bundle")
+
+
+def _detection(mapping: MappingSet) -> Any:
+    table = mapping.tables.get("detection")
+    if table is None:
+        raise InputError("no 'detection' concept table in the mappings", where=mapping.root)
+    return table
+
+
+def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
+    """The first v2-only element ``resource`` has (None for a plausible v1 resource)."""
+    mapping = mapping or load_mappings()
+    markers = _detection(mapping).get("r4_markers") or {}
+    for text in [*markers.get(resource.get("resourceType"), []), *markers.get("*", [])]:
+        path, _, want = text.partition("~")
+        for _, value in select(resource, compile_path(path)):
+            values = value if isinstance(value, list) else [value]
+            if not want or any(isinstance(v, str) and want in v for v in values):
+                return text
+    return None
+
+
+def is_r4(resource: dict, mapping: MappingSet | None = None) -> bool:
+    """True when ``resource`` looks like FHIR R4 / BB2 v2 rather than STU3 / v1."""
+    return r4_marker(resource, mapping) is not None
+
+
+def detect_claim_type(eob: dict, mapping: MappingSet | None = None) -> str:
+    """The claim type of a v1 (or v2) EOB: one of the names in ``mapping.claim_types``."""
+    mapping = mapping or load_mappings()
+    detection = _detection(mapping)
+    names = mapping.tables.get(detection.get("claim_type_table"))
+    code = first(eob, compile_path(detection.get("claim_type_path")))
+    if code is not None and names is not None and names.get(code):
+        return str(names.get(code))
+    prefix = str(eob.get("id", "")).split("-", 1)[0].lower()
+    if prefix in mapping.claim_types:
+        return prefix
+    known = ", ".join(mapping.claim_types)
+    raise InputError(f"unknown claim type {code or prefix!r} (known: {known})")

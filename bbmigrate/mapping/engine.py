@@ -1,0 +1,201 @@
+"""Apply the mapping set to v1 resources: ``map_resource``, ``map_with_provenance``, ``unmapped``.
+
+Dispatch is by data: resourceType, then (for EOBs) the claim type from the ``detection`` table.
+A resource that is not v1, or of a type no mapping covers, is an :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ..errors import BBMigrateError, InputError
+from .context import Context, Link, leaf_paths
+from .detect import SUPPORTED, detect_claim_type, r4_marker
+from .loader import load_mappings
+from .model import MappingSet, Provenance
+from .ops import apply, resolve_links
+from .paths import format_path
+
+
+def _check(resource: Any, mapping: MappingSet) -> str:
+    if not isinstance(resource, dict):
+        raise InputError(f"expected a JSON object (a FHIR resource), got {type(resource).__name__}")
+    rtype = resource.get("resourceType")
+    if not isinstance(rtype, str):
+        raise InputError("not a FHIR resource: no 'resourceType'")
+    if rtype not in SUPPORTED or (
+        rtype != "ExplanationOfBenefit" and not mapping.for_resource(rtype)
+    ):
+        raise InputError(f"unsupported resourceType {rtype!r} (supported: {', '.join(SUPPORTED)})")
+    marker = r4_marker(resource, mapping)
+    if marker:
+        raise InputError(
+            f"{rtype} {resource.get('id', '')!s} looks like v2/R4 (has {marker.split('~')[0]}); "
+            "the mapper takes v1 (STU3) input"
+        )
+    return rtype
+
+
+def _run(
+    resource: dict, mapping: MappingSet, *, track: bool, provenance: bool
+) -> tuple[dict, Context]:
+    rtype = _check(resource, mapping)
+    claim_type = detect_claim_type(resource, mapping) if rtype == "ExplanationOfBenefit" else None
+    rmap = mapping.for_resource(rtype, claim_type)
+    if rmap is None:
+        raise InputError(f"no mapping for {rtype} claim type {claim_type!r}")
+    ctx = Context(mapping, resource, dict(rmap.variables), track=track, provenance=provenance)
+    ctx.nested = lambda child: _run(child, mapping, track=track, provenance=provenance)  # type: ignore[attr-defined]
+    out: dict = {}
+    ctx.out = out
+    for rule in rmap.rules:
+        apply(rule, ctx, resource, (), out)
+    resolve_links(ctx)
+    return prune(out), ctx
+
+
+def prune(value: Any) -> Any:
+    """Drop empty elements (``{}``, ``[]``, ``""``, None) bottom-up, in place; R4 forbids them.
+
+    In place so that provenance, which remembers output objects, can still find them.
+    """
+    if isinstance(value, dict):
+        for key in list(value):
+            child = prune(value[key])
+            if _empty(child):
+                del value[key]
+    elif isinstance(value, list):
+        kept = [prune(child) for child in value if not isinstance(child, Link)]
+        value[:] = [child for child in kept if not _empty(child)]
+    return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == {} or value == []
+
+
+def map_resource(
+    resource: dict, *, mappings: MappingSet | None = None, quirks: bool = True
+) -> dict:
+    """Map one v1 resource (Patient, Coverage, EOB or a searchset Bundle of them) to v2."""
+    mapping = mappings or load_mappings(quirks=quirks)
+    out, _ = _run(resource, mapping, track=False, provenance=False)
+    return out
+
+
+def map_stream(
+    resources: Iterable[dict], *, mappings: MappingSet | None = None, quirks: bool = True
+) -> Iterator[dict]:
+    """Map resources one at a time (memory stays flat for NDJSON and other streams)."""
+    mapping = mappings or load_mappings(quirks=quirks)
+    for resource in resources:
+        yield map_resource(resource, mappings=mapping)
+
+
+def _index(value: Any, at: tuple = (), out: dict | None = None) -> dict[int, tuple]:
+    """id(container) → concrete path, for every dict and list in the output."""
+    out = {} if out is None else out
+    if isinstance(value, dict):
+        out[id(value)] = at
+        for key, child in value.items():
+            if isinstance(child, dict | list):
+                _index(child, (*at, key), out)
+    elif isinstance(value, list):
+        out[id(value)] = at
+        for i, child in enumerate(value):
+            if isinstance(child, dict | list):
+                _index(child, (*at, i), out)
+    return out
+
+
+def _exists(node: Any, rel: tuple) -> tuple | None:
+    """Follow ``rel`` in the output; Money leaves moved ``code`` → ``currency``."""
+    out = []
+    for part in rel:
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        elif isinstance(node, dict) and part == "code" and "currency" in node:
+            node, part = node["currency"], "currency"
+        else:
+            return None
+        out.append(part)
+    return tuple(out)
+
+
+def _resolve(ctx: Context, out: dict, prefix: tuple = ()) -> list[Provenance]:
+    index = _index(out)
+    records: list[Provenance] = []
+    for rule, v1_path, obj, key, rel in ctx.records:
+        v2 = None
+        if obj is not None and id(obj) in index:
+            base = index[id(obj)]
+            node = obj if key is None else None
+            if key is not None:
+                try:
+                    node = obj[key]
+                    base = (*base, key)
+                except (KeyError, IndexError, TypeError):
+                    node = None
+            found = _exists(node, rel) if node is not None else None
+            if found is not None:
+                v2 = format_path((*prefix, *base, *found))
+        records.append(Provenance(rule.id, rule.variable, v1_path, v2))
+    return records
+
+
+def map_with_provenance(
+    resource: dict, *, mappings: MappingSet | None = None, quirks: bool = True
+) -> tuple[dict, list[Provenance]]:
+    """Map one resource and say, leaf by leaf, which rule moved which v1 path to which v2 path.
+
+    One record per v1 leaf consumed (dropped leaves have ``v2_path`` None) and per constant leaf
+    produced (``v1_path`` None). A Bundle's entries are reported with paths into the Bundle.
+    """
+    mapping = mappings or load_mappings(quirks=quirks)
+    out, ctx = _run(resource, mapping, track=True, provenance=True)
+    records = _resolve(ctx, out)
+    for v1_at, child_ctx, child_out, v2_obj in getattr(ctx, "children", []):
+        v2_at = _index(out).get(id(v2_obj))
+        for rec in _resolve(child_ctx, child_out):
+            records.append(
+                Provenance(
+                    rec.rule_id,
+                    rec.variable,
+                    _join(v1_at, rec.v1_path),
+                    _join(v2_at, rec.v2_path) if v2_at is not None else None,
+                )
+            )
+    return out, records
+
+
+def _join(prefix: tuple | None, path: str | None) -> str | None:
+    if path is None or prefix is None:
+        return path
+    head = format_path(prefix)
+    return f"{head}.{path}" if head else path
+
+
+def unmapped(
+    resource: dict, *, mappings: MappingSet | None = None, quirks: bool = True
+) -> list[str]:
+    """Concrete paths of the v1 leaves that no rule consumed (mapped or dropped on purpose)."""
+    mapping = mappings or load_mappings(quirks=quirks)
+    _, ctx = _run(resource, mapping, track=True, provenance=False)
+    consumed = ctx.consumed
+    missing = []
+    for at in leaf_paths(resource):
+        if not any(at[:n] in consumed for n in range(len(at) + 1)):
+            missing.append(format_path(at))
+    return missing
+
+
+__all__ = [
+    "BBMigrateError",
+    "map_resource",
+    "map_stream",
+    "map_with_provenance",
+    "prune",
+    "unmapped",
+]

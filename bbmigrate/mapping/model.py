@@ -1,0 +1,167 @@
+"""The frozen mapping model: what the loader builds once and everything else reads.
+
+``MappingSet`` → per resource type (and, for EOBs, per claim type) an ordered tuple of ``Rule``s,
+plus the code tables (``ConceptTable``), the declared v2 gaps and the v1 drops. The engine, the
+diff and the comparison tables consume this model; none of them reads YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from .paths import Path
+
+Change = Literal["same", "moved", "recoded", "added", "removed"]
+CHANGES: tuple[str, ...] = ("same", "moved", "recoded", "added", "removed")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a rule was written: file (relative to the mappings folder) and 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One mapping rule. ``v1``/``v2`` are the path texts as written; ``params`` are op-specific."""
+
+    id: str
+    op: str
+    v1: str | None
+    v2: str | None
+    note: str
+    origin: Origin
+    variable: str | None = None
+    claim_types: tuple[str, ...] = ()
+    change: Change = "moved"
+    quirk: bool = False
+    params: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    rules: tuple[Rule, ...] = ()
+    v1_path: Path = ()
+    v2_path: Path = ()
+
+    def walk(self):
+        """This rule and every nested rule, depth first."""
+        yield self
+        for child in self.rules:
+            yield from child.walk()
+        for route in self.params.get("routes", {}).values():
+            for child in route.rules:
+                yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Route:
+    """One branch of a ``route`` rule: where a matched v1 element goes and how it is built."""
+
+    name: str
+    v2: str | None
+    v2_path: Path
+    rules: tuple[Rule, ...]
+    drop: str | None = None
+    backlink: str | None = None
+
+
+@dataclass(frozen=True)
+class ConceptTable:
+    """A code table: key (usually a BB variable URL or a v1 code) → row (a value or a dict)."""
+
+    id: str
+    note: str
+    rows: MappingProxyType
+    origin: Origin
+
+    def get(self, key: Any) -> Any:
+        return self.rows.get(str(key))
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A v2 element that v1 cannot provide (declared so diff and tables can explain it)."""
+
+    id: str
+    v2: str
+    reason: str
+    origin: Origin
+    variable: str | None = None
+    claim_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResourceMap:
+    """The rules for one resource type, or one EOB claim type."""
+
+    resource: str
+    claim_type: str | None
+    rules: tuple[Rule, ...]
+    variables: MappingProxyType
+
+    def all_rules(self):
+        for rule in self.rules:
+            yield from rule.walk()
+
+
+@dataclass(frozen=True)
+class MappingSet:
+    """Everything under ``mappings/``, validated and compiled."""
+
+    root: str
+    maps: MappingProxyType  # key "Patient", "Coverage", "ExplanationOfBenefit/carrier", ...
+    tables: MappingProxyType
+    gaps: tuple[Gap, ...]
+    quirks: bool = True
+    claim_types: tuple[str, ...] = ()
+
+    def for_resource(self, resource: str, claim_type: str | None = None) -> ResourceMap | None:
+        key = f"{resource}/{claim_type}" if claim_type else resource
+        return self.maps.get(key)
+
+    def drops(self) -> list[Rule]:
+        """Every rule that drops v1 data on purpose, with its reason in ``note``."""
+        seen: dict[str, Rule] = {}
+        for rmap in self.maps.values():
+            for rule in rmap.all_rules():
+                if rule.op == "drop":
+                    seen.setdefault(rule.id, rule)
+        return list(seen.values())
+
+    def rule_counts(self) -> dict[str, Any]:
+        """Counts for ``mappings check``: rules per map, per op and per change kind."""
+        per_map: dict[str, int] = {}
+        per_op: dict[str, int] = {}
+        per_change: dict[str, int] = {}
+        unique: dict[str, Rule] = {}
+        for key, rmap in self.maps.items():
+            rules = list(rmap.all_rules())
+            per_map[key] = len(rules)
+            for rule in rules:
+                unique.setdefault(rule.id, rule)
+        for rule in unique.values():
+            per_op[rule.op] = per_op.get(rule.op, 0) + 1
+            per_change[rule.change] = per_change.get(rule.change, 0) + 1
+        return {
+            "rules": len(unique),
+            "tables": len(self.tables),
+            "gaps": len(self.gaps),
+            "quirk_rules": sum(1 for r in unique.values() if r.quirk),
+            "per_map": per_map,
+            "per_op": dict(sorted(per_op.items())),
+            "per_change": dict(sorted(per_change.items())),
+        }
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one leaf came from: concrete JSON paths into the v1 input and the v2 output."""
+
+    rule_id: str
+    variable: str | None
+    v1_path: str | None
+    v2_path: str | None

@@ -1,0 +1,339 @@
+"""Compiled element paths: the only addressing language of the mapping files.
+
+A path is a dot-separated list of steps, compiled once at load time into a tuple:
+
+* ``name`` — a field. On a list it applies to every element (FHIRPath-style flattening), so
+  ``category.coding.code`` reads the codes of every coding;
+* ``name[*]`` — every element of the list (a single object counts as a one-element list, which
+  covers the STU3 0..1 fields that R4 made repeating);
+* ``name[N]`` — the element at index N;
+* ``name[sub.path=value]`` — the elements whose ``sub.path`` equals ``value`` (quotes optional);
+* ``name[+]`` — target paths only: append a new element;
+* ``name[~var]`` — target paths only: the element that contains the prototype held in variable
+  ``var`` (a file ``vars`` entry), created as a copy of it when absent;
+* a leading ``/`` — target paths only: start at the root of the v2 resource, not the element
+  being built; ``@`` alone is the current element itself.
+
+A target ``name[sub.path=value]`` finds the first matching element or creates one with that
+``sub.path`` set, which is how rules address v2 slices such as a benefitBalance category.
+``${name}`` inside a discriminator value is filled in at run time from the rule's variables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import MappingError
+
+# Step kinds. Tuples keep the hot path to plain indexing.
+FIELD, EACH, INDEX, WHERE, APPEND, PROTO, ROOT = (
+    "field",
+    "each",
+    "index",
+    "where",
+    "append",
+    "proto",
+    "root",
+)
+
+Step = tuple  # (FIELD, name) | (EACH, name) | (INDEX, name, n) | (WHERE, name, sub, value) | ...
+Path = tuple[Step, ...]
+
+_NAME = re.compile(r"[A-Za-z_$@^][A-Za-z0-9_\-]*$")
+_TEMPLATE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
+
+
+class PathSyntaxError(MappingError):
+    """A path in a mapping file cannot be parsed."""
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on dots that are not inside brackets."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth < 0:
+                raise PathSyntaxError(f"unbalanced ']' in path {text!r}")
+        elif ch == "." and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if depth:
+        raise PathSyntaxError(f"unbalanced '[' in path {text!r}")
+    parts.append(text[start:])
+    return parts
+
+
+def compile_path(text: str, *, target: bool = False) -> Path:
+    """Parse ``text`` into steps; raises :class:`PathSyntaxError` naming the bad part."""
+    if not isinstance(text, str) or not text.strip():
+        raise PathSyntaxError(f"empty or non-text path {text!r}")
+    text = text.strip()
+    steps: list[Step] = []
+    if text == "@":
+        return ()
+    if text.startswith("/"):
+        if not target:
+            raise PathSyntaxError(f"'/' (output root) is only allowed in a v2 path: {text!r}")
+        steps.append((ROOT, ""))
+        text = text[1:]
+    for part in _split_top(text):
+        name, _, rest = part.partition("[")
+        if not _NAME.match(name):
+            raise PathSyntaxError(f"bad step {part!r} in path {text!r}")
+        if not rest:
+            steps.append((FIELD, name))
+            continue
+        if not rest.endswith("]") or "[" in rest[:-1].split("=", 1)[0]:
+            raise PathSyntaxError(f"bad selector in step {part!r} of path {text!r}")
+        inner = rest[:-1]
+        if inner == "*":
+            steps.append((EACH, name))
+        elif inner == "+":
+            if not target:
+                raise PathSyntaxError(f"'[+]' is only allowed in a v2 path: {text!r}")
+            steps.append((APPEND, name))
+        elif inner.startswith("~"):
+            if not target:
+                raise PathSyntaxError(f"'[~var]' is only allowed in a v2 path: {text!r}")
+            steps.append((PROTO, name, inner[1:]))
+        elif inner.isdigit():
+            steps.append((INDEX, name, int(inner)))
+        elif "=" in inner:
+            sub, value = inner.split("=", 1)
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            steps.append((WHERE, name, compile_path(sub.strip()), value))
+        else:
+            raise PathSyntaxError(f"bad selector [{inner}] in path {text!r}")
+    return tuple(steps)
+
+
+def has_template(path: Path) -> bool:
+    return any((step[0] == WHERE and "${" in step[3]) or step[0] == PROTO for step in path)
+
+
+def fill(path: Path, variables: dict[str, Any]) -> Path:
+    """Substitute ``${name}`` in discriminator values."""
+    if not has_template(path):
+        return path
+    out: list[Step] = []
+    for step in path:
+        if step[0] == WHERE and "${" in step[3]:
+            step = (WHERE, step[1], step[2], fill_text(step[3], variables))
+        elif step[0] == PROTO and isinstance(step[2], str):
+            step = (PROTO, step[1], lookup_var(variables, step[2]) or {})
+        out.append(step)
+    return tuple(out)
+
+
+def fill_text(text: str, variables: dict[str, Any]) -> str:
+    return _TEMPLATE.sub(lambda m: str(lookup_var(variables, m.group(1))), text)
+
+
+def lookup_var(variables: dict[str, Any], dotted: str) -> Any:
+    value: Any = variables
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return ""
+        value = value[part]
+    return value
+
+
+def template_names(text: str) -> list[str]:
+    return _TEMPLATE.findall(text)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def select(node: Any, path: Path, at: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Yield ``(concrete path, value)`` for every match of ``path`` under ``node``."""
+    if not path:
+        yield at, node
+        return
+    step = path[0]
+    rest = path[1:]
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from select(item, path, (*at, i))
+        return
+    if not isinstance(node, dict):
+        return
+    kind, name = step[0], step[1]
+    if name not in node:
+        return
+    child = node[name]
+    here = (*at, name)
+    if kind == FIELD:
+        yield from select(child, rest, here)
+    elif kind == EACH:
+        if isinstance(child, list):
+            for i, item in enumerate(child):
+                yield from select(item, rest, (*here, i))
+        else:
+            yield from select(child, rest, here)
+    elif kind == INDEX:
+        items = _as_list(child)
+        if step[2] < len(items):
+            yield from select(items[step[2]], rest, (*here, step[2]) if items is child else here)
+    elif kind == WHERE:
+        sub, want = step[2], step[3]
+        items = _as_list(child)
+        for i, item in enumerate(items):
+            if any(equals(v, want) for _, v in select(item, sub)):
+                yield from select(item, rest, (*here, i) if items is child else here)
+
+
+def equals(value: Any, want: str) -> bool:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return float(want) == value
+        except ValueError:
+            return False
+    return str(value) == want
+
+
+def _contains(item: Any, proto: Any) -> bool:
+    """True when ``item`` has every field of ``proto`` (lists: every proto element matches one)."""
+    if isinstance(proto, dict):
+        return isinstance(item, dict) and all(
+            k in item and _contains(item[k], v) for k, v in proto.items()
+        )
+    if isinstance(proto, list):
+        return isinstance(item, list) and all(any(_contains(i, p) for i in item) for p in proto)
+    return item == proto
+
+
+def first(node: Any, path: Path, default: Any = None) -> Any:
+    for _, value in select(node, path):
+        return value
+    return default
+
+
+def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
+    """Write ``value`` at ``path`` under ``node``, creating what is missing.
+
+    Returns ``(container, key)`` of the written slot so callers can find it again.
+    Writing over an existing dict merges into it; a list target extends it.
+    """
+    current: Any = node
+    if not path or (len(path) == 1 and path[0][0] == ROOT):
+        if isinstance(value, dict):
+            merge(node, value)
+        return node, None
+    for pos, step in enumerate(path):
+        last = pos == len(path) - 1
+        kind, name = step[0], step[1]
+        if kind == ROOT:
+            continue
+        if kind == FIELD:
+            if last:
+                _assign(current, name, value)
+                return current, name
+            current = current.setdefault(name, {})
+            if isinstance(current, list):
+                if not current:
+                    current.append({})
+                current = current[-1]
+            continue
+        items = current.setdefault(name, [])
+        if not isinstance(items, list):
+            items = current[name] = [items]
+        if kind in (APPEND, EACH):
+            if last:
+                items.append(value)
+                return items, len(items) - 1
+            items.append({})
+            current = items[-1]
+        elif kind == INDEX:
+            while len(items) <= step[2]:
+                items.append({})
+            if last:
+                _assign(items, step[2], value)
+                return items, step[2]
+            current = items[step[2]]
+        else:  # WHERE / PROTO: find or create the slice
+            for item in items:
+                if (kind == PROTO and _contains(item, step[2])) or (
+                    kind == WHERE and any(equals(v, step[3]) for _, v in select(item, step[2]))
+                ):
+                    current = item
+                    break
+            else:
+                current = {}
+                if kind == PROTO:
+                    current.update(_clone(step[2]))
+                else:
+                    put(current, step[2], step[3])
+                items.append(current)
+            if last:
+                if isinstance(value, dict):
+                    merge(current, value)
+                return items, next(i for i, item in enumerate(items) if item is current)
+    raise MappingError("empty target path")
+
+
+def _clone(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    return value
+
+
+def merge(old: dict, value: dict) -> None:
+    """Deep-merge ``value`` into ``old``: dicts merge, lists extend, scalars are replaced."""
+    for key, new in value.items():
+        _assign(old, key, new)
+
+
+def _assign(container: Any, key: Any, value: Any) -> None:
+    old = container[key] if isinstance(container, list) or key in container else None
+    if isinstance(old, dict) and isinstance(value, dict):
+        merge(old, value)
+    elif isinstance(old, list) and isinstance(value, list):
+        old.extend(value)
+    else:
+        container[key] = value
+
+
+def format_path(steps: tuple) -> str:
+    """Render a concrete path tuple as ``item[0].adjudication[3].amount.value``."""
+    out = ""
+    for part in steps:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def to_text(path: Path) -> str:
+    """Render compiled steps back to the path language (for messages and tables)."""
+    parts = []
+    for step in path:
+        kind, name = step[0], step[1]
+        if kind == ROOT:
+            parts.append("")
+        elif kind == PROTO:
+            parts.append(f"{name}[~{step[2] if isinstance(step[2], str) else '...'}]")
+        elif kind == FIELD:
+            parts.append(name)
+        elif kind == EACH:
+            parts.append(f"{name}[*]")
+        elif kind == APPEND:
+            parts.append(f"{name}[+]")
+        elif kind == INDEX:
+            parts.append(f"{name}[{step[2]}]")
+        else:
+            parts.append(f"{name}[{to_text(step[2])}={step[3]}]")
+    return ".".join(parts)
