@@ -20,6 +20,10 @@ COMMANDS: dict[str, str] = {
     "demo": "demo",
     "map": "map_command",
     "mappings": "mappings",
+    "validate": "validate",
+    "sandbox": "sandbox",
+    "auth": "auth",
+    "fetch": "fetch",
 }
 
 

@@ -1,0 +1,131 @@
+"""``bbmigrate fetch``: one beneficiary from v1 and v2 into the shared folder layout."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from ..client import ClientCredentials, PasswordLogin, TokenStore, fetch_beneficiary
+from ..client.bluebutton import PageCallback
+from ..client.tokens import default_token_file
+from ..errors import InputError
+from .auth import base_url_option, client_options, token_file_option, user_options
+from .common import emit_json, json_option, quiet_option
+
+
+@contextlib.contextmanager
+def page_progress(quiet: bool) -> Iterator[PageCallback | None]:
+    """A rich bar per search (pages fetched) on stderr; nothing when not a TTY or quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def on_page(label: str, done: int, total: int | None) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(f"{label} pages", total=total)
+            bar.update(tasks[label], completed=done, total=max(total or done, done))
+
+        yield on_page
+
+
+def _split(values: tuple[str, ...]) -> list[str] | None:
+    items = [item.strip() for value in values for item in value.split(",") if item.strip()]
+    return items or None
+
+
+@click.command()
+@base_url_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Beneficiary folder to write (v1/, v2/, manifest.json).",
+)
+@click.option("--versions", default="v1,v2", show_default=True, help="API versions to fetch.")
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    help="EOB claim types, comma-separated or repeated (default: all).",
+)
+@click.option("--since", default=None, help="Only EOBs updated on or after this ISO date.")
+@click.option("--count", type=int, default=None, help="Page size, 1..50 (server default 10).")
+@token_file_option
+@client_options
+@user_options
+@json_option
+@quiet_option
+def fetch(
+    base_url: str,
+    out: Path,
+    versions: str,
+    types: tuple[str, ...],
+    since: str | None,
+    count: int | None,
+    token_file: Path | None,
+    client_id: str | None,
+    client_secret: str | None,
+    user: str | None,
+    password: str | None,
+    no_share_demographics: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Fetch Patient, Coverage, every EOB page and userinfo from v1 and v2 concurrently.
+
+    Tokens come from --user/--password (emulator login) or the token file written by
+    `bbmigrate auth login`; with --client-id/--client-secret an expired token is refreshed and
+    the rotated token saved. Nothing is written unless every version succeeds.
+
+    \b
+    Example:
+      bbmigrate fetch --out bene --type carrier,pde --since 2020-01-01
+      bbmigrate fetch --base-url http://127.0.0.1:8000 --user BBUser00000 \\
+          --password 'PW00000!' --client-id ID --client-secret SECRET --out bene --json
+    """
+    credentials = (
+        ClientCredentials(client_id, client_secret) if client_id and client_secret else None
+    )
+    login = None
+    if user:
+        if not password:
+            raise InputError("--user needs --password (or $BBMIGRATE_PASSWORD)", where="fetch")
+        login = PasswordLogin(user, password, share_demographics=not no_share_demographics)
+    store = TokenStore(token_file) if token_file else None
+    if store is None and login is None:
+        store = TokenStore(default_token_file())
+    with page_progress(quiet) as on_page:
+        manifest = fetch_beneficiary(
+            base_url,
+            out,
+            credentials=credentials,
+            login=login,
+            token_store=store,
+            versions=versions,
+            types=_split(types),
+            since=since,
+            count=count,
+            progress=on_page,
+        )
+    doc = manifest.to_dict()
+    summary = {"out": str(out), **{k: v for k, v in doc.items() if k != "requests"}}
+    if as_json:
+        emit_json(summary)
+    elif not quiet:
+        for version, result in summary["versions"].items():
+            counts = result["counts"]
+            withheld = " (demographics withheld)" if result["demographics_withheld"] else ""
+            click.echo(
+                f"{version}: {counts['Patient']} Patient, {counts['Coverage']} Coverage, "
+                f"{counts['ExplanationOfBenefit']} EOB in {result['pages']} pages{withheld}"
+            )
+        click.echo(f"written to {out} ({summary['totals']['requests']} requests)")

@@ -1,0 +1,156 @@
+"""``bbmigrate sandbox serve``: run the local BB2 sandbox emulator until interrupted."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from ..errors import BBMigrateError
+from .common import emit_json, json_option, quiet_option
+
+
+@click.group()
+def sandbox() -> None:
+    """A local Blue Button 2.0 sandbox (OAuth2 + FHIR v1/v2) for tests and demos.
+
+    \b
+    Example:
+      bbmigrate sandbox serve --port 8000
+    """
+
+
+def _rate(value: str | None) -> tuple[int, float] | None:
+    if not value:
+        return None
+    count, _, seconds = value.partition("/")
+    try:
+        return int(count), float(seconds or 1)
+    except ValueError:
+        raise click.BadParameter(f"expected N/SECONDS, got {value!r}") from None
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port; 0 picks a free one.",
+)
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Sample beneficiaries folder (default: the packaged samples/).",
+)
+@click.option(
+    "--fault-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0.0, 1.0),
+    help="Share of FHIR requests answered with 429/500/502/503.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for injected faults.")
+@click.option(
+    "--token-lifetime",
+    default=3600,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Access token lifetime in seconds (BB2: 3600).",
+)
+@click.option(
+    "--rate-limit",
+    default=None,
+    metavar="N/SECONDS",
+    help="Per-token throttle, e.g. 100/60 (default BB2's 100000/1).",
+)
+@click.option(
+    "--client-secret",
+    envvar="BBMIGRATE_SANDBOX_CLIENT_SECRET",
+    default=None,
+    help="Secret of the registered test client (default: the documented one).",
+)
+@json_option
+@quiet_option
+def serve(
+    host: str,
+    port: int,
+    data: Path | None,
+    fault_rate: float,
+    seed: int,
+    token_lifetime: int,
+    rate_limit: str | None,
+    client_secret: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Serve the sandbox on HOST:PORT until Ctrl-C (or SIGTERM).
+
+    Logins are BBUser00000..BBUser29999 with passwords PW00000!..PW29999!; the registered
+    client and its loopback redirect URIs are described in docs/sandbox.md.
+
+    \b
+    Example:
+      bbmigrate sandbox serve --port 8000 --fault-rate 0.1 --seed 7 --json
+    """
+    from ..emulator import DEFAULT_CLIENT, SandboxConfig, create_app, serve_in_thread
+
+    client = DEFAULT_CLIENT
+    if client_secret:
+        client = dataclasses.replace(client, client_secret=client_secret)
+    config = SandboxConfig(
+        data_dir=data,
+        clients=(client,),
+        fault_rate=fault_rate,
+        seed=seed,
+        token_lifetime=token_lifetime,
+        rate_limit=_rate(rate_limit),
+    )
+    app = create_app(config)
+    population = app.state.sandbox.population
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        server = serve_in_thread(app, host=host, port=port)
+        url = server.__enter__()
+    except RuntimeError:
+        raise BBMigrateError(f"cannot listen on {host}:{port} (in use?)", where="sandbox") from None
+    try:
+        info = {
+            "url": url,
+            "v1": f"{url}/v1",
+            "v2": f"{url}/v2",
+            "client_id": client.client_id,
+            "client_secret": "custom" if client_secret else "default (see docs/sandbox.md)",
+            "redirect_uris": [
+                *client.redirect_uris,
+                "http://127.0.0.1:<port>/<path>",
+                "http://localhost:<port>/<path>",
+            ],
+            "users": {
+                "first": "BBUser00000",
+                "last": f"BBUser{population.size - 1:05d}",
+                "password": "PW<same 5 digits>!",
+                "many_claims": "BBUser00042",
+            },
+            "samples": len(population.samples),
+            "data": str(population.data_dir),
+            "fault_rate": fault_rate,
+            "seed": seed,
+            "token_lifetime": token_lifetime,
+        }
+        if as_json:
+            emit_json(info)
+        elif not quiet:
+            click.echo(f"bbmigrate sandbox on {url} (v1 and v2); Ctrl-C stops it", err=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.__exit__(None, None, None)

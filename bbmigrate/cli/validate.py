@@ -1,0 +1,110 @@
+"""``bbmigrate validate``: R4 + CARIN Blue Button conformance of resources, without Java."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ..validate import DEFAULT_IG, IG_VERSIONS, Validator, render, validate_path
+from ..validate.packages import ENV_VAR
+from ..validate.report import FORMATS, write_report
+from .common import emit_json, json_option, progress, quiet_option
+
+
+@click.command()
+@click.argument("source", metavar="INPUT")
+@click.option(
+    "--ig",
+    type=click.Choice(IG_VERSIONS),
+    default=DEFAULT_IG,
+    show_default=True,
+    help="CARIN Blue Button IG version to check against.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format (xlsx needs -o).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file (atomically) instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at least this severe.",
+)
+@click.option(
+    "--must-support",
+    is_flag=True,
+    help="Add the corpus must-support report (elements never populated per profile).",
+)
+@click.option(
+    "--package-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"Folder with carin4bb-*.tgz and hl7.fhir.r4.core.tgz (or ${ENV_VAR}); "
+    "default ../shared/reference/fhir-packages, else the bundled rule set.",
+)
+@click.option("--redact", is_flag=True, help="Hide found values (they may hold PHI).")
+@json_option
+@quiet_option
+def validate(
+    source: str,
+    ig: str,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    must_support: bool,
+    package_dir: Path | None,
+    redact: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Validate INPUT against FHIR R4 and the CARIN Blue Button profiles.
+
+    INPUT is a resource file, a Bundle, NDJSON, a folder (searched recursively) or a fetch
+    output folder (only its v2/ is checked), or - for stdin. The profile comes from
+    meta.profile, else from the resource type and the EOB claim type. Exit status: 0 clean,
+    1 findings at or above --fail-on, 2 bad input.
+
+    \b
+    Example:
+      bbmigrate validate out/567834/v2 --ig 2.0.0
+      bbmigrate validate eob.json --format json -o report.json --must-support
+      bbmigrate validate bundle.json --ig 1.1.0 --format xlsx -o report.xlsx
+    """
+    if fmt == "xlsx" and output is None:
+        raise InputError("--format xlsx needs -o FILE", where="--format")
+    validator = Validator(ig, package_dir)
+    report = validate_path(
+        source,
+        validator,
+        wrap=lambda items: progress(items, total=len(items), label="validating", quiet=quiet),
+    )
+    if output is not None:
+        write_report(output, render(report, fmt, must_support=must_support, redact=redact))
+    if as_json:
+        if output is None:
+            emit_json(report.as_dict(must_support=must_support, redact=redact))
+        else:
+            emit_json({"summary": report.summary, "output": str(output)})
+    elif output is None:
+        sys.stdout.buffer.write(render(report, fmt, must_support=must_support, redact=redact))
+    elif not quiet:
+        s = report.summary
+        click.echo(
+            f"{s['errors']} errors, {s['warnings']} warnings in {s['resources']} "
+            f"resources; report written to {output}",
+            err=True,
+        )
+    sys.exit(1 if report.failed(fail_on) else 0)

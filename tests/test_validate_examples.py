@@ -1,0 +1,54 @@
+"""Every official CARIN example validates clean, and the bundled rule sets match the packages."""
+
+from __future__ import annotations
+
+import pytest
+from validate_support import examples, packages_dir
+
+from bbmigrate.validate import Validator
+from bbmigrate.validate.profiles import bundled_path, compile_from_packages, dump
+
+pytestmark = pytest.mark.reference
+
+
+@pytest.fixture(scope="module", params=["1.1.0", "2.0.0"])
+def ig(request):
+    return request.param
+
+
+def test_every_official_example_has_no_errors_or_warnings(ig):
+    validator = Validator(ig, packages_dir())
+    found = examples(ig)
+    assert len(found) >= 20, "the package should carry the official examples"
+    problems = []
+    for name, resource in sorted(found.items()):
+        result = validator.validate(resource, source=name)
+        declared = [p.split("|")[0] for p in resource["meta"]["profile"]]
+        assert result.profile in declared, name
+        problems += [
+            f"{name}: {f.rule} {f.path} {f.message}"
+            for f in result.findings
+            if f.severity != "information"
+        ]
+    assert problems == []
+
+
+def test_bundled_rule_set_is_what_the_packages_compile_to(ig):
+    compiled = compile_from_packages(packages_dir(), ig)
+    assert bundled_path(ig).read_bytes() == dump(compiled), (
+        "regenerate with: python scripts/build_validate_rulesets.py"
+    )
+
+
+def test_bundled_rule_set_is_used_without_packages(ig, monkeypatch, tmp_path):
+    import bbmigrate.validate.packages as packages
+    import bbmigrate.validate.profiles as profiles
+
+    example = next(iter(examples(ig).values()))
+    monkeypatch.delenv(packages.ENV_VAR, raising=False)
+    monkeypatch.setattr(packages, "_PROJECT_ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(profiles, "_MEMORY", {})
+    assert packages.find_package_dir(None, ig=ig) is None
+    result = Validator(ig).validate(example)
+    assert [f for f in result.findings if f.severity == "error"] == []

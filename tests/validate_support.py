@@ -1,0 +1,54 @@
+"""Helpers shared by the validate tests (imported, not a conftest: the shared one stays small)."""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bbmigrate.validate.packages import IG_PACKAGES, read_package
+
+PROJECT = Path(__file__).resolve().parent.parent
+PACKAGES = PROJECT.parent / "shared" / "reference" / "fhir-packages"
+# BFD's test fixtures blank volatile values; give them well-formed stand-ins of the right type.
+PLACEHOLDER = "IGNORED_FIELD"
+_STAND_INS = {
+    "lastUpdated": "2024-01-01T00:00:00.000-05:00",
+    "created": "2024-01-01T00:00:00-05:00",
+    "id": "placeholder-1",
+    "reference": "#placeholder-1",
+}
+
+
+def packages_dir() -> Path:
+    if not all((PACKAGES / name).is_file() for name in IG_PACKAGES.values()):
+        pytest.skip(f"FHIR packages not found at {PACKAGES} (they ship beside the project in CI)")
+    return PACKAGES
+
+
+@cache
+def _examples(ig: str) -> dict[str, dict]:
+    return read_package(PACKAGES / IG_PACKAGES[ig], examples=True).examples
+
+
+def examples(ig: str) -> dict[str, dict]:
+    """Official CARIN examples of one IG version, by file name (fresh copies)."""
+    packages_dir()
+    return copy.deepcopy(_examples(ig))
+
+
+def fill_placeholders(node: Any, key: str | None = None) -> Any:
+    if isinstance(node, dict):
+        return {k: fill_placeholders(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [fill_placeholders(v, key) for v in node]
+    if node == PLACEHOLDER:
+        return _STAND_INS.get(key or "", node)
+    return node
+
+
+def kinds(findings, *, severities=("error", "warning")) -> set[tuple[str, str]]:
+    return {(f.rule, f.path) for f in findings if f.severity in severities}
