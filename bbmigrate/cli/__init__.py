@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "sandbox",
     "auth": "auth",
     "fetch": "fetch",
+    "tables": "tables",
 }
 
 

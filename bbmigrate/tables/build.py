@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..mapping import load_mappings, map_with_provenance
 from .elements import discriminator, example_at, fhirpath, generic
 from .examples import SampleIndex, load_samples
 from .links import element_page, profile_name
@@ -293,7 +294,9 @@ class _Sheet:
     def gap_rows(self) -> None:
         files = {p.rule.origin.file for p in self.placed()}
         for gap in self.mappings.gaps:
-            if gap.origin.file not in files:
+            # A gap belongs to the maps its file contributes rules to, or (a claim-type file
+            # that declares only gaps) to the claim type the file is named after.
+            if gap.origin.file not in files and Path(gap.origin.file).stem != self.key:
                 continue
             if gap.claim_types and self.key not in gap.claim_types:
                 continue
@@ -394,20 +397,6 @@ def _tables(names: Any, rmap: Any, mappings: Any) -> Iterator[tuple[Any, bool]]:
             yield table, specific
 
 
-def _load(mappings: str | Path | None):
-    from ..mapping import load_mappings
-
-    return load_mappings(mappings) if mappings else load_mappings()
-
-
-def _provenance():
-    try:
-        from ..mapping import map_with_provenance
-    except ImportError:
-        from ..mapping.engine import map_with_provenance
-    return map_with_provenance
-
-
 def build_tables(
     mappings: str | Path | None = None,
     samples: str | Path | None = None,
@@ -416,9 +405,9 @@ def build_tables(
     sample_index: SampleIndex | None = None,
 ) -> ComparisonTables:
     """Build every sheet from the mapping files (default: the project's) and the samples."""
-    mset = mapping_set or _load(mappings)
+    mset = mapping_set or (load_mappings(mappings) if mappings else load_mappings())
     index = sample_index if sample_index is not None else load_samples(samples)
-    run = _provenance()
+    run = map_with_provenance
     sheets = {}
     for key, (_, resource) in SHEETS.items():
         claim_type = key if resource == "ExplanationOfBenefit" else None

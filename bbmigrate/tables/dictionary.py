@@ -230,6 +230,7 @@ def compare(sheets: dict[str, Iterable[TableRow]], entries: list[DictionaryEntry
                     best.id,
                     match is not None,
                     row.rule_id,
+                    agreement_kind(row.v2_element, best.v2_element),
                 )
             )
     for entry in entries:

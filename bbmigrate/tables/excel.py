@@ -35,6 +35,14 @@ CHANGE_FILLS: dict[str, PatternFill] = {
     "added": PatternFill("solid", fgColor="FCE4D6"),
     "removed": PatternFill("solid", fgColor="F4CCCC"),
 }
+# The chart needs stronger tones than the row fills to read at a glance.
+CHART_COLOURS = {
+    "same": "70AD47",
+    "moved": "5B9BD5",
+    "recoded": "FFC000",
+    "added": "ED7D31",
+    "removed": "C00000",
+}
 CHANGE_MEANINGS: dict[str, str] = {
     "same": "Same element and value in v1 and v2.",
     "moved": "Same value, different element (path, slice or container) in v2.",
@@ -47,6 +55,15 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 _PROFILE_COLUMN = HEADERS.index("CARIN profile") + 1
+_PRINTED_COLUMNS = 8  # the fixed columns; the tracing columns stay on screen only
+_LINE_HEIGHT = 15.0  # points per text line at the default font
+_MAX_LINES = 10
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines a wrapped cell needs, estimated from its text and the column width."""
+    per_line = max(1, int(width * 1.1))
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
 def _header(ws: Worksheet, row: int, values: list[str]) -> None:
@@ -76,6 +93,13 @@ def _write_sheet(ws: Worksheet, rows: tuple[Any, ...]) -> None:
         if row.profile_url:
             link = ws.cell(row=number, column=_PROFILE_COLUMN)
             link.hyperlink, link.font = row.profile_url, LINK_FONT
+        # Spreadsheet apps do not grow rows for wrapped text on open, so size them here
+        # (BFD's dictionary workbook does the same).
+        lines = max(
+            (_lines(text, c.width) for c, text in zip(COLUMNS, row.cells(), strict=True) if c.wrap),
+            default=1,
+        )
+        ws.row_dimensions[number].height = _LINE_HEIGHT * min(lines, _MAX_LINES)
     for col, column in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(col)].width = column.width
     ws.freeze_panes = "B2"
@@ -83,6 +107,7 @@ def _write_sheet(ws: Worksheet, rows: tuple[Any, ...]) -> None:
     ws.auto_filter.ref = f"A1:{last}{max(1, len(rows) + 1)}"
     ws.sheet_view.zoomScale = 90
     _page_setup(ws, repeat_header=True)
+    ws.print_area = f"A1:{get_column_letter(_PRINTED_COLUMNS)}{len(rows) + 1}"
 
 
 def _write_summary(ws: Worksheet, tables: ComparisonTables) -> None:
@@ -140,10 +165,10 @@ def _write_summary(ws: Worksheet, tables: ComparisonTables) -> None:
     categories = Reference(ws, min_col=1, min_row=top + 1, max_row=total_row - 1)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(categories)
-    for series, fill in zip(chart.series, CHANGE_FILLS.values(), strict=True):
-        series.graphicalProperties.solidFill = fill.fgColor.rgb[-6:]
-        series.graphicalProperties.line.solidFill = "808080"
-    chart.height, chart.width = 9, 18
+    for series, colour in zip(chart.series, CHART_COLOURS.values(), strict=True):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+    chart.height, chart.width = 7.5, 18
     ws.add_chart(chart, f"A{legend + len(CHANGES) + 2}")
     _page_setup(ws, repeat_header=False)
 

@@ -34,7 +34,7 @@ _ELEMENT_VALUE_KEYS = (
     "valueReference",
     "reason",
 )
-_MAX_EXAMPLE = 80
+_MAX_EXAMPLE = 48
 
 
 @dataclass(frozen=True)
