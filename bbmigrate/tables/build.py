@@ -340,6 +340,36 @@ class _Sheet:
             self.done.add(name)
 
 
+def _codings(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _codings(child)
+    elif isinstance(value, list | tuple):
+        for child in value:
+            yield from _codings(child)
+
+
+def mapping_labels(mappings: Any) -> dict[str, str]:
+    """Variable labels the mapping files state: a ``label``/``display`` on a code-table row keyed
+    by the variable URL, or a constant coding whose code is the variable URL."""
+    labels: dict[str, str] = {}
+    for table in mappings.tables.values():
+        for key, row in table.rows.items():
+            name = variable_name(key)
+            text = (row.get("label") or row.get("display")) if isinstance(row, dict) else None
+            if name and isinstance(text, str) and "${" not in text:
+                labels.setdefault(name, text)
+    for rmap in mappings.maps.values():
+        for rule in rmap.all_rules():
+            for node in _codings(rule.params.get("value")):
+                name = variable_name(node.get("code"))
+                text = node.get("display")
+                if name and isinstance(text, str) and "${" not in text:
+                    labels.setdefault(name, text)
+    return labels
+
+
 def _score(entry: _Found) -> int:
     return 2 * bool(entry.v1 and entry.v2) + bool(entry.rule_id)
 
@@ -407,6 +437,8 @@ def build_tables(
     """Build every sheet from the mapping files (default: the project's) and the samples."""
     mset = mapping_set or (load_mappings(mappings) if mappings else load_mappings())
     index = sample_index if sample_index is not None else load_samples(samples)
+    # Labels written in the mapping files win over those read from the samples.
+    index.labels = {**index.labels, **mapping_labels(mset)}
     run = map_with_provenance
     sheets = {}
     for key, (_, resource) in SHEETS.items():

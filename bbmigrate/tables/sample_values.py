@@ -62,36 +62,41 @@ def variable_name(uri: Any) -> str | None:
 
 
 def scalar_text(value: Any) -> str:
+    """A short human-readable text for a FHIR value, cut to a table cell's worth."""
+    text = _text(value)
+    return text if len(text) <= _MAX_EXAMPLE else text[: _MAX_EXAMPLE - 1] + "…"
+
+
+def _text(value: Any) -> str:
     """A short human-readable text for a FHIR value (coding, quantity, money, period...)."""
     if isinstance(value, dict):
         for key in ("value", "reference", "start"):
             if key in value:
-                text = scalar_text(value[key])
+                text = _text(value[key])
                 if key == "start" and "end" in value:
-                    text = f"{text} to {scalar_text(value['end'])}"
+                    text = f"{text} to {_text(value['end'])}"
                 return text
         if "coding" in value:
             codings = value.get("coding") or [{}]
-            return scalar_text(codings[0])
+            return _text(codings[0])
         if "code" in value and ("system" in value or "display" in value):
             code, display = value.get("code", ""), value.get("display")
             return f"{code} ({display})" if display else str(code)
         if "end" in value:
-            return f"to {scalar_text(value['end'])}"
+            return f"to {_text(value['end'])}"
         # Any other structure (meta, name, address...): its first leaf, named.
         for key, child in value.items():
-            text = scalar_text(child)
+            text = _text(child)
             if text:
                 return text if isinstance(child, dict | list) else f"{key}: {text}"
         return ""
     if isinstance(value, list):
-        return scalar_text(value[0]) if value else ""
+        return _text(value[0]) if value else ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return f"{value:.1f}"
-    text = "" if value is None else str(value)
-    return text if len(text) <= _MAX_EXAMPLE else text[: _MAX_EXAMPLE - 1] + "…"
+    return "" if value is None else str(value)
 
 
 def _leaf(value: Any) -> str:
