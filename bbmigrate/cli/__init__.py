@@ -18,12 +18,12 @@ from ..errors import BBMigrateError
 # module name -> attribute holding the click command or group, in the order --help lists them.
 COMMANDS: dict[str, str] = {
     "demo": "demo",
-    "map": "map_command",
-    "mappings": "mappings",
     "validate": "validate",
     "sandbox": "sandbox",
     "auth": "auth",
     "fetch": "fetch",
+    "map": "map_command",
+    "mappings": "mappings",
     "tables": "tables",
 }
 

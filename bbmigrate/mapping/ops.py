@@ -302,8 +302,11 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         big = 1_000_000
 
         def rank(item: Any) -> int:
-            row = ranks.get(first(item, order_path))
-            return int(row) if row is not None else big
+            for _, code in select(item, order_path):
+                row = ranks.get(code)
+                if row is not None:
+                    return int(row)
+            return big
 
         items.sort(key=rank)
         ctx.variables.setdefault("_sorted", set()).add(rule.v2_path[0][1])
