@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .common import emit_json, json_option, quiet_option
+from .common import emit_json, json_option, progress, quiet_option
 
 _FORMATS = ("xlsx", "csv", "markdown", "all")
 
@@ -79,7 +79,7 @@ def tables(
       bbmigrate tables --check --format all  # exit 1 if the committed tables are stale
       bbmigrate tables --dictionary ../shared/reference/bfd/data-dictionary --check
     """
-    from ..tables import build_tables
+    from ..tables import SHEETS, build_tables
     from ..tables.output import DEFAULT_DIR, FORMATS, default_path, is_stale, write_tables
 
     if fmt == "all":
@@ -89,7 +89,10 @@ def tables(
     else:
         targets = [(fmt, output or default_path(fmt))]
 
-    built = build_tables(mappings=mappings, samples=samples)
+    def bar(keys):
+        return progress(keys, total=len(SHEETS), label="Building sheets", quiet=quiet)
+
+    built = build_tables(mappings=mappings, samples=samples, progress=bar)
     result: dict[str, object] = built.summary()
     result["files"] = [str(path) for _, path in targets]
     if check:

@@ -18,9 +18,10 @@ the sample v1 and v2 resources.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -433,15 +434,21 @@ def build_tables(
     *,
     mapping_set: Any = None,
     sample_index: SampleIndex | None = None,
+    progress: Callable[[Iterable[str]], Iterable[str]] | None = None,
 ) -> ComparisonTables:
-    """Build every sheet from the mapping files (default: the project's) and the samples."""
+    """Build every sheet from the mapping files (default: the project's) and the samples.
+
+    ``progress`` may wrap the iteration over sheet keys (the CLI shows a bar with it).
+    """
     mset = mapping_set or (load_mappings(mappings) if mappings else load_mappings())
     index = sample_index if sample_index is not None else load_samples(samples)
     # Labels written in the mapping files win over those read from the samples.
-    index.labels = {**index.labels, **mapping_labels(mset)}
+    index = dataclasses.replace(index, labels={**index.labels, **mapping_labels(mset)})
     run = map_with_provenance
     sheets = {}
-    for key, (_, resource) in SHEETS.items():
+    keys: Iterable[str] = list(SHEETS)
+    for key in progress(keys) if progress else keys:
+        resource = SHEETS[key][1]
         claim_type = key if resource == "ExplanationOfBenefit" else None
         rmap = mset.for_resource(resource, claim_type)
         sheets[key] = _Sheet(key, rmap, mset, index).build(run)
