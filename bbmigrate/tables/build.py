@@ -172,7 +172,7 @@ class _Sheet:
         extra.update(
             is_variable=True,
             label=self.samples.label(name),
-            v1_example=v1.value if v1 else "",
+            v1_example=self.samples.example(self.key, name, "v1") or (v1.value if v1 else ""),
             v2_example=self.samples.example(self.key, name, "v2") or (v2.value if v2 else ""),
         )
         if v2:
