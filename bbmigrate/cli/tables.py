@@ -18,8 +18,8 @@ _FORMATS = ("xlsx", "csv", "markdown", "all")
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="File to write (a folder with --format all). "
-    "Default: comparison_tables/bb2-v1-v2-comparison.<ext>.",
+    help="File to write, or a folder to write the standard file name into (always a folder "
+    "with --format all). Default: comparison_tables/bb2-v1-v2-comparison.<ext>.",
 )
 @click.option(
     "--format",
@@ -86,6 +86,8 @@ def tables(
         if output is not None and output.suffix:
             raise InputError("with --format all, -o must be a folder", where=str(output))
         targets = [(f, default_path(f, output or DEFAULT_DIR)) for f in FORMATS]
+    elif output is not None and output.is_dir():
+        targets = [(fmt, default_path(fmt, output))]
     else:
         targets = [(fmt, output or default_path(fmt))]
 

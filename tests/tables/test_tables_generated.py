@@ -220,3 +220,16 @@ def test_cli_dictionary_report_matches_the_library(tmp_path, tables, reference_d
     expected = compare(dict(tables.ordered()), read_dictionary(dictionary))
     assert (report["compared"], report["agreed"]) == (len(expected.compared), expected.agreed)
     assert len(report["disagreements"]) == len(expected.disagreements)
+
+
+def test_cli_output_folder_and_bad_dictionary(tmp_path):
+    result = CliRunner().invoke(main, ["tables", "-o", str(tmp_path), "--format", "csv", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["bb2-v1-v2-comparison.csv"]
+    empty = tmp_path / "no-dictionary"
+    empty.mkdir()
+    result = CliRunner().invoke(
+        main, ["tables", "--check", "-o", str(tmp_path), "--dictionary", str(empty)]
+    )
+    assert result.exit_code == 2
+    assert "data/V2" in result.output and result.output.strip().count("\n") == 0
