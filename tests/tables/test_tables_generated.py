@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,28 @@ def test_cli_output_folder_and_bad_dictionary(tmp_path):
     )
     assert result.exit_code == 2
     assert "data/V2" in result.output and result.output.strip().count("\n") == 0
+
+
+@pytest.mark.reference
+def test_profile_links_point_at_elements_of_the_carin_profile(tables, reference_dir):
+    """Each row's link anchors an element id that the CARIN profile's snapshot defines."""
+    package = reference_dir / "fhir-packages" / "carin4bb-110.tgz"
+    ids: dict[str, set[str]] = {}
+    with tarfile.open(package) as tar:
+        for member in tar.getmembers():
+            name = member.name.rsplit("/", 1)[-1]
+            if member.name.count("/") == 1 and name.startswith("StructureDefinition-C4BB-"):
+                doc = json.load(tar.extractfile(member))
+                ids[doc["id"]] = {e["id"] for e in doc.get("snapshot", {}).get("element", [])}
+    checked, bad = 0, []
+    for key, rows in tables.ordered():
+        for row in rows:
+            page, _, anchor = row.profile_url.partition("#")
+            assert page.startswith("http://hl7.org/fhir/us/carin-bb/STU1/StructureDefinition-C4BB-")
+            profile = row.profile
+            assert profile in ids, f"{key}: unknown profile {profile}"
+            checked += 1
+            if anchor not in ids[profile]:
+                bad.append((key, row.variable, anchor))
+    assert checked > 1000
+    assert bad == []
