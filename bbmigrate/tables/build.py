@@ -31,7 +31,13 @@ from .elements import discriminator, example_at, fhirpath, generic
 from .examples import SampleIndex, load_samples
 from .links import element_page, profile_name
 from .rows import SHEETS, ComparisonTables, TableRow
-from .sample_values import VARIABLE_PREFIX, VariableHit, find_variables, variable_name
+from .sample_values import (
+    VARIABLE_PREFIX,
+    VariableHit,
+    coding_key,
+    find_variables,
+    variable_name,
+)
 
 _SELECTOR = re.compile(r"\[[^\]]*\]")
 
@@ -176,7 +182,9 @@ class _Sheet:
             v2_example=self.samples.example(self.key, name, "v2") or (v2.value if v2 else ""),
         )
         if v2:
-            extra.update(discriminator=discriminator(v2), fhirpath=fhirpath(v2))
+            extra.update(
+                discriminator=discriminator(v2), fhirpath=fhirpath(v2), carin_slice=v2.slice
+            )
         change = _change(v1_text, v2_text, rule)
         if change == "removed":
             v2_text = ""
@@ -204,7 +212,7 @@ class _Sheet:
             for entry in attached.get(rule.id, ()):
                 if entry.variable not in self.done:
                     self.variable_row(entry, rule, (here.v1 or "", here.v2 or ""))
-            for name, branch, specific in self.table_keys(here):
+            for name, branch, specific, value in self.table_keys(here):
                 if name in self.done:
                     continue
                 if name in found:
@@ -213,7 +221,7 @@ class _Sheet:
                         found[name], owner.rule if owner else _branch_rule(branch, rule), ("", "")
                     )
                 elif specific or not self.seen_elsewhere(name, found):
-                    self.table_row(here, name, branch)
+                    self.table_row(here, name, branch, value)
         for entry in found.values():
             if entry.variable not in self.done:
                 owner = by_id.get(entry.rule_id or "")
@@ -242,8 +250,9 @@ class _Sheet:
         if variable:
             self.done.add(variable)
 
-    def table_keys(self, here: _Placed) -> Iterator[tuple[str, Any, bool]]:
-        """(variable, route, claim-type specific?) per variable-URL key of a route's table."""
+    def table_keys(self, here: _Placed) -> Iterator[tuple[str, Any, bool, Any]]:
+        """(variable, route, claim-type specific?, table row) per variable-URL key of a route's
+        table."""
         rule = here.rule
         if rule.op != "route" or "table" not in rule.params:
             return
@@ -256,7 +265,7 @@ class _Sheet:
             name = variable_name(key)
             if name:
                 route = value.get("route", "default") if isinstance(value, dict) else value
-                yield name, routes.get(route or "default") or routes["default"], specific
+                yield name, routes.get(route or "default") or routes["default"], specific, value
 
     def seen_elsewhere(self, name: str, found: dict[str, _Found]) -> bool:
         """A shared table's variable that the samples show on other sheets but not this one.
@@ -274,13 +283,16 @@ class _Sheet:
             if sheet != self.key
         )
 
-    def table_row(self, here: _Placed, name: str, branch: Any) -> None:
+    def table_row(self, here: _Placed, name: str, branch: Any, value: Any) -> None:
         rule = here.rule
         key_text = ".".join(str(step[1]) for step in rule.params.get("key_path", ()))
         v1 = f"{_SELECTOR.sub('', here.v1 or '')}[{key_text}={VARIABLE_PREFIX}{name}]"
         inner = _branch_rule(branch, rule)
         extra = self.rule_extra(inner)
         extra.update(label=self.samples.label(name), is_variable=True)
+        coding = value.get("coding") if isinstance(value, dict) else None
+        if isinstance(coding, dict) and coding.get("code"):
+            extra["carin_slice"] = coding_key(coding)
         if branch.drop is not None:
             extra["note"] = branch.drop
             self.row(name, v1, "", "removed", **extra)

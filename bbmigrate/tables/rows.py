@@ -59,6 +59,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Note", "note", 48, wrap=True),
     Column("V2 FHIRPath", "fhirpath", 48),
     Column("Discriminator", "discriminator", 36),
+    Column("CARIN slice", "carin_slice", 30),
     Column("CARIN profile", "profile", 30),
     Column("Claim types", "claim_types_text", 16, wrap=True),
     Column("Rule id", "rule_id", 24),
@@ -81,6 +82,7 @@ class TableRow:
     note: str = ""
     fhirpath: str = ""
     discriminator: str = ""
+    carin_slice: str = ""
     profile: str = ""
     profile_url: str = ""
     claim_types: tuple[str, ...] = ()

@@ -47,6 +47,7 @@ class VariableHit:
     label: str = ""
     value_path: str = ""  # the leaf holding the value
     marker: str = ""  # where, relative to ``path``, the variable URL sits: url, system...
+    slice: str = ""  # the element's other (CARIN / HL7) category codes, which name its slice
 
     @property
     def url(self) -> str:
@@ -120,16 +121,27 @@ def _extension_value(extension: dict[str, Any], path: str) -> tuple[str, str]:
     return "", path
 
 
-def _keyed_by(node: dict[str, Any]) -> tuple[str, str, str] | None:
-    """(variable, label, key) when a category/type coding's code names a variable."""
+def coding_key(coding: dict[str, Any]) -> str:
+    """A coding as ``<end of its system>#<code>``, e.g. ``C4BBAdjudication#paidtoprovider``."""
+    return f"{str(coding.get('system', '')).rsplit('/', 1)[-1]}#{coding.get('code')}"
+
+
+def _keyed_by(node: dict[str, Any]) -> tuple[str, str, str, str] | None:
+    """(variable, label, key, slice) when a category/type coding's code names a variable."""
     for key in ("category", "type"):
         concept = node.get(key)
         if not isinstance(concept, dict):
             continue
-        for coding in concept.get("coding") or ():
-            name = variable_name(coding.get("code")) if isinstance(coding, dict) else None
+        codings = [c for c in concept.get("coding") or () if isinstance(c, dict)]
+        for coding in codings:
+            name = variable_name(coding.get("code"))
             if name:
-                return name, str(coding.get("display") or ""), key
+                others = [
+                    coding_key(c)
+                    for c in codings
+                    if c is not coding and "bluebutton.cms.gov" not in str(c.get("system"))
+                ]
+                return name, str(coding.get("display") or ""), key, ", ".join(others)
     return None
 
 
@@ -152,11 +164,11 @@ def find_variables(node: Any, path: str = "") -> Iterator[VariableHit]:
         yield VariableHit(name, path, scalar_text(node[leaf]), "", f"{path}.{leaf}", "system")
         return
     elif keyed := _keyed_by(node):
-        name, label, key = keyed
+        name, label, key, carin = keyed
         source = next((k for k in _ELEMENT_VALUE_KEYS if k in node and k != key), None)
         value = scalar_text(node[source]) if source else ""
         value_path = f"{path}.{source}{_leaf(node[source])}" if source else path
-        yield VariableHit(name, path, value, label, value_path, f"{key}.coding.code")
+        yield VariableHit(name, path, value, label, value_path, f"{key}.coding.code", carin)
         skip = {key, source or key}
     for key, child in node.items():
         if key not in skip and isinstance(child, dict | list):

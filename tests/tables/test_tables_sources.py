@@ -81,6 +81,8 @@ def test_find_variables_reads_urls_systems_and_category_codes_with_labels():
     assert hits["amt_y"].value == "12.0"
     assert hits["clm_id"].value == "77"
     assert (hits["wkly_dt"].value, hits["wkly_dt"].label) == ("2020-01-02", "Weekly Date")
+    assert hits["wkly_dt"].slice == "claiminformationcategory#info"
+    assert hits["line_amt"].slice == ""
     assert hits["line_amt"].path == "item[0].adjudication[0]"
     assert (hits["line_amt"].value, hits["line_amt"].label) == ("3.5", "Line Amount")
 
