@@ -77,6 +77,9 @@ class _Found:
     v2: VariableHit | None = None  # in the mapped output
     rule_id: str | None = None
     v2_leaf: str | None = None  # where provenance says the v1 value went
+    v1_leaf: str | None = None  # where provenance says an unmarked v2 value came from
+    v1_value: str = ""  # the value at v1_leaf
+    v2_value: str = ""  # the value at v2_leaf in the mapped output
 
 
 @dataclass
@@ -121,8 +124,16 @@ class _Sheet:
         found: dict[str, _Found] = {}
         for document in self.samples.documents(self.key, "v1"):
             mapped, records = map_with_provenance(document, mappings=self.mappings)
-            by_v1 = {r.v1_path: r.rule_id for r in records if r.v1_path}
-            went = {r.v1_path: r.v2_path for r in records if r.v1_path and r.v2_path}
+            by_v1: dict[str, str] = {}
+            went: dict[str, str] = {}
+            came: dict[str, Any] = {}
+            for r in records:
+                if r.v1_path and (r.v2_path or r.v1_path not in by_v1):
+                    # A rule that carried the leaf over beats one that only dropped a parent.
+                    by_v1[r.v1_path] = r.rule_id
+                if r.v1_path and r.v2_path:
+                    went[r.v1_path] = r.v2_path
+                    came.setdefault(r.v2_path, r)
             made = [r for r in records if r.v1_path is None and r.v2_path]
             mine = {}
             for hit in find_variables(document):
@@ -134,6 +145,14 @@ class _Sheet:
             for name, entry in mine.items():
                 entry.rule_id = _rule_for(entry, by_v1, made)
                 entry.v2_leaf = went.get(entry.v1.value_path) if entry.v1 else None
+                if entry.v2_leaf and not entry.v2:
+                    entry.v2_value = example_at([mapped], entry.v2_leaf)
+                source = came.get(entry.v2.value_path) if entry.v2 and not entry.v1 else None
+                if source is not None:
+                    # v1 has the value without a variable marker (totalCost, quantity...):
+                    # provenance says where it came from.
+                    entry.rule_id, entry.v1_leaf = source.rule_id, source.v1_path
+                    entry.v1_value = example_at([document], source.v1_path)
                 known = found.get(name)
                 # Prefer an occurrence the mapper carried through, then one with a rule.
                 if known is None or _score(entry) > _score(known):
@@ -172,14 +191,16 @@ class _Sheet:
     def variable_row(self, found: _Found, rule: Any | None, fallback: tuple[str, str]) -> None:
         name = found.variable
         v1, v2 = found.v1, found.v2
-        v1_text = generic(v1.value_path) if v1 else fallback[0]
+        v1_text = generic(v1.value_path) if v1 else generic(found.v1_leaf or "") or fallback[0]
         v2_text = generic(v2.value_path) if v2 else generic(found.v2_leaf or "") or fallback[1]
         extra = self.rule_extra(rule) if rule else {}
         extra.update(
             is_variable=True,
             label=self.samples.label(name),
-            v1_example=self.samples.example(self.key, name, "v1") or (v1.value if v1 else ""),
-            v2_example=self.samples.example(self.key, name, "v2") or (v2.value if v2 else ""),
+            v1_example=self.samples.example(self.key, name, "v1")
+            or (v1.value if v1 else found.v1_value),
+            v2_example=self.samples.example(self.key, name, "v2")
+            or (v2.value if v2 else found.v2_value),
         )
         if v2:
             extra.update(
