@@ -155,6 +155,8 @@ class _Builder:
             ("key", "key_path"),
             ("order", "order_path"),
             ("linked_by", "linked_path"),
+            ("linked_from", "linked_from_path"),
+            ("unlinked_from", "unlinked_from_path"),
         ):
             if name in raw:
                 params[key] = self._path(raw[name], rid, where)
