@@ -254,14 +254,52 @@ def _consume_origin(rule: Rule, ctx: Context, elem: Any, here: tuple) -> None:
             ctx.consume(rule, (*here, *rel), value)
 
 
+def _follow(rule: Rule, ctx: Context, elem: Any, here: tuple) -> tuple[tuple, Any] | None:
+    """The contained resource a local reference (``#id``) under ``elem`` points at."""
+    path = rule.params["follow_path"]
+    for rel, ref in select(elem, path):
+        if not isinstance(ref, str):
+            continue
+        ctx.consume(rule, (*here, *rel), ref)
+        wanted = ref[1:] if ref.startswith("#") else ref
+        for i, res in enumerate(ctx.root.get("contained") or []):
+            # the guards (e.g. when: resourceType=Observation) test the resource, not the reference
+            if isinstance(res, dict) and res.get("id") == wanted and _guard(rule, res, ctx):
+                ctx.followed.add(id(res))
+                return ("contained", i), res
+    return None
+
+
+def _bound(rule: Rule, ctx: Context, elem: Any) -> dict[str, Any]:
+    """Variables named by ``bind`` (name → v1 path under the element), for nested rules."""
+    binds = rule.params.get("bind_paths")
+    if not binds:
+        return ctx.variables
+    return {**ctx.variables, **{name: first(elem, path, "") for name, path in binds.items()}}
+
+
 def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     origin_path = rule.params.get("origin_path")
+    follow = rule.params.get("follow_path")
+    saved = ctx.variables
     for rel, elem in list(select(src, rule.v1_path)):
-        if not _guard(rule, elem, ctx):
+        if follow is None and not _guard(rule, elem, ctx):
             continue
-        origin = _origin(ctx, elem, origin_path)
-        _consume_origin(rule, ctx, elem, (*at, *rel))
-        _build(ctx, dst, rule.v2_path, rule.rules, elem, (*at, *rel), origin)
+        here = (*at, *rel)
+        if follow is not None:
+            found = _follow(rule, ctx, elem, here)
+            if found is None:
+                continue
+            here, elem = found
+        elif id(elem) in ctx.followed:
+            continue  # already mapped where a reference to it was followed
+        ctx.variables = _bound(rule, ctx, elem)
+        try:
+            origin = _origin(ctx, elem, origin_path)
+            _consume_origin(rule, ctx, elem, here)
+            _build(ctx, dst, rule.v2_path, rule.rules, elem, here, origin)
+        finally:
+            ctx.variables = saved
 
 
 def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -421,7 +459,7 @@ OPS: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {
     "constant": (op_constant, frozenset({"value"}), _GUARDS),
     "lookup": (op_lookup, frozenset({"table"}), frozenset({"field", "default", "linked_by"})),
     "drop": (op_drop, frozenset(), frozenset()),
-    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin"}),
+    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin", "follow", "bind"}),
     "route": (op_route, frozenset({"table", "key", "routes"}), _GUARDS | {"origin"}),
     "link": (op_link, frozenset({"target"}), frozenset()),
     "renumber": (op_renumber, frozenset(), frozenset({"order", "table", "field"})),
