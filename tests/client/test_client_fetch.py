@@ -270,16 +270,16 @@ def test_read_timeouts_are_retried(sandbox, tmp_path):
             credentials=CREDENTIALS,
             login=login_as(USER),
             versions=["v2"],
-            timeout=0.2,
-            retry=fast_retry(),
+            timeout=0.25,
+            retry=fast_retry(attempts=10),
         )
     clean = read(tmp_path / "clean" / "v2" / "ExplanationOfBenefit.json")
     slow_doc = read(tmp_path / "slow" / "v2" / "ExplanationOfBenefit.json")
     assert comparable(slow_doc) == comparable(clean) and clean["total"] > 10
-    timeouts = [r for r in manifest.to_dict()["requests"] if r.get("error") == "ReadTimeout"]
-    pages = [r for r in manifest.requests if "ExplanationOfBenefit" in r.url and r.status == 200]
-    assert len(timeouts) == len(pages) >= 2  # every page timed out once, then came back
-    assert all(r["status"] == 0 for r in timeouts)
+    eob = [r for r in manifest.requests if "ExplanationOfBenefit" in r.url]
+    timed_out = {r.url for r in eob if r.error == "ReadTimeout" and r.status == 0}
+    served = {r.url for r in eob if r.status == 200}
+    assert timed_out == served and len(served) >= 2  # every page timed out, then came back
 
 
 def test_expired_token_without_client_credentials_fails_with_a_hint(tmp_path):
