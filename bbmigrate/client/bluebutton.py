@@ -144,7 +144,7 @@ class BlueButtonClient:
             except httpx.HTTPError as exc:
                 if self.on_transport_error is not None:
                     self.on_transport_error("GET", url, exc, time.perf_counter() - started)
-                if isinstance(exc, Exception) and self.retry.should_retry_exception(exc, attempt):
+                if self.retry.should_retry_exception(exc, attempt):
                     self.retry.wait(attempt)
                     continue
                 raise ApiError(
@@ -155,7 +155,10 @@ class BlueButtonClient:
             status = response.status_code
             if status == 200:
                 shown = redact_url(response.request.url)
-                return loads(response.content, where=f"{self.version} response {shown}")
+                try:
+                    return loads(response.content, where=shown)
+                except InputError as exc:  # the server's fault, not the user's input: exit 3
+                    raise ApiError(exc.message, status=200, url=shown) from None
             retry_after = response.headers.get("Retry-After")
             if self.retry.should_retry_status(status, attempt):
                 too_long = asks_too_long(self.retry, retry_after)

@@ -196,30 +196,29 @@ def test_fetch_with_injected_faults_equals_a_clean_fetch(sandbox, tmp_path):
             assert again == clean, f"{version}/{name}"
 
 
-class FailFromPage:
-    """ASGI middleware: EOB pages from ``startIndex`` on answer 502 every time (dead upstream)."""
+class AnswerInstead:
+    """ASGI middleware: requests whose path and query contain the given parts get ``status`` and
+    ``body`` every time, instead of the emulator's answer (a dead upstream, a broken proxy)."""
 
-    def __init__(self, app, start_index: int) -> None:
+    def __init__(self, app, path: str, query: str, status: int, body: bytes) -> None:
         self.app = app
-        self.start_index = start_index
+        self.path, self.query, self.status, self.body = path, query, status, body
 
     async def __call__(self, scope, receive, send):
         query = scope.get("query_string", b"").decode()
-        if (
-            scope["type"] == "http"
-            and "ExplanationOfBenefit" in scope["path"]
-            and f"startIndex={self.start_index}" in query
-        ):
-            body = b'{"detail":"An error occurred contacting the upstream server"}'
-            await send({"type": "http.response.start", "status": 502, "headers": []})
-            await send({"type": "http.response.body", "body": body})
+        if scope["type"] == "http" and self.path in scope["path"] and self.query in query:
+            await send({"type": "http.response.start", "status": self.status, "headers": []})
+            await send({"type": "http.response.body", "body": self.body})
             return
         await self.app(scope, receive, send)
 
 
 def test_persistent_5xx_mid_paging_fails_in_one_line_and_writes_nothing(tmp_path):
     app = create_app(SandboxConfig(data_dir=DATA))
-    app.add_middleware(FailFromPage, start_index=20)
+    body = b'{"detail":"An error occurred contacting the upstream server"}'
+    app.add_middleware(
+        AnswerInstead, path="ExplanationOfBenefit", query="startIndex=20", status=502, body=body
+    )
     out = tmp_path / "bene"
     out.mkdir()
     (out / "keep.txt").write_text("earlier run")
@@ -290,4 +289,18 @@ def test_expired_token_without_client_credentials_fails_with_a_hint(tmp_path):
             fetch_beneficiary(server.url, tmp_path / "out", token, versions=["v2"])
     assert info.value.status == 401
     assert "HTTP 401" in str(info.value) and "without the client id and secret" in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_200_that_is_not_json_is_a_server_error_not_bad_input(tmp_path):
+    app = create_app(SandboxConfig(data_dir=DATA))
+    app.add_middleware(AnswerInstead, path="Coverage", query="", status=200, body=b"<html>")
+    with running(app) as server, pytest.raises(ApiError) as info:
+        fetch_beneficiary(
+            server.url, tmp_path / "out", credentials=CREDENTIALS, login=login_as(USER)
+        )
+    assert info.value.exit_code == 3
+    assert "/fhir/Coverage/" in str(info.value) and "invalid JSON at line 1, column 1" in str(
+        info.value
+    )
     assert not (tmp_path / "out").exists()
