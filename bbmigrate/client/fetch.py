@@ -34,6 +34,7 @@ import httpx
 from ..errors import ApiError, AuthError, InputError, OutputError
 from ..jsonio import write_json_atomic
 from .bluebutton import (
+    CLAIM_TYPES,
     BlueButtonClient,
     FetchCancelled,
     ForbiddenError,
@@ -158,6 +159,15 @@ def _patient_id(token: Token, userinfo: Mapping[str, Any] | None, coverage: Mapp
     return None
 
 
+def claim_type(eob: Mapping[str, Any]) -> str:
+    """The BB2 claim type of an EOB: its ``eob-type`` coding, else its id's ``<type>--`` prefix."""
+    for coding in (eob.get("type") or {}).get("coding") or ():
+        if str(coding.get("system", "")).endswith("/eob-type") and coding.get("code"):
+            return str(coding["code"]).lower()
+    prefix = str(eob.get("id", "")).split("-", 1)[0].lower()
+    return prefix if prefix in CLAIM_TYPES else "unknown"
+
+
 def _fetch_version(
     bb: BlueButtonClient,
     holder: TokenHolder,
@@ -185,7 +195,7 @@ def _fetch_version(
     eobs = bb.eobs(pid, types=types, since=since, count=count)
     docs["ExplanationOfBenefit"] = eobs
     for entry in eobs.get("entry") or ():
-        kind = str((entry.get("resource") or {}).get("id", "")).split("-", 1)[0] or "unknown"
+        kind = claim_type(entry.get("resource") or {})
         result.eob_types[kind] = result.eob_types.get(kind, 0) + 1
     result.counts = {
         "Patient": int("Patient" in docs),
@@ -207,10 +217,15 @@ def _install(staging: Path, out_dir: Path, versions: Sequence[str]) -> None:
     if not out_dir.is_dir():
         raise OutputError("exists and is not a folder", where=str(out_dir))
     for version in versions:
-        old = out_dir / version
-        if old.exists():
-            os.rename(old, staging / f".old-{version}")
-        os.rename(staging / version, old)
+        target, backup = out_dir / version, staging / f".old-{version}"
+        if target.exists():
+            os.rename(target, backup)
+        try:
+            os.rename(staging / version, target)
+        except OSError:
+            if backup.exists():
+                os.rename(backup, target)  # put the earlier run's folder back
+            raise
     os.replace(staging / "manifest.json", out_dir / "manifest.json")
     shutil.rmtree(staging, ignore_errors=True)
 
