@@ -124,7 +124,8 @@ def test_wrong_password_is_a_one_line_auth_error(sandbox):
             client_id=CREDENTIALS.client_id,
             client_secret=CREDENTIALS.client_secret,
         )
-    assert "HTTP 401 during login" in str(info.value) and "\n" not in str(info.value)
+    # The login page's error element, not its HTML, is what the user reads.
+    assert str(info.value).endswith("HTTP 401 during login: Invalid username or password.")
 
 
 def test_cli_token_file_is_0600_and_no_token_is_ever_printed(sandbox, tmp_path):
