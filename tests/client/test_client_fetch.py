@@ -89,6 +89,11 @@ def test_multi_page_fetch_gets_every_eob_of_a_big_user(sandbox, tmp_path):
     eob_pages = [r for r in doc["requests"] if "/fhir/ExplanationOfBenefit" in r["url"]]
     assert len(eob_pages) == 2 * math.ceil(expected / 10)
     assert all(r["status"] == 200 and r["bytes"] > 0 for r in eob_pages)
+    # Asked with Accept-Encoding: gzip, the pages came compressed (bytes counts the wire).
+    compact = sum(
+        len(json.dumps(read(out / v / "ExplanationOfBenefit.json")["entry"])) for v in ids
+    )
+    assert sum(r["bytes"] for r in eob_pages) < compact / 3
     assert doc["versions"]["v2"]["patient_id"] == token.patient
     assert doc["demographics_withheld"] is False
 
