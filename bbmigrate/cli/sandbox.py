@@ -1,4 +1,4 @@
-"""``bbmigrate sandbox serve``: run the local BB2 sandbox emulator until interrupted."""
+"""``bbmigrate sandbox``: run the local BB2 sandbox emulator, or show one of its users."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ import click
 
 from ..errors import BBMigrateError
 from .common import emit_json, json_option, quiet_option
+
+_data_option = click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Sample beneficiaries folder (default: the packaged samples/).",
+)
 
 
 @click.group()
@@ -33,6 +41,44 @@ def _rate(value: str | None) -> tuple[int, float] | None:
         raise click.BadParameter(f"expected N/SECONDS, got {value!r}") from None
 
 
+@sandbox.command()
+@click.argument("number", type=click.IntRange(0, 29_999))
+@_data_option
+@json_option
+def user(number: int, data: Path | None, as_json: bool) -> None:
+    """Show sandbox user NUMBER: login, patient id and claim counts (no server needed).
+
+    \b
+    Example:
+      bbmigrate sandbox user 42 --json
+    """
+    from ..emulator import SandboxConfig
+    from ..emulator.population import Population, password
+
+    population = Population(SandboxConfig(data_dir=data).resolved_data_dir(), cache_size=1)
+    bene = population.user(number)
+    by_type: dict[str, int] = {}
+    for claim in bene.claims:
+        by_type[claim.type] = by_type.get(claim.type, 0) + 1
+    info = {
+        "username": bene.username,
+        "password": password(number),
+        "patient_id": bene.patient_id,
+        "name": bene.userinfo["name"],
+        "sample": population.samples[number % len(population.samples)].folder.name,
+        "eob_count": len(bene.claims),
+        "eob_by_type": dict(sorted(by_type.items())),
+        "coverage_count": len(bene.coverages["v2"]),
+    }
+    if as_json:
+        emit_json(info)
+    else:
+        click.echo(
+            f"{info['username']} / {info['password']}: patient {info['patient_id']}, "
+            f"{info['eob_count']} EOBs {info['eob_by_type']}"
+        )
+
+
 def _statuses(value: str) -> tuple[int, ...]:
     try:
         statuses = tuple(int(part) for part in value.split(",") if part.strip())
@@ -52,13 +98,7 @@ def _statuses(value: str) -> tuple[int, ...]:
     type=click.IntRange(0, 65535),
     help="TCP port; 0 picks a free one.",
 )
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Sample beneficiaries folder (default: the packaged samples/).",
-)
+@_data_option
 @click.option(
     "--fault-rate",
     default=0.0,

@@ -148,17 +148,21 @@ async def authorize(request: Request) -> Response:
     path = request.url.path
     if request.method == "GET":
         return _login_page(path, params)
+    client = sandbox.oauth.client(params["client_id"])
+    if client is None:  # _check has answered already; this keeps the type checker informed
+        return JSONResponse({"error": "invalid_client"}, 400)
     ticket = params.pop("login_ticket", "")
-    number = _ticket_user(sandbox, ticket) if ticket else None
+    number = _ticket_user(sandbox, ticket, client.client_id) if ticket else None
     if number is None:
         number = sandbox.population.login(params.get("username", ""), params.get("password", ""))
         if number is None:
             return _login_page(path, params, "Invalid username or password.")
-    client = sandbox.oauth.client(params["client_id"])
-    assert client is not None  # _check verified it
     if not ticket and "allow" not in params:
+        now = sandbox.config.clock.now()
+        for stale in [k for k, v in sandbox.tickets.items() if v[2] < now]:
+            del sandbox.tickets[stale]
         ticket = secrets.token_urlsafe(18)
-        sandbox.tickets[ticket] = (number, sandbox.config.clock.now() + _TICKET_SECONDS)
+        sandbox.tickets[ticket] = (number, client.client_id, now + _TICKET_SECONDS)
         return _consent_page(path, params, ticket, client.name)
     redirect_uri, state = params["redirect_uri"], params["state"]
     # As in DOT's form, only the approve button carries ``allow``: a consent POST without it
@@ -181,9 +185,10 @@ async def authorize(request: Request) -> Response:
     return RedirectResponse(_with_query(redirect_uri, {"code": code, "state": state}), 302)
 
 
-def _ticket_user(sandbox: Sandbox, ticket: str) -> int | None:
-    entry = sandbox.tickets.pop(ticket, None) if ticket else None
-    if entry is None or entry[1] < sandbox.config.clock.now():
+def _ticket_user(sandbox: Sandbox, ticket: str, client_id: str) -> int | None:
+    """The user a consent form was shown to; a ticket works once, for its client, for 10 min."""
+    entry = sandbox.tickets.pop(ticket, None)
+    if entry is None or entry[1] != client_id or entry[2] < sandbox.config.clock.now():
         return None
     return entry[0]
 

@@ -270,3 +270,18 @@ def test_missing_invalid_and_query_tokens(shared_live: httpx.Client):
     in_query = shared_live.get("/v2/fhir/ExplanationOfBenefit", params={"access_token": "x"})
     assert in_query.status_code == 400
     assert in_query.json()["detail"].startswith("Using the access token in the query parameters")
+
+
+def test_refresh_after_the_13_month_grant_ends(app, live: httpx.Client, login):
+    token = login(live, 13)
+    app.state.sandbox.config.clock.advance(397 * 86400)
+    # The SDK sends client_id in the body as well as Basic auth; both together are fine.
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": token["refresh_token"],
+        "client_id": DEFAULT_CLIENT.client_id,
+    }
+    response = live.post("/v2/o/token/", data=data, auth=CLIENT_AUTH)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_grant"
+    assert response.json()["error_description"].startswith("User access has timed out.")
