@@ -120,6 +120,7 @@ class BlueButtonClient:
         self.stop = stop
         self.on_transport_error = on_transport_error
         self.pages = 0
+        self._count_lock = threading.Lock()  # searches may run in parallel threads
 
     def __repr__(self) -> str:
         return f"BlueButtonClient({self.base_url!r}, {self.version!r})"
@@ -191,7 +192,8 @@ class BlueButtonClient:
             page = self.get_json(url)
             if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
                 raise ApiError("expected a FHIR Bundle", status=200, url=redact_url(url))
-            self.pages += 1
+            with self._count_lock:
+                self.pages += 1
             if expected_pages is None and isinstance(page.get("total"), int):
                 size = len(page.get("entry") or ()) or 1
                 expected_pages = max(1, -(-page["total"] // size))

@@ -179,20 +179,32 @@ def _fetch_version(
     clock = Stopwatch()
     result = VersionResult(bb.version)
     docs: dict[str, Any] = {}
-    try:
-        docs["userinfo"] = bb.userinfo()
-    except ForbiddenError:
-        result.demographics_withheld = True
-    coverage = bb.coverage(holder.token.patient, count=count)
-    pid = _patient_id(holder.token, docs.get("userinfo"), coverage)
-    result.patient_id = pid
-    if pid is not None:
+    known = holder.token.patient
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{bb.version}-eob") as pool:
+        # EOB paging is the long pole; with the patient id known from the token it starts at
+        # once and overlaps the userinfo, Coverage and Patient requests.
+        early = (
+            pool.submit(bb.eobs, known, types=types, since=since, count=count) if known else None
+        )
         try:
-            docs["Patient"] = bb.patient(pid)
-        except ForbiddenError:
-            result.demographics_withheld = True
+            try:
+                docs["userinfo"] = bb.userinfo()
+            except ForbiddenError:
+                result.demographics_withheld = True
+            coverage = bb.coverage(known, count=count)
+            pid = _patient_id(holder.token, docs.get("userinfo"), coverage)
+            result.patient_id = pid
+            if pid is not None:
+                try:
+                    docs["Patient"] = bb.patient(pid)
+                except ForbiddenError:
+                    result.demographics_withheld = True
+        except BaseException:
+            if bb.stop is not None:
+                bb.stop.set()  # stop the EOB paging too; this error is the one to report
+            raise
+        eobs = early.result() if early else bb.eobs(pid, types=types, since=since, count=count)
     docs["Coverage"] = coverage
-    eobs = bb.eobs(pid, types=types, since=since, count=count)
     docs["ExplanationOfBenefit"] = eobs
     for entry in eobs.get("entry") or ():
         kind = claim_type(entry.get("resource") or {})
