@@ -5,11 +5,8 @@ Layout written under ``out_dir``: ``vN/Patient.json`` (absent when demographics 
 Bundle whose ``total`` equals its entries), ``vN/userinfo.json`` (absent when withheld) and
 ``manifest.json``.
 
-Atomicity: everything is fetched into memory first; nothing touches ``out_dir`` until every
-version succeeded. The files are then written into a staging folder beside ``out_dir`` which is
-renamed into place in one step. If ``out_dir`` already holds files, each ``vN/`` folder is swapped
-for the new one and ``manifest.json`` is replaced last, so a folder whose manifest is missing or
-older than its ``vN/`` folders is from an interrupted run. A failed fetch leaves no file behind.
+Everything is fetched into memory first; nothing touches ``out_dir`` until every version
+succeeded, and then :func:`~bbmigrate.client.layout.write_beneficiary` installs it atomically.
 """
 
 from __future__ import annotations
@@ -17,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,8 +26,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import ApiError, AuthError, InputError, OutputError
-from ..jsonio import write_json_atomic
+from ..errors import ApiError, AuthError, InputError
 from .bluebutton import (
     CLAIM_TYPES,
     BlueButtonClient,
@@ -43,6 +37,7 @@ from .bluebutton import (
     validate_since,
     validate_types,
 )
+from .layout import write_beneficiary
 from .login import login_with_password
 from .manifest import Manifest, RequestLog, Stopwatch, VersionResult, utc_now
 from .oauth import BearerAuth, OAuthApp, TokenHolder
@@ -219,29 +214,6 @@ def _fetch_version(
     return docs, result
 
 
-def _install(staging: Path, out_dir: Path, versions: Sequence[str]) -> None:
-    """Move the finished staging tree into ``out_dir`` (see the module docstring)."""
-    if out_dir.is_dir() and not any(out_dir.iterdir()):
-        out_dir.rmdir()
-    if not out_dir.exists():
-        os.rename(staging, out_dir)
-        return
-    if not out_dir.is_dir():
-        raise OutputError("exists and is not a folder", where=str(out_dir))
-    for version in versions:
-        target, backup = out_dir / version, staging / f".old-{version}"
-        if target.exists():
-            os.rename(target, backup)
-        try:
-            os.rename(staging / version, target)
-        except OSError:
-            if backup.exists():
-                os.rename(backup, target)  # put the earlier run's folder back
-            raise
-    os.replace(staging / "manifest.json", out_dir / "manifest.json")
-    shutil.rmtree(staging, ignore_errors=True)
-
-
 def fetch_beneficiary(
     base_url: str,
     out_dir: str | os.PathLike[str],
@@ -346,28 +318,5 @@ def fetch_beneficiary(
         finished=utc_now(),
         elapsed_s=watch.seconds(),
     )
-    _write(out, outcomes, manifest)
+    write_beneficiary(out, {v: docs for v, (docs, _) in outcomes.items()}, manifest)
     return manifest
-
-
-def _write(
-    out: Path, outcomes: Mapping[str, tuple[dict[str, Any], VersionResult]], manifest: Manifest
-) -> None:
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.fetch-", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(exc.strerror or str(exc), where=str(out)) from None
-    try:
-        for version, (docs, result) in outcomes.items():
-            for name, doc in docs.items():
-                write_json_atomic(staging / version / f"{name}.json", doc)
-                result.files.append(f"{version}/{name}.json")
-        write_json_atomic(staging / "manifest.json", manifest.to_dict())
-        _install(staging, out, list(outcomes))
-    except OSError as exc:
-        raise OutputError(exc.strerror or str(exc), where=str(out)) from None
-    finally:
-        if staging.exists():
-            with contextlib.suppress(OSError):
-                shutil.rmtree(staging)
