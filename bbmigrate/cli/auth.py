@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..client import SANDBOX_URL, OAuthApp, TokenStore, login_in_browser, login_with_password
+from ..client.manifest import REDACTED
 from ..client.tokens import default_token_file
 from ..errors import InputError
 from .common import emit_json, json_option
@@ -99,6 +100,7 @@ def auth() -> None:
 )
 @user_options
 @token_file_option
+@click.option("--redact", is_flag=True, help="Do not print the patient id.")
 @json_option
 def login(
     base_url: str,
@@ -113,6 +115,7 @@ def login(
     password: str | None,
     no_share_demographics: bool,
     token_file: Path | None,
+    redact: bool,
     as_json: bool,
 ) -> None:
     """Authorize with PKCE and save the token (never printed) to the token file.
@@ -157,12 +160,13 @@ def login(
         )
     store.save(token)
     summary = {"token_file": str(store.path), **token.summary()}
+    if redact:
+        summary["patient"] = REDACTED
     if as_json:
         emit_json(summary)
     else:
-        click.echo(
-            f"logged in to {version} as patient {token.patient}; token saved to {store.path}"
-        )
+        patient = summary["patient"]
+        click.echo(f"logged in to {version} as patient {patient}; token saved to {store.path}")
 
 
 def _open_browser(url: str) -> None:

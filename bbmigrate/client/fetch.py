@@ -230,11 +230,13 @@ def fetch_beneficiary(
     retry: RetryPolicy | None = None,
     timeout: float = 30.0,
     clock: Callable[[], float] = time.time,
+    redact: bool = False,
 ) -> Manifest:
     """Fetch one beneficiary from each of ``versions`` concurrently and write the folder layout.
 
     Tokens come from ``tokens``, else a password ``login`` (emulator), else ``token_store``.
     ``credentials`` are needed to log in and to refresh; refreshed tokens are saved to the store.
+    ``redact`` keeps the patient id out of ``manifest.json`` (the data files still hold it).
     """
     versions = parse_versions(versions)
     wanted_types = validate_types(types)
@@ -318,5 +320,6 @@ def fetch_beneficiary(
         finished=utc_now(),
         elapsed_s=watch.seconds(),
     )
-    write_beneficiary(out, {v: docs for v, (docs, _) in outcomes.items()}, manifest)
+    docs = {v: docs for v, (docs, _) in outcomes.items()}
+    write_beneficiary(out, docs, manifest, redact=redact)
     return manifest

@@ -52,10 +52,13 @@ def write_beneficiary(
     out_dir: str | os.PathLike[str],
     documents: Mapping[str, Mapping[str, Any]],
     manifest: Manifest,
+    *,
+    redact: bool = False,
 ) -> None:
     """Write ``documents`` (version -> name -> JSON) and the manifest under ``out_dir``.
 
-    The names of the files written are added to ``manifest.versions[v].files`` first.
+    The names of the files written are added to ``manifest.versions[v].files`` first; ``redact``
+    keeps the patient id out of ``manifest.json``.
     """
     out = Path(out_dir)
     try:
@@ -68,7 +71,7 @@ def write_beneficiary(
             for name, doc in docs.items():
                 write_json_atomic(staging / version / f"{name}.json", doc)
                 manifest.versions[version].files.append(f"{version}/{name}.json")
-        write_json_atomic(staging / "manifest.json", manifest.to_dict())
+        write_json_atomic(staging / "manifest.json", manifest.to_dict(redact=redact))
         _install(staging, out, list(documents))
     except OSError as exc:
         raise OutputError(exc.strerror or str(exc), where=str(out)) from None

@@ -309,3 +309,26 @@ def test_a_200_that_is_not_json_is_a_server_error_not_bad_input(tmp_path):
         info.value
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_redact_keeps_the_patient_id_out_of_summary_and_manifest(sandbox, tmp_path):
+    from click.testing import CliRunner
+
+    from bbmigrate.cli import main
+    from bbmigrate.emulator import patient_id
+
+    out = tmp_path / "bene"
+    result = CliRunner().invoke(
+        main,
+        [
+            "fetch", "--base-url", sandbox.url, "--out", str(out), "--versions", "v2",
+            "--user", username(USER), "--password", password(USER), "--redact", "--json",
+            "--client-id", CREDENTIALS.client_id, "--client-secret", CREDENTIALS.client_secret,
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pid = patient_id(USER)
+    manifest = (out / "manifest.json").read_text()
+    assert pid not in result.output and pid not in manifest
+    assert "/Patient/[redacted]" in manifest
+    assert read(out / "v2" / "Patient.json")["id"] == pid  # the data itself is untouched
