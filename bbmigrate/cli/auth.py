@@ -32,7 +32,9 @@ def client_options(func):
         envvar=CLIENT_SECRET_ENV,
         help=f"App client secret (better: set ${CLIENT_SECRET_ENV}).",
     )(func)
-    return click.option("--client-id", envvar=CLIENT_ID_ENV, help="App client id.")(func)
+    return click.option(
+        "--client-id", envvar=CLIENT_ID_ENV, help=f"App client id (or ${CLIENT_ID_ENV})."
+    )(func)
 
 
 def user_options(func):
@@ -79,7 +81,12 @@ def auth() -> None:
 @auth.command()
 @base_url_option
 @click.option(
-    "--version", "version", type=click.Choice(["v1", "v2"]), default="v2", show_default=True
+    "--version",
+    "version",
+    type=click.Choice(["v1", "v2"]),
+    default="v2",
+    show_default=True,
+    help="API version to authorize (a BB2 token reads both; fetch reuses it for the other).",
 )
 @client_options
 @click.option(
