@@ -300,13 +300,17 @@ def fetch_beneficiary(
         futures = {pool.submit(run, version): version for version in versions}
         outcomes: dict[str, tuple[dict[str, Any], VersionResult]] = {}
         failure: Exception | None = None
-        for future in as_completed(futures):
-            try:
-                outcomes[futures[future]] = future.result()
-            except Exception as exc:
-                stop.set()  # the other version stops at its next request instead of finishing
-                if failure is None or isinstance(failure, FetchCancelled):
-                    failure = exc
+        try:
+            for future in as_completed(futures):
+                try:
+                    outcomes[futures[future]] = future.result()
+                except Exception as exc:
+                    stop.set()  # the other version stops at its next request, not at its end
+                    if failure is None or isinstance(failure, FetchCancelled):
+                        failure = exc
+        except BaseException:
+            stop.set()  # Ctrl-C: let the workers end at their next request
+            raise
         if failure is not None:
             raise failure
     outcomes = {version: outcomes[version] for version in versions}
