@@ -332,3 +332,17 @@ def test_redact_keeps_the_patient_id_out_of_summary_and_manifest(sandbox, tmp_pa
     assert pid not in result.output and pid not in manifest
     assert "/Patient/[redacted]" in manifest
     assert read(out / "v2" / "Patient.json")["id"] == pid  # the data itself is untouched
+
+
+def test_one_version_failing_fails_the_fetch_with_its_own_error(tmp_path):
+    app = create_app(SandboxConfig(data_dir=DATA))
+    app.add_middleware(
+        AnswerInstead, path="/v1/fhir/Coverage", query="", status=404, body=b'{"detail":"gone"}'
+    )
+    with running(app) as server, pytest.raises(ApiError) as info:
+        fetch_beneficiary(
+            server.url, tmp_path / "out", credentials=CREDENTIALS, login=login_as(BIG_USER)
+        )
+    assert info.value.status == 404 and "/v1/fhir/Coverage" in str(info.value)
+    assert str(info.value).endswith("HTTP 404: gone")  # not the other version's "stopped"
+    assert not (tmp_path / "out").exists()
