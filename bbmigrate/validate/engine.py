@@ -218,7 +218,7 @@ class Validator:
                     "not-checked",
                     f"{len(where) or 'some'} code(s) not checked against {vs}: "
                     f"{self.valuesets.unchecked_label(vs, systems)}",
-                    len(where),
+                    vs,
                     profile=url,
                     source=source,
                 )
