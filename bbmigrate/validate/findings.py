@@ -46,7 +46,7 @@ def short_value(value: Any, limit: int = 200) -> Any:
         return value if len(value) <= limit else value[: limit - 1] + "…"
     import orjson
 
-    text = orjson.dumps(value, default=str).decode()
+    text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

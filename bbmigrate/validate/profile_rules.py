@@ -360,11 +360,12 @@ class ProfileWalker:
                 value,
             )
         elif member is None and value is not None:
-            systems = (
-                [c.get("system") for c in value.get("coding", ())]
-                if isinstance(value, Mapping)
-                else []
-            )
+            codings = value.get("coding") if isinstance(value, Mapping) else None
+            systems = [
+                c.get("system")
+                for c in (codings if isinstance(codings, list) else ())
+                if isinstance(c, Mapping) and isinstance(c.get("system"), str)
+            ]
             state.unchecked.setdefault(url, []).append(path)
             if systems:
                 state.unchecked[url].extend(f"system:{s}" for s in systems if s)

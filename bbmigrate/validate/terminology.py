@@ -107,6 +107,8 @@ class ValueSetIndex:
         codes, unchecked, missing = self._get(url)
         if missing:
             return None
+        if not isinstance(code, str) or not isinstance(system, str | None):
+            return False  # a wrong JSON type: the structure layer reports it
         if system is None:
             if any(code in values for values in codes.values()):
                 return True
@@ -121,9 +123,10 @@ class ValueSetIndex:
         """A CodeableConcept matches when any coding is a member (required-binding semantics)."""
         if not isinstance(concept, Mapping):
             return False
+        codings = concept.get("coding")
         answers = [
             self.contains(url, coding.get("system"), coding.get("code"))
-            for coding in concept.get("coding") or ()
+            for coding in (codings if isinstance(codings, list) else ())
             if isinstance(coding, Mapping)
         ]
         if True in answers:
