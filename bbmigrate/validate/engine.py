@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,7 +117,6 @@ class Validator:
         self.valuesets = ValueSetIndex(self.ruleset["valuesets"])
         self.walker = ProfileWalker(self.ruleset, self.valuesets)
         self.invariants = InvariantChecker(self.valuesets) if invariants else None
-        self.profiles_used: Counter = Counter()
         self.enum_overrides = {
             key: None if codes is None else frozenset(codes)
             for key, codes in self.ruleset.get("enum_overrides", {}).items()
@@ -169,7 +167,6 @@ class Validator:
                 )
             )
         else:
-            self.profiles_used[profile_url] += 1
             present[profile_url] = self._profile(
                 resource, profile_url, rtype, label, source, findings, resource
             )
@@ -235,9 +232,6 @@ class Validator:
                 )
             )
         return state.present
-
-    def validate_all(self, resources: Iterable[tuple[Mapping, str | None]]) -> list[ResourceResult]:
-        return [self.validate(resource, source=source) for resource, source in resources]
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

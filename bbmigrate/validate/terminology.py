@@ -99,9 +99,6 @@ class ValueSetIndex:
             self._sets[url] = hit
         return hit
 
-    def known(self, url: str) -> bool:
-        return not self._get(url)[2]
-
     def contains(self, url: str, system: str | None, code: Any) -> Membership:
         """Is ``system|code`` in the value set? ``system=None`` is a bare ``code`` element."""
         codes, unchecked, missing = self._get(url)
