@@ -144,3 +144,16 @@ def test_pruning_equal_branches_does_not_change_the_report(monkeypatch) -> None:
     monkeypatch.setattr(changes, "_pruned", lambda old, new: (old, new))
     assert pruned == [field_changes(a, b) for a, b in variants()]
     assert sum(map(len, pruned)) > 20
+
+
+def test_changes_repeated_across_a_list_share_one_line() -> None:
+    old, new = eob(), eob()
+    for n in (1, 2, 3, 7):
+        new["item"][n]["net"]["currency"] = "USD"
+    new["item"][5]["net"]["value"] = 0.5
+    lines = render_changes(field_changes(old, new))
+    assert lines == [
+        "5 fields differ (- snapshot only, + received only, old -> new):",
+        '+ item[1..3, 7].net.currency: "USD"',
+        "item[5].net.value: 6.0 -> 0.5",
+    ]

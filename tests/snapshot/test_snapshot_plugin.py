@@ -133,6 +133,7 @@ def test_record_writes_one_canonical_json_file(project: pytest.Pytester) -> None
         '"https://example.org/ext/alpha"'
     )
     assert list(project.path.glob("__snapshots__/**/*.json")) == [stored(project)]
+    assert stored(project).stat().st_mode & 0o044 == 0o044  # readable like a source file
 
 
 def test_replay_passes_and_volatile_fields_may_change(project: pytest.Pytester) -> None:
