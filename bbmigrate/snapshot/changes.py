@@ -47,12 +47,15 @@ class FieldChange:
         if self.kind == "removed":
             return f"- {self.path}: {_short(self.old, width)}"
         if self.kind == "reordered":
-            return f"{self.path}: order {self.old} -> {self.new}"
+            return f"{self.path}: order {_cut(self.old, width)} -> {_cut(self.new, width)}"
         return f"{self.path}: {_short(self.old, width)} -> {_short(self.new, width)}"
 
 
 def _short(value: Any, width: int) -> str:
-    text = orjson.dumps(value).decode()
+    return _cut(orjson.dumps(value).decode(), width)
+
+
+def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -116,8 +119,9 @@ def _reorders(moved: Iterable[Any]) -> Iterator[FieldChange]:
         if path in seen:
             continue
         seen.add(path)
-        old_urls = [_url(item) for item in parent.t1]
-        new_urls = [_url(item) for item in parent.t2]
+        # First occurrences only: a repeated url is an addition, reported as such, not an order.
+        old_urls = list(dict.fromkeys(_url(item) for item in parent.t1))
+        new_urls = list(dict.fromkeys(_url(item) for item in parent.t2))
         shared_old = [u for u in old_urls if u in new_urls]
         shared_new = [u for u in new_urls if u in old_urls]
         if shared_old != shared_new:

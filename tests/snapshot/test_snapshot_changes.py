@@ -63,6 +63,9 @@ def test_reordering_is_a_change_but_a_shift_is_not() -> None:
     shifted = eob()
     shifted["extension"].insert(0, {"url": "https://x/var/z", "valueCode": "0"})
     assert [c.kind for c in field_changes(eob(), shifted)] == ["added"]
+    repeated = eob()
+    repeated["extension"].insert(1, dict(repeated["extension"][0]))
+    assert [c.kind for c in field_changes(eob(), repeated)] == ["added"]
 
 
 def test_list_order_outside_extensions_is_by_index() -> None:
