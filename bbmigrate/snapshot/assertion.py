@@ -69,6 +69,6 @@ class FhirSnapshotAssertion(SnapshotAssertion):
         assert isinstance(assertion, FhirSnapshotAssertion)
         assertion.ignore = (*self.ignore, *ignore)
         # syrupy built an extension while registering the new assertion, before it knew the
-        # paths; build it again, lazily, with them (and fail now on a bad path).
+        # paths; build it again with them (which also fails now on a bad path).
         assertion._extension = assertion._build_extension(assertion.ignore)
         return assertion
