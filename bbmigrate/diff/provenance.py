@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ..errors import BBMigrateError
 from ..leaves import Leaf, flatten, tag
@@ -49,13 +49,15 @@ def variable_in(*texts: str | None) -> str | None:
 def prefixes(path: str) -> Iterator[tuple[str, str]]:
     """``(ancestor, rest)`` for ``path`` itself and then each ancestor, nearest first."""
     yield path, ""
-    for index in range(len(path) - 1, 0, -1):
-        if path[index] in ".[":
-            yield path[:index], path[index:]
+    end = len(path)
+    while True:
+        end = max(path.rfind(".", 0, end), path.rfind("[", 0, end))
+        if end <= 0:
+            return
+        yield path[:end], path[end:]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     rule: str
     variable: str | None
     other_path: str | None
@@ -187,8 +189,13 @@ def _repaired(record: Any, v1_values: dict[str, Any], mapped_values: dict[str, A
     path = record.v2_path
     if not record.v1_path or not path or record.v1_path not in v1_values:
         return record
-    want = tag(v1_values[record.v1_path])
-    if path not in mapped_values or tag(mapped_values[path]) == want:
+    if path not in mapped_values:
+        return record
+    have, want = mapped_values[path], v1_values[record.v1_path]
+    if have == want and type(have) is type(want):
+        return record
+    want = tag(want)
+    if tag(have) == want:
         return record
     parts = _LAST_INDEX.match(path)
     if parts is None:
@@ -205,8 +212,7 @@ def _repaired(record: Any, v1_values: dict[str, Any], mapped_values: dict[str, A
     return _Record(record.rule_id, record.variable, record.v1_path, siblings[0])
 
 
-@dataclass(frozen=True, slots=True)
-class _Record:
+class _Record(NamedTuple):
     rule_id: str
     variable: str | None
     v1_path: str | None
