@@ -7,11 +7,13 @@ Each v1 leaf gets candidate v2 locations, best first:
    whatever the array order there;
 2. the same semantic key in v2 (the field did not move).
 
-Matching runs in passes so that a good match is never taken by a worse one: equal values at a
-candidate first, then any value at a candidate (``changed``), then — for leaves no rule explains —
-a unique enough equal value anywhere in v2 (``moved``, found structurally). A v1 leaf left over
-is ``removed``; a v2 leaf no v1 leaf claimed is ``added``. Every v1 leaf ends in exactly one
-record. ``IGNORED_FIELD`` (BFD's "any value") equals anything.
+Matching runs in passes so that a good match is never taken by a worse one (see ``run``): the
+same value at a candidate (same concrete path first), any value at a candidate (``changed``),
+then structural moves — the same value elsewhere in v2 under the same variable, a renamed field
+or a distinctive value — which also overrule a rule that says "dropped", then leaves of re-keyed
+elements at their old path, then long texts anywhere. A v1 leaf left over is ``removed``; a v2
+leaf no v1 leaf claimed is ``added``. Every v1 leaf ends in exactly one record.
+``IGNORED_FIELD`` (BFD's "any value") equals anything.
 """
 
 from __future__ import annotations

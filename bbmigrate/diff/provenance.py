@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from ..errors import BBMigrateError
 from ..leaves import Leaf, flatten, tag
@@ -20,14 +20,9 @@ from ..leaves import Leaf, flatten, tag
 _VARIABLE = re.compile(r"/resources/variables/([A-Za-z0-9_]+)")
 
 
-class ProvenanceLike(Protocol):
-    rule_id: str
-    variable: str | None
-    v1_path: str | None
-    v2_path: str | None
-
-
 MapFn = Callable[[dict[str, Any]], tuple[dict[str, Any], list[Any]]]
+"""``map_with_provenance``'s shape: v1 → (v2, records with rule_id, variable, v1_path, v2_path).
+An object may also offer ``gaps(v1, v2) -> {concrete v2 path: gap id}`` (see :class:`Engine`)."""
 
 
 @lru_cache(maxsize=65536)
@@ -113,9 +108,6 @@ class ProvenanceIndex:
     def from_v2(self, path: str) -> list[Hit]:
         """Which rules produced the mapped leaf at ``path`` (``other_path`` None: a constant)."""
         return self._lookup(self.by_v2, path, v1=False, other_leaves=self.v1_leaves)
-
-
-GapFn = Callable[[dict[str, Any], dict[str, Any]], dict[str, str]]
 
 
 @dataclass(slots=True)
