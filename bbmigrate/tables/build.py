@@ -284,9 +284,12 @@ class _Sheet:
                 rows.setdefault(key, (value, specific))
         for key, (value, specific) in rows.items():
             name = variable_name(key)
-            if name:
-                route = value.get("route", "default") if isinstance(value, dict) else value
-                yield name, routes.get(route or "default") or routes["default"], specific, value
+            if not name:
+                continue
+            route = value.get("route", "default") if isinstance(value, dict) else value
+            # A row may send a variable down several routes at once (a list of route names).
+            for one in route if isinstance(route, list) else [route]:
+                yield name, routes.get(one or "default") or routes["default"], specific, value
 
     def seen_elsewhere(self, name: str, found: dict[str, _Found]) -> bool:
         """A shared table's variable that the samples show on other sheets but not this one.
