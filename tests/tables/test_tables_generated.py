@@ -259,3 +259,18 @@ def test_profile_links_point_at_elements_of_the_carin_profile(tables, reference_
                 bad.append((key, row.variable, anchor))
     assert checked > 1000
     assert bad == []
+
+
+def test_cli_bad_mapping_or_sample_folder_is_one_line_exit_2(tmp_path):
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "patient.yaml").write_text("resource: Patient\nrules:\n  - {id: x, op: nope}\n")
+    result = CliRunner().invoke(main, ["tables", "--check", "--mappings", str(mappings)])
+    assert result.exit_code == 2
+    assert "patient.yaml" in result.output and result.output.strip().count("\n") == 0
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    (samples / "index.json").write_text('{"beneficiaries": [{"id": "-1"}]')
+    result = CliRunner().invoke(main, ["tables", "--check", "--samples", str(samples)])
+    assert result.exit_code == 2
+    assert "index.json" in result.output and result.output.strip().count("\n") == 0
