@@ -90,6 +90,7 @@ class _Sheet:
     samples: SampleIndex
     rows: list[TableRow] = field(default_factory=list)
     done: set[str] = field(default_factory=set)
+    pairs: list[tuple[dict, dict]] = field(default_factory=list)  # (sample v1, mapped v2)
 
     @property
     def resource(self) -> str:
@@ -124,6 +125,7 @@ class _Sheet:
         found: dict[str, _Found] = {}
         for document in self.samples.documents(self.key, "v1"):
             mapped, records = map_with_provenance(document, mappings=self.mappings)
+            self.pairs.append((document, mapped))
             by_v1: dict[str, str] = {}
             went: dict[str, str] = {}
             came: dict[str, Any] = {}
@@ -256,20 +258,42 @@ class _Sheet:
         change = rule.change
         element = here.v2 if change != "removed" else here.v1
         extra = self.rule_extra(rule)
-        v1_docs = self.samples.documents(self.key, "v1")
-        v2_docs = self.samples.documents(self.key, "v2")
-        extra.update(
-            v1_example=example_at(v1_docs, here.v1, self.variables) if here.v1 else "",
-            v2_example=example_at(v2_docs, here.v2, self.variables)
-            if here.v2 and change != "removed"
-            else "",
-        )
+        v1_example, v2_example = self.examples(here.v1, here.v2 if change != "removed" else None)
+        extra.update(v1_example=v1_example, v2_example=v2_example)
         if variable:
             extra.update(label=self.samples.label(variable), is_variable=True)
         v2 = here.v2 if change != "removed" else ""
         self.row(variable or _plain(element) or rule.id, here.v1 or "", v2 or "", change, **extra)
         if variable:
             self.done.add(variable)
+
+    def examples(self, v1: str | None, v2: str | None) -> tuple[str, str]:
+        """Example values at a rule's paths, taken as a pair from one sample and its mapping.
+
+        A rule path selects list elements by position or by everything (``careTeam[*]``), and
+        the independently written sample v2 may order them differently, so the v2 side comes
+        from the mapper's output for the same sample; the sample v2 is the fallback.
+        """
+        first = ("", "")
+        for document, mapped in self.pairs:
+            pair = (
+                example_at([document], v1, self.variables) if v1 else "",
+                example_at([mapped], v2, self.variables) if v2 else "",
+            )
+            if all(pair[i] or not path for i, path in enumerate((v1, v2))):
+                return pair
+            first = first if any(first) else pair
+        if v2 and not first[1]:
+            first = (
+                first[0],
+                example_at(self.samples.documents(self.key, "v2"), v2, self.variables),
+            )
+        if v1 and not first[0]:
+            first = (
+                example_at(self.samples.documents(self.key, "v1"), v1, self.variables),
+                first[1],
+            )
+        return first
 
     def table_keys(self, here: _Placed) -> Iterator[tuple[str, Any, bool, Any]]:
         """(variable, route, claim-type specific?, table row) per variable-URL key of a route's
