@@ -45,6 +45,7 @@ class Context:
     nested: Any = None
     out: Any = None
     origin: Any = None
+    followed: set[int] = field(default_factory=set)
 
     def consume(self, rule: Rule, at: tuple, value: Any, dst: Any = None, key: Any = None) -> None:
         """Record that the v1 subtree at ``at`` was used by ``rule`` (and where it went)."""

@@ -155,9 +155,18 @@ class _Builder:
             ("key", "key_path"),
             ("order", "order_path"),
             ("linked_by", "linked_path"),
+            ("linked_from", "linked_from_path"),
+            ("unlinked_from", "unlinked_from_path"),
+            ("follow", "follow_path"),
         ):
             if name in raw:
                 params[key] = self._path(raw[name], rid, where)
+        if "bind" in raw:
+            if not isinstance(raw["bind"], dict):
+                raise MappingFileError(f"rule {rid}: 'bind' must map names to paths", where=where)
+            params["bind_paths"] = {
+                str(k): self._path(v, rid, where) for k, v in raw["bind"].items() if k != LINE
+            }
         for name in ("when", "unless"):
             if name in raw:
                 text = str(raw[name])

@@ -98,7 +98,23 @@ def _guard(rule: Rule, src: Any, ctx: Context) -> bool:
     if when is not None and not _holds(src, when, params.get("when_value"), ctx):
         return False
     unless = params.get("unless_path")
-    return not (unless is not None and _holds(src, unless, params.get("unless_value"), ctx))
+    if unless is not None and _holds(src, unless, params.get("unless_value"), ctx):
+        return False
+    linked = params.get("linked_from_path")
+    if linked is not None and not _is_linked(src, linked, ctx):
+        return False
+    unlinked = params.get("unlinked_from_path")
+    return not (unlinked is not None and _is_linked(src, unlinked, ctx))
+
+
+def _is_linked(src: Any, path, ctx: Context) -> bool:
+    """Is the element's ``sequence`` referenced from ``path`` (``item[*].diagnosisLinkId``)?"""
+    if not isinstance(src, dict) or "sequence" not in src:
+        return False
+    for _, ref in select(ctx.root, path):
+        if src["sequence"] in (ref if isinstance(ref, list) else [ref]):
+            return True
+    return False
 
 
 def _holds(src: Any, path, want: str | None, ctx: Context) -> bool:
@@ -238,21 +254,58 @@ def _consume_origin(rule: Rule, ctx: Context, elem: Any, here: tuple) -> None:
             ctx.consume(rule, (*here, *rel), value)
 
 
+def _follow(rule: Rule, ctx: Context, elem: Any, here: tuple) -> tuple[tuple, Any] | None:
+    """The contained resource a local reference (``#id``) under ``elem`` points at."""
+    path = rule.params["follow_path"]
+    for rel, ref in select(elem, path):
+        if not isinstance(ref, str):
+            continue
+        ctx.consume(rule, (*here, *rel), ref)
+        wanted = ref[1:] if ref.startswith("#") else ref
+        for i, res in enumerate(ctx.root.get("contained") or []):
+            # the guards (e.g. when: resourceType=Observation) test the resource, not the reference
+            if isinstance(res, dict) and res.get("id") == wanted and _guard(rule, res, ctx):
+                ctx.followed.add(id(res))
+                return ("contained", i), res
+    return None
+
+
+def _bound(rule: Rule, ctx: Context, elem: Any) -> dict[str, Any]:
+    """Variables named by ``bind`` (name → v1 path under the element), for nested rules."""
+    binds = rule.params.get("bind_paths")
+    if not binds:
+        return ctx.variables
+    return {**ctx.variables, **{name: first(elem, path, "") for name, path in binds.items()}}
+
+
 def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     origin_path = rule.params.get("origin_path")
+    follow = rule.params.get("follow_path")
+    saved = ctx.variables
     for rel, elem in list(select(src, rule.v1_path)):
-        if not _guard(rule, elem, ctx):
+        if follow is None and not _guard(rule, elem, ctx):
             continue
-        origin = _origin(ctx, elem, origin_path)
-        _consume_origin(rule, ctx, elem, (*at, *rel))
-        _build(ctx, dst, rule.v2_path, rule.rules, elem, (*at, *rel), origin)
+        here = (*at, *rel)
+        if follow is not None:
+            found = _follow(rule, ctx, elem, here)
+            if found is None:
+                continue
+            here, elem = found
+        elif id(elem) in ctx.followed:
+            continue  # already mapped where a reference to it was followed
+        ctx.variables = _bound(rule, ctx, elem)
+        try:
+            origin = _origin(ctx, elem, origin_path)
+            _consume_origin(rule, ctx, elem, here)
+            _build(ctx, dst, rule.v2_path, rule.rules, elem, here, origin)
+        finally:
+            ctx.variables = saved
 
 
 def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     table = _table(rule, ctx)
     routes = rule.params["routes"]
     key_path = rule.params["key_path"]
-    origin_path = rule.params.get("origin_path")
     saved = ctx.variables
     for rel, elem in list(select(src, rule.v1_path)):
         if not _guard(rule, elem, ctx):
@@ -260,23 +313,38 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         key = first(elem, key_path)
         row = table.get(key) if key is not None else None
         name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
-        route = routes.get(name) or routes["default"]
-        here = (*at, *rel)
-        if route.drop is not None:
-            ctx.consume(rule, here, elem)
-            continue
-        ctx.variables = {**saved, "key": key, "row": row if isinstance(row, dict) else {}}
-        try:
-            origin = _origin(ctx, elem, origin_path)
-            _consume_origin(rule, ctx, elem, here)
-            placed = _build(ctx, dst, route.v2_path, route.rules, elem, here, origin)
-        finally:
-            ctx.variables = saved
-        if placed is not None and route.backlink:
-            links = dst.setdefault(route.backlink, [])
-            target_list = route.v2_path[0][1] if route.v2_path else ""
-            links.append(Link(target_list, element=placed))
-            ctx.links.append((links, len(links) - 1, links[-1]))
+        # a row may name several routes: the element is then mapped by each of them in turn
+        for one in name if isinstance(name, list) else [name]:
+            _one_route(
+                rule,
+                ctx,
+                routes.get(one) or routes["default"],
+                elem,
+                (*at, *rel),
+                dst,
+                {**saved, "key": key, "row": row if isinstance(row, dict) else {}},
+            )
+
+
+def _one_route(
+    rule: Rule, ctx: Context, route: Any, elem: Any, here: tuple, dst: dict, variables: dict
+) -> None:
+    if route.drop is not None:
+        ctx.consume(rule, here, elem)
+        return
+    saved = ctx.variables
+    ctx.variables = variables
+    try:
+        origin = _origin(ctx, elem, rule.params.get("origin_path"))
+        _consume_origin(rule, ctx, elem, here)
+        placed = _build(ctx, dst, route.v2_path, route.rules, elem, here, origin)
+    finally:
+        ctx.variables = saved
+    if placed is not None and route.backlink:
+        links = dst.setdefault(route.backlink, [])
+        target_list = route.v2_path[0][1] if route.v2_path else ""
+        links.append(Link(target_list, element=placed))
+        ctx.links.append((links, len(links) - 1, links[-1]))
 
 
 def op_link(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -321,6 +389,18 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         if old is not None:
             by_old.setdefault(old, []).append(number)
     ctx.resolved[rule.v2_path[0][1]] = by_old
+
+
+def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
+    """Keep the first of identical elements of a v2 list (v1 may repeat an extension verbatim)."""
+    for _, items in list(select(dst, rule.v2_path)):
+        if not isinstance(items, list):
+            continue
+        kept: list[Any] = []
+        for item in items:
+            if not any(item == other for other in kept):
+                kept.append(item)
+        items[:] = kept
 
 
 def op_rewrite(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -372,25 +452,33 @@ def resolve_links(ctx: Context) -> None:
         links[:] = sorted(flat, key=lambda n: (not isinstance(n, int), n))
 
 
+_GUARDS = frozenset({"when", "unless", "linked_from", "unlinked_from"})
 # name -> (function, required params, optional params)
 OPS: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {
-    "copy": (op_copy, frozenset(), frozenset({"reshape", "except", "when", "unless"})),
-    "constant": (op_constant, frozenset({"value"}), frozenset({"when", "unless"})),
+    "copy": (op_copy, frozenset(), _GUARDS | {"reshape", "except"}),
+    "constant": (op_constant, frozenset({"value"}), _GUARDS),
     "lookup": (op_lookup, frozenset({"table"}), frozenset({"field", "default", "linked_by"})),
     "drop": (op_drop, frozenset(), frozenset()),
-    "each": (op_each, frozenset({"rules"}), frozenset({"when", "unless", "origin"})),
-    "route": (
-        op_route,
-        frozenset({"table", "key", "routes"}),
-        frozenset({"when", "unless", "origin"}),
-    ),
+    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin", "follow", "bind"}),
+    "route": (op_route, frozenset({"table", "key", "routes"}), _GUARDS | {"origin"}),
     "link": (op_link, frozenset({"target"}), frozenset()),
     "renumber": (op_renumber, frozenset(), frozenset({"order", "table", "field"})),
     "rewrite": (op_rewrite, frozenset({"pattern", "replace"}), frozenset()),
+    "dedupe": (op_dedupe, frozenset(), frozenset()),
     "resource": (op_resource, frozenset(), frozenset()),
 }
 NEEDS_V1 = {"resource", "copy", "lookup", "drop", "each", "route", "link", "rewrite"}
-NEEDS_V2 = {"resource", "copy", "constant", "lookup", "each", "link", "renumber", "rewrite"}
+NEEDS_V2 = {
+    "resource",
+    "copy",
+    "constant",
+    "lookup",
+    "each",
+    "link",
+    "renumber",
+    "rewrite",
+    "dedupe",
+}
 COMPILE_RE = re.compile
 
 

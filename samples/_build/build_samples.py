@@ -20,8 +20,10 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script or imported from tests
     sys.path.insert(0, str(HERE))
 
+import part_b_cost_sharing  # noqa: E402
 import v1_writer  # noqa: E402
 import v2_writer  # noqa: E402
+from bb2_api import userinfo  # noqa: E402
 from beneficiaries import BENEFICIARIES  # noqa: E402
 from data_institutional import BENE1_INSTITUTIONAL, BENE2_INSTITUTIONAL  # noqa: E402
 from data_partb import BENE1_PARTB, BENE2_PARTB  # noqa: E402
@@ -33,6 +35,8 @@ CLAIMS: dict[str, list[dict[str, Any]]] = {
     BENEFICIARIES[0]["bene_id"]: BENE1_PARTB + BENE1_INSTITUTIONAL + BENE1_PDE,
     BENEFICIARIES[1]["bene_id"]: BENE2_PARTB + BENE2_INSTITUTIONAL + BENE2_PDE,
 }
+for _claims in CLAIMS.values():
+    part_b_cost_sharing.apply(_claims)
 WRITERS = {"v1": v1_writer, "v2": v2_writer}
 
 
@@ -56,7 +60,7 @@ def documents() -> dict[str, Any]:
             files[f"{bid}/{version}/Patient.json"] = writer.patient(bene)
             files[f"{bid}/{version}/Coverage.json"] = writer.coverage_bundle(bene)
             files[f"{bid}/{version}/ExplanationOfBenefit.json"] = writer.eob_bundle(bene, claims)
-            files[f"{bid}/{version}/userinfo.json"] = writer.userinfo(bene)
+            files[f"{bid}/{version}/userinfo.json"] = userinfo(bene)
         counts = Counter(c["claim_type"] for c in claims)
         index.append(
             {

@@ -2,7 +2,8 @@
 
 They fill the columns every such claim has and derive the totals from the revenue lines so the
 amounts add up: total charge = sum of line charges, Part A total deduction = deductible +
-coinsurance + blood deductible, PPS capital = sum of its parts, Part B payments = sum of lines.
+coinsurance + blood deductible, PPS capital = sum of its parts, payments = sum of lines.
+Outpatient cost sharing is derived later, across claims, by part_b_cost_sharing.
 """
 
 from __future__ import annotations
@@ -89,26 +90,6 @@ def institutional(claim_type: str, **claim: Any) -> Record:
             + claim["nch_bene_blood_ddctbl_lblty_am"]
         )
         claim["clm_tot_pps_cptl_amt"] = _cents(sum(claim[c] for c in PPS_CAPITAL))
-    if claim_type == "outpatient":
-        for line in lines:
-            line["rev_cntr_prvdr_pmt_amt"] = line["rev_cntr_pmt_amt_amt"]
-            line.setdefault("rev_cntr_bene_pmt_amt", 0.0)
-            line.setdefault("rev_cntr_blood_ddctbl_amt", 0.0)
-            line.setdefault("rev_cntr_1st_msp_pd_amt", 0.0)
-            line.setdefault("rev_cntr_2nd_msp_pd_amt", 0.0)
-            line["rev_cntr_rdcd_coinsrnc_amt"] = line["rev_cntr_coinsrnc_wge_adjstd_c"]
-            line["rev_cntr_ptnt_rspnsblty_pmt"] = _cents(
-                line["rev_cntr_cash_ddctbl_amt"] + line["rev_cntr_coinsrnc_wge_adjstd_c"]
-            )
-        claim["nch_bene_ptb_ddctbl_amt"] = _sum(lines, "rev_cntr_cash_ddctbl_amt")
-        claim["nch_bene_ptb_coinsrnc_amt"] = _sum(lines, "rev_cntr_coinsrnc_wge_adjstd_c")
-        claim["clm_op_prvdr_pmt_amt"] = _sum(lines, "rev_cntr_prvdr_pmt_amt")
-        claim["clm_op_bene_pmt_amt"] = _sum(lines, "rev_cntr_bene_pmt_amt")
-        claim["nch_bene_blood_ddctbl_lblty_am"] = _sum(lines, "rev_cntr_blood_ddctbl_amt")
-        claim["clm_pmt_amt"] = _sum(lines, "rev_cntr_pmt_amt_amt")
-        claim["prpayamt"] = _cents(
-            _sum(lines, "rev_cntr_1st_msp_pd_amt") + _sum(lines, "rev_cntr_2nd_msp_pd_amt")
-        )
     if claim_type == "hospice":
         for line in lines:
             line["rev_cntr_prvdr_pmt_amt"] = line["rev_cntr_pmt_amt_amt"]

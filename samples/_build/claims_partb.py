@@ -1,8 +1,7 @@
 """Synthetic carrier and DME claim records (RIF-like columns; all values invented).
 
-Each builder takes what a biller would submit plus the adjudication inputs and derives the
-payment columns so that line amounts and claim totals add up like a real Part B claim:
-coinsurance is 20% of (allowed - deductible), Medicare pays the rest to the assigned provider.
+Each builder takes what a biller submits plus the allowed amounts, and fills the columns every
+such claim has; part_b_cost_sharing then derives deductible, coinsurance and payments.
 """
 
 from __future__ import annotations
@@ -15,36 +14,9 @@ from ids import npi
 Record = dict[str, Any]
 
 
-def _cents(x: float) -> float:
-    return round(x + 1e-9, 2)
-
-
-def _adjudicate(line: Record, allowed_key: str = "line_alowd_chrg_amt") -> None:
-    allowed = line[allowed_key]
-    deductible = line.setdefault("line_bene_ptb_ddctbl_amt", 0.0)
-    line.setdefault("line_bene_prmry_pyr_pd_amt", 0.0)
-    coins = _cents(0.2 * (allowed - deductible))
-    line["line_coinsrnc_amt"] = coins
-    line["line_nch_pmt_amt"] = _cents(
-        allowed - deductible - coins - line["line_bene_prmry_pyr_pd_amt"]
-    )
-    line["line_prvdr_pmt_amt"] = line["line_nch_pmt_amt"]
-    line["line_bene_pmt_amt"] = 0.0
-
-
-def _totals(claim: Record) -> Record:
+def _finish(claim: Record) -> Record:
+    """Claim dates from its lines, and BFD's load time. Cost sharing comes later, across claims."""
     lines = claim["lines"]
-
-    def total(key: str) -> float:
-        return _cents(sum(line[key] for line in lines))
-
-    claim["carr_clm_cash_ddctbl_apld_amt"] = total("line_bene_ptb_ddctbl_amt")
-    claim["nch_clm_prvdr_pmt_amt"] = total("line_prvdr_pmt_amt")
-    claim["nch_clm_bene_pmt_amt"] = total("line_bene_pmt_amt")
-    claim["nch_carr_clm_sbmtd_chrg_amt"] = total("line_sbmtd_chrg_amt")
-    claim["nch_carr_clm_alowd_amt"] = total("line_alowd_chrg_amt")
-    claim["prpayamt"] = total("line_bene_prmry_pyr_pd_amt")
-    claim["clm_pmt_amt"] = total("line_nch_pmt_amt")
     claim["clm_from_dt"] = min(line["line_1st_expns_dt"] for line in lines)
     claim["clm_thru_dt"] = max(line["line_last_expns_dt"] for line in lines)
     claim.setdefault("last_updated", stamp(claim["nch_wkly_proc_dt"], claim["clm_id"]))
@@ -77,8 +49,7 @@ def carrier(**claim: Any) -> Record:
         line.setdefault("prtcptng_ind_cd", "1")
         line.setdefault("carr_line_mtus_cd", "3")
         line.setdefault("line_bene_prmry_pyr_cd", None)
-        _adjudicate(line)
-    return _totals(claim)
+    return _finish(claim)
 
 
 def dme(**claim: Any) -> Record:
@@ -100,8 +71,7 @@ def dme(**claim: Any) -> Record:
         line.setdefault("dmerc_line_supplr_type_cd", "3")
         line.setdefault("line_bene_prmry_pyr_cd", None)
         line["line_prmry_alowd_chrg_amt"] = line["line_alowd_chrg_amt"]
-        _adjudicate(line)
-    return _totals(claim)
+    return _finish(claim)
 
 
 # Providers (NPIs carry a valid Luhn check digit).
@@ -111,6 +81,7 @@ DR_MBEKI = npi("119375402")  # orthopedic surgery
 DR_ESPARZA = npi("173029486")  # family practice, Tucson AZ
 DR_NAKASHIMA = npi("125804713")  # ophthalmology
 LAB_NPI = npi("134601298")
+NP_OKAFOR = npi("170936425")  # family nurse practitioner, Tucson AZ
 CLINIC_OH = npi("187263540")
 CLINIC_AZ = npi("158037214")
 SUPPLIER_OH = npi("190472635")

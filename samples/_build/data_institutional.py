@@ -17,7 +17,7 @@ CAPITAL_HOME_HEALTH = npi("133579028")
 GERMAN_VILLAGE_HOSPICE = npi("194028637")
 TUCSON_GENERAL = npi("111840296")
 DR_MBEKI = npi("119375402")
-DR_OYELARAN = npi("168250471")  # anesthesia
+DR_OYELARAN = npi("168250471")  # certified registered nurse anesthetist
 DR_FITZGERALD = npi("142693018")  # hospitalist
 DR_HALVORSEN = npi("160483927")
 DR_ADEYEMI = npi("148932015")
@@ -274,7 +274,7 @@ BENE1_INSTITUTIONAL = [
         clm_pps_ind_cd="2",
         clm_hha_lupa_ind_cd="L",
         clm_hha_rfrl_cd="1",
-        clm_hha_tot_visit_cnt=9,
+        clm_hha_tot_visit_cnt=4,
         diagnoses=[
             dx("S72001D", "principal"),
             dx("R269", "other"),
@@ -352,9 +352,7 @@ BENE1_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 58.0,
                 "rev_cntr_tot_chrg_amt": 174.0,
                 "rev_cntr_stus_ind_cd": "A",
-                "rev_cntr_cash_ddctbl_amt": 0.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 17.62,
-                "rev_cntr_pmt_amt_amt": 70.46,
+                "opps_allowed": 88.08,
                 "rev_cntr_1st_msp_pd_amt": 40.0,
                 "rndrng_physn_npi": DR_MBEKI,
             },
@@ -368,9 +366,7 @@ BENE1_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 61.0,
                 "rev_cntr_tot_chrg_amt": 122.0,
                 "rev_cntr_stus_ind_cd": "A",
-                "rev_cntr_cash_ddctbl_amt": 0.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 11.83,
-                "rev_cntr_pmt_amt_amt": 47.31,
+                "opps_allowed": 59.14,
                 "rndrng_physn_npi": DR_MBEKI,
             },
             {
@@ -383,9 +379,7 @@ BENE1_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 64.0,
                 "rev_cntr_tot_chrg_amt": 128.0,
                 "rev_cntr_stus_ind_cd": "A",
-                "rev_cntr_cash_ddctbl_amt": 0.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 13.26,
-                "rev_cntr_pmt_amt_amt": 53.05,
+                "opps_allowed": 66.31,
                 "rev_cntr_1st_ansi_cd": "CO45",
                 "rev_cntr_2nd_ansi_cd": "PR2",
                 "rndrng_physn_npi": DR_MBEKI,
@@ -426,9 +420,7 @@ BENE1_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 1212.0,
                 "rev_cntr_tot_chrg_amt": 1212.0,
                 "rev_cntr_stus_ind_cd": "V",
-                "rev_cntr_cash_ddctbl_amt": 226.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 48.11,
-                "rev_cntr_pmt_amt_amt": 192.44,
+                "opps_allowed": 466.33,
                 "rndrng_physn_npi": DR_QUARSHIE,
             },
             {
@@ -441,9 +433,7 @@ BENE1_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 386.0,
                 "rev_cntr_tot_chrg_amt": 386.0,
                 "rev_cntr_stus_ind_cd": "Q1",
-                "rev_cntr_cash_ddctbl_amt": 0.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 18.06,
-                "rev_cntr_pmt_amt_amt": 72.25,
+                "opps_allowed": 90.31,
                 "rndrng_physn_npi": DR_KOWALCZYK,
             },
             {
@@ -455,9 +445,7 @@ BENE1_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 214.0,
                 "rev_cntr_tot_chrg_amt": 214.0,
                 "rev_cntr_stus_ind_cd": "Q1",
-                "rev_cntr_cash_ddctbl_amt": 0.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 3.48,
-                "rev_cntr_pmt_amt_amt": 13.92,
+                "opps_allowed": 17.4,
                 "rndrng_physn_npi": DR_QUARSHIE,
             },
             {
@@ -469,9 +457,7 @@ BENE1_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 31.0,
                 "rev_cntr_tot_chrg_amt": 155.0,
                 "rev_cntr_stus_ind_cd": "N",
-                "rev_cntr_cash_ddctbl_amt": 0.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 0.0,
-                "rev_cntr_pmt_amt_amt": 0.0,
+                "opps_allowed": 0.0,
                 "rev_cntr_ide_ndc_upc_num": "63323026201",
                 "rev_cntr_ndc_qty": 1,
                 "rev_cntr_ndc_qty_qlfr_cd": "ML",
@@ -746,9 +732,7 @@ BENE2_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 412.0,
                 "rev_cntr_tot_chrg_amt": 412.0,
                 "rev_cntr_stus_ind_cd": "S",
-                "rev_cntr_cash_ddctbl_amt": 0.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 26.14,
-                "rev_cntr_pmt_amt_amt": 104.57,
+                "opps_allowed": 130.71,
                 "rndrng_physn_npi": DR_RAMANATHAN,
             },
             {
@@ -760,9 +744,7 @@ BENE2_INSTITUTIONAL = [
                 "rev_cntr_rate_amt": 268.0,
                 "rev_cntr_tot_chrg_amt": 268.0,
                 "rev_cntr_stus_ind_cd": "S",
-                "rev_cntr_cash_ddctbl_amt": 0.0,
-                "rev_cntr_coinsrnc_wge_adjstd_c": 13.70,
-                "rev_cntr_pmt_amt_amt": 54.79,
+                "opps_allowed": 68.49,
                 "rndrng_physn_npi": DR_RAMANATHAN,
             },
         ],

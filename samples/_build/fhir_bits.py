@@ -95,3 +95,35 @@ def compact(doc: Any) -> Any:
         items = [compact(v) for v in doc]
         return [v for v in items if v not in (None, {}, [], "")]
     return doc
+
+
+def extension(kind: str, column: str, record: dict[str, Any], money: Any) -> Json | None:
+    """One extension for ``record[column]`` spelled as ``kind``; None when the column is empty.
+
+    Kinds: coding, identifier, money, date, quantity, reference, ndc (an NDC coding under the
+    NDC system URL). ``money`` spells Money, which differs between STU3 and R4.
+    """
+    value = record.get(column)
+    if value is None or value == "":
+        return None
+    if kind == "money":
+        return {"url": var(column), "valueMoney": money(value)}
+    if kind == "identifier":
+        return ext_identifier(column, value)
+    if kind == "date":
+        return ext_date(column, value)
+    if kind == "quantity":
+        return ext_quantity(column, value)
+    if kind == "reference":
+        return {"url": var(column), "valueReference": {"reference": value}}
+    if kind == "ndc":
+        return {"url": NDC, "valueCoding": coding(NDC, value)}
+    if kind == "coding":
+        return ext_coding(column, value)
+    raise ValueError(f"unknown extension kind {kind!r} for {column}")
+
+
+def extensions(table: list[tuple[str, str]], record: dict[str, Any], money: Any) -> list[Json]:
+    """The extensions a table of (kind, column) gives for ``record``, empty columns left out."""
+    out = (extension(kind, column, record, money) for kind, column in table)
+    return [e for e in out if e]

@@ -21,13 +21,13 @@ from fhir_bits import (
     concept,
     ext_coding,
     ext_quantity,
+    extensions,
     period,
     var,
 )
 from v1_claims import (
     CARE_TEAM_ROLE,
     adjudication,
-    claim_extension,
     diagnoses,
     envelope,
     npi_identifier,
@@ -343,14 +343,8 @@ def institutional(claim: Record, bene: Record) -> Json:
             "resourceType": env["resourceType"],
             "id": env["id"],
             "meta": env["meta"],
-            "extension": [claim_extension(kind, col, claim) for kind, col in EXTENSIONS[ctype]],
-            "identifier": [
-                {"system": var("clm_id"), "value": claim["clm_id"]},
-                {
-                    "system": "https://bluebutton.cms.gov/resources/identifier/claim-group",
-                    "value": claim["clm_grp_id"],
-                },
-            ],
+            "extension": extensions(EXTENSIONS[ctype], claim, money),
+            "identifier": env["identifier"],
             "status": "active",
             "type": env["type"],
             "patient": env["patient"],

@@ -11,25 +11,17 @@ from typing import Any
 
 from fhir_bits import (
     CODESYSTEM,
-    HCPCS,
     ICD9_CM,
     ICD10_CM,
     ICD10_PCS_CMS,
     ICD10_SID,
-    NDC,
-    NPI,
     NUBC_ADMIT,
-    NUCC,
     UCUM,
     Json,
     bb_category,
     coding,
-    compact,
     concept,
     ext_coding,
-    ext_date,
-    ext_identifier,
-    ext_quantity,
     period,
     var,
 )
@@ -37,9 +29,16 @@ from fhir_bits import (
 Record = dict[str, Any]
 
 C4BB_SD = "http://hl7.org/fhir/us/carin-bb/StructureDefinition/"
+
+
 C4BB_CS = "http://hl7.org/fhir/us/carin-bb/CodeSystem/"
+
+
 THO = "http://terminology.hl7.org/CodeSystem/"
+
+
 CLAIM_GROUP = "https://bluebutton.cms.gov/resources/identifier/claim-group"
+
 
 EOB_TYPE = {
     "carrier": "CARRIER",
@@ -51,6 +50,8 @@ EOB_TYPE = {
     "pde": "PDE",
     "snf": "SNF",
 }
+
+
 # (CARIN profile, claim-type code, institutional subType) per claim type, as BFD v2 declares
 # them, including its choices for DME (Inpatient profile) and HHA (NonClinician, subType inpatient).
 PROFILE = {
@@ -71,6 +72,8 @@ PROFILE = {
     "pde": ("C4BB-ExplanationOfBenefit-Pharmacy", "pharmacy", None),
     "snf": ("C4BB-ExplanationOfBenefit-Inpatient-Institutional", "institutional", "inpatient"),
 }
+
+
 COVERAGE_PART = {
     "carrier": "b",
     "dme": "a",
@@ -81,6 +84,7 @@ COVERAGE_PART = {
     "snf": "a",
     "pde": "d",
 }
+
 
 # CARIN/HL7 adjudication category put in front of each BB adjudication variable.
 ADJUDICATION_GROUPS: dict[tuple[str, str], list[str]] = {
@@ -141,8 +145,13 @@ ADJUDICATION_GROUPS: dict[tuple[str, str], list[str]] = {
         "tot_rx_cst_amt",
     ],
 }
+
+
 ADJUDICATION_CATEGORY = {col: key for key, cols in ADJUDICATION_GROUPS.items() for col in cols}
+
+
 DENIAL_REASONS = {"carr_line_rdcd_pmt_phys_astn_c", "rev_cntr_1st_ansi_cd", "rev_cntr_2nd_ansi_cd"}
+
 
 # supportingInfo categories: a CARIN code replaces or precedes the BB information coding.
 SUPPORTING_INFO: dict[str, tuple[str, bool]] = {
@@ -154,59 +163,29 @@ SUPPORTING_INFO: dict[str, tuple[str, bool]] = {
     "brnd_gnrc_cd": ("brandgenericindicator", False),
 }
 
-PARTB_EXTENSIONS = [
-    ("coding", "nch_near_line_rec_ident_cd"),
-    ("identifier", "carr_num"),
-    ("identifier", "carr_clm_cntl_num"),
-    ("coding", "carr_clm_pmt_dnl_cd"),
-    ("coding", "asgmntcd"),
-    ("identifier", "clm_clncl_tril_num"),
-    ("coding", "carr_clm_entry_cd"),
-]
-PARTB_BENEFITS = [
-    "carr_clm_cash_ddctbl_apld_amt",
-    "nch_clm_prvdr_pmt_amt",
-    "nch_clm_bene_pmt_amt",
-    "nch_carr_clm_sbmtd_chrg_amt",
-    "nch_carr_clm_alowd_amt",
-]
-PARTB_ADJUDICATIONS = {
-    "carrier": [
-        "carr_line_rdcd_pmt_phys_astn_c",
-        "line_nch_pmt_amt",
-        "line_bene_pmt_amt",
-        "line_prvdr_pmt_amt",
-        "line_bene_ptb_ddctbl_amt",
-        "line_bene_prmry_pyr_pd_amt",
-        "line_coinsrnc_amt",
-        "line_sbmtd_chrg_amt",
-        "line_alowd_chrg_amt",
-    ],
-    # BFD v2 DME also reports the line provider payment as a revenue-centre payment, and the
-    # purchase price twice.
-    "dme": [
-        ("rev_cntr_prvdr_pmt_amt", "line_prvdr_pmt_amt"),
-        "line_prmry_alowd_chrg_amt",
-        "line_dme_prchs_price_amt",
-        "line_nch_pmt_amt",
-        "line_bene_pmt_amt",
-        "line_prvdr_pmt_amt",
-        "line_bene_ptb_ddctbl_amt",
-        "line_bene_prmry_pyr_pd_amt",
-        "line_coinsrnc_amt",
-        "line_sbmtd_chrg_amt",
-        "line_alowd_chrg_amt",
-        "line_dme_prchs_price_amt",
-    ],
-}
+
 # Diagnosis type per claim type and record kind: (system, code, display override).
 PRINCIPAL = (THO + "ex-diagnosistype", "principal", "Principal Diagnosis")
+
+
 PRINCIPAL_SHORT = (THO + "ex-diagnosistype", "principal", "principal")
+
+
 ADMITTING = (THO + "ex-diagnosistype", "admitting", "Admitting Diagnosis")
+
+
 OTHER = (C4BB_CS + "C4BBClaimDiagnosisType", "other", None)
+
+
 SECONDARY = (C4BB_CS + "C4BBClaimDiagnosisType", "secondary", None)
+
+
 EXTERNAL = (C4BB_CS + "C4BBClaimDiagnosisType", "externalcauseofinjury", None)
+
+
 REASON = (C4BB_CS + "C4BBClaimDiagnosisType", "patientreasonforvisit", None)
+
+
 DIAGNOSIS_TYPE: dict[str, dict[str, tuple[str, str, str | None]]] = {
     "carrier": {"principal": PRINCIPAL_SHORT, "claim": SECONDARY, "line": SECONDARY},
     "dme": {"principal": PRINCIPAL, "claim": OTHER, "line": SECONDARY},
@@ -251,30 +230,6 @@ DIAGNOSIS_TYPE: dict[str, dict[str, tuple[str, str, str | None]]] = {
         "external": EXTERNAL,
     },
 }
-PDE_SUPPORTING_INFO = [
-    "drug_cvrg_stus_cd",
-    "daw_prod_slctn_cd",
-    "dspnsng_stus_cd",
-    "adjstmt_dltn_cd",
-    "nstd_frmt_cd",
-    "prcng_excptn_cd",
-    "ctstrphc_cvrg_cd",
-    "rx_orgn_cd",
-    "brnd_gnrc_cd",
-    "ptnt_rsdnc_cd",
-    "submsn_clr_cd",
-]
-PDE_ADJUDICATIONS = [
-    "cvrd_d_plan_pd_amt",
-    "gdc_blw_oopt_amt",
-    "gdc_abv_oopt_amt",
-    "ptnt_pay_amt",
-    "othr_troop_amt",
-    "lics_amt",
-    "plro_amt",
-    "tot_rx_cst_amt",
-    "rptd_gap_dscnt_num",
-]
 
 
 def money(value: float) -> Json:
@@ -294,21 +249,6 @@ def npi_identifier(value: str, *, with_display: bool = True) -> Json:
 
 def claim_id(claim: Record) -> str:
     return claim["pde_id"] if claim["claim_type"] == "pde" else claim["clm_id"]
-
-
-def claim_extension(kind: str, column: str, claim: Record) -> Json | None:
-    value = claim.get(column)
-    if value is None:
-        return None
-    if kind == "money":
-        return {"url": var(column), "valueMoney": money(value)}
-    if kind == "identifier":
-        return ext_identifier(column, value)
-    if kind == "date":
-        return ext_date(column, value)
-    if kind == "quantity":
-        return ext_quantity(column, value)
-    return ext_coding(column, value)
 
 
 def identifiers(claim: Record) -> list[Json]:
@@ -480,305 +420,3 @@ def benefit_balance(columns: list[str], claim: Record) -> list[Json]:
     return [
         {"category": {"coding": [coding(THO + "ex-benefitcategory", "1")]}, "financial": financial}
     ]
-
-
-def partb(claim: Record, bene: Record) -> Json:
-    ctype = claim["claim_type"]
-    env = envelope(claim, bene)
-    info = SupportingInfo()
-    info.column("nch_wkly_proc_dt", claim)
-    referrer = npi_identifier(claim["rfr_physn_npi"])
-    care_team: list[Json] = [
-        {
-            "sequence": 1,
-            "provider": {"identifier": referrer, "display": claim.get("rfr_physn_name")},
-            "role": concept(C4BB_CS + "C4BBClaimCareTeamRole", "referring"),
-            "qualification": concept(NUCC, claim["rfr_taxonomy"])
-            if claim.get("rfr_taxonomy")
-            else None,
-        }
-    ]
-    if claim.get("carr_clm_rfrng_pin_num"):
-        care_team.append(
-            {
-                "sequence": 2,
-                "provider": {"identifier": npi_identifier(claim["carr_clm_rfrng_pin_num"])},
-                "role": concept(C4BB_CS + "C4BBClaimCareTeamRole", "referring"),
-            }
-        )
-    contained: list[Json] = []
-    members: dict[tuple[str, str], int] = {}
-
-    def member(key: tuple[str, str], build: Any) -> int:
-        if key not in members:
-            members[key] = len(care_team) + 1
-            care_team.append({"sequence": members[key], **build()})
-        return members[key]
-
-    items = []
-    for line in claim["lines"]:
-        performer = line.get("prf_physn_npi") or line["prvdr_npi"]
-        team = [member(("performing", performer), lambda line=line: performing_member(line, ctype))]
-        if ctype == "carrier":
-            team.append(
-                member(("primary", line["org_npi_num"]), lambda line=line: primary_org(line))
-            )
-        info_seq = None
-        if line.get("line_hct_hgb_rslt_num") is not None:
-            obs_id = f"line-observation-{line['line_num']}"
-            contained.append(
-                {
-                    "resourceType": "Observation",
-                    "id": obs_id,
-                    "status": "unknown",
-                    "code": concept("line_hct_hgb_type_cd", line["line_hct_hgb_type_cd"]),
-                    "valueQuantity": {"value": line["line_hct_hgb_rslt_num"]},
-                }
-            )
-            element = supporting_info(
-                0, "line_hct_hgb_rslt_num", {"line_hct_hgb_rslt_num": "#" + obs_id}
-            )
-            element.pop("code")
-            element["valueReference"] = {"reference": "#" + obs_id}
-            info_seq = info.add(element)
-        items.append(partb_item(line, ctype, team, info_seq))
-    if ctype == "carrier":
-        provider = {
-            "identifier": {
-                "system": var("carr_clm_blg_npi_num"),
-                "value": claim["carr_clm_blg_npi_num"],
-            }
-        }
-    else:
-        first = claim["lines"][0]
-        provider = {
-            "type": "Practitioner",
-            "identifier": {"system": NPI, "value": first["prvdr_npi"]},
-            "display": first["prvdr_name"],
-        }
-    exts = [claim_extension(kind, col, claim) for kind, col in PARTB_EXTENSIONS]
-    return compact(
-        {
-            "resourceType": env["resourceType"],
-            "id": env["id"],
-            "meta": env["meta"],
-            "contained": contained,
-            "extension": exts,
-            "identifier": env["identifier"],
-            "status": env["status"],
-            "type": env["type"],
-            "use": env["use"],
-            "patient": env["patient"],
-            "billablePeriod": period(claim["clm_from_dt"], claim["clm_thru_dt"]),
-            "created": env["created"],
-            "insurer": env["insurer"],
-            "provider": provider,
-            "referral": {"identifier": referrer, "display": claim.get("rfr_physn_name")},
-            "outcome": env["outcome"],
-            "disposition": claim["clm_disp_cd"],
-            "careTeam": care_team,
-            "supportingInfo": info.items,
-            "diagnosis": diagnoses(claim),
-            "insurance": env["insurance"],
-            "item": items,
-            "total": [
-                {
-                    "category": {
-                        "coding": [
-                            c4bb("C4BBAdjudication", "priorpayerpaid"),
-                            bb_category("adjudication", "clm_tot_chrg_amt"),
-                        ]
-                    },
-                    "amount": money(claim["prpayamt"]),
-                }
-            ],
-            "payment": {"amount": money(claim["clm_pmt_amt"])},
-            "benefitBalance": benefit_balance(PARTB_BENEFITS, claim),
-        }
-    )
-
-
-def performing_member(line: Record, ctype: str) -> Json:
-    exts = [ext_coding("prtcptng_ind_cd", line["prtcptng_ind_cd"])]
-    if ctype == "carrier":
-        exts.insert(0, ext_coding("carr_line_prvdr_type_cd", line["carr_line_prvdr_type_cd"]))
-        provider = {"identifier": npi_identifier(line["prf_physn_npi"])}
-    else:
-        provider = {"identifier": npi_identifier(line["prvdr_npi"]), "display": line["prvdr_name"]}
-    return {
-        "extension": exts,
-        "provider": provider,
-        "responsible": True,
-        "role": concept(C4BB_CS + "C4BBClaimCareTeamRole", "performing"),
-        "qualification": {
-            "coding": [coding(NUCC, line["taxonomy"]), coding("prvdr_spclty", line["prvdr_spclty"])]
-        },
-    }
-
-
-def primary_org(line: Record) -> Json:
-    return {
-        "provider": {
-            "identifier": npi_identifier(line["org_npi_num"]),
-            "display": line["org_name"],
-        },
-        "role": concept(THO + "claimcareteamrole", "primary"),
-    }
-
-
-def partb_item(line: Record, ctype: str, team: list[int], info_seq: int | None) -> Json:
-    if ctype == "carrier":
-        exts = [
-            ext_quantity("carr_line_mtus_cnt", line["carr_line_mtus_cnt"]),
-            # BFD v2 repeats the MTUS count extension with the MTUS code as a Coding.
-            {
-                "url": var("carr_line_mtus_cnt"),
-                "valueCoding": {
-                    "system": var("carr_line_mtus_cnt"),
-                    "code": line["carr_line_mtus_cd"],
-                },
-            },
-            ext_coding("carr_line_mtus_cd", line["carr_line_mtus_cd"]),
-        ]
-        location_exts = [
-            ext_coding("prvdr_state_cd", line["prvdr_state_cd"]),
-            ext_coding("prvdr_zip", line["prvdr_zip"]),
-            ext_coding("carr_line_prcng_lclty_cd", line["carr_line_prcng_lclty_cd"]),
-            ext_identifier("carr_line_clia_lab_num", line["carr_line_clia_lab_num"])
-            if line.get("carr_line_clia_lab_num")
-            else None,
-        ]
-    else:
-        mtus = {
-            "unit": "Number of services",
-            "system": var("dmerc_line_mtus_cd"),
-            "code": line["dmerc_line_mtus_cd"],
-        }
-        exts = [
-            ext_identifier("suplrnum", line["suplrnum"]),
-            ext_quantity("dmerc_line_scrn_svgs_amt", line["dmerc_line_scrn_svgs_amt"]),
-            ext_quantity("dmerc_line_mtus_cnt", line["dmerc_line_mtus_cnt"], **mtus),
-            ext_coding("dmerc_line_prcng_state_cd", line["dmerc_line_prcng_state_cd"]),
-            ext_coding("dmerc_line_supplr_type_cd", line["dmerc_line_supplr_type_cd"]),
-        ]
-        location_exts = [ext_coding("prvdr_state_cd", line["prvdr_state_cd"])]
-    exts += [
-        ext_coding("betos_cd", line["betos_cd"]),
-        ext_coding("line_bene_prmry_pyr_cd", line["line_bene_prmry_pyr_cd"])
-        if line["line_bene_prmry_pyr_cd"]
-        else None,
-        ext_coding("line_prcsg_ind_cd", line["line_prcsg_ind_cd"]),
-        ext_coding("line_service_deductible", line["line_service_deductible"]),
-    ]
-    adjudications = []
-    for entry in PARTB_ADJUDICATIONS[ctype]:
-        column, source = entry if isinstance(entry, tuple) else (entry, None)
-        adj = adjudication(column, line, source)
-        if adj and column == "line_nch_pmt_amt":
-            adj = {
-                "extension": [ext_coding("line_pmt_80_100_cd", line["line_pmt_80_100_cd"])],
-                **adj,
-            }
-        adjudications.append(adj)
-    return {
-        "extension": exts,
-        "sequence": line["line_num"],
-        "careTeamSequence": team,
-        "diagnosisSequence": [line["dx"]],
-        "informationSequence": [info_seq] if info_seq else None,
-        "category": concept("line_cms_type_srvc_cd", line["line_cms_type_srvc_cd"]),
-        "productOrService": {
-            "extension": [{"url": NDC, "valueCoding": coding(NDC, line["line_ndc_cd"])}]
-            if line.get("line_ndc_cd")
-            else None,
-            "coding": [{"system": HCPCS, "code": line["hcpcs_cd"]}],
-        },
-        "modifier": [
-            {"coding": [{"system": HCPCS, "version": line["hcpcs_yr"], "code": m}]}
-            for m in line["mdfr"]
-        ],
-        "servicedPeriod": period(line["line_1st_expns_dt"], line["line_last_expns_dt"]),
-        "locationCodeableConcept": {
-            "extension": location_exts,
-            "coding": [coding("line_place_of_srvc_cd", line["line_place_of_srvc_cd"])],
-        },
-        "quantity": {"value": line["line_srvc_cnt"]},
-        "adjudication": adjudications,
-    }
-
-
-def pde(claim: Record, bene: Record) -> Json:
-    env = envelope(claim, bene)
-    info = SupportingInfo()
-    info.category("compoundcode", code=concept(THO + "v3-ActCode", "RXDINV"))
-    info.category("refillnum", valueQuantity={"value": claim["fill_num"]})
-    info.category("dayssupply", valueQuantity={"value": claim["days_suply_num"]})
-    for column in PDE_SUPPORTING_INFO:
-        info.column(column, claim)
-    return compact(
-        {
-            "resourceType": env["resourceType"],
-            "id": env["id"],
-            "meta": env["meta"],
-            "identifier": env["identifier"],
-            "status": env["status"],
-            "type": env["type"],
-            "use": env["use"],
-            "patient": env["patient"],
-            "billablePeriod": period(claim["srvc_dt"], claim["srvc_dt"]),
-            "created": env["created"],
-            "insurer": env["insurer"],
-            "provider": {"identifier": {"system": NPI, "value": claim["srvc_prvdr_id"]}},
-            "facility": {
-                "extension": [ext_coding("phrmcy_srvc_type_cd", claim["phrmcy_srvc_type_cd"])],
-                "identifier": npi_identifier(claim["srvc_prvdr_id"], with_display=False),
-                "display": claim["pharmacy_name"],
-            },
-            "outcome": env["outcome"],
-            "careTeam": [
-                {
-                    "sequence": 1,
-                    "provider": {
-                        "identifier": npi_identifier(claim["prscrbr_id"]),
-                        "display": claim["prscrbr_name"],
-                    },
-                    "role": concept(C4BB_CS + "C4BBClaimCareTeamRole", "prescribing"),
-                    "qualification": concept(NUCC, claim["prscrbr_taxonomy"]),
-                }
-            ],
-            "supportingInfo": info.items,
-            "insurance": [
-                {
-                    "focal": True,
-                    "coverage": {
-                        "extension": [
-                            ext_identifier("plan_cntrct_rec_id", claim["plan_cntrct_rec_id"]),
-                            ext_identifier("plan_pbp_rec_num", claim["plan_pbp_rec_num"]),
-                        ],
-                        "reference": env["insurance"][0]["coverage"]["reference"],
-                    },
-                }
-            ],
-            "item": [
-                {
-                    "sequence": 1,
-                    "careTeamSequence": [1],
-                    "productOrService": {"coding": [coding(NDC, claim["prod_srvc_id"])]},
-                    "servicedDate": claim["srvc_dt"],
-                    "quantity": {"value": claim["qty_dspnsd_num"]},
-                    "adjudication": [adjudication(column, claim) for column in PDE_ADJUDICATIONS],
-                }
-            ],
-            "total": [
-                {
-                    "category": {"coding": [c4bb("C4BBAdjudication", "drugcost")]},
-                    "amount": money(claim["tot_rx_cst_amt"]),
-                },
-                {
-                    "category": {"coding": [c4bb("C4BBPayerAdjudicationStatus", "other")]},
-                    "amount": money(0),
-                },
-            ],
-            "payment": {"date": claim["pd_dt"]},
-        }
-    )

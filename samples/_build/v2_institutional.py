@@ -22,6 +22,7 @@ from fhir_bits import (
     concept,
     ext_coding,
     ext_quantity,
+    extensions,
     period,
     var,
 )
@@ -33,7 +34,6 @@ from v2_claims import (
     adjudication,
     bb_category,
     benefit_balance,
-    claim_extension,
     diagnoses,
     envelope,
     money,
@@ -194,6 +194,11 @@ STATUS_INDICATOR_TYPES = {"outpatient", "hha"}
 # Claim types whose revenue coding repeats the deductible/coinsurance code (also as a NUBC coding).
 DEDUCTIBLE_CODE_TYPES = {"inpatient", "snf", "hospice", "hha"}
 ROLE = C4BB_CS + "C4BBClaimCareTeamRole"
+NO_PRODUCT = {
+    "system": THO + "data-absent-reason",
+    "code": "not-applicable",
+    "display": "Not Applicable",
+}
 UPIN = {
     "system": THO + "v2-0203",
     "code": "UPIN",
@@ -277,13 +282,8 @@ def item(line: Record, ctype: str, team: list[int]) -> Json:
         "revenue": {"extension": status, "coding": revenue_codings},
         "productOrService": {
             "extension": [{"url": NDC, "valueCoding": coding(NDC, ndc)}] if ndc else None,
-            "coding": products
-            or [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
-                    "code": "not-applicable",
-                }
-            ],
+            # R4 requires productOrService; a revenue line without HCPCS says why it has none.
+            "coding": products or [NO_PRODUCT],
         },
         "modifier": modifiers,
         "servicedDate": line.get("rev_cntr_dt")
@@ -339,7 +339,7 @@ def institutional(claim: Record, bene: Record) -> Json:
             "id": env["id"],
             "meta": env["meta"],
             "contained": [organization],
-            "extension": [claim_extension(kind, col, claim) for kind, col in EXTENSIONS[ctype]],
+            "extension": extensions(EXTENSIONS[ctype], claim, money),
             "identifier": env["identifier"],
             "status": env["status"],
             "type": env["type"],

@@ -57,3 +57,21 @@ def test_shape_paths_ignore_values_but_see_structure():
     assert shape_paths(a) == shape_paths(b)
     assert shape_paths(a) != shape_paths(c)
     assert "extension[url=u1].valueCoding.code" in shape_paths(a)
+
+
+def _counts(eob: dict, version: str) -> tuple[int, ...]:
+    info = "information" if version == "v1" else "supportingInfo"
+    return tuple(len(eob.get(key, [])) for key in ("diagnosis", "item", "careTeam", info))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_counts_vary_between_our_claims_and_differ_from_the_reference(version, bfd_responses):
+    ours: dict[str, set[tuple[int, ...]]] = defaultdict(set)
+    for _, eob in eobs(version):
+        ours[claim_type(eob)].add(_counts(eob, version))
+    for ctype, counts in ours.items():
+        reference = _counts(load(bfd_responses / version / REFERENCE_EOB_FILE[ctype]), version)
+        assert counts - {reference}, ctype  # at least one of ours is shaped differently
+    # diagnoses, items, careTeam members and supportingInfo each take several values
+    for position in range(4):
+        assert len({c[position] for counts in ours.values() for c in counts}) >= 3

@@ -110,3 +110,24 @@ def test_amounts_add_up():
             assert total("rev_cntr_ncvrd_chrg_amt") <= eob["totalCost"]["value"]
         checked += 1
     assert checked > 20
+
+
+PART_B_DEDUCTIBLE = {"2023": 226.0, "2024": 240.0}  # CMS annual Part B deductible
+
+
+def test_part_b_cost_sharing_follows_medicare_rules():
+    for bid in beneficiary_ids():
+        met: dict[str, float] = {}
+        for _, eob in ((b, e) for b, e in eobs("v1") if b == bid):
+            if claim_type(eob) not in ("carrier", "dme"):
+                continue
+            for item in eob["item"]:
+                allowed = _adjudication(item, "line_alowd_chrg_amt")
+                deductible = _adjudication(item, "line_bene_ptb_ddctbl_amt")
+                coinsurance = _adjudication(item, "line_coinsrnc_amt")
+                assert 0 <= deductible <= allowed
+                assert abs(coinsurance - 0.2 * (allowed - deductible)) <= 0.01 or coinsurance == 0
+                year = item["servicedPeriod"]["start"][:4]
+                met[year] = met.get(year, 0.0) + deductible
+        for year, total in met.items():
+            assert total <= PART_B_DEDUCTIBLE[year] + 0.005, (bid, year, total)
