@@ -210,6 +210,9 @@ class _Sheet:
             name = variable_name(key)
             if name:
                 route = value.get("route", "default") if isinstance(value, dict) else value
+                if isinstance(route, list):
+                    # Several routes map the element in turn; the first is its main target.
+                    route = route[0] if route else None
                 yield name, routes.get(route or "default") or routes["default"], specific, value
 
     def seen_elsewhere(self, name: str, found: dict[str, Found]) -> bool:

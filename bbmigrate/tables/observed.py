@@ -50,17 +50,23 @@ def observe(
                 # A rule that carried the leaf over beats one that only dropped a parent.
                 by_v1[r.v1_path] = r.rule_id
             if r.v1_path and r.v2_path:
-                went[r.v1_path] = r.v2_path
+                # The first place a leaf goes is its main target (later routes repeat it).
+                went.setdefault(r.v1_path, r.v2_path)
                 came.setdefault(r.v2_path, r)
         made = [r for r in records if r.v1_path is None and r.v2_path]
         mine = {}
         for hit in find_variables(document):
             entry = mine.setdefault(hit.variable, Found(hit.variable))
             entry.v1 = entry.v1 or hit
+        outputs: dict[str, list[VariableHit]] = {}
         for hit in find_variables(mapped):
-            entry = mine.setdefault(hit.variable, Found(hit.variable))
-            entry.v2 = entry.v2 or hit
+            mine.setdefault(hit.variable, Found(hit.variable))
+            outputs.setdefault(hit.variable, []).append(hit)
         for name, entry in mine.items():
+            hits = outputs.get(name, [])
+            target = went.get(entry.v1.value_path) if entry.v1 else None
+            # Where the v1 value went, when the output has the variable more than once.
+            entry.v2 = next((h for h in hits if h.value_path == target), hits[0] if hits else None)
             entry.rule_id = _rule_for(entry, by_v1, made)
             entry.v2_leaf = went.get(entry.v1.value_path) if entry.v1 else None
             if entry.v2_leaf and not entry.v2:
