@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from .excel import read_values, workbook_bytes, write_workbook
 from .rows import ComparisonTables
 from .text_formats import csv_text, markdown_text, read_csv_rows, write_csv, write_markdown
@@ -51,7 +52,10 @@ def fresh_content(tables: ComparisonTables, fmt: str) -> Any:
 def is_stale(tables: ComparisonTables, fmt: str, path: str | Path) -> bool:
     """True when ``path`` is missing or its content differs from ``tables`` written as ``fmt``."""
     path = Path(path)
-    return not path.is_file() or _content(fmt, path) != fresh_content(tables, fmt)
+    try:
+        return not path.is_file() or _content(fmt, path) != fresh_content(tables, fmt)
+    except InputError:
+        return True  # an unreadable file (a truncated workbook...) needs regenerating too
 
 
 def stale_files(tables: ComparisonTables, directory: str | Path = DEFAULT_DIR) -> list[str]:

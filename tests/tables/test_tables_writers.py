@@ -113,6 +113,9 @@ def test_staleness_compares_content_not_bytes(tmp_path):
         {**tables.sheets, "dme": (TableRow("x", "a", "b", "moved"),)}, tables.sources
     )
     assert len(stale_files(changed, tmp_path)) == 3
+    (tmp_path / "bb2-v1-v2-comparison.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    assert is_stale(tables, "xlsx", tmp_path / "bb2-v1-v2-comparison.xlsx")
+    write_all(tables, tmp_path)
     (tmp_path / "bb2-v1-v2-comparison.md").unlink()
     assert is_stale(tables, "markdown", tmp_path / "bb2-v1-v2-comparison.md")
     assert not is_stale(tables, "xlsx", tmp_path / "bb2-v1-v2-comparison.xlsx")
