@@ -12,8 +12,8 @@ Rows come from three places, all of them the mapper's own knowledge:
 3. the declared gaps (v2 elements v1 cannot provide) and the variables BB2 v2 emits in the samples
    that no rule produces.
 
-Labels come from the codebook displays in the samples (see :mod:`.sample_values`), examples from
-the sample v1 and v2 resources.
+Labels come from the mapping files (code-table ``display``/``label``, constant codings), then from
+the codebook displays in the samples (see :mod:`.sample_values`); examples come from the samples.
 """
 
 from __future__ import annotations
@@ -124,14 +124,13 @@ class _Sheet:
         for here in placed:
             rule = here.rule
             name = variable_name(rule.variable) if rule.variable else None
-            if name and name in self.done:
-                pass
-            elif name and name in found:
+            if name is None:
+                if worth_a_row(here):
+                    self.rule_row(here)
+            elif name in found and name not in self.done:
                 self.variable_row(found[name], rule, (here.v1 or "", here.v2 or ""))
-            elif name:
+            elif name not in self.done:
                 self.rule_row(here, variable=name)
-            elif worth_a_row(here):
-                self.rule_row(here)
             for entry in attached.get(rule.id, ()):
                 if entry.variable not in self.done:
                     self.variable_row(entry, rule, (here.v1 or "", here.v2 or ""))
