@@ -88,12 +88,19 @@ class _Sheet:
             "claim_types": tuple(rule.claim_types),
         }
 
-    def variable_row(self, found: Found, rule: Any | None, fallback: tuple[str, str]) -> None:
+    def variable_row(
+        self, found: Found, rule: Any | None, fallback: tuple[str, str], note: str | None = None
+    ) -> None:
+        """A variable's row: elements as the samples show them, else the rule's own paths."""
         name = found.variable
         v1, v2 = found.v1, found.v2
-        v1_text = generic(v1.value_path) if v1 else generic(found.v1_leaf or "") or fallback[0]
-        v2_text = generic(v2.value_path) if v2 else generic(found.v2_leaf or "") or fallback[1]
+        v1_text = generic(v1.value_path) if v1 else generic(found.v1_leaf or "")
+        v2_text = generic(v2.value_path) if v2 else generic(found.v2_leaf or "")
+        if not (v1_text or v2_text):
+            v1_text, v2_text = fallback
         extra = self.rule_extra(rule) if rule else {}
+        if note:
+            extra["note"] = note
         extra.update(
             is_variable=True,
             label=self.samples.label(name),
@@ -131,19 +138,23 @@ class _Sheet:
                 self.variable_row(found[name], rule, (here.v1 or "", here.v2 or ""))
             elif name not in self.done:
                 self.rule_row(here, variable=name)
-            for entry in attached.get(rule.id, ()):
-                if entry.variable not in self.done:
-                    self.variable_row(entry, rule, (here.v1 or "", here.v2 or ""))
             for name, branch, specific, value in self.table_keys(here):
                 if name in self.done:
                     continue
                 if name in found:
                     owner = by_id.get(found[name].rule_id or "")
                     self.variable_row(
-                        found[name], owner.rule if owner else branch_rule(branch, rule), ("", "")
+                        found[name],
+                        owner.rule if owner else branch_rule(branch, rule),
+                        ("", ""),
+                        # A drop branch says why v2 lacks it (when it does lack it).
+                        note=None if found[name].v2 or found[name].v2_leaf else branch.drop,
                     )
                 elif specific or not self.seen_elsewhere(name, found):
                     self.table_row(here, name, branch, value)
+            for entry in attached.get(rule.id, ()):
+                if entry.variable not in self.done:
+                    self.variable_row(entry, rule, (here.v1 or "", here.v2 or ""))
         for entry in found.values():
             if entry.variable not in self.done:
                 owner = by_id.get(entry.rule_id or "")
