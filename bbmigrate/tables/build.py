@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..mapping import load_mappings
+from ..mapping import MappingSet, ResourceMap, Rule, load_mappings
 from .elements import discriminator, example_at, fhirpath, generic
 from .examples import SampleIndex, load_samples
 from .links import element_page, profile_name
@@ -48,8 +48,8 @@ from .sample_values import VARIABLE_PREFIX, coding_key, variable_name
 @dataclass
 class _Sheet:
     key: str
-    rmap: Any
-    mappings: Any
+    rmap: ResourceMap | None
+    mappings: MappingSet
     samples: SampleIndex
     rows: list[TableRow] = field(default_factory=list)
     done: set[str] = field(default_factory=set)
@@ -80,7 +80,7 @@ class _Sheet:
             extra.setdefault("profile_url", element_page(profile, self.resource, v2 or ""))
         self.rows.append(TableRow(variable, v1 or "", v2 or "", change, **extra))
 
-    def rule_extra(self, rule: Any) -> dict[str, Any]:
+    def rule_extra(self, rule: Rule) -> dict[str, Any]:
         return {
             "note": rule.note + (" (BFD quirk)" if getattr(rule, "quirk", False) else ""),
             "rule_id": rule.id,
@@ -89,7 +89,7 @@ class _Sheet:
         }
 
     def variable_row(
-        self, found: Found, rule: Any | None, fallback: tuple[str, str], note: str | None = None
+        self, found: Found, rule: Rule | None, fallback: tuple[str, str], note: str | None = None
     ) -> None:
         """A variable's row: elements as the samples show them, else the rule's own paths."""
         name = found.variable
@@ -311,7 +311,7 @@ class _Sheet:
             self.done.add(name)
 
 
-def _change(v1: str, v2: str, rule: Any | None) -> str:
+def _change(v1: str, v2: str, rule: Rule | None) -> str:
     """The rule's change kind, corrected by what the samples show (absent side, moved path)."""
     if v1 and not v2:
         return "removed"
@@ -330,7 +330,7 @@ def build_tables(
     mappings: str | Path | None = None,
     samples: str | Path | None = None,
     *,
-    mapping_set: Any = None,
+    mapping_set: MappingSet | None = None,
     sample_index: SampleIndex | None = None,
     progress: Callable[[Iterable[str]], Iterable[str]] | None = None,
 ) -> ComparisonTables:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..mapping import map_with_provenance
+from ..mapping import MappingSet, Provenance, map_with_provenance
 from .elements import example_at
 from .sample_values import VariableHit, find_variables
 
@@ -31,7 +31,7 @@ class Found:
 
 
 def observe(
-    documents: list[dict[str, Any]], mappings: Any
+    documents: list[dict[str, Any]], mappings: MappingSet
 ) -> tuple[dict[str, Found], list[tuple[dict[str, Any], dict[str, Any]]]]:
     """Map every sample v1 ``document`` with provenance.
 
@@ -44,7 +44,7 @@ def observe(
         pairs.append((document, mapped))
         by_v1: dict[str, str] = {}
         went: dict[str, str] = {}
-        came: dict[str, Any] = {}
+        came: dict[str, Provenance] = {}
         for r in records:
             if r.v1_path and (r.v2_path or r.v1_path not in by_v1):
                 # A rule that carried the leaf over beats one that only dropped a parent.
@@ -88,7 +88,7 @@ def _score(entry: Found) -> int:
     return 2 * bool(entry.v1 and entry.v2) + bool(entry.rule_id)
 
 
-def _rule_for(entry: Found, by_v1: dict[str, str], made: list[Any]) -> str | None:
+def _rule_for(entry: Found, by_v1: dict[str, str], made: list[Provenance]) -> str | None:
     if entry.v1:
         if entry.v1.value_path in by_v1:
             return by_v1[entry.v1.value_path]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..mapping import ConceptTable, MappingSet, ResourceMap, Rule
 from .sample_values import variable_name
 
 SELECTOR = re.compile(r"\[[^\]]*\]")
@@ -37,19 +38,19 @@ def plain(path: str | None) -> str:
 class Placed:
     """Where a rule sits for a reader: its composed v1/v2 paths and its nesting depth."""
 
-    rule: Any
+    rule: Rule
     v1: str | None
     v2: str | None
     depth: int
     base_v2: str | None = None  # the element the parent builds into
 
 
-def place_rules(rmap: Any, sheet: str) -> list[Placed]:
+def place_rules(rmap: ResourceMap | None, sheet: str) -> list[Placed]:
     """Every rule that runs for ``sheet``, depth first, with its paths as a reader sees them
     (a parent's claim types bind its children)."""
     out: list[Placed] = []
 
-    def visit(rule: Any, v1: str | None, v2: str | None, depth: int) -> None:
+    def visit(rule: Rule, v1: str | None, v2: str | None, depth: int) -> None:
         if rule.claim_types and sheet not in rule.claim_types:
             return
         target = compose(v2, rule.v2)
@@ -82,7 +83,9 @@ def branch_rule(branch: Any, rule: Any) -> Any:
     return branch.rules[0] if branch.rules else rule
 
 
-def route_tables(names: Any, rmap: Any, mappings: Any) -> Iterator[tuple[Any, bool]]:
+def route_tables(
+    names: str | list[str], rmap: ResourceMap | None, mappings: MappingSet
+) -> Iterator[tuple[ConceptTable, bool]]:
     """The code tables a rule names, each with whether it is specific to the claim type."""
     for name in names if isinstance(names, list) else [names]:
         specific = "${" in name
@@ -103,7 +106,7 @@ def _codings(value: Any) -> Iterator[dict[str, Any]]:
             yield from _codings(child)
 
 
-def mapping_labels(mappings: Any) -> dict[str, str]:
+def mapping_labels(mappings: MappingSet) -> dict[str, str]:
     """Variable labels the mapping files state: a ``label``/``display`` on a code-table row keyed
     by the variable URL, or a constant coding whose code is the variable URL."""
     labels: dict[str, str] = {}
