@@ -189,3 +189,30 @@ def test_must_support_report_and_redact(tmp_path):
     assert "F" not in [f["value"] for f in report["findings"]]
     text = _run(path, "--must-support", "--redact").stdout
     assert "- Patient.birthDate" in text and "[F]" not in text
+
+
+def test_jobs_give_the_same_report_in_the_same_order(tmp_path):
+    lines = [_patient(id=f"p{i}", gender="F" if i % 3 == 0 else "female") for i in range(12)]
+    path = tmp_path / "many.ndjson"
+    path.write_text("\n".join(json.dumps(doc) for doc in lines) + "\n")
+    one = _run(path, "--json", "--must-support")
+    two = _run(path, "--json", "--must-support", "--jobs", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert json.loads(one.stdout) == json.loads(two.stdout)
+    assert [f["resource"] for f in json.loads(two.stdout)["findings"]] == [
+        "Patient/p0",
+        "Patient/p3",
+        "Patient/p6",
+        "Patient/p9",
+    ]
+
+
+def test_stdin_and_bad_package_dir(tmp_path):
+    result = CliRunner().invoke(main, ["validate", "-", "--json"], input=json.dumps(_patient()))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["resources"] == 1
+    empty = tmp_path / "pkgs"
+    empty.mkdir()
+    bad = _run("-", "--package-dir", empty)
+    assert bad.exit_code == 2
+    assert "carin4bb-200.tgz" in bad.stderr and str(empty) in bad.stderr

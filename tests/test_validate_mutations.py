@@ -117,3 +117,25 @@ def test_string_where_primitive_expected(validator, where, value, path):
     else:
         eob["total"][0]["amount"]["value"] = value
     assert _check(validator, eob) == {("type", path)}
+
+
+def test_reference_to_a_resource_type_the_profile_does_not_allow(validator):
+    eob = _inpatient()
+    eob["patient"] = {"reference": "Organization/Payer1"}
+    assert _check(validator, eob) == {("reference", "ExplanationOfBenefit.patient.reference")}
+
+
+def test_local_reference_without_contained_resource(validator):
+    eob = _inpatient()
+    eob["provider"] = {"reference": "#nowhere"}
+    assert _check(validator, eob) == {("reference", "ExplanationOfBenefit.provider.reference")}
+
+
+def test_dangling_sequence_link_is_reported_as_information(validator):
+    eob = _inpatient()
+    eob["item"][0]["diagnosisSequence"] = [99]
+    assert _check(validator, eob) == set()
+    found = validator.validate(eob).findings
+    assert [(f.rule, f.path, f.value) for f in found if f.rule == "sequence-link"] == [
+        ("sequence-link", "ExplanationOfBenefit.item[0].diagnosisSequence[0]", 99)
+    ]

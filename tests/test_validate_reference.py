@@ -93,3 +93,27 @@ def test_v2_folder_reads_like_the_files(bfd_responses):
     assert len(resources) == expected
     assert any(src.endswith("eobByPatientIdPaged.json#entry[7]") for _, src in resources)
     assert all(res["resourceType"] != "Bundle" for res, _ in resources)
+
+
+def test_must_support_across_the_v2_corpus(bfd_responses):
+    from validate_support import fill_placeholders as fill
+
+    from bbmigrate.validate import validate_resources
+
+    resources = [(fill(r), s) for r, s in iter_resources(bfd_responses / "v2")]
+    report = validate_resources(resources, Validator("2.0.0", packages_dir()))
+    inpatient = report.must_support[
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/"
+        "C4BB-ExplanationOfBenefit-Inpatient-Institutional"
+    ]
+    assert inpatient["resources"] == 8
+    never = set(inpatient["never_present"])
+    # BB2 never sends a payee or related claims; it always sends totals with a category (in
+    # slices, which also populate the base element) and an admission period.
+    assert {"ExplanationOfBenefit.payee", "ExplanationOfBenefit.related"} <= never
+    assert "ExplanationOfBenefit.total.category" not in never
+    assert "ExplanationOfBenefit.supportingInfo:admissionperiod" not in never
+    organization = report.must_support[
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Organization"
+    ]
+    assert organization["resources"] == 10  # the contained ones count

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "fetch": "fetch",
     "map": "map_command",
     "mappings": "mappings",
+    "diff": "diff",
 }
 
 

@@ -1,4 +1,4 @@
-"""``bbmigrate sandbox serve``: run the local BB2 sandbox emulator until interrupted."""
+"""``bbmigrate sandbox``: run the local BB2 sandbox emulator, or show one of its users."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ import click
 
 from ..errors import BBMigrateError
 from .common import emit_json, json_option, quiet_option
+
+_data_option = click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Sample beneficiaries folder (default: the packaged samples/).",
+)
 
 
 @click.group()
@@ -34,6 +42,54 @@ def _rate(value: str | None) -> tuple[int, float] | None:
 
 
 @sandbox.command()
+@click.argument("number", type=click.IntRange(0, 29_999))
+@_data_option
+@json_option
+def user(number: int, data: Path | None, as_json: bool) -> None:
+    """Show sandbox user NUMBER: login, patient id and claim counts (no server needed).
+
+    \b
+    Example:
+      bbmigrate sandbox user 42 --json
+    """
+    from ..emulator import SandboxConfig
+    from ..emulator.population import Population, password
+
+    population = Population(SandboxConfig(data_dir=data).resolved_data_dir(), cache_size=1)
+    bene = population.user(number)
+    by_type: dict[str, int] = {}
+    for claim in bene.claims:
+        by_type[claim.type] = by_type.get(claim.type, 0) + 1
+    info = {
+        "username": bene.username,
+        "password": password(number),
+        "patient_id": bene.patient_id,
+        "name": bene.userinfo["name"],
+        "sample": population.samples[number % len(population.samples)].folder.name,
+        "eob_count": len(bene.claims),
+        "eob_by_type": dict(sorted(by_type.items())),
+        "coverage_count": len(bene.coverages["v2"]),
+    }
+    if as_json:
+        emit_json(info)
+    else:
+        click.echo(
+            f"{info['username']} / {info['password']}: patient {info['patient_id']}, "
+            f"{info['eob_count']} EOBs {info['eob_by_type']}"
+        )
+
+
+def _statuses(value: str) -> tuple[int, ...]:
+    try:
+        statuses = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        statuses = ()
+    if not statuses or not set(statuses) <= {429, 500, 502, 503}:
+        raise click.BadParameter(f"expected a comma list of 429,500,502,503, got {value!r}")
+    return statuses
+
+
+@sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port",
@@ -42,19 +98,20 @@ def _rate(value: str | None) -> tuple[int, float] | None:
     type=click.IntRange(0, 65535),
     help="TCP port; 0 picks a free one.",
 )
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Sample beneficiaries folder (default: the packaged samples/).",
-)
+@_data_option
 @click.option(
     "--fault-rate",
     default=0.0,
     show_default=True,
     type=click.FloatRange(0.0, 1.0),
     help="Share of FHIR requests answered with 429/500/502/503.",
+)
+@click.option(
+    "--fault-statuses",
+    default="429,500,502,503",
+    show_default=True,
+    metavar="LIST",
+    help="Statuses injected faults use (any of 429,500,502,503).",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for injected faults.")
 @click.option(
@@ -83,6 +140,7 @@ def serve(
     port: int,
     data: Path | None,
     fault_rate: float,
+    fault_statuses: str,
     seed: int,
     token_lifetime: int,
     rate_limit: str | None,
@@ -108,6 +166,7 @@ def serve(
         data_dir=data,
         clients=(client,),
         fault_rate=fault_rate,
+        fault_statuses=_statuses(fault_statuses),
         seed=seed,
         token_lifetime=token_lifetime,
         rate_limit=_rate(rate_limit),
@@ -143,6 +202,7 @@ def serve(
             "samples": len(population.samples),
             "data": str(population.data_dir),
             "fault_rate": fault_rate,
+            "fault_statuses": list(config.fault_statuses),
             "seed": seed,
             "token_lifetime": token_lifetime,
         }

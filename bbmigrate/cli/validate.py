@@ -56,6 +56,14 @@ from .common import emit_json, json_option, progress, quiet_option
     "default ../shared/reference/fhir-packages, else the bundled rule set.",
 )
 @click.option("--redact", is_flag=True, help="Hide found values (they may hold PHI).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Validate in this many processes (large inputs).",
+)
 @json_option
 @quiet_option
 def validate(
@@ -67,6 +75,7 @@ def validate(
     must_support: bool,
     package_dir: Path | None,
     redact: bool,
+    jobs: int,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -82,6 +91,7 @@ def validate(
       bbmigrate validate out/567834/v2 --ig 2.0.0
       bbmigrate validate eob.json --format json -o report.json --must-support
       bbmigrate validate bundle.json --ig 1.1.0 --format xlsx -o report.xlsx
+      bbmigrate validate claims.ndjson --jobs 2 --quiet --json > report.json
     """
     if fmt == "xlsx" and output is None:
         raise InputError("--format xlsx needs -o FILE", where="--format")
@@ -89,7 +99,8 @@ def validate(
     report = validate_path(
         source,
         validator,
-        wrap=lambda items: progress(items, total=len(items), label="validating", quiet=quiet),
+        jobs=jobs,
+        wrap=lambda results, total: progress(results, total=total, label="validating", quiet=quiet),
     )
     if output is not None:
         write_report(output, render(report, fmt, must_support=must_support, redact=redact))

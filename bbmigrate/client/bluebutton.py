@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -20,7 +21,7 @@ import httpx
 from .. import __version__
 from ..errors import ApiError, FetchError, InputError
 from ..jsonio import loads
-from .manifest import redact_url
+from .manifest import TransportFailureCallback, redact_url
 from .paging import DEFAULT_PAGE_CAP, PageWalker, merge_pages
 from .retry import RetryPolicy, asks_too_long
 
@@ -106,6 +107,7 @@ class BlueButtonClient:
         page_cap: int = DEFAULT_PAGE_CAP,
         on_page: PageCallback | None = None,
         stop: threading.Event | None = None,
+        on_transport_error: TransportFailureCallback | None = None,
     ) -> None:
         if version not in ("v1", "v2"):
             raise InputError(f"unknown API version {version!r}; use v1 or v2", where="--version")
@@ -116,6 +118,7 @@ class BlueButtonClient:
         self.page_cap = page_cap
         self.on_page = on_page
         self.stop = stop
+        self.on_transport_error = on_transport_error
         self.pages = 0
 
     def __repr__(self) -> str:
@@ -135,9 +138,12 @@ class BlueButtonClient:
                 raise FetchCancelled(
                     "stopped: another part of the fetch failed", where=self.version
                 )
+            started = time.perf_counter()
             try:
                 response = self.http.get(url, params=params, headers=DEFAULT_HEADERS)
             except httpx.HTTPError as exc:
+                if self.on_transport_error is not None:
+                    self.on_transport_error("GET", url, exc, time.perf_counter() - started)
                 if isinstance(exc, Exception) and self.retry.should_retry_exception(exc, attempt):
                     self.retry.wait(attempt)
                     continue

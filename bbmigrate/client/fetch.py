@@ -15,8 +15,10 @@ older than its ``vN/`` folders is from an interrupted run. A failed fetch leaves
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
+import ssl
 import tempfile
 import threading
 import time
@@ -29,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import AuthError, InputError, OutputError
+from ..errors import ApiError, AuthError, InputError, OutputError
 from ..jsonio import write_json_atomic
 from .bluebutton import (
     BlueButtonClient,
@@ -66,6 +68,12 @@ class PasswordLogin:
     share_demographics: bool = True
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~20 ms; every client of every fetch shares one context.
+    return httpx.create_ssl_context()
+
+
 def parse_versions(text: str | Sequence[str]) -> tuple[str, ...]:
     items = text.split(",") if isinstance(text, str) else list(text)
     versions = tuple(dict.fromkeys(v.strip().lower() for v in items if v.strip()))
@@ -83,31 +91,34 @@ def _resolve_tokens(
     credentials: ClientCredentials | None,
     login: PasswordLogin | None,
     store: TokenStore | None,
-    http: httpx.Client,
+    http: httpx.Client | None,
 ) -> dict[str, Token]:
     given = {tokens.version: tokens} if isinstance(tokens, Token) else dict(tokens or {})
-    found: dict[str, Token] = {}
+    if login is not None and any(version not in given for version in versions):
+        if credentials is None:
+            raise AuthError("a password login needs the client id and secret", where="login")
+        # One login serves both versions: a BB2 grant reads /v1 and /v2 alike, and a second
+        # consent that withholds demographics would revoke the first consent's tokens.
+        issuer = "v2" if "v2" in versions else versions[0]
+        token = login_with_password(
+            base_url,
+            login.user,
+            login.password,
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+            version=issuer,
+            share_demographics=login.share_demographics,
+            http=http,
+        )
+        if store is not None:
+            store.save(token)
+        return {version: given.get(version, token) for version in versions}
+    found = {version: given[version] for version in versions if version in given}
     for version in versions:
-        if version in given:
-            found[version] = given[version]
-        elif login is not None:
-            if credentials is None:
-                raise AuthError("a password login needs the client id and secret", where=version)
-            token = login_with_password(
-                base_url,
-                login.user,
-                login.password,
-                client_id=credentials.client_id,
-                client_secret=credentials.client_secret,
-                version=version,
-                share_demographics=login.share_demographics,
-                http=http,
-            )
-            if store is not None:
-                store.save(token)
-            found[version] = token
-        elif store is not None and (token := store.load(version)) is not None:
-            found[version] = token
+        if version not in found and store is not None:
+            token = store.load(version)
+            if token is not None:
+                found[version] = token
     for version in versions:
         # BB2 lets one grant read both versions (one crosswalk id); reuse it when only one exists.
         if version not in found:
@@ -238,13 +249,15 @@ def fetch_beneficiary(
         # Redirects are followed (httpx drops the Authorization header if one leaves the origin).
         return httpx.Client(
             auth=auth,
+            verify=_tls_context(),
             timeout=timeout,
             limits=limits,
             follow_redirects=True,
             event_hooks={"response": [log.hook(version)]},
         )
 
-    with client("login") as login_http:
+    with contextlib.ExitStack() as stack:
+        login_http = stack.enter_context(client("login")) if login is not None else None
         found = _resolve_tokens(
             base_url, versions, tokens, credentials, login, token_store, login_http
         )
@@ -261,10 +274,24 @@ def fetch_beneficiary(
         )
         auth = BearerAuth(holder, app, clock=clock)
         with client(version, auth) as http:
-            bb = BlueButtonClient(http, base_url, version, retry=retry, on_page=progress, stop=stop)
-            docs, result = _fetch_version(
-                bb, holder, types=wanted_types, since=since_text, count=count
+            bb = BlueButtonClient(
+                http,
+                base_url,
+                version,
+                retry=retry,
+                on_page=progress,
+                stop=stop,
+                on_transport_error=log.failure(version),
             )
+            try:
+                docs, result = _fetch_version(
+                    bb, holder, types=wanted_types, since=since_text, count=count
+                )
+            except ApiError as exc:
+                if exc.status != 401 or app is not None:
+                    raise
+                hint = "; the token cannot be refreshed without the client id and secret"
+                raise ApiError(exc.message + hint, status=401, url=exc.url) from None
         result.token_refreshes = holder.refreshes
         return docs, result
 

@@ -235,7 +235,10 @@ class CallbackListener:
             self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         except OSError as exc:
             raise AuthError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll keeps shutdown() quick once the redirect has arrived.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def redirect_uri(self) -> str:

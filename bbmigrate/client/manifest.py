@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ import httpx
 
 from .. import __version__
 
+TransportFailureCallback = Callable[[str, str, Exception, float], None]
 SECRET_PARAMS = frozenset(
     {
         "access_token",
@@ -57,9 +59,10 @@ class RequestRecord:
     status: int
     bytes: int
     elapsed_ms: float
+    error: str | None = None  # a transport failure (timeout, dropped connection): status 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "version": self.version,
             "method": self.method,
             "url": self.url,
@@ -67,6 +70,9 @@ class RequestRecord:
             "bytes": self.bytes,
             "elapsed_ms": self.elapsed_ms,
         }
+        if self.error:
+            doc["error"] = self.error
+        return doc
 
 
 class RequestLog:
@@ -88,6 +94,18 @@ class RequestLog:
                 status=response.status_code,
                 bytes=response.num_bytes_downloaded,
                 elapsed_ms=round(response.elapsed.total_seconds() * 1000, 2),
+            )
+            with self._lock:
+                self.records.append(item)
+
+        return record
+
+    def failure(self, version: str) -> TransportFailureCallback:
+        """A callback recording a request that got no response at all."""
+
+        def record(method: str, url: str, exc: Exception, elapsed: float) -> None:
+            item = RequestRecord(
+                version, method, redact_url(url), 0, 0, round(elapsed * 1000, 2), type(exc).__name__
             )
             with self._lock:
                 self.records.append(item)

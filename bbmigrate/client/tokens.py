@@ -9,6 +9,7 @@ atomically, so a crash while saving a rotated refresh token never leaves a trunc
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -114,6 +115,8 @@ class TokenStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        # v1 and v2 may refresh at the same moment: read-modify-write must not lose either token.
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"TokenStore({str(self.path)!r})"
@@ -137,10 +140,11 @@ class TokenStore:
 
     def save(self, token: Token) -> None:
         """Store ``token`` under its version, keeping the other versions' tokens."""
-        tokens = self.load_all()
-        tokens[token.version] = token
-        doc = {"tokens": {v: t.to_dict() for v, t in sorted(tokens.items())}}
-        write_json_atomic(self.path, doc, mode=TOKEN_FILE_MODE)
+        with self._lock:
+            tokens = self.load_all()
+            tokens[token.version] = token
+            doc = {"tokens": {v: t.to_dict() for v, t in sorted(tokens.items())}}
+            write_json_atomic(self.path, doc, mode=TOKEN_FILE_MODE)
 
 
 def default_token_file() -> Path:

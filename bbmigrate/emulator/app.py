@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -31,7 +32,8 @@ class Sandbox:
     oauth: OAuthServer
     throttle: Throttle
     faults: FaultInjector
-    tickets: dict[str, tuple[int, float]] = field(default_factory=dict)  # login -> consent
+    # consent-form ticket -> (user number, client id, expiry): carries the login to the consent
+    tickets: dict[str, tuple[int, str, float]] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Sandbox:
@@ -40,8 +42,18 @@ class Sandbox:
             population=Population(config.resolved_data_dir(), size=config.user_count),
             oauth=OAuthServer(config),
             throttle=Throttle(config.rate_limit, config.clock),
-            faults=FaultInjector(config.fault_rate, config.seed),
+            faults=FaultInjector(config.fault_rate, config.seed, config.fault_statuses),
         )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # Routing errors in DRF's words: unknown paths and methods get a {"detail": ...} body too.
+    status = getattr(exc, "status_code", 500)
+    if status == 405:
+        return JSONResponse({"detail": f'Method "{request.method}" not allowed.'}, 405)
+    if status == 404:
+        return JSONResponse({"detail": "Not found."}, 404)
+    return JSONResponse({"detail": getattr(exc, "detail", "Error")}, status)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -81,7 +93,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     app = Starlette(
         routes=_routes(),
         middleware=[Middleware(GZipMiddleware, minimum_size=config.gzip_minimum)],
-        exception_handlers={Exception: _server_error},
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.sandbox = sandbox
     return app

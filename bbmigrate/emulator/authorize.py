@@ -2,9 +2,10 @@
 ``/o/revoke_token/``.
 
 The authorize checks run in BB2's order with BB2's bodies. Login is a plain HTML form (the
-sandbox's BBUserNNNNN / PWNNNNN! accounts); the consent page offers ``allow`` (``id="approve"`` /
-``id="deny"``) and ``share_demographic_scopes``. A client without a browser may POST the login
-and the consent fields in one request (see docs/sandbox.md).
+sandbox's BBUserNNNNN / PWNNNNN! accounts); the consent page offers ``share_demographic_scopes``
+and two buttons: ``id="approve"`` (``allow=True``) and ``id="deny"`` (no ``allow``, as in DOT).
+A client without a browser may POST the login and the consent fields in one request
+(see docs/sandbox.md).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _consent_page(path: str, params: dict[str, str], ticket: str, app_name: str)
         "Share</label><label><input type='radio' name='share_demographic_scopes' "
         "value='False'> Do not share</label></fieldset>"
         "<button type='submit' name='allow' value='True' id='approve'>Allow</button>"
-        "<button type='submit' name='allow' value='False' id='deny'>Deny</button></form>"
+        "<button type='submit' id='deny'>Deny</button></form>"
     )
     return _page("Authorize access", form)
 
@@ -147,24 +148,31 @@ async def authorize(request: Request) -> Response:
     path = request.url.path
     if request.method == "GET":
         return _login_page(path, params)
-    number = _ticket_user(sandbox, params.pop("login_ticket", ""))
+    client = sandbox.oauth.client(params["client_id"])
+    if client is None:  # _check has answered already; this keeps the type checker informed
+        return JSONResponse({"error": "invalid_client"}, 400)
+    ticket = params.pop("login_ticket", "")
+    number = _ticket_user(sandbox, ticket, client.client_id) if ticket else None
     if number is None:
         number = sandbox.population.login(params.get("username", ""), params.get("password", ""))
         if number is None:
             return _login_page(path, params, "Invalid username or password.")
-    client = sandbox.oauth.client(params["client_id"])
-    assert client is not None  # _check verified it
-    if "allow" not in params:
+    if not ticket and "allow" not in params:
+        now = sandbox.config.clock.now()
+        for stale in [k for k, v in sandbox.tickets.items() if v[2] < now]:
+            del sandbox.tickets[stale]
         ticket = secrets.token_urlsafe(18)
-        sandbox.tickets[ticket] = (number, sandbox.config.clock.now() + _TICKET_SECONDS)
+        sandbox.tickets[ticket] = (number, client.client_id, now + _TICKET_SECONDS)
         return _consent_page(path, params, ticket, client.name)
     redirect_uri, state = params["redirect_uri"], params["state"]
-    if params["allow"].strip().lower() not in _TRUE:
-        return RedirectResponse(
-            _with_query(redirect_uri, {"error": "access_denied", "state": state}), 302
-        )
+    # As in DOT's form, only the approve button carries ``allow``: a consent POST without it
+    # (the deny button) or with a false value is a refusal, and so is a grant with no scope.
     share = params.get("share_demographic_scopes", "True").strip().lower() in _TRUE
     scopes = sandbox.oauth.granted_scopes(client, params.get("scope"), share)
+    if params.get("allow", "").strip().lower() not in _TRUE or not scopes:
+        sandbox.oauth.revoke_pair(client.client_id, number)
+        denied = {"error": "access_denied", "state": state}
+        return RedirectResponse(_with_query(redirect_uri, denied), 302)
     code = sandbox.oauth.issue_code(
         client,
         redirect_uri=redirect_uri,
@@ -172,13 +180,15 @@ async def authorize(request: Request) -> Response:
         number=number,
         patient_id=sandbox.population.user(number).patient_id,
         scopes=scopes,
+        shared_demographics=share,
     )
     return RedirectResponse(_with_query(redirect_uri, {"code": code, "state": state}), 302)
 
 
-def _ticket_user(sandbox: Sandbox, ticket: str) -> int | None:
-    entry = sandbox.tickets.pop(ticket, None) if ticket else None
-    if entry is None or entry[1] < sandbox.config.clock.now():
+def _ticket_user(sandbox: Sandbox, ticket: str, client_id: str) -> int | None:
+    """The user a consent form was shown to; a ticket works once, for its client, for 10 min."""
+    entry = sandbox.tickets.pop(ticket, None)
+    if entry is None or entry[1] != client_id or entry[2] < sandbox.config.clock.now():
         return None
     return entry[0]
 

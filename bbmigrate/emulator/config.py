@@ -62,8 +62,8 @@ class SandboxConfig:
     token_lifetime: int = 3600  # seconds; BB2's default since 2026-02 (36000 before)
     code_lifetime: int = 60
     grant_days: int = 396  # THIRTEEN_MONTH data access grants
-    revoke_on_reauthorize: bool = True  # BB2 revokes the app/user pair's tokens on re-consent
-    fault_rate: float = 0.0  # share of FHIR requests answered with 429/500/502/503
+    fault_rate: float = 0.0  # share of FHIR requests answered with one of fault_statuses
+    fault_statuses: tuple[int, ...] = (429, 500, 502, 503)
     seed: int = 0
     rate_limit: tuple[int, float] | None = None  # (requests, seconds) per access token
     gzip_minimum: int = 1024

@@ -33,11 +33,15 @@ def fault_body(status: int) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 class FaultInjector:
-    def __init__(self, rate: float, seed: int) -> None:
+    def __init__(self, rate: float, seed: int, statuses: tuple[int, ...] = FAULT_STATUSES) -> None:
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"fault rate must be between 0 and 1, got {rate}")
+        unknown = set(statuses) - set(FAULT_STATUSES)
+        if not statuses or unknown:
+            raise ValueError(f"fault statuses must be among {FAULT_STATUSES}, got {statuses}")
         self.rate = rate
         self.seed = seed
+        self.statuses = tuple(statuses)
         self._attempts: Counter[str] = Counter()
         self.injected: Counter[int] = Counter()
 
@@ -50,7 +54,7 @@ class FaultInjector:
         digest = hashlib.sha256(f"{self.seed}\0{request_key}\0{attempt}".encode()).digest()
         if int.from_bytes(digest[:8], "big") / 2**64 >= self.rate:
             return None
-        status = FAULT_STATUSES[digest[8] % len(FAULT_STATUSES)]
+        status = self.statuses[digest[8] % len(self.statuses)]
         self.injected[status] += 1
         return status
 

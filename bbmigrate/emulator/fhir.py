@@ -210,8 +210,8 @@ def eob_search(request: Request, sandbox: Sandbox, user: Beneficiary, version: s
         for claim in user.claims
         if version in claim.forms
         and (types is None or claim.type in types)
-        and updated.matches(instant(claim.last_updated))
-        and served.matches(instant(claim.service_date))
+        and updated.matches(claim.updated_at)
+        and served.matches(claim.served_at)
     ]
     subject = ("patient", user.patient_id)
     filters = ("type", "_lastUpdated", "service-date")

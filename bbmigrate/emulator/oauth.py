@@ -3,7 +3,8 @@
 No HTTP here; :mod:`.authorize` turns requests into calls and :class:`OAuthError` into responses.
 Behaviour follows BB2 (django-oauth-toolkit with BB2's additions): PKCE S256 with the challenge
 stored unpadded, single-use 60 s codes, rotating single-use refresh tokens, re-authorization
-revoking the application/user pair's earlier tokens, and the ``patient`` and
+revoking the application/user pair's earlier tokens when the user denies or withholds
+demographics (a plain re-approval keeps them), and the ``patient`` and
 ``access_grant_expiration`` fields in the token body.
 """
 
@@ -128,10 +129,12 @@ class OAuthServer:
         number: int,
         patient_id: str,
         scopes: tuple[str, ...],
+        shared_demographics: bool = True,
     ) -> str:
         now = self.config.clock.now()
-        if self.config.revoke_on_reauthorize:
-            self._revoke_pair(client.client_id, number)
+        if not shared_demographics:
+            # BB2 drops the pair's earlier tokens so none keeps the demographic scopes.
+            self.revoke_pair(client.client_id, number)
         grant = Grant(
             client.client_id, number, patient_id, scopes, now + self.config.grant_days * 86400
         )
@@ -247,7 +250,8 @@ class OAuthServer:
             "access_grant_expiration": grant.expiration_text(),
         }
 
-    def _revoke_pair(self, client_id: str, number: int) -> None:
+    def revoke_pair(self, client_id: str, number: int) -> None:
+        """BB2's ``remove_application_user_pair_tokens_data_access``: on deny or withheld data."""
         for record in self._access.values():
             if record.grant.client_id == client_id and record.grant.number == number:
                 record.revoked = True

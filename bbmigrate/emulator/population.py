@@ -15,14 +15,15 @@ from __future__ import annotations
 import functools
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..jsonio import read_json
-from .variation import Variation, shape_preserving
+from .search import instant
+from .variation import Template, Variation, shape_preserving
 
 USER_COUNT = 30_000
 VERSIONS = ("v1", "v2")
@@ -86,6 +87,9 @@ class Claim:
     last_updated: str
     service_date: str | None
     forms: dict[str, dict[str, Any]]
+    # Parsed once here so that a search does not parse dates per claim per request.
+    updated_at: datetime | None = None
+    served_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,58 @@ class _Sample:
     patient_id: str
     patients: dict[str, dict[str, Any]]
     coverages: dict[str, list[dict[str, Any]]]
-    claims: list[tuple[str, dict[str, dict[str, Any]]]]
+    claims: list[_SampleClaim]
+
+
+@dataclass(frozen=True)
+class _SampleClaim:
+    """One sample EOB in both versions, with the ids a variation replaces in it."""
+
+    eob_id: str
+    forms: dict[str, dict[str, Any]]
+    claim_id: str
+    groups: tuple[str, ...]
+    templates: dict[str, Template] = field(default_factory=dict)
+
+
+def _member_numbers(sample: _Sample) -> list[str]:
+    """Identifier values of the sample's Patient (MBI, bene_id, hashes), in both versions."""
+    values = []
+    for version in VERSIONS:
+        for ident in sample.patients[version].get("identifier", []):
+            value = ident.get("value") if isinstance(ident, dict) else None
+            if isinstance(value, str) and value not in values:
+                values.append(value)
+    return values
+
+
+@dataclass
+class _Prepared:
+    """A sample's documents as templates: the per-node walk is done once per sample."""
+
+    patients: dict[str, Template]
+    coverages: dict[str, list[Template]]
+
+    @classmethod
+    def of(cls, sample: _Sample) -> _Prepared:
+        keys = frozenset([sample.patient_id, *_member_numbers(sample)])
+        for claim in sample.claims:
+            claim_keys = keys | {claim.claim_id, *claim.groups}
+            claim.templates.update({v: Template(f, claim_keys) for v, f in claim.forms.items()})
+        return cls(
+            patients={v: Template(sample.patients[v], keys) for v in VERSIONS},
+            coverages={v: [Template(c, keys) for c in sample.coverages[v]] for v in VERSIONS},
+        )
+
+
+def _groups(forms: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    values: list[str] = []
+    for form in forms.values():
+        for ident in form.get("identifier", []):
+            value = ident.get("value") if isinstance(ident, dict) else None
+            if "claim-group" in str(ident.get("system", "")) and isinstance(value, str):
+                values.append(value)
+    return tuple(dict.fromkeys(values))
 
 
 def _entries(bundle: Any, where: Path) -> list[dict[str, Any]]:
@@ -148,7 +203,11 @@ def _load_sample(folder: Path) -> _Sample:
                     f"EOB id {eob['id']!r} is not <type>-<claim id>", where=str(folder)
                 )
             paired.setdefault(eob["id"], {})[version] = eob
-    return _Sample(folder, pid, patients, coverages, list(paired.items()))
+    claims = [
+        _SampleClaim(eob_id, forms, eob_id.split("-", 1)[1], _groups(forms))
+        for eob_id, forms in paired.items()
+    ]
+    return _Sample(folder, pid, patients, coverages, claims)
 
 
 def load_samples(data_dir: Path) -> list[_Sample]:
@@ -181,11 +240,30 @@ def _service_date(eob: dict[str, Any]) -> str | None:
 class Population:
     """Derives users on demand (with a small cache); nothing is precomputed for 30,000 users."""
 
-    def __init__(self, data_dir: Path, *, size: int = USER_COUNT, cache_size: int = 64) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        size: int = USER_COUNT,
+        cache_size: int = 16,
+        compiled: bool = True,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.samples = load_samples(self.data_dir)
         self.size = size
+        # compiled=False walks every node with Variation.apply: the slow reference behaviour
+        # that the templates are tested against.
+        self.compiled = compiled
+        self._prepared: dict[int, _Prepared] = {}
         self.user = functools.lru_cache(maxsize=cache_size)(self._derive)
+
+    def _render(self, template: Template, doc: dict[str, Any], variation: Variation) -> dict:
+        return template.render(variation) if self.compiled else variation.apply(doc)
+
+    def _prepare(self, index: int) -> _Prepared:
+        if index not in self._prepared:
+            self._prepared[index] = _Prepared.of(self.samples[index])
+        return self._prepared[index]
 
     def login(self, name: str, secret: str) -> int | None:
         """The user number for a valid sandbox login, else ``None``."""
@@ -205,25 +283,25 @@ class Population:
         if not 0 <= number < self.size:
             raise KeyError(number)
         sample = self.samples[number % len(self.samples)]
+        prepared = self._prepare(number % len(self.samples))
         rng = random.Random(f"bbmigrate-sandbox:{number}")
         pid = patient_id(number)
         given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
         ids = {sample.patient_id: pid}
-        for version in VERSIONS:
-            for ident in sample.patients[version].get("identifier", []):
-                value = ident.get("value") if isinstance(ident, dict) else None
-                if isinstance(value, str) and value not in ids:
-                    ids[value] = shape_preserving(value, random.Random(f"{number}:{value}"))
+        for value in _member_numbers(sample):
+            ids.setdefault(value, shape_preserving(value, random.Random(f"{number}:{value}")))
         user = Variation(ids=ids, day_shift=-rng.randint(1, 730), names=(given, family))
 
-        patients = {v: user.apply(sample.patients[v]) for v in VERSIONS}
+        patients = {
+            v: self._render(prepared.patients[v], sample.patients[v], user) for v in VERSIONS
+        }
         updated = _instant(rng)
         for doc in patients.values():
             doc.setdefault("meta", {})["lastUpdated"] = updated
         coverages: dict[str, list[dict[str, Any]]] = {v: [] for v in VERSIONS}
         for version in VERSIONS:
             for index, cov in enumerate(sample.coverages[version]):
-                doc = user.apply(cov)
+                doc = self._render(prepared.coverages[version][index], cov, user)
                 doc.setdefault("meta", {})["lastUpdated"] = _instant(
                     random.Random(f"{number}:cov:{index}")
                 )
@@ -232,8 +310,7 @@ class Population:
         claims = []
         base = sample.claims
         for j in range(_claim_total(number, rng) if base else 0):
-            eob_id, forms = base[j % len(base)]
-            claims.append(self._claim(number, j, j // len(base), eob_id, forms, user))
+            claims.append(self._claim(number, j, j // len(base), base[j % len(base)], user))
         userinfo = {
             "sub": pid,
             "name": f"{given} {family}",
@@ -245,29 +322,34 @@ class Population:
         }
         return Beneficiary(number, pid, given, family, patients, coverages, claims, userinfo)
 
-    @staticmethod
     def _claim(
-        number: int, j: int, replica: int, eob_id: str, forms: dict[str, dict], user: Variation
+        self, number: int, j: int, replica: int, base: _SampleClaim, user: Variation
     ) -> Claim:
         rng = random.Random(f"{number}:claim:{j}")
-        claim_type, base_claim = eob_id.split("-", 1)
-        ids = {base_claim: str(-(10_000_000_000_000 + number * 1000 + j))}
-        for form in forms.values():
-            for ident in form.get("identifier", []):
-                if "claim-group" in str(ident.get("system", "")) and isinstance(
-                    ident.get("value"), str
-                ):
-                    ids[ident["value"]] = str(-(20_000_000_000 + number * 1000 + j))
+        claim_type = base.eob_id.split("-", 1)[0]
+        ids = {base.claim_id: str(-(10_000_000_000_000 + number * 1000 + j))}
+        for value in base.groups:
+            ids[value] = str(-(20_000_000_000 + number * 1000 + j))
+        factor = round(rng.uniform(0.6, 1.8), 3)
         variation = user.with_claim(
             ids,
             day_shift=-replica * rng.randint(28, 35),
-            money_factor=round(rng.uniform(0.6, 1.8), 3),
+            money_factor=factor if factor != 1.0 else 1.25,  # every claim's amounts change
         )
         updated = _instant(rng)
         out = {}
-        for version, form in forms.items():
-            doc = variation.apply(form)
+        for version, form in base.forms.items():
+            doc = self._render(base.templates[version], form, variation)
             doc.setdefault("meta", {})["lastUpdated"] = updated
             out[version] = doc
         primary = out.get("v2") or out["v1"]
-        return Claim(primary["id"], claim_type.lower(), updated, _service_date(primary), out)
+        served = _service_date(primary)
+        return Claim(
+            primary["id"],
+            claim_type.lower(),
+            updated,
+            served,
+            out,
+            updated_at=instant(updated),
+            served_at=instant(served),
+        )

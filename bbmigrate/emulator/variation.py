@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
+
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?$")
 _ISO_4217 = "urn:iso:std:iso:4217"
 # Keys whose string value is an identifier value that may name the patient, a claim or a member
@@ -40,6 +42,14 @@ def shape_preserving(value: str, rng: random.Random) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def _is_money(node: dict[str, Any]) -> bool:
+    return "value" in node and ("currency" in node or node.get("system") == _ISO_4217)
+
+
+def _could_rename(text: str, keys: frozenset[str]) -> bool:
+    return text in keys or any(ch in "/-" and text[i + 1 :] in keys for i, ch in enumerate(text))
 
 
 def shift_date(text: str, days: int) -> str:
@@ -92,8 +102,8 @@ class Variation:
             out = {k: self._walk(v, k) for k, v in node.items()}
             if self._is_money(out) and isinstance(out["value"], int | float):
                 out["value"] = round(out["value"] * self.money_factor, 2)
-            if self.names and out.get("resourceType") == "Patient":
-                out["name"] = [self._renamed(n) for n in out.get("name", [])]
+            if self.names and out.get("resourceType") == "Patient" and "name" in out:
+                out["name"] = [self._renamed(n) for n in out["name"]]
             return out
         if isinstance(node, list):
             return [self._walk(v, key) for v in node]
@@ -107,7 +117,7 @@ class Variation:
 
     @staticmethod
     def _is_money(node: dict[str, Any]) -> bool:
-        return "value" in node and ("currency" in node or node.get("system") == _ISO_4217)
+        return _is_money(node)
 
     def _renamed(self, name: Any) -> Any:
         if not isinstance(name, dict) or self.names is None:
@@ -121,3 +131,58 @@ class Variation:
         if "text" in out:
             out["text"] = f"{given} {family}"
         return out
+
+
+# Where a Template edits its copy: a path of dict keys and list indexes, and what to do there.
+_Site = tuple[tuple[str | int, ...], str]
+
+
+class Template:
+    """A document prepared once for many variations: ``render(v)`` equals ``v.apply(doc)``
+    for any variation whose ``ids`` keys are among ``keys``, but copies the document with orjson
+    and edits only the places a variation can change instead of walking every node."""
+
+    def __init__(self, doc: dict[str, Any], keys: frozenset[str]) -> None:
+        self._raw = orjson.dumps(doc)
+        self._sites: list[_Site] = []
+        self._find(doc, (), None, keys)
+
+    def _find(self, node: Any, path: tuple[str | int, ...], key: Any, keys: frozenset[str]) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                self._find(v, (*path, k), k, keys)
+            if _is_money(node) and isinstance(node["value"], int | float):
+                self._sites.append(((*path, "value"), "money"))
+            if node.get("resourceType") == "Patient" and "name" in node:
+                self._sites.append(((*path, "name"), "names"))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                self._find(v, (*path, i), key, keys)
+        elif isinstance(node, str):
+            if key in ("id", "reference"):
+                if _could_rename(node, keys):
+                    self._sites.append((path, "rename"))
+            elif key in _VALUE_KEYS and node in keys:
+                self._sites.append((path, "value"))
+            elif _DATE.match(node):
+                self._sites.append((path, "date"))
+
+    def render(self, variation: Variation) -> dict[str, Any]:
+        doc = orjson.loads(self._raw)
+        for path, kind in self._sites:
+            parent = doc
+            for step in path[:-1]:
+                parent = parent[step]
+            last = path[-1]
+            value = parent[last]
+            if kind == "rename":
+                parent[last] = variation.rename(value)
+            elif kind == "value":
+                parent[last] = variation.ids.get(value) or shift_date(value, variation.day_shift)
+            elif kind == "date":
+                parent[last] = shift_date(value, variation.day_shift)
+            elif kind == "money":
+                parent[last] = round(value * variation.money_factor, 2)
+            elif variation.names:
+                parent[last] = [variation._renamed(n) for n in value]
+        return doc

@@ -41,6 +41,8 @@ def fhir_snapshot(request: pytest.FixtureRequest) -> FhirSnapshotAssertion:
     for one assertion. Record with ``pytest --snapshot-update``.
     """
     config = request.config
+    if not hasattr(config, "_syrupy"):
+        pytest.fail("fhir_snapshot needs syrupy's pytest plugin, which is disabled", pytrace=False)
     return FhirSnapshotAssertion(
         update_snapshots=config.option.update_snapshots,
         update_new_snapshots_only=getattr(config.option, "update_new_snapshots_only", False),

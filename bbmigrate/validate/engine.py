@@ -10,6 +10,7 @@ from typing import Any
 
 from .findings import Finding, short_value
 from .invariants import InvariantChecker
+from .links import check_links
 from .profile_rules import ProfileWalker
 from .profiles import DEFAULT_IG, load_ruleset
 from .structure import check_structure
@@ -100,11 +101,16 @@ class Validator:
         invariants: bool = True,
     ) -> None:
         self.ig = ig
+        self.package_dir = str(package_dir) if package_dir else None
         self.ruleset = load_ruleset(ig, package_dir)
         self.valuesets = ValueSetIndex(self.ruleset["valuesets"])
         self.walker = ProfileWalker(self.ruleset, self.valuesets)
         self.invariants = InvariantChecker(self.valuesets) if invariants else None
         self.profiles_used: Counter = Counter()
+        self.enum_overrides = {
+            key: None if codes is None else frozenset(codes)
+            for key, codes in self.ruleset.get("enum_overrides", {}).items()
+        }
 
     @property
     def profiles(self) -> Mapping[str, Any]:
@@ -113,7 +119,13 @@ class Validator:
     def validate(self, resource: Mapping, *, source: str | None = None) -> ResourceResult:
         rtype = str(resource.get("resourceType"))
         label = f"{rtype}/{resource.get('id', '?')}"
-        findings = check_structure(dict(resource), label=label, source=source)
+        findings = check_structure(
+            dict(resource), label=label, source=source, enum_overrides=self.enum_overrides
+        )
+        findings += [
+            Finding(severity, label, path, rule, message, short_value(value), source=source)
+            for severity, path, rule, message, value in check_links(resource, rtype)
+        ]
         profile_url = choose_profile(resource, self.profiles)
         present: dict[str, set[str]] = {}
         declared = [p for p in (resource.get("meta") or {}).get("profile") or [] if p]

@@ -9,16 +9,20 @@ the must-support report) and which values carry invariants (for ``invariants.py`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Finding, short_value
+from .links import reference_type
 from .terminology import ValueSetIndex
 
 # A located value: concrete FHIR path, the JSON value, and the choice-type suffix if any.
 Located = tuple[str, Any, str | None]
 _CORE_VS = "http://hl7.org/fhir/ValueSet/"
+_SLICE_NAME = re.compile(r":[^.]+")
+_CORE_SD = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def pattern_matches(pattern: Any, value: Any) -> bool:
@@ -89,6 +93,13 @@ class WalkState:
     present: set[str] = field(default_factory=set)
     invariant_targets: list[tuple[Mapping, str, Any]] = field(default_factory=list)
     unchecked: dict[str, list[str]] = field(default_factory=dict)
+    contained: dict[str, str] = field(default_factory=dict)  # contained id -> resourceType
+
+    def mark(self, node: Mapping) -> None:
+        """Record an element as populated; a value in a slice also populates the base element."""
+        self.present.add(node["id"])
+        if ":" in node["id"]:
+            self.present.add(_SLICE_NAME.sub("", node["id"]))
 
     def add(self, node: Mapping, path: str, rule: str, message: str, value: Any = None) -> None:
         self.findings.append(
@@ -112,19 +123,43 @@ class ProfileWalker:
     def __init__(self, ruleset: Mapping, valuesets: ValueSetIndex) -> None:
         self.ruleset = ruleset
         self.valuesets = valuesets
+        self._target_types: dict[tuple[str, ...], frozenset[str] | None] = {}
+        self._profile_types = {url: p["type"] for url, p in ruleset["profiles"].items()}
+
+    def target_types(self, targets: list[str]) -> frozenset[str] | None:
+        """Resource types a Reference may point at; ``None`` when any target is unknown."""
+        key = tuple(targets)
+        if key not in self._target_types:
+            types: set[str] | None = set()
+            for url in targets:
+                if url in self._profile_types:
+                    types.add(self._profile_types[url])
+                elif url.startswith(_CORE_SD):
+                    types.add(url[len(_CORE_SD) :])
+                else:
+                    types = None  # e.g. a US Core profile: its type is not in these packages
+                    break
+            if types is not None and "Resource" in types:
+                types = None
+            self._target_types[key] = frozenset(types) if types is not None else None
+        return self._target_types[key]
 
     def walk(
         self, resource: Mapping, profile: Mapping, *, path: str, label: str, source: str | None
     ) -> WalkState:
         state = WalkState(label, profile["url"], source)
+        for inner in resource.get("contained") or []:
+            if isinstance(inner, Mapping) and isinstance(inner.get("id"), str):
+                state.contained[inner["id"]] = str(inner.get("resourceType"))
         self._node(profile["root"], [(path, resource, None)], state)
         return state
 
     # -- traversal -------------------------------------------------------------------------
     def _node(self, node: Mapping, values: list[Located], state: WalkState) -> None:
         children = node.get("children", ())
+        if values:
+            state.mark(node)
         for path, value, suffix in values:
-            state.present.add(node["id"])
             self._value(node, path, value, suffix, state)
             if "constraints" in node:
                 state.invariant_targets.append((node, path, value))
@@ -153,7 +188,7 @@ class ProfileWalker:
                 count,
             )
         if values:
-            state.present.add(node["id"])
+            state.mark(node)
         slices = node.get("slices")
         if not slices or not values:
             if slices:
@@ -251,6 +286,26 @@ class ProfileWalker:
             return self.valuesets.contains(url, value.get("system"), value.get("code"))
         return None
 
+    def _reference(self, node: Mapping, path: str, value: Mapping, state: WalkState) -> None:
+        reference = value.get("reference")
+        if not isinstance(reference, str):
+            return
+        allowed = self.target_types(node["targets"])
+        if allowed is None:
+            return
+        found = reference_type(reference)
+        if found is None and reference.startswith("#"):
+            found = state.contained.get(reference[1:])
+        if found is not None and found not in allowed:
+            state.add(
+                node,
+                f"{path}.reference",
+                "reference",
+                f"reference to {found} not allowed here (profile allows "
+                f"{', '.join(sorted(allowed))})",
+                reference,
+            )
+
     # -- value-level rules -------------------------------------------------------------------
     def _value(
         self, node: Mapping, path: str, value: Any, suffix: str | None, state: WalkState
@@ -269,6 +324,8 @@ class ProfileWalker:
             state.add(
                 node, path, "fixed", f"value must be exactly {short_value(node['fixed'])}", value
             )
+        if "targets" in node and isinstance(value, Mapping):
+            self._reference(node, path, value, state)
         if "pattern" in node and not pattern_matches(node["pattern"], value):
             state.add(
                 node,

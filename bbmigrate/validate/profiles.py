@@ -22,10 +22,17 @@ import orjson
 
 from ..errors import InputError
 from ..jsonio import write_bytes_atomic
-from .packages import CORE_PACKAGE, IG_PACKAGES, Package, find_package_dir, read_package
+from .packages import (
+    CORE_PACKAGE,
+    IG_PACKAGES,
+    Package,
+    file_sha256,
+    find_package_dir,
+    read_package,
+)
 from .terminology import compile_value_set
 
-FORMAT = 1
+FORMAT = 2
 IG_VERSIONS = tuple(IG_PACKAGES)
 DEFAULT_IG = "2.0.0"
 BUNDLED_DIR = Path(__file__).resolve().parent / "rulesets"
@@ -67,6 +74,9 @@ def _compile_element(element: dict) -> dict:
     codes = [t.get("code") for t in types if t.get("code")]
     if codes:
         node["types"] = codes
+    targets = sorted({p.split("|", 1)[0] for t in types for p in t.get("targetProfile", [])})
+    if targets and "Reference" in codes:
+        node["targets"] = targets
     profiles = [p for t in types for p in t.get("profile", [])]
     if profiles and codes == ["Extension"]:
         node["profile"] = profiles[0].split("|", 1)[0]
@@ -196,6 +206,7 @@ def build_ruleset(ig: Package, core: Package | None, *, version: str) -> dict:
     compiled_vs = {}
     for url in sorted(urls):
         compiled_vs[url] = compile_value_set(url, value_sets, code_systems)
+    overrides = _enum_overrides(core) if core else {}
     sources = {ig.name: ig.sha256}
     if core:
         sources[core.name] = core.sha256
@@ -205,7 +216,20 @@ def build_ruleset(ig: Package, core: Package | None, *, version: str) -> dict:
         "sources": sources,
         "profiles": profiles,
         "valuesets": compiled_vs,
+        "enum_overrides": overrides,
     }
+
+
+_OVERRIDES: dict[str, dict] = {}
+
+
+def _enum_overrides(core: Package) -> dict:
+    # The same for every IG version; importing all R4B models for it takes seconds.
+    if core.sha256 not in _OVERRIDES:
+        from .core_enums import enum_overrides
+
+        _OVERRIDES[core.sha256] = enum_overrides(core)
+    return _OVERRIDES[core.sha256]
 
 
 def _cache_dir() -> Path:
@@ -226,12 +250,22 @@ def _cache_key(folder: Path, version: str) -> str:
     return digest.hexdigest()[:20]
 
 
+_CORE: dict[tuple[str, int, int], Package] = {}
+
+
+def _read_core(path: Path) -> Package:
+    # Read once per process: both IG versions share it and it is the slow part of compiling.
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _CORE:
+        _CORE[key] = read_package(path)
+    return _CORE[key]
+
+
 def compile_from_packages(folder: Path, version: str) -> dict:
     ig = read_package(folder / IG_PACKAGES[version])
     core_path = folder / CORE_PACKAGE
-    core = (
-        read_package(core_path, kinds=("ValueSet", "CodeSystem")) if core_path.is_file() else None
-    )
+    core = _read_core(core_path) if core_path.is_file() else None
     return build_ruleset(ig, core, version=version)
 
 
@@ -244,13 +278,30 @@ def bundled_path(version: str) -> Path:
     return BUNDLED_DIR / f"carin-bb-{version}.json"
 
 
+def _bundled(version: str) -> dict | None:
+    key = ("bundled", version)
+    if key not in _MEMORY:
+        path = bundled_path(version)
+        if not path.is_file():
+            return None
+        _MEMORY[key] = orjson.loads(path.read_bytes())
+    return _MEMORY[key]
+
+
+def _package_sources(folder: Path, version: str) -> dict[str, str]:
+    names = (IG_PACKAGES[version], CORE_PACKAGE)
+    return {n: file_sha256(folder / n) for n in names if (folder / n).is_file()}
+
+
 def load_ruleset(
     version: str = DEFAULT_IG, package_dir: str | Path | None = None, *, disk_cache: bool = True
 ) -> dict:
-    """The compiled rules for a CARIN IG version: from the packages if found, else the bundled copy.
+    """The compiled rules for a CARIN IG version.
 
-    Compilation happens once per process; with ``disk_cache`` the result is also kept under
-    ``$XDG_CACHE_HOME/bbmigrate/validate`` keyed by the packages' size and mtime.
+    With packages found (``package_dir``, ``$BBMIGRATE_FHIR_PACKAGES`` or the default places),
+    the rules come from them: the bundled copy when it was built from byte-identical packages,
+    else compiled once per process and, with ``disk_cache``, kept under
+    ``$XDG_CACHE_HOME/bbmigrate/validate``. Without packages, the bundled copy is used.
     """
     if version not in IG_PACKAGES:
         raise InputError(
@@ -258,20 +309,21 @@ def load_ruleset(
         )
     folder = find_package_dir(package_dir, ig=version)
     if folder is None:
-        key = ("bundled", version)
-        if key not in _MEMORY:
-            path = bundled_path(version)
-            if not path.is_file():
-                raise InputError(
-                    f"no CARIN {version} package found (use --package-dir or "
-                    "BBMIGRATE_FHIR_PACKAGES) and no bundled rule set",
-                    where=str(path),
-                )
-            _MEMORY[key] = orjson.loads(path.read_bytes())
-        return _MEMORY[key]
+        bundled = _bundled(version)
+        if bundled is None:
+            raise InputError(
+                f"no CARIN {version} package found (use --package-dir or "
+                "BBMIGRATE_FHIR_PACKAGES) and no bundled rule set",
+                where=str(bundled_path(version)),
+            )
+        return bundled
     key = (str(folder.resolve()), version)
     if key in _MEMORY:
         return _MEMORY[key]
+    bundled = _bundled(version)
+    if bundled is not None and bundled.get("sources") == _package_sources(folder, version):
+        _MEMORY[key] = bundled
+        return bundled
     cache = _cache_dir() / f"ruleset-{version}-{_cache_key(folder, version)}.json"
     ruleset = None
     if disk_cache and cache.is_file():

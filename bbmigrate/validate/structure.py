@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -26,6 +26,7 @@ class Field(NamedTuple):
     is_list: bool
     model: Any
     enum: frozenset[str] | None
+    key: str  # "ModelClass.jsonKey", the key of enum overrides (core_enums.py)
 
 
 class Schema(NamedTuple):
@@ -93,7 +94,9 @@ def schema(model: type) -> Schema:
         enum = extra.get("enum_values")
         # Enums parsed from "a | b | c +" short texts are truncated lists; trust only complete ones.
         usable = enum and not any("+" in code or " " in code for code in enum)
-        fields[key] = Field(kind, is_list, sub, frozenset(enum) if usable else None)
+        fields[key] = Field(
+            kind, is_list, sub, frozenset(enum) if usable else None, f"{model.__name__}.{key}"
+        )
         if extra.get("one_of_many"):
             groups.setdefault(extra["one_of_many"], []).append(key)
             if extra.get("one_of_many_required"):
@@ -127,7 +130,11 @@ def _type_ok(kind: str, value: Any) -> bool:
     return isinstance(value, str)
 
 
-def _walk(node: dict, model: type, path: str, out: list[tuple[str, str, str, Any]]) -> None:
+Overrides = Mapping[str, "frozenset[str] | None"]
+Out = list[tuple[str, str, str, Any]]
+
+
+def _walk(node: dict, model: type, path: str, out: Out, overrides: Overrides) -> None:
     if not node:
         out.append((path, "ele-1", "element is an empty object", node))
         return
@@ -145,9 +152,9 @@ def _walk(node: dict, model: type, path: str, out: list[tuple[str, str, str, Any
             if not value:
                 out.append((here, "ele-1", "empty array (omit the element instead)", value))
             for index, item in enumerate(value):
-                _check(item, field, f"{here}[{index}]", out)
+                _check(item, field, f"{here}[{index}]", out, overrides)
         elif not field.is_list:
-            _check(value, field, here, out)
+            _check(value, field, here, out, overrides)
     for key in sch.required:
         if key not in node and f"_{key}" not in node:
             out.append((f"{path}.{key}", "cardinality", "required element is missing", None))
@@ -162,17 +169,17 @@ def _walk(node: dict, model: type, path: str, out: list[tuple[str, str, str, Any
             )
 
 
-def _check(value: Any, field: Field, path: str, out: list[tuple[str, str, str, Any]]) -> None:
+def _check(value: Any, field: Field, path: str, out: Out, overrides: Overrides) -> None:
     kind = field.kind
     if kind == "model":
         if isinstance(value, dict):
-            _walk(value, field.model, path, out)
+            _walk(value, field.model, path, out, overrides)
         return
     if kind == "resource":
         if isinstance(value, dict):
             model = resource_model(str(value.get("resourceType")))
             if model is not None:
-                _walk(value, model, path, out)
+                _walk(value, model, path, out, overrides)
         return
     if value is None:
         out.append((path, "type", "null is not a FHIR value (omit the element)", value))
@@ -184,8 +191,10 @@ def _check(value: Any, field: Field, path: str, out: list[tuple[str, str, str, A
     if kind == "string":
         if value == "":
             out.append((path, "ele-1", "empty string (omit the element instead)", value))
-        elif field.enum is not None and value not in field.enum:
-            allowed = ", ".join(sorted(field.enum))
+            return
+        enum = overrides.get(field.key, field.enum)
+        if enum is not None and value not in enum:
+            allowed = ", ".join(sorted(enum))
             out.append((path, "binding", f"code not in the required value set ({allowed})", value))
 
 
@@ -222,7 +231,9 @@ def _pydantic_path(root: str, loc: tuple) -> str:
     return text
 
 
-def check_structure(resource: dict, *, label: str, source: str | None) -> list[Finding]:
+def check_structure(
+    resource: dict, *, label: str, source: str | None, enum_overrides: Overrides | None = None
+) -> list[Finding]:
     """All layer-1 findings for one resource (``label`` is ``Type/id`` for the report)."""
     rtype = str(resource.get("resourceType"))
     model = resource_model(rtype)
@@ -239,7 +250,7 @@ def check_structure(resource: dict, *, label: str, source: str | None) -> list[F
             )
         ]
     raw: list[tuple[str, str, str, Any]] = []
-    _walk(resource, model, rtype, raw)
+    _walk(resource, model, rtype, raw, enum_overrides or {})
     raw.extend(_dom3(resource, rtype))
     seen = {path for path, *_ in raw}
     try:

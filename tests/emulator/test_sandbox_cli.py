@@ -42,3 +42,15 @@ def test_serve_bad_data_is_one_line_exit_2(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("bbmigrate: error: ")
     assert str(tmp_path) in lines[0]
+
+
+def test_user_command_matches_the_population():
+    from bbmigrate.emulator.population import Population
+
+    result = CliRunner().invoke(main, ["sandbox", "user", "42", "--data", str(DATA), "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    bene = Population(DATA).user(42)
+    assert info["patient_id"] == bene.patient_id and info["eob_count"] == len(bene.claims)
+    assert sum(info["eob_by_type"].values()) == len(bene.claims) >= 100
+    assert (info["username"], info["password"]) == ("BBUser00042", "PW00042!")

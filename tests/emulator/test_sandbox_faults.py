@@ -3,12 +3,14 @@ seed, and never a change to the content of a successful response. Run in-process
 
 from __future__ import annotations
 
+import functools
+
 import httpx
 from sandbox_helpers import CLIENT_AUTH, DATA, REDIRECT, authorize_params, in_process, pkce_pair
 
 from bbmigrate.emulator import SandboxConfig, create_app
 
-REQUESTS = 400
+REQUESTS = 300
 
 
 async def _token(client: httpx.AsyncClient, user: int) -> dict[str, str]:
@@ -31,6 +33,11 @@ async def _token(client: httpx.AsyncClient, user: int) -> dict[str, str]:
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
+@functools.cache
+def _cached_run(rate: float, seed: int) -> list[tuple[int, dict, dict]]:
+    return _run(rate, seed)
+
+
 def _run(rate: float, seed: int) -> list[tuple[int, dict, dict]]:
     """REQUESTS distinct EOB reads/searches; (status, body, headers) for each."""
     app = create_app(SandboxConfig(data_dir=DATA, fault_rate=rate, seed=seed))
@@ -50,7 +57,7 @@ def _run(rate: float, seed: int) -> list[tuple[int, dict, dict]]:
 
 
 def test_fault_share_statuses_and_bodies():
-    results = _run(0.2, seed=7)
+    results = _cached_run(0.2, seed=7)
     statuses = [status for status, _, _ in results]
     failed = [r for r in results if r[0] != 200]
     assert 0.12 * REQUESTS <= len(failed) <= 0.28 * REQUESTS
@@ -65,10 +72,24 @@ def test_fault_share_statuses_and_bodies():
 
 
 def test_faults_are_deterministic_by_seed_and_off_by_default():
-    pattern = [status for status, _, _ in _run(0.2, seed=7)]
+    pattern = [status for status, _, _ in _cached_run(0.2, seed=7)]
     assert pattern == [status for status, _, _ in _run(0.2, seed=7)]
     assert pattern != [status for status, _, _ in _run(0.2, seed=8)]
     assert {status for status, _, _ in _run(0.0, seed=7)} == {200}
+
+
+def test_fault_statuses_can_be_narrowed():
+    app = create_app(SandboxConfig(data_dir=DATA, fault_rate=0.5, fault_statuses=(502, 503)))
+
+    async def requests(client: httpx.AsyncClient):
+        headers = await _token(client, 1)
+        responses = [
+            await client.get("/v2/fhir/Coverage", params={"n": i}, headers=headers)
+            for i in range(60)
+        ]
+        return {r.status_code for r in responses}
+
+    assert in_process(app, requests) == {200, 502, 503}
 
 
 def test_retry_succeeds_with_unchanged_content():

@@ -186,6 +186,13 @@ def test_reads_coverage_patient_and_ownership(shared_live, heavy):
     assert mine.status_code == 200
 
 
+def test_unknown_paths_and_methods_have_drf_bodies(shared_live):
+    assert shared_live.get("/v2/fhir/Claim").json() == {"detail": "Not found."}
+    wrong = shared_live.post("/v2/fhir/metadata")
+    assert (wrong.status_code, wrong.json()) == (405, {"detail": 'Method "POST" not allowed.'})
+    assert shared_live.get("/v2/o/token/").status_code == 405
+
+
 def test_metadata_is_public_per_version(shared_live):
     v1 = shared_live.get("/v1/fhir/metadata").json()
     v2 = shared_live.get("/v2/fhir/metadata").json()

@@ -27,6 +27,12 @@ def test_browser_flow_login_consent_code_token_and_data(live: httpx.Client):
     fields = {"username": "BBUser00007", "password": "PW00007!"}
     consent = live.post("/v2/o/authorize/", data={**params, **fields})
     assert consent.status_code == 200 and "id='approve'" in consent.text
+    # The deny button sends no `allow` (as DOT's form): a refusal, and the ticket is used up.
+    refused = live.post(
+        "/v2/o/authorize/", data={**params, "login_ticket": ticket_from(consent.text)}
+    )
+    assert httpx.URL(refused.headers["location"]).params["error"] == "access_denied"
+    consent = live.post("/v2/o/authorize/", data={**params, **fields})
     answer = {**params, "login_ticket": ticket_from(consent.text), "allow": "True"}
     redirect = live.post("/v2/o/authorize/", data={**answer, "share_demographic_scopes": "True"})
     assert redirect.status_code == 302
@@ -226,11 +232,19 @@ def test_expired_token_gets_401_and_refresh_recovers(app, live: httpx.Client, lo
     assert live.get("/v2/fhir/Patient/" + token["patient"], headers=bearer(renewed)).is_success
 
 
-def test_reauthorizing_revokes_the_pairs_earlier_tokens(live: httpx.Client, login):
+def test_reapproval_keeps_tokens_but_deny_or_withholding_revokes_them(live, login):
     first = login(live, 20, "v1")
-    second = login(live, 20, "v2")
-    assert live.get("/v1/fhir/Coverage", headers=bearer(first)).status_code == 401
-    assert live.get("/v1/fhir/Coverage", headers=bearer(second)).status_code == 200
+    second = login(live, 20, "v2")  # a plain re-approval (e.g. per version) keeps both
+    assert live.get("/v1/fhir/Coverage", headers=bearer(first)).status_code == 200
+    assert live.get("/v2/fhir/Coverage", headers=bearer(second)).status_code == 200
+    withheld = login(live, 20, "v2", share=False)
+    for token in (first, second):
+        assert live.get("/v1/fhir/Coverage", headers=bearer(token)).status_code == 401
+    assert live.get("/v1/fhir/Coverage", headers=bearer(withheld)).status_code == 200
+    params = authorize_params(pkce_pair()[1])
+    form = {**params, "username": "BBUser00020", "password": "PW00020!", "allow": "False"}
+    assert live.post("/v2/o/authorize/", data=form).status_code == 302
+    assert live.get("/v1/fhir/Coverage", headers=bearer(withheld)).status_code == 401
 
 
 def test_withheld_demographics_403_on_patient_and_userinfo_only(live: httpx.Client, login):
@@ -256,3 +270,18 @@ def test_missing_invalid_and_query_tokens(shared_live: httpx.Client):
     in_query = shared_live.get("/v2/fhir/ExplanationOfBenefit", params={"access_token": "x"})
     assert in_query.status_code == 400
     assert in_query.json()["detail"].startswith("Using the access token in the query parameters")
+
+
+def test_refresh_after_the_13_month_grant_ends(app, live: httpx.Client, login):
+    token = login(live, 13)
+    app.state.sandbox.config.clock.advance(397 * 86400)
+    # The SDK sends client_id in the body as well as Basic auth; both together are fine.
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": token["refresh_token"],
+        "client_id": DEFAULT_CLIENT.client_id,
+    }
+    response = live.post("/v2/o/token/", data=data, auth=CLIENT_AUTH)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_grant"
+    assert response.json()["error_description"].startswith("User access has timed out.")

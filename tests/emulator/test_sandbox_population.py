@@ -68,6 +68,17 @@ def test_users_from_the_same_sample_differ(population):
     assert _money(a.claims[0].forms["v2"]) != _money(b.claims[0].forms["v2"])
 
 
+def test_templates_render_exactly_what_the_full_walk_gives():
+    fast, slow = Population(DATA), Population(DATA, compiled=False)
+    for number in (0, 1, 42, 777):
+        a, b = fast.user(number), slow.user(number)
+        assert orjson.dumps(a.patients) == orjson.dumps(b.patients)
+        assert orjson.dumps(a.coverages) == orjson.dumps(b.coverages)
+        assert orjson.dumps([c.forms for c in a.claims]) == orjson.dumps(
+            [c.forms for c in b.claims]
+        )
+
+
 def test_every_user_has_more_than_ten_claims_and_bbuser00042_over_100(population):
     counts = [len(population.user(n).claims) for n in range(0, 300, 7)]
     assert min(counts) > 10 and max(counts) > 30
@@ -139,15 +150,76 @@ def test_bad_data_dir_is_a_one_line_input_error(tmp_path):
     assert "v2/ExplanationOfBenefit.json" in str(info.value) and "\n" not in str(info.value)
 
 
-def test_packaged_samples_agree_between_versions():
+def _sample_from_reference(bfd_responses, folder):
+    """A sample folder built (in tmp) from the real BFD responses for one beneficiary."""
+    files = {
+        "Patient.json": "patientRead.json",
+        "Coverage.json": "coverageSearchByPatientId.json",
+        "ExplanationOfBenefit.json": "eobByPatientIdPaged.json",
+    }
+    for version in ("v1", "v2"):
+        target = folder / "bene" / version
+        target.mkdir(parents=True)
+        for name, source in files.items():
+            (target / name).write_bytes((bfd_responses / version / source).read_bytes())
+    return folder
+
+
+def _amounts(node):
+    return [v for v in _money(node) if v]
+
+
+def _check_variation(population: Population, number: int) -> None:
+    """User ``number`` shares no member number with its sample, and each of its claims is the
+    sample claim with one date shift and one amount factor, the same in v1 and v2."""
+    sample = population.samples[number % len(population.samples)]
+    user = population.user(number)
+    assert len(user.claims) > 10
+    base_values = {
+        ident["value"]
+        for version in ("v1", "v2")
+        for ident in sample.patients[version].get("identifier", [])
+    }
+    derived = orjson.dumps([user.patients, user.coverages, [c.forms for c in user.claims]])
+    for value in base_values:  # no member number or patient id of the sample survives
+        assert orjson.dumps(value) not in derived, value
+    mbi = [i["value"] for i in user.patients["v2"]["identifier"] if i["system"].endswith("us-mbi")]
+    assert {c["subscriberId"] for c in user.coverages["v2"]} <= set(mbi)
+    for index, claim in enumerate(user.claims):
+        source = sample.claims[index % len(sample.claims)].forms
+        assert set(claim.forms) == {"v1", "v2"}, claim.id
+        assert claim.forms["v1"]["id"] == claim.forms["v2"]["id"] == claim.id
+        pairs = []
+        for version in ("v1", "v2"):
+            form = claim.forms[version]
+            assert form["patient"]["reference"] == f"Patient/{user.patient_id}"
+            assert form["billablePeriod"]["start"] == claim.forms["v1"]["billablePeriod"]["start"]
+            assert form["billablePeriod"]["end"] == claim.forms["v1"]["billablePeriod"]["end"]
+            pairs += zip(_amounts(source[version]), _amounts(form), strict=True)
+        # One factor per claim, the same in v1 and v2 (each amount rounded to cents).
+        old, new = max(pairs, key=lambda pair: abs(pair[0]))
+        factor = new / old
+        assert factor != 1.0
+        assert all(abs(n - o * factor) <= 0.01 + abs(o) * 1e-3 for o, n in pairs), claim.id
+
+
+@pytest.mark.reference
+def test_variation_on_real_bfd_shapes(bfd_responses, tmp_path):
+    _check_variation(Population(_sample_from_reference(bfd_responses, tmp_path)), 5)
+
+
+def test_variation_on_the_packaged_samples():
     try:
-        data = samples_dir()
-        population = Population(data)
+        population = Population(samples_dir())
     except (FileNotFoundError, InputError):
         pytest.skip("samples/ has no beneficiaries yet (branch samples)")
-    for number in range(len(population.samples)):
-        user = population.user(number)
-        assert len(user.claims) > 10
-        for claim in user.claims:
-            assert set(claim.forms) == {"v1", "v2"}, claim.id
-            assert claim.forms["v1"]["id"] == claim.forms["v2"]["id"]
+    for number in (0, 1, 42, 29999):
+        _check_variation(population, number)
+    slow = Population(samples_dir(), compiled=False)
+    for number in (3, 42):
+        assert orjson.dumps(population.user(number).claims[-1].forms) == orjson.dumps(
+            slow.user(number).claims[-1].forms
+        )
+        assert orjson.dumps(population.user(number).patients) == orjson.dumps(
+            slow.user(number).patients
+        )

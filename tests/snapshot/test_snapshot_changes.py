@@ -120,6 +120,10 @@ def variants() -> list[tuple[dict, dict]]:
         lambda d: d.update(status="IGNORED_FIELD"),
         lambda d: d["item"].append({}),
         lambda d: d["extension"][0].update(valueCode=True),
+        lambda d: d["extension"].insert(1, {"url": "https://x/var/n", "valueCode": "9"}),
+        lambda d: d["extension"][1]["valueCoding"].update(code="5", display="five"),
+        lambda d: d["item"][4]["net"].pop("value"),
+        lambda d: d["item"].insert(2, {"sequence": 0}),
     ):
         changed = copy.deepcopy(base)
         edit(changed)
@@ -131,3 +135,12 @@ def test_equivalent_agrees_with_field_changes() -> None:
     for stored, received in variants():
         assert equivalent(stored, received) == (field_changes(stored, received) == [])
     assert sum(equivalent(a, b) for a, b in variants()) == 3  # identical twice + one placeholder
+
+
+def test_pruning_equal_branches_does_not_change_the_report(monkeypatch) -> None:
+    from bbmigrate.snapshot import changes
+
+    pruned = [field_changes(a, b) for a, b in variants()]
+    monkeypatch.setattr(changes, "_pruned", lambda old, new: (old, new))
+    assert pruned == [field_changes(a, b) for a, b in variants()]
+    assert sum(map(len, pruned)) > 20

@@ -129,3 +129,28 @@ def test_canonical_json_sorts_keys_keeps_lists_and_utf8() -> None:
     text = canonical_json(data)
     assert text == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     assert text.encode("utf-8").count("é".encode()) == 1
+
+
+def test_syrupy_filters_and_matchers_still_apply() -> None:
+    from syrupy.filters import paths
+    from syrupy.matchers import path_type
+
+    resource = {"resourceType": "Patient", "id": "p1", "text": {"div": "<div/>"}, "gender": "f"}
+    extension = FhirSnapshotExtension()
+    excluded = json.loads(extension.serialize(resource, exclude=paths("text")))
+    assert excluded == {"resourceType": "Patient", "id": "p1", "gender": "f"}
+    matched = json.loads(extension.serialize(resource, matcher=path_type({"id": (str,)})))
+    assert matched["id"] != "p1" and matched["gender"] == "f"
+
+
+def test_dataclass_reports_serialize_as_json() -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class Change:
+        path: str
+        old: object
+        new: object
+
+    text = FhirSnapshotExtension().serialize({"changes": [Change("status", "a", "b")]})
+    assert json.loads(text) == {"changes": [{"path": "status", "old": "a", "new": "b"}]}

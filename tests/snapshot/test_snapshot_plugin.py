@@ -1,7 +1,9 @@
-"""The ``fhir_snapshot`` plugin from the outside: pytest runs in a subprocess on a test project.
+"""The ``fhir_snapshot`` plugin from the outside: pytest runs on a throw-away test project.
 
-Subprocesses, not in-process runs: syrupy keeps its session in a module global, and a nested
-in-process session would leave this run's snapshot bookkeeping pointing at the inner one.
+Runs are in-process (a subprocess per run costs ~0.5 s). syrupy keeps its session in a module
+global, so each run puts the outer session's back afterwards; otherwise this run's snapshot
+bookkeeping would point at the inner one. Registration through the entry point is checked in a
+subprocess, where nothing is imported beforehand.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import syrupy
 
 pytest_plugins = ["pytester"]
 
@@ -96,7 +99,11 @@ def stored(pytester: pytest.Pytester, name: str = "test_eob") -> Path:
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # No "-p bbmigrate...": the plugin must come from the installed entry point.
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    outer = syrupy._syrupy
+    try:
+        return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+    finally:
+        syrupy._syrupy = outer
 
 
 def fails_with(pytester: pytest.Pytester, resource: dict[str, Any], *lines: str) -> str:
@@ -109,7 +116,7 @@ def fails_with(pytester: pytest.Pytester, resource: dict[str, Any], *lines: str)
 
 
 def test_plugin_is_registered_through_the_entry_point(project: pytest.Pytester) -> None:
-    result = run(project, "--trace-config", "--snapshot-update")
+    result = project.runpytest_subprocess("--trace-config", "--snapshot-update")
     result.assert_outcomes(passed=1)
     assert "bbmigrate.snapshot.plugin" in result.stdout.str()
 
@@ -294,3 +301,9 @@ def test_unused_snapshot_is_reported_and_removed_on_update(project: pytest.Pytes
     run(project, "--snapshot-update").assert_outcomes(passed=1)
     assert not stored(project, "test_gone").exists()
     assert stored(project).is_file()
+
+
+def test_without_syrupy_the_fixture_says_why(project: pytest.Pytester) -> None:
+    result = run(project, "-p", "no:syrupy")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fhir_snapshot needs syrupy's pytest plugin, which is disabled*"])

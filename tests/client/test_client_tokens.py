@@ -63,3 +63,17 @@ def test_store_rejects_a_foreign_file_with_its_name(tmp_path):
     path.write_text('{"tokens": {"v2": {"access_token": "x"}}}')
     with pytest.raises(InputError, match=r"tokens\.v2"):
         TokenStore(path).load("v2")
+
+
+def test_public_api_is_exactly_what_the_package_exports():
+    import inspect
+
+    import bbmigrate.client as client
+
+    public = {
+        name
+        for name, value in vars(client).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
+    assert set(client.__all__) == public
+    assert len(client.__all__) == len(public)

@@ -1,0 +1,230 @@
+"""The bridge to the mapping engine: map v1 with provenance, and index that provenance by path.
+
+The engine reports, for each rule application, a ``Provenance(rule_id, variable, v1_path,
+v2_path)`` with concrete JSON paths (``item[0].service.coding[0].code``). A path may name a leaf
+or a whole subtree (a copied coding); :class:`ProvenanceIndex` answers for any leaf by walking up
+its path to the nearest recorded ancestor and carrying the rest of the path across.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from ..errors import BBMigrateError
+from ..leaves import Leaf, flatten, tag
+
+_VARIABLE = re.compile(r"/resources/variables/([A-Za-z0-9_]+)")
+
+
+class ProvenanceLike(Protocol):
+    rule_id: str
+    variable: str | None
+    v1_path: str | None
+    v2_path: str | None
+
+
+MapFn = Callable[[dict[str, Any]], tuple[dict[str, Any], list[Any]]]
+
+
+@lru_cache(maxsize=65536)
+def _variable(text: str) -> str | None:
+    found = _VARIABLE.findall(text)
+    return found[-1] if found else None
+
+
+def variable_in(*texts: str | None) -> str | None:
+    """The innermost BB2 variable named in a semantic key or URL (``.../variables/clm_id``)."""
+    for text in texts:
+        if text:
+            found = _variable(text)
+            if found:
+                return found
+    return None
+
+
+def prefixes(path: str) -> Iterator[tuple[str, str]]:
+    """``(ancestor, rest)`` for ``path`` itself and then each ancestor, nearest first."""
+    yield path, ""
+    for index in range(len(path) - 1, 0, -1):
+        if path[index] in ".[":
+            yield path[:index], path[index:]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: str
+    variable: str | None
+    other_path: str | None
+    """The path on the other side (rest of the path carried over), None when there is none."""
+
+
+class ProvenanceIndex:
+    """Provenance records looked up by v1 path or by v2 (mapped) path.
+
+    ``v1_leaves`` / ``v2_leaves`` (the leaf paths of each side) let a lookup tell a copied
+    subtree (the rest of the path carries over) from a leaf that became a subtree or the other
+    way round (a system looked up into a coding: every leaf of the coding comes from the one
+    v1 leaf, with no rest to carry).
+    """
+
+    def __init__(
+        self,
+        records: list[Any],
+        v1_leaves: frozenset[str] | set[str] = frozenset(),
+        v2_leaves: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
+        self.by_v1: dict[str, list[Any]] = {}
+        self.by_v2: dict[str, list[Any]] = {}
+        self.v1_leaves, self.v2_leaves = v1_leaves, v2_leaves
+        for record in records:
+            if record.v1_path:
+                self.by_v1.setdefault(record.v1_path, []).append(record)
+            if record.v2_path:
+                self.by_v2.setdefault(record.v2_path, []).append(record)
+
+    @staticmethod
+    def _lookup(
+        table: dict[str, list[Any]], path: str, *, v1: bool, other_leaves: frozenset[str] | set[str]
+    ) -> list[Hit]:
+        for ancestor, rest in prefixes(path):
+            records = table.get(ancestor)
+            if records:
+                out = []
+                for r in records:
+                    other = r.v2_path if v1 else r.v1_path
+                    if other and rest and other in other_leaves:
+                        target: str | None = other
+                    else:
+                        target = other + rest if other else None
+                    out.append(Hit(r.rule_id, r.variable, target))
+                return out
+        return []
+
+    def from_v1(self, path: str) -> list[Hit]:
+        """Where the rules sent the v1 leaf at ``path`` (``other_path`` None: dropped)."""
+        return self._lookup(self.by_v1, path, v1=True, other_leaves=self.v2_leaves)
+
+    def from_v2(self, path: str) -> list[Hit]:
+        """Which rules produced the mapped leaf at ``path`` (``other_path`` None: a constant)."""
+        return self._lookup(self.by_v2, path, v1=False, other_leaves=self.v1_leaves)
+
+
+GapFn = Callable[[dict[str, Any], dict[str, Any]], dict[str, str]]
+
+
+@dataclass(slots=True)
+class Mapped:
+    """A v1 resource mapped by the engine, with its provenance and its leaves' semantic keys."""
+
+    document: dict[str, Any]
+    index: ProvenanceIndex
+    key_of: dict[str, str]
+    """Concrete path of each mapped leaf → its semantic key."""
+    gaps: dict[str, str] = field(default_factory=dict)
+    """Concrete paths in the real v2 of elements the mapping declares as gaps → gap id."""
+    v1_leaves: list[Leaf] = field(default_factory=list)
+    """The v1 resource's leaves (flattened once, shared with the aligner)."""
+
+
+class Engine:
+    """The installed mapping engine: ``map_with_provenance`` plus the declared gaps."""
+
+    def __init__(self) -> None:
+        from ..mapping import detect_claim_type, load_mappings, map_with_provenance
+        from ..mapping.paths import compile_path, format_path, select
+
+        self._mappings = load_mappings()
+        self._map = map_with_provenance
+        self._claim_type = detect_claim_type
+        self._select, self._format = select, format_path
+        self._gaps = [(gap, compile_path(gap.v2)) for gap in self._mappings.gaps]
+
+    def __call__(self, resource: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+        return self._map(resource, mappings=self._mappings)
+
+    def gaps(self, v1: dict[str, Any], v2: dict[str, Any]) -> dict[str, str]:
+        """Where the declared gaps of this resource (and claim type) sit in the real v2."""
+        if not self._gaps:
+            return {}
+        claim_type = None
+        if v1.get("resourceType") == "ExplanationOfBenefit":
+            try:
+                claim_type = self._claim_type(v1, self._mappings)
+            except BBMigrateError:
+                return {}
+        out: dict[str, str] = {}
+        for gap, path in self._gaps:
+            if gap.claim_types and claim_type not in gap.claim_types:
+                continue
+            for at, _ in self._select(v2, path):
+                out.setdefault(self._format(at), gap.id)
+        return out
+
+
+def default_mapper() -> Engine | None:
+    """The installed engine, or None while ``bbmigrate.mapping`` is not there."""
+    try:
+        return Engine()
+    except ImportError:
+        return None
+
+
+_LAST_INDEX = re.compile(r"^(.*\[)(\d+)(\][^\[]*)$")
+
+
+def _repaired(record: Any, v1_values: dict[str, Any], mapped_values: dict[str, Any]) -> Any:
+    """Work around a provenance record whose v2 index went stale (an element inserted before it).
+
+    A copied leaf must hold its v1 value. When the recorded v2 leaf holds another value and
+    exactly one sibling in the same list holds the v1 value, the sibling is where it went (seen
+    with rules that prepend a coding after copying: the copy ends at ``coding[1]``, the record
+    still says ``coding[0]``).
+    """
+    path = record.v2_path
+    if not record.v1_path or not path or record.v1_path not in v1_values:
+        return record
+    want = tag(v1_values[record.v1_path])
+    if path not in mapped_values or tag(mapped_values[path]) == want:
+        return record
+    parts = _LAST_INDEX.match(path)
+    if parts is None:
+        return record
+    head, _, tail = parts.groups()
+    siblings = [
+        candidate
+        for n in range(64)
+        if (candidate := f"{head}{n}{tail}") in mapped_values
+        and tag(mapped_values[candidate]) == want
+    ]
+    if len(siblings) != 1:
+        return record
+    return _Record(record.rule_id, record.variable, record.v1_path, siblings[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    rule_id: str
+    variable: str | None
+    v1_path: str | None
+    v2_path: str | None
+
+
+def map_resource(
+    resource: dict[str, Any], mapper: MapFn, v2: dict[str, Any] | None = None
+) -> Mapped:
+    """Map a v1 resource and index the provenance of every mapped leaf (and v2's gaps)."""
+    document, records = mapper(resource)
+    leaves = flatten(document)
+    mapped_values = {leaf.path: leaf.value for leaf in leaves}
+    v1_leaves = flatten(resource)
+    v1_values = {leaf.path: leaf.value for leaf in v1_leaves}
+    records = [_repaired(r, v1_values, mapped_values) for r in records]
+    gap_fn = getattr(mapper, "gaps", None)
+    gaps = gap_fn(resource, v2) if gap_fn is not None and v2 is not None else {}
+    keys = {leaf.path: leaf.key for leaf in leaves}
+    index = ProvenanceIndex(records, set(v1_values), set(mapped_values))
+    return Mapped(document, index, keys, gaps, v1_leaves)

@@ -1,0 +1,139 @@
+"""Text and Markdown renderings of a diff report (both read the report's JSON form).
+
+Both list the differences only — ``same`` / ``reproduced`` records are counted in the summary
+but not listed unless ``--only`` asks for them — so that a terminal shows what needs attention.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+QUIET_KINDS = frozenset({"same", "reproduced"})
+VALUE_WIDTH = 60
+
+
+def shown(data: dict[str, Any], change: dict[str, Any]) -> bool:
+    """Whether a record is listed: differences always, sames only when ``--only`` names them."""
+    return change["kind"] not in QUIET_KINDS or change["kind"] in data["summary"].get("only", ())
+
+
+def headers(data: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Column titles: in a ``--mapped`` report the left side is the mapped v1."""
+    if data["summary"]["mode"] == "mapped":
+        return ("v1 path ⇒ mapped path", "v2 path", "mapped value", "v2 value")
+    return ("v1 path", "v2 path", "v1 value", "v2 value")
+
+
+def fmt_value(value: Any, width: int = VALUE_WIDTH) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def summary_lines(data: dict[str, Any]) -> list[str]:
+    s = data["summary"]
+    counts = ", ".join(f"{kind} {n}" for kind, n in s["counts"].items())
+    lines = [
+        f"{s['mode']}: {s['left']} → {s['right']}",
+        f"{s['resources']} resources ({s['paired']} paired, {s['only_left']} only left, "
+        f"{s['only_right']} only right); {counts}",
+    ]
+    extra = []
+    if s.get("ignored"):
+        extra.append(f"{s['ignored']} ignored by {', '.join(s['ignore_paths'])}")
+    if s.get("accepted"):
+        extra.append(f"{s['accepted']} accepted")
+    if "new" in s:
+        extra.append(f"{s['new']} new against baseline {s['baseline']}")
+    if extra:
+        lines.append("; ".join(extra))
+    if "fidelity" in s:
+        f = s["fidelity"]
+        lines.append(f"fidelity: recall {f['recall']:.3f}, precision {f['precision']:.3f}")
+    return lines
+
+
+def _title(resource: dict[str, Any]) -> str:
+    counts = ", ".join(f"{k} {n}" for k, n in resource["counts"].items())
+    extra = f" — {resource['status']}" if resource["status"] != "paired" else ""
+    fid = resource.get("fidelity")
+    if fid:
+        extra += f" — recall {fid['recall']:.3f}, precision {fid['precision']:.3f}"
+    return f"{resource['resourceType']}/{resource['id']}{extra} ({counts})"
+
+
+def _flags(change: dict[str, Any]) -> str:
+    flags = []
+    if change.get("new"):
+        flags.append("NEW")
+    if change.get("accepted"):
+        flags.append(f"accepted: {change['accepted']}")
+    return "; ".join(flags)
+
+
+def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) -> str:
+    """A terminal table per resource (rich), preceded by the summary."""
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color)
+    for line in summary_lines(data):
+        console.print(line, markup=False, highlight=False)
+    for resource in data["resources"]:
+        rows = [c for c in resource["changes"] if shown(data, c)]
+        if not rows:
+            continue
+        table = Table(title=_title(resource), title_justify="left", expand=False)
+        for name in ("kind", *headers(data), "rule / variable"):
+            table.add_column(name, overflow="fold")
+        for c in rows:
+            note = " ".join(x for x in (c.get("rule"), c.get("variable"), _flags(c)) if x)
+            v1_path = c["v1_path"] or ""
+            if c.get("mapped_path"):
+                v1_path = f"{v1_path} ⇒ {c['mapped_path']}" if v1_path else f"⇒ {c['mapped_path']}"
+            v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
+            table.add_row(
+                c["kind"],
+                v1_path,
+                c["v2_path"] or "",
+                fmt_value(v1_value),
+                fmt_value(c["v2_value"]),
+                note,
+            )
+        console.print(table)
+    return buffer.getvalue()
+
+
+def _md(text: Any) -> str:
+    return fmt_value(text, 120).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """GitHub-flavoured Markdown: a summary list, then one table per resource."""
+    out = ["# bbmigrate diff", ""]
+    out += [f"- {_md(line)}" for line in summary_lines(data)]
+    for resource in data["resources"]:
+        rows = [c for c in resource["changes"] if shown(data, c)]
+        out += ["", f"## {_md(_title(resource))}", ""]
+        if not rows:
+            out.append("No differences.")
+            continue
+        out.append(f"| kind | {' | '.join(headers(data))} | rule | variable | note |")
+        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for c in rows:
+            v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
+            cells = (
+                c["kind"],
+                c["v1_path"] or c.get("mapped_path"),
+                c["v2_path"],
+                v1_value,
+                c["v2_value"],
+                c.get("rule"),
+                c.get("variable"),
+                _flags(c),
+            )
+            out.append("| " + " | ".join(_md(x) for x in cells) + " |")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,110 @@
+"""Cross-element checks neither the models nor the profiles' invariants make.
+
+- An EOB item's ``careTeamSequence``/``diagnosisSequence``/``procedureSequence``/
+  ``informationSequence`` should name an existing ``careTeam``/``diagnosis``/``procedure``/
+  ``supportingInfo`` entry (a dangling link silently drops data in every consumer), and those
+  sequence numbers should be unique within their list. Neither R4 nor CARIN states these as
+  rules (an official CARIN example has dangling links), so they are reported as information.
+- A local reference ``#id`` must name a contained resource.
+- A literal reference (``Type/id`` or an absolute URL) must point at a resource type the
+  profile's ``targetProfile`` allows (checked in ``profile_rules.py`` with these helpers).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+# item link element -> the list it points into
+_LINKS = {
+    "careTeamSequence": "careTeam",
+    "diagnosisSequence": "diagnosis",
+    "procedureSequence": "procedure",
+    "informationSequence": "supportingInfo",
+}
+
+Raw = tuple[str, str, str, str, Any]  # severity, path, rule, message, value
+
+
+def reference_type(reference: str) -> str | None:
+    """The resource type a literal reference names (``None`` for ``#id``, ``urn:`` and the like)."""
+    if reference.startswith(("#", "urn:")):
+        return None
+    parts = reference.split("?", 1)[0].rstrip("/").split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+    if len(parts) < 2 or not parts[-2][:1].isupper():
+        return None
+    return parts[-2]
+
+
+def _sequences(items: Any) -> list[Any]:
+    return (
+        [i.get("sequence") for i in items if isinstance(i, Mapping)]
+        if isinstance(items, list)
+        else []
+    )
+
+
+def sequence_links(eob: Mapping, path: str) -> Iterator[Raw]:
+    for target in ("item", *_LINKS.values()):
+        counts = Counter(s for s in _sequences(eob.get(target)) if s is not None)
+        for number, count in sorted(counts.items(), key=lambda kv: str(kv[0])):
+            if count > 1:
+                yield (
+                    "information",
+                    f"{path}.{target}",
+                    "sequence-unique",
+                    f"{target}.sequence {number} is used {count} times",
+                    number,
+                )
+    known = {target: set(_sequences(eob.get(target))) for target in _LINKS.values()}
+    for index, item in enumerate(eob.get("item") or []):
+        if not isinstance(item, Mapping):
+            continue
+        for link, target in _LINKS.items():
+            for j, number in enumerate(item.get(link) or []):
+                if number not in known[target]:
+                    yield (
+                        "information",
+                        f"{path}.item[{index}].{link}[{j}]",
+                        "sequence-link",
+                        f"no {target} entry has sequence {number}",
+                        number,
+                    )
+
+
+def _local_references(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "contained":
+                continue
+            here = f"{path}.{key}"
+            if key == "reference" and isinstance(value, str) and value.startswith("#"):
+                yield here, value
+            else:
+                yield from _local_references(value, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _local_references(item, f"{path}[{index}]")
+
+
+def contained_references(resource: Mapping, path: str) -> Iterator[Raw]:
+    ids = {c.get("id") for c in resource.get("contained") or [] if isinstance(c, Mapping)}
+    for where, reference in _local_references(resource, path):
+        if reference != "#" and reference[1:] not in ids:
+            yield (
+                "error",
+                where,
+                "reference",
+                f"no contained resource has id {reference[1:]!r}",
+                reference,
+            )
+
+
+def check_links(resource: Mapping, path: str) -> list[Raw]:
+    found = list(contained_references(resource, path))
+    if resource.get("resourceType") == "ExplanationOfBenefit":
+        found += sequence_links(resource, path)
+    return found

@@ -1,0 +1,93 @@
+"""Speed of ``bbmigrate diff`` on a whole beneficiary, against plain DeepDiff (same process).
+
+Builds a beneficiary of Patient, Coverage and N EOBs (default 120) by repeating the BFD reference
+pairs with fresh ids (needs ../shared/reference), then times:
+
+* bbmigrate's diff of every pair (alignment by the mapping model when the engine is installed,
+  else by semantic keys), including ignore-path filtering;
+* ``DeepDiff(v1, v2)`` over the same pairs (the structural baseline, no alignment);
+* orjson loads+dumps of the same documents (the floor any JSON tool pays).
+
+Prints seconds per 100 EOBs and the ratios. Never asserts a time.
+
+    python benchmarks/bench_diff.py [--eobs 120] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+import time
+from pathlib import Path
+
+import orjson
+from deepdiff import DeepDiff
+
+from bbmigrate.diff import diff_pairs
+from bbmigrate.diff.inputs import Pair
+from bbmigrate.diff.provenance import default_mapper
+
+REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
+EOBS = ("Carrier", "Dme", "Hha", "Hospice", "Inpatient", "Outpatient", "Pde", "Snf")
+
+
+def build(responses: Path, n_eobs: int) -> list[Pair]:
+    def read(version: str, name: str) -> dict:
+        return orjson.loads((responses / version / f"{name}.json").read_bytes())
+
+    pairs = [Pair("Patient", "p", read("v1", "patientRead"), read("v2", "patientRead"))]
+    cov1, cov2 = read("v1", "coverageSearchByPatientId"), read("v2", "coverageSearchByPatientId")
+    for e1, e2 in zip(cov1["entry"], cov2["entry"], strict=True):
+        pairs.append(Pair("Coverage", e1["resource"]["id"], e1["resource"], e2["resource"]))
+    templates = [(read("v1", f"eobRead{t}"), read("v2", f"eobRead{t}")) for t in EOBS]
+    for i in range(n_eobs):
+        v1, v2 = (copy.deepcopy(d) for d in templates[i % len(templates)])
+        v1["id"] = v2["id"] = f"{v1['id']}-{i}"
+        pairs.append(Pair("ExplanationOfBenefit", v1["id"], v1, v2))
+    return pairs
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eobs", type=int, default=120)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reference", type=Path, default=REFERENCE)
+    args = parser.parse_args()
+    responses = args.reference / "bfd" / "endpoint-responses"
+    if not responses.is_dir():
+        print(f"skipped: reference data not found at {args.reference}")
+        return 0
+    pairs = build(responses, args.eobs)
+    docs = [d for p in pairs for d in (p.v1, p.v2)]
+    mapper = default_mapper()
+
+    ours = best(lambda: diff_pairs(pairs, mapper=mapper), args.repeat)
+    structural = best(lambda: diff_pairs(pairs, mapper=None), args.repeat)
+    deep = best(lambda: [DeepDiff(p.v1, p.v2) for p in pairs], args.repeat)
+    floor = best(lambda: [orjson.loads(orjson.dumps(d)) for d in docs], args.repeat)
+
+    per100 = 100 / args.eobs
+    how = "mapping-model alignment" if mapper else "semantic-key alignment (no engine)"
+    print(f"{len(pairs)} resource pairs ({args.eobs} EOBs), best of {args.repeat}")
+    print(f"bbmigrate diff, {how}: {ours * per100:.3f} s per 100 EOBs")
+    print(f"bbmigrate diff, semantic keys only:     {structural * per100:.3f} s per 100 EOBs")
+    print(f"DeepDiff(v1, v2), same pairs:           {deep * per100:.3f} s per 100 EOBs")
+    print(f"orjson loads+dumps, same documents:     {floor * per100:.4f} s per 100 EOBs")
+    print(f"ratio bbmigrate / DeepDiff:       {ours / deep:.2f}")
+    print(f"ratio semantic keys / DeepDiff:   {structural / deep:.2f}")
+    print(f"ratio bbmigrate / orjson floor:   {ours / floor:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""``bbmigrate diff`` through the CLI: formats, exit codes, baseline, redaction, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from diff_data import write_beneficiary
+from openpyxl import load_workbook
+
+from bbmigrate.cli import main
+from bbmigrate.leaves import flatten
+from bbmigrate.redact import category
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["diff", *map(str, args)])
+
+
+@pytest.fixture
+def bene(tmp_path):
+    return write_beneficiary(tmp_path / "bene")
+
+
+def test_json_report_pairs_by_type_and_id(bene):
+    result = run(bene, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    labels = [(r["resourceType"], r["id"], r["status"]) for r in data["resources"]]
+    assert labels == [
+        ("Patient", "-20000000001234", "paired"),
+        ("ExplanationOfBenefit", "carrier-10000930037", "paired"),
+    ]
+    kinds = {c["kind"] for r in data["resources"] for c in r["changes"]}
+    assert {"same", "moved", "changed", "removed", "added"} <= kinds
+    # meta.lastUpdated is volatile and ignored by default (one aligned record per resource)
+    assert data["summary"]["ignored"] == 1
+    assert all(c["v1_path"] != "meta.lastUpdated" for r in data["resources"] for c in r["changes"])
+    record = data["resources"][1]["changes"][0]
+    assert set(record) >= {"kind", "v1_path", "v2_path", "v1_value", "v2_value", "rule", "variable"}
+
+
+def test_unpaired_resources_are_whole_removed_or_added(bene, tmp_path):
+    v2_only = tmp_path / "v2-only.json"
+    v2_only.write_text(
+        json.dumps({"resourceType": "Coverage", "id": "part-a-1", "status": "active"})
+    )
+    result = run(bene / "v1" / "Patient.json", v2_only, "--json")
+    data = json.loads(result.stdout)
+    status = {(r["resourceType"], r["status"]) for r in data["resources"]}
+    assert status == {("Patient", "removed"), ("Coverage", "added")}
+    coverage = next(r for r in data["resources"] if r["resourceType"] == "Coverage")
+    assert [c["kind"] for c in coverage["changes"]] == ["added"] * 3
+
+
+def test_only_and_ignore(bene):
+    result = run(bene, "--json", "--only", "moved", "--ignore", "$.benefitBalance")
+    data = json.loads(result.stdout)
+    kinds = {c["kind"] for r in data["resources"] for c in r["changes"]}
+    assert kinds == {"moved"}
+    paths = [c["v2_path"] or "" for r in data["resources"] for c in r["changes"]]
+    assert not any(p.startswith("benefitBalance") for p in paths)
+    assert data["summary"]["counts"]["same"] > 0  # counts cover every record
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_text_formats_list_the_moves(bene, fmt):
+    result = run(bene, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert "item[0].productOrService.coding[0].code" in result.stdout
+    assert "moved" in result.stdout
+
+
+def test_html_is_self_contained(bene, tmp_path):
+    out = tmp_path / "r.html"
+    assert run(bene, "--format", "html", "-o", out).exit_code == 0
+    page = out.read_text()
+    assert not re.search(r"""(src|href)=["']?https?:""", page)
+    assert "<script>" in page and 'name="kind"' in page
+
+
+def test_xlsx_has_a_row_per_record(bene, tmp_path):
+    out = tmp_path / "r.xlsx"
+    assert run(bene, "--format", "xlsx", "-o", out).exit_code == 0
+    data = json.loads(run(bene, "--json").stdout)
+    book = load_workbook(out)
+    rows = list(book["Changes"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("resource", "kind", "v1_path", "v2_path")
+    assert len(rows) - 1 == sum(len(r["changes"]) for r in data["resources"])
+
+
+def test_fail_on_exit_codes(bene):
+    assert run(bene, "--format", "json", "--fail-on", "changed").exit_code == 1
+    assert run(bene, "--json", "--fail-on", "changed", "--ignore", "$.item").exit_code == 0
+
+
+def test_baseline_fails_only_on_new_differences(bene, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    assert run(bene, "--format", "json", "-o", baseline).exit_code == 0
+    assert run(bene, "--json", "--baseline", baseline).exit_code == 0
+    changed = write_beneficiary(tmp_path / "b2", v2_changes={"status": "active"})
+    result = run(changed, "--json", "--baseline", baseline)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    new = [c for r in data["resources"] for c in r["changes"] if c["new"]]
+    assert [(c["kind"], c["v2_path"], c["v2_value"]) for c in new] == [
+        ("added", "status", "active")
+    ]
+    assert data["summary"]["new"] == 1
+
+
+def test_accepted_differences_do_not_fail(bene, tmp_path):
+    config = tmp_path / "diff.yaml"
+    config.write_text(
+        "accept:\n  - path: $.item[*].quantity\n    kind: changed\n    reason: unit count\n"
+    )
+    result = run(bene, "--json", "--config", config, "--fail-on", "changed")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    accepted = [c for r in data["resources"] for c in r["changes"] if c.get("accepted")]
+    assert [c["v1_path"] for c in accepted] == ["item[0].quantity.value"]
+
+
+def _secrets(bene):
+    out = set()
+    for version in ("v1", "v2"):
+        for file in (bene / version).glob("*.json"):
+            for leaf in flatten(json.loads(file.read_text())):
+                if category(leaf.path) in ("ID", "NAME", "DATE", "ADDR"):
+                    out.add(str(leaf.value))
+    return {s for s in out if len(s) >= 4}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html", "xlsx"])
+def test_redact_leaves_no_identifier_in_any_format(bene, tmp_path, fmt):
+    secrets = _secrets(bene)
+    assert {"1S00E00AA01", "Quintero", "1951-04-23", "10000930037", "Dr. Aurelio Brannigan"} <= (
+        secrets
+    )
+    out = tmp_path / f"r.{fmt}"
+    result = run(
+        bene,
+        "--format",
+        fmt,
+        "-o",
+        out,
+        "--redact",
+        "--only",
+        ",".join(["same", "moved", "changed", "removed", "added"]),
+    )
+    assert result.exit_code == 0, result.output
+    if fmt == "xlsx":
+        book = load_workbook(out)
+        text = "\n".join(
+            str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
+        )
+    else:
+        text = out.read_text()
+    assert "[ID-" in text and "[NAME-" in text
+    leaked = sorted(s for s in secrets if s in text)
+    assert leaked == []
+
+
+def test_redaction_is_stable(bene):
+    one = json.loads(run(bene, "--json", "--redact").stdout)
+    two = json.loads(run(bene, "--json", "--redact").stdout)
+    assert one == two
+    patient, eob = one["resources"]
+    assert patient["id"] == "[ID-1]"
+    refs = [c["v1_value"] for c in eob["changes"] if c["v1_path"] == "patient.reference"]
+    assert refs == ["Patient/[ID-1]"]
+
+
+def test_bad_input_is_one_line_and_exit_2(bene, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"resourceType": "Patient", "id": ')
+    out = tmp_path / "never.json"
+    result = run(broken, bene / "v2" / "Patient.json", "--format", "json", "-o", out)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"bbmigrate: error: {broken}: invalid JSON")
+    assert not out.exists()
+    for args in (
+        [bene, "--only", "bogus"],
+        [bene, "--ignore", "$[[["],
+        [tmp_path / "missing"],
+        [bene / "v1"],
+        [bene, "--format", "xlsx"],
+        [bene, "--baseline", broken],
+    ):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("bbmigrate: error: ") and result.stderr.count("\n") == 1
+
+
+def test_bad_config_names_the_file_and_key(bene, tmp_path):
+    config = tmp_path / "diff.yaml"
+    config.write_text("ignor:\n  - $.meta\n")
+    result = run(bene, "--config", config)
+    assert result.exit_code == 2
+    assert result.stderr == f"bbmigrate: error: {config}: unknown key 'ignor'\n"

@@ -1,0 +1,48 @@
+"""The HTML report in a real headless browser (skipped when chromium is not installed)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from diff_data import write_beneficiary
+
+from bbmigrate.cli import main
+
+BROWSER = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
+
+
+@pytest.mark.skipif(BROWSER is None, reason="chromium is not installed")
+def test_filters_run_offline_in_chromium(tmp_path):
+    bene = write_beneficiary(tmp_path / "bene")
+    page = tmp_path / "r.html"
+    result = CliRunner().invoke(main, ["diff", str(bene), "--format", "html", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    dom = subprocess.run(
+        [
+            BROWSER,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+    ).stdout
+    # the inline script ran: it counted the rows and hid the "same" ones (unchecked at first)
+    shown, total = map(int, re.search(r"(\d+) of (\d+) records shown", dom).groups())
+    hidden = re.findall(r'<tr class="k-(\w+)"[^>]*style="display: none;"', dom)
+    assert total == len(re.findall(r"<tr class=\"k-", dom))
+    assert hidden and set(hidden) == {"same"}
+    assert shown == total - len(hidden)
