@@ -202,8 +202,8 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                     f"rule {rule.id}: value {value!r} not in table {table.id}",
                     where=str(rule.origin),
                 )
-            else:
-                out = _plain(default)
+            else:  # a fixed value, ${var} filled in (e.g. the claim type's default coding)
+                out = _templated(_plain(default), ctx.variables)
         else:
             out = _plain(row[field] if field and isinstance(row, dict) else row)
         obj, key = _place(ctx, dst, rule, out)
