@@ -203,7 +203,7 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                     where=str(rule.origin),
                 )
             else:  # a fixed value, ${var} filled in (e.g. the claim type's default coding)
-                out = _templated(_plain(default), ctx.variables)
+                out = _templated(_plain(default), {**ctx.variables, "value": value})
         else:
             out = _plain(row[field] if field and isinstance(row, dict) else row)
         obj, key = _place(ctx, dst, rule, out)

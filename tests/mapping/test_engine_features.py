@@ -210,3 +210,15 @@ def test_an_unknown_diagnosis_type_code_gets_the_claim_types_default_type():
     assert out["diagnosis"][0]["type"][0]["coding"][0]["code"] == "secondary"
     out = map_resource(_eob("OUTPATIENT", diagnosis=[dx]))
     assert out["diagnosis"][0]["type"][0]["coding"][0]["code"] == "other"
+
+
+def test_an_unknown_care_team_role_keeps_its_code_under_the_r4_system():
+    member = {
+        "sequence": 1,
+        "provider": {"identifier": {"system": "http://hl7.org/fhir/sid/us-npi", "value": "5"}},
+        "role": {"coding": [{"system": "http://hl7.org/fhir/claimcareteamrole", "code": "novel"}]},
+    }
+    out = map_resource(_eob("INPATIENT", careTeam=[member]))
+    assert out["careTeam"][0]["role"]["coding"] == [
+        {"system": "http://terminology.hl7.org/CodeSystem/claimcareteamrole", "code": "novel"}
+    ]
