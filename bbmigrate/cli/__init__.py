@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "map": "map_command",
     "mappings": "mappings",
     "diff": "diff",
+    "tables": "tables",
 }
 
 
