@@ -74,7 +74,9 @@ def run_demo(
             manifest = fetch_beneficiary(
                 base_url,
                 staging / "fetch",
-                credentials=ClientCredentials(DEFAULT_CLIENT.client_id, DEFAULT_CLIENT.client_secret),
+                credentials=ClientCredentials(
+                    DEFAULT_CLIENT.client_id, DEFAULT_CLIENT.client_secret
+                ),
                 login=PasswordLogin(user, password(user_index), share_demographics),
             )
         fetched = manifest.to_dict()

@@ -33,7 +33,9 @@ from .common import emit_json, json_option, quiet_option
 )
 @json_option
 @quiet_option
-def demo(out: Path, user_index: int, no_share_demographics: bool, as_json: bool, quiet: bool) -> None:
+def demo(
+    out: Path, user_index: int, no_share_demographics: bool, as_json: bool, quiet: bool
+) -> None:
     """Run the whole migration locally: sandbox, login, fetch v1+v2, map, diff, tables, validate.
 
     Starts the BB2 sandbox emulator on a free loopback port, logs in as a synthetic beneficiary,
