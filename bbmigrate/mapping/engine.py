@@ -58,21 +58,52 @@ def _run(
 def prune(value: Any) -> Any:
     """Drop empty elements (``{}``, ``[]``, ``""``, None) bottom-up, in place; R4 forbids them.
 
-    In place so that provenance, which remembers output objects, can still find them.
+    In place so that provenance, which remembers output objects, can still find them. One pass:
+    a container is emptied (or not) before its parent looks at it.
     """
     if isinstance(value, dict):
-        for key in list(value):
-            child = prune(value[key])
-            if _empty(child):
-                del value[key]
+        _prune_dict(value)
     elif isinstance(value, list):
-        kept = [prune(child) for child in value if not isinstance(child, Link)]
-        value[:] = [child for child in kept if not _empty(child)]
+        _prune_list(value)
     return value
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == {} or value == []
+def _prune_dict(node: dict) -> None:
+    dead = []
+    for key, child in node.items():
+        if isinstance(child, dict):
+            if child:
+                _prune_dict(child)
+            if not child:
+                dead.append(key)
+        elif isinstance(child, list):
+            if child:
+                _prune_list(child)
+            if not child:
+                dead.append(key)
+        elif child is None or child == "":
+            dead.append(key)
+    for key in dead:
+        del node[key]
+
+
+def _prune_list(items: list) -> None:
+    kept = []
+    for child in items:
+        if isinstance(child, dict):
+            if child:
+                _prune_dict(child)
+            if child:
+                kept.append(child)
+        elif isinstance(child, list):
+            if child:
+                _prune_list(child)
+            if child:
+                kept.append(child)
+        elif not (child is None or child == "" or isinstance(child, Link)):
+            kept.append(child)
+    if len(kept) != len(items):
+        items[:] = kept
 
 
 def map_resource(

@@ -15,6 +15,7 @@ from .paths import Path
 
 Change = Literal["same", "moved", "recoded", "added", "removed"]
 CHANGES: tuple[str, ...] = ("same", "moved", "recoded", "added", "removed")
+GUARD_PARAMS = ("when_path", "unless_path", "linked_from_path", "unlinked_from_path")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class Rule:
     rules: tuple[Rule, ...] = ()
     v1_path: Path = ()
     v2_path: Path = ()
+    # derived once here so the engine does not re-inspect params for every element
+    guarded: bool = field(default=False, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guarded", any(key in self.params for key in GUARD_PARAMS))
 
     def walk(self):
         """This rule and every nested rule, depth first."""

@@ -25,14 +25,24 @@ resource   map a nested v1 resource (a Bundle entry) with its own rules
 
 from __future__ import annotations
 
-import copy as _copy
 import re
 from typing import Any
 
 from ..errors import BBMigrateError, RuleError
 from .context import Context, Link
 from .model import Rule
-from .paths import ROOT, equals, fill, fill_text, first, format_path, lookup_var, put, select
+from .paths import (
+    ROOT,
+    equals,
+    fill,
+    fill_text,
+    first,
+    format_path,
+    lookup_var,
+    put,
+    select,
+    values,
+)
 from .refs import bound_variables, follow_reference, is_linked
 
 MONEY_SYSTEM = "urn:iso:std:iso:4217"
@@ -43,20 +53,40 @@ _WHOLE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
 
 
 def reshape_money(value: Any) -> Any:
-    """STU3 Money ``{value, system: iso4217, code}`` → R4 ``{value, currency}``, recursively."""
+    """STU3 Money ``{value, system: iso4217, code}`` → R4 ``{value, currency}``, recursively.
+
+    Always returns fresh containers, so the result is a copy the output may own.
+    """
     if isinstance(value, dict):
-        if value.get("system") == MONEY_SYSTEM and "code" in value:
-            out = {k: reshape_money(v) for k, v in value.items() if k not in ("system", "code")}
-            out["currency"] = value["code"]
-            return out
-        return {k: reshape_money(v) for k, v in value.items()}
+        return _money_dict(value)
     if isinstance(value, list):
         return [reshape_money(v) for v in value]
     return value
 
 
+def _money_dict(value: dict) -> dict:
+    money = value.get("system") == MONEY_SYSTEM and "code" in value
+    out = {}
+    for key, child in value.items():
+        if money and (key == "system" or key == "code"):
+            continue
+        if isinstance(child, dict):
+            child = _money_dict(child)
+        elif isinstance(child, list):
+            child = [reshape_money(v) for v in child]
+        out[key] = child
+    if money:
+        out["currency"] = value["code"]
+    return out
+
+
 def _plain(value: Any) -> Any:
-    return _copy.deepcopy(value) if isinstance(value, dict | list) else value
+    """A copy of a JSON value (containers only; scalars are immutable)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) if isinstance(v, dict | list) else v for v in value]
+    return value
 
 
 RESHAPES = {"money": reshape_money, "none": _plain}
@@ -96,6 +126,8 @@ def _place(ctx: Context, dst: dict, rule: Rule, value: Any) -> tuple[Any, Any]:
 
 def _guard(rule: Rule, src: Any, ctx: Context) -> bool:
     """Optional ``when`` / ``unless`` (paths that must / must not match under ``src``)."""
+    if not rule.guarded:
+        return True
     params = rule.params
     when = params.get("when_path")
     if when is not None and not _holds(src, when, params.get("when_value"), ctx):
@@ -113,7 +145,10 @@ def _guard(rule: Rule, src: Any, ctx: Context) -> bool:
 def _holds(src: Any, path, want: str | None, ctx: Context) -> bool:
     if path and path[0][0] == ROOT:  # a condition on the v2 output built so far
         src, path = ctx.out, path[1:]
-    return any(want is None or equals(value, want) for _, value in select(src, path))
+    found = values(src, path)
+    if want is None:
+        return bool(found)
+    return any(equals(value, want) for value in found)
 
 
 class _Chain:
@@ -163,7 +198,8 @@ def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
 
 
 def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    value = _templated(_plain(rule.params["value"]), ctx.variables)
+    # _templated builds fresh containers, so the rule's own value is never shared with output
+    value = _templated(rule.params["value"], ctx.variables)
     obj, key = _place(ctx, dst, rule, value)
     ctx.produced(rule, value, obj, key)
 
@@ -177,7 +213,7 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     if linked is not None:
         # a context-dependent code: is this element referenced from elsewhere (e.g. by an item)?
         refs = set()
-        for _, ref in select(ctx.root, linked):
+        for ref in values(ctx.root, linked):
             refs.update(ref if isinstance(ref, list) else [ref])
         suffix = "|linked" if src.get("sequence") in refs else "|unlinked"
     for rel, value in list(select(src, rule.v1_path)):
@@ -339,7 +375,7 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         big = 1_000_000
 
         def rank(item: Any) -> int:
-            for _, code in select(item, order_path):
+            for code in values(item, order_path):
                 row = ranks.get(code)
                 if row is not None:
                     return int(row)
@@ -362,7 +398,7 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
 
 def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     """Keep the first of identical elements of a v2 list (v1 may repeat an extension verbatim)."""
-    for _, items in list(select(dst, rule.v2_path)):
+    for items in values(dst, rule.v2_path):
         if not isinstance(items, list):
             continue
         kept: list[Any] = []

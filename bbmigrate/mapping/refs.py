@@ -12,14 +12,14 @@ from typing import Any
 
 from .context import Context
 from .model import Rule
-from .paths import first, select
+from .paths import first, select, values
 
 
 def is_linked(src: Any, path: tuple, ctx: Context) -> bool:
     """Is the element's ``sequence`` referenced from ``path`` (``item[*].diagnosisLinkId``)?"""
     if not isinstance(src, dict) or "sequence" not in src:
         return False
-    for _, ref in select(ctx.root, path):
+    for ref in values(ctx.root, path):
         if src["sequence"] in (ref if isinstance(ref, list) else [ref]):
             return True
     return False
