@@ -110,7 +110,9 @@ def _templated(value: Any, variables: dict[str, Any]) -> Any:
 def _put(ctx: Context, dst: dict, path, value: Any) -> tuple[Any, Any]:
     if path and path[0][0] == ROOT:
         dst = ctx.out
-    return put(dst, fill(path, ctx.variables), value)
+    if getattr(path, "templated", True):
+        path = fill(path, ctx.variables)
+    return put(dst, path, value)
 
 
 def _place(ctx: Context, dst: dict, rule: Rule, value: Any) -> tuple[Any, Any]:
@@ -156,11 +158,13 @@ class _Chain:
 
     def __init__(self, tables: list) -> None:
         self.tables = tables
+        self.rows = [t.rows for t in tables]
         self.id = "+".join(t.id for t in tables)
 
     def get(self, key: Any) -> Any:
-        for table in self.tables:
-            row = table.get(key)
+        key = str(key)  # table keys are text (ConceptTable.get)
+        for rows in self.rows:
+            row = rows.get(key)
             if row is not None:
                 return row
         return None
@@ -168,16 +172,18 @@ class _Chain:
 
 def _table(rule: Rule, ctx: Context) -> _Chain:
     names = rule.params["table"]
-    tables = []
-    for name in names if isinstance(names, list) else [names]:
-        if "${" in name:
-            name = fill_text(name, ctx.variables)
-        table = ctx.mapping.tables.get(name)
-        if table is not None:
-            tables.append(table)
-    if not tables:
-        raise RuleError(f"rule {rule.id}: no concept table {names!r}", where=str(rule.origin))
-    return _Chain(tables)
+    names = tuple(names) if isinstance(names, list) else (names,)
+    names = tuple(fill_text(n, ctx.variables) if "${" in n else n for n in names)
+    memo = ctx.mapping.memo
+    chain = memo.get(("table", names))
+    if chain is None:
+        tables = [ctx.mapping.tables[n] for n in names if n in ctx.mapping.tables]
+        if not tables:
+            raise RuleError(
+                f"rule {rule.id}: no concept table {rule.params['table']!r}", where=str(rule.origin)
+            )
+        chain = memo[("table", names)] = _Chain(tables)
+    return chain
 
 
 def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -485,18 +491,23 @@ NEEDS_V2 = {
     "dedupe",
 }
 COMPILE_RE = re.compile
+_FUNCS = {name: spec[0] for name, spec in OPS.items()}
+_GUARDED_HERE = frozenset({"constant", "copy"})  # the other ops test guards per element
 
 
 def apply(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     """Apply one rule (skipping it when its claim types or guards do not match)."""
+    head = rule.v1_head
+    if head is not None and type(src) is dict and head not in src:
+        return  # most nested rules find nothing in a given element: skip them first
     if rule.claim_types and ctx.variables.get("claim_type") not in rule.claim_types:
         return
     if rule.quirk and not ctx.mapping.quirks:
         return
-    if rule.op in ("constant", "copy") and not _guard(rule, src, ctx):
+    if rule.guarded and rule.op in _GUARDED_HERE and not _guard(rule, src, ctx):
         return
     try:
-        OPS[rule.op][0](rule, ctx, src, at, dst)
+        _FUNCS[rule.op](rule, ctx, src, at, dst)
     except RuleError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:

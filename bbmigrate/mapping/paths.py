@@ -46,6 +46,7 @@ class CompiledPath(tuple):
     """A compiled path: a plain tuple of steps that also knows, once, whether it needs ``fill``."""
 
     templated: bool = False
+    fields: tuple[str, ...] | None = None  # the names, when every step is a plain field
 
 
 _NAME = re.compile(r"[A-Za-z_$@^][A-Za-z0-9_\-]*$")
@@ -127,6 +128,8 @@ def _compile(text: str, target: bool) -> Path:
             raise PathSyntaxError(f"bad selector [{inner}] in path {text!r}")
     path = CompiledPath(steps)
     path.templated = has_template(path)
+    if steps and all(step[0] == FIELD for step in steps):
+        path.fields = tuple(step[1] for step in steps)
     return path
 
 
@@ -176,6 +179,17 @@ def select(node: Any, path: Path, at: tuple = ()) -> list[tuple[tuple, Any]]:
     Step by step over the current matches (not a recursive generator): a pass per step keeps
     document order and costs one list per step instead of one generator frame per node.
     """
+    fields = getattr(path, "fields", None)
+    if fields is not None:  # a walk down dicts, unless a list on the way needs flattening
+        cur = node
+        for name in fields:
+            if not isinstance(cur, dict):
+                break
+            if name not in cur:
+                return []
+            cur = cur[name]
+        else:
+            return [((*at, *fields), cur)]
     matches: list[tuple[tuple, Any]] = [(at, node)]
     for step in path:
         kind, name = step[0], step[1]
@@ -227,6 +241,17 @@ def _step(child: Any, here: tuple, found: list, step: Step, kind: str) -> None:
 
 def values(node: Any, path: Path) -> list[Any]:
     """The values :func:`select` would give, without building their concrete paths."""
+    fields = getattr(path, "fields", None)
+    if fields is not None:
+        cur = node
+        for name in fields:
+            if not isinstance(cur, dict):
+                break
+            if name not in cur:
+                return []
+            cur = cur[name]
+        else:
+            return [cur]
     matches = [node]
     for step in path:
         kind, name = step[0], step[1]
@@ -308,6 +333,9 @@ def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
     Returns ``(container, key)`` of the written slot so callers can find it again.
     Writing over an existing dict merges into it; a list target extends it.
     """
+    if len(path) == 1 and path[0][0] == FIELD:  # the common case: one plain field
+        _assign(node, path[0][1], value)
+        return node, path[0][1]
     current: Any = node
     if not path or (len(path) == 1 and path[0][0] == ROOT):
         if isinstance(value, dict):
