@@ -58,11 +58,13 @@ def main() -> int:
     if not Path(args.input).exists():
         print(f"input not found: {args.input}", file=sys.stderr)
         return 2
-    eobs = [
-        _fill(r)
+    # Distinct EOBs only: BFD's paged search repeats the single reads.
+    unique = {
+        r["id"]: _fill(r)
         for r, _ in iter_resources(args.input)
         if r["resourceType"] == "ExplanationOfBenefit"
-    ]
+    }
+    eobs = list(unique.values())
     raw = [orjson.dumps(e) for e in eobs]
     model = resource_model("ExplanationOfBenefit")
     full = Validator(args.ig)

@@ -103,3 +103,32 @@ def test_unknown_resource_type(validator):
     assert _errors(validator, {"resourceType": "Claimz"}) == {
         ("structure", "resourceType", "Claimz")
     }
+
+
+def test_member_of_uses_each_validators_own_value_sets():
+    from bbmigrate.validate.invariants import InvariantChecker
+    from bbmigrate.validate.terminology import ValueSetIndex
+
+    def checker(code):
+        return InvariantChecker(
+            ValueSetIndex({"urn:vs": {"codes": {"s": [code]}, "unchecked": []}})
+        )
+
+    first, second = checker("a"), checker("b")
+    node = {"id": "Observation", "constraints": [["k", "code.memberOf('urn:vs')", "in vs"]]}
+    resource = _obs(code={"coding": [{"system": "s", "code": "a"}]})
+
+    def failed(inv):
+        found, _ = inv.check(
+            [(node, "Observation", resource)],
+            resource=resource,
+            root=resource,
+            label="x",
+            profile="p",
+            source=None,
+        )
+        return [f.rule for f in found]
+
+    assert failed(first) == []
+    assert failed(second) == ["k"]  # compiled separately: not the first checker's value sets
+    assert failed(first) == []
