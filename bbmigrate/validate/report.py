@@ -108,7 +108,7 @@ def validate_resources(
         tally.add(result.present)
         key = result.profile or f"(base R4) {result.label.split('/', 1)[0]}"
         profiles_used[key] = profiles_used.get(key, 0) + 1
-    summary = summarize(findings, resources=len(items), profiles=profiles_used)  # type: ignore[arg-type]
+    summary = summarize(findings, resources=len(items), profiles=profiles_used)
     summary = {"ig": validator.ig, **summary}
     return Report(validator.ig, summary, findings, tally.report())
 
