@@ -127,7 +127,7 @@ def render_text(report: Report, *, must_support: bool = False, redact: bool = Fa
             current = f.source
             lines.append(f"{current}")
         value = shown_value(f, redact)
-        shown = f"  [{value}]" if value not in (None, "") else ""
+        shown = f"  [{value}]" if value not in (None, "") and f.rule != "not-checked" else ""
         lines.append(f"  {f.severity:<11} {f.resource}  {f.path}  ({f.rule}) {f.message}{shown}")
     s = report.summary
     lines.append(
