@@ -100,7 +100,7 @@ def validate(
         source,
         validator,
         jobs=jobs,
-        wrap=lambda results, total: progress(results, total=total, label="validating", quiet=quiet),
+        wrap=lambda results: progress(results, total=None, label="validating", quiet=quiet),
     )
     if output is not None:
         write_report(output, render(report, fmt, must_support=must_support, redact=redact))
