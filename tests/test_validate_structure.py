@@ -132,3 +132,18 @@ def test_member_of_uses_each_validators_own_value_sets():
     assert failed(first) == []
     assert failed(second) == ["k"]  # compiled separately: not the first checker's value sets
     assert failed(first) == []
+
+
+def test_null_primitive_in_array_with_its_extension(validator):
+    dar = {
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                "valueCode": "unknown",
+            }
+        ]
+    }
+    person = {"resourceType": "Person", "name": [{"given": [None, "B"], "_given": [dar, None]}]}
+    assert _errors(validator, person) == set()
+    person["name"][0]["_given"] = [None, None]
+    assert _errors(validator, person) == {("type", "Person.name[0].given[0]", None)}
