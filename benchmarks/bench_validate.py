@@ -41,11 +41,12 @@ def _fill(node, key=None):
 
 
 def _best(fn: Callable[[], object], rounds: int) -> float:
+    # CPU time of this process: steadier than wall time on a machine shared with other jobs.
     times = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times)
 
 

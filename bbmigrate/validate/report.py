@@ -116,7 +116,7 @@ def validate_resources(
         key = result.profile or f"(base R4) {result.label.split('/', 1)[0]}"
         profiles_used[key] = profiles_used.get(key, 0) + 1
     summary = summarize(findings, resources=count, profiles=profiles_used)
-    summary = {"ig": validator.ig, **summary}
+    summary = {"ig": validator.ig, "invariants": validator.invariants is not None, **summary}
     return Report(validator.ig, summary, findings, tally.report())
 
 
