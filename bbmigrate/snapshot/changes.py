@@ -170,19 +170,29 @@ def _pruned(old: Any, new: Any, *, in_extensions: bool = False) -> tuple[Any, An
                     value, new[key], in_extensions=key in EXTENSION_LISTS
                 )
         kept_new.update((key, value) for key, value in new.items() if key not in old)
+        if (old and not kept_old) or (new and not kept_new):
+            # deepdiff reports a change to or from an empty dict as a whole-value change, which
+            # would read as "this element is now {}"; compare such a dict unpruned.
+            return old, new
         return kept_old, kept_new
     if isinstance(old, list) and isinstance(new, list):
         kept_old, kept_new = list(old), list(new)
         for index, (a, b) in enumerate(zip(old, new, strict=False)):
             if equivalent(a, b):
-                # Extensions are paired by url, so their stand-in keeps it.
-                kept_old[index] = kept_new[index] = {"url": _url(a)} if _url(a) else 0
+                # An empty stand-in of the same type keeps deepdiff comparing the list the same
+                # way; extensions are paired by url, so theirs keeps it.
+                stand_in = {"url": _url(a)} if _url(a) else type(a)() if _is_tree(a) else a
+                kept_old[index] = kept_new[index] = stand_in
             elif not in_extensions:
                 # Entries of other lists are compared by index, so their insides can be pruned;
                 # an extension may pair with one elsewhere in the list and must stay whole.
                 kept_old[index], kept_new[index] = _pruned(a, b)
         return kept_old, kept_new
     return old, new
+
+
+def _is_tree(value: Any) -> bool:
+    return isinstance(value, (dict, list))
 
 
 def field_changes(snapshot: Any, received: Any) -> list[FieldChange]:
