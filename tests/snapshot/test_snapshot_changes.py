@@ -163,6 +163,9 @@ def test_changes_repeated_across_a_list_share_one_line() -> None:
 
 
 def test_a_dict_left_with_only_equal_keys_reports_the_removed_key() -> None:
-    old = {"identifier": [{"system": "s", "value": "v"}]}
+    old = {"identifier": [{"system": "s", "value": "v", "type": {"text": "t"}}]}
     new = {"identifier": [{"system": "s"}]}
-    assert rendered(old, new) == ['- identifier[0].value: "v"']
+    assert rendered(old, new) == [
+        '- identifier[0].type: {"text":"t"}',
+        '- identifier[0].value: "v"',
+    ]
