@@ -170,10 +170,6 @@ def _pruned(old: Any, new: Any, *, in_extensions: bool = False) -> tuple[Any, An
                     value, new[key], in_extensions=key in EXTENSION_LISTS
                 )
         kept_new.update((key, value) for key, value in new.items() if key not in old)
-        if (old and not kept_old) or (new and not kept_new):
-            # deepdiff reports a change to or from an empty dict as a whole-value change, which
-            # would read as "this element is now {}"; compare such a dict unpruned.
-            return old, new
         return kept_old, kept_new
     if isinstance(old, list) and isinstance(new, list):
         kept_old, kept_new = list(old), list(new)
@@ -205,7 +201,17 @@ def field_changes(snapshot: Any, received: Any) -> list[FieldChange]:
     from deepdiff import DeepDiff
 
     old, new = _pruned(snapshot, received)
-    tree = DeepDiff(old, new, view="tree", iterable_compare_func=_pair_by_url, cache_size=5000)
+    # threshold_to_diff_deeper=0: always report dict keys one by one. deepdiff's default reports
+    # a dict sharing under a third of its keys as one whole-value change, which pruning (and
+    # a real rename) would trigger.
+    tree = DeepDiff(
+        old,
+        new,
+        view="tree",
+        iterable_compare_func=_pair_by_url,
+        cache_size=5000,
+        threshold_to_diff_deeper=0,
+    )
     changes: list[FieldChange] = []
     for report, levels in tree.items():
         if report == "iterable_item_moved":
