@@ -236,14 +236,14 @@ class _Builder:
             raw["id"], str(raw.get("note", "")), MappingProxyType(rows), Origin(rel, 1)
         )
 
-    def gap(self, raw: dict, rel: str) -> Gap:
+    def gap(self, raw: dict, rel: str, claim_type: str | None = None) -> Gap:
         where = f"{rel}:{raw.get(LINE, 0)}"
         for key in raw:
             if key != LINE and key not in GAP_KEYS:
                 raise MappingFileError(f"gap: unknown key {key!r}", where=where)
         if not raw.get("id") or not raw.get("v2") or not raw.get("reason"):
             raise MappingFileError("gap needs 'id', 'v2' and 'reason'", where=where)
-        ct = raw.get("claim_types") or ()
+        ct = raw.get("claim_types") or claim_type or ()  # a claim-type file's gaps are its own
         variable = raw.get("variable")
         if variable and not variable.startswith("http"):
             variable = VARIABLE_URL + variable
@@ -347,7 +347,7 @@ def load_from(root: Path, *, quirks: bool = True) -> MappingSet:
         _check_file_keys(data, rel)
         if not data.get("resource"):
             raise MappingFileError("missing 'resource'", where=f"{rel}:1")
-        gaps += [builder.gap(g, rel) for g in data.get("gaps") or []]
+        gaps += [builder.gap(g, rel, data.get("claim_type")) for g in data.get("gaps") or []]
         if data.get("claim_type"):
             claim_files.append((rel, data))
         elif rel.endswith("common.yaml"):

@@ -15,6 +15,9 @@ from .paths import Path
 
 Change = Literal["same", "moved", "recoded", "added", "removed"]
 CHANGES: tuple[str, ...] = ("same", "moved", "recoded", "added", "removed")
+GUARD_PARAMS = ("when_path", "unless_path", "linked_from_path", "unlinked_from_path")
+# ops whose every effect comes from a match of their v1 path: no match, nothing to do
+V1_DRIVEN = frozenset({"copy", "lookup", "drop", "each", "route", "link", "rewrite", "resource"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,15 @@ class Rule:
     rules: tuple[Rule, ...] = ()
     v1_path: Path = ()
     v2_path: Path = ()
+    # derived once here so the engine does not re-inspect params for every element
+    guarded: bool = field(default=False, init=False, compare=False, repr=False)
+    v1_head: str | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guarded", any(key in self.params for key in GUARD_PARAMS))
+        if self.op in V1_DRIVEN and self.v1_path:
+            # the field a v1 element must have for the rule to match anything in it
+            object.__setattr__(self, "v1_head", self.v1_path[0][1])
 
     def walk(self):
         """This rule and every nested rule, depth first."""
@@ -118,6 +130,8 @@ class MappingSet:
     gaps: tuple[Gap, ...]
     quirks: bool = True
     claim_types: tuple[str, ...] = ()
+    # run-time memo of things derived from the frozen rules (e.g. resolved table chains)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def for_resource(self, resource: str, claim_type: str | None = None) -> ResourceMap | None:
         key = f"{resource}/{claim_type}" if claim_type else resource

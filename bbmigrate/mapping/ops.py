@@ -11,26 +11,39 @@ copy       copy each v1 match to the v2 path (Money reshaped STU3 → R4 by defa
 constant   write a fixed value (``${var}`` filled in) to the v2 path
 lookup     translate each v1 value through a concept table, write the row (or a field)
 drop       consume v1 data on purpose; ``note`` says why
-each       for each v1 element build one v2 element with nested ``rules``
+each       for each v1 element build one v2 element with nested ``rules`` (``follow``: from the
+           contained resource a local reference points at; ``bind``: variables from the element)
 route      like ``each``, but the branch (``routes``) is chosen by a table keyed on the
            element (e.g. an extension's variable URL); ``default`` handles unknown keys
 link       turn v1 sequence references into links that ``renumber`` resolves
 renumber   number a v2 list 1..n (optionally ordered by a table) and resolve its links
 rewrite    copy a string with a regular-expression substitution
+dedupe     keep the first of identical elements of a v2 list
 resource   map a nested v1 resource (a Bundle entry) with its own rules
 =========  ===========================================================================
 """
 
 from __future__ import annotations
 
-import copy as _copy
 import re
 from typing import Any
 
 from ..errors import BBMigrateError, RuleError
 from .context import Context, Link
 from .model import Rule
-from .paths import ROOT, equals, fill, fill_text, first, format_path, lookup_var, put, select
+from .paths import (
+    ROOT,
+    equals,
+    fill,
+    fill_text,
+    first,
+    format_path,
+    lookup_var,
+    put,
+    select,
+    values,
+)
+from .refs import bound_variables, follow_reference, is_linked
 
 MONEY_SYSTEM = "urn:iso:std:iso:4217"
 _WHOLE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
@@ -40,20 +53,40 @@ _WHOLE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
 
 
 def reshape_money(value: Any) -> Any:
-    """STU3 Money ``{value, system: iso4217, code}`` → R4 ``{value, currency}``, recursively."""
+    """STU3 Money ``{value, system: iso4217, code}`` → R4 ``{value, currency}``, recursively.
+
+    Always returns fresh containers, so the result is a copy the output may own.
+    """
     if isinstance(value, dict):
-        if value.get("system") == MONEY_SYSTEM and "code" in value:
-            out = {k: reshape_money(v) for k, v in value.items() if k not in ("system", "code")}
-            out["currency"] = value["code"]
-            return out
-        return {k: reshape_money(v) for k, v in value.items()}
+        return _money_dict(value)
     if isinstance(value, list):
         return [reshape_money(v) for v in value]
     return value
 
 
+def _money_dict(value: dict) -> dict:
+    money = value.get("system") == MONEY_SYSTEM and "code" in value
+    out = {}
+    for key, child in value.items():
+        if money and (key == "system" or key == "code"):
+            continue
+        if isinstance(child, dict):
+            child = _money_dict(child)
+        elif isinstance(child, list):
+            child = [reshape_money(v) for v in child]
+        out[key] = child
+    if money:
+        out["currency"] = value["code"]
+    return out
+
+
 def _plain(value: Any) -> Any:
-    return _copy.deepcopy(value) if isinstance(value, dict | list) else value
+    """A copy of a JSON value (containers only; scalars are immutable)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) if isinstance(v, dict | list) else v for v in value]
+    return value
 
 
 RESHAPES = {"money": reshape_money, "none": _plain}
@@ -77,7 +110,9 @@ def _templated(value: Any, variables: dict[str, Any]) -> Any:
 def _put(ctx: Context, dst: dict, path, value: Any) -> tuple[Any, Any]:
     if path and path[0][0] == ROOT:
         dst = ctx.out
-    return put(dst, fill(path, ctx.variables), value)
+    if getattr(path, "templated", True):
+        path = fill(path, ctx.variables)
+    return put(dst, path, value)
 
 
 def _place(ctx: Context, dst: dict, rule: Rule, value: Any) -> tuple[Any, Any]:
@@ -93,6 +128,8 @@ def _place(ctx: Context, dst: dict, rule: Rule, value: Any) -> tuple[Any, Any]:
 
 def _guard(rule: Rule, src: Any, ctx: Context) -> bool:
     """Optional ``when`` / ``unless`` (paths that must / must not match under ``src``)."""
+    if not rule.guarded:
+        return True
     params = rule.params
     when = params.get("when_path")
     if when is not None and not _holds(src, when, params.get("when_value"), ctx):
@@ -101,26 +138,19 @@ def _guard(rule: Rule, src: Any, ctx: Context) -> bool:
     if unless is not None and _holds(src, unless, params.get("unless_value"), ctx):
         return False
     linked = params.get("linked_from_path")
-    if linked is not None and not _is_linked(src, linked, ctx):
+    if linked is not None and not is_linked(src, linked, ctx):
         return False
     unlinked = params.get("unlinked_from_path")
-    return not (unlinked is not None and _is_linked(src, unlinked, ctx))
-
-
-def _is_linked(src: Any, path, ctx: Context) -> bool:
-    """Is the element's ``sequence`` referenced from ``path`` (``item[*].diagnosisLinkId``)?"""
-    if not isinstance(src, dict) or "sequence" not in src:
-        return False
-    for _, ref in select(ctx.root, path):
-        if src["sequence"] in (ref if isinstance(ref, list) else [ref]):
-            return True
-    return False
+    return not (unlinked is not None and is_linked(src, unlinked, ctx))
 
 
 def _holds(src: Any, path, want: str | None, ctx: Context) -> bool:
     if path and path[0][0] == ROOT:  # a condition on the v2 output built so far
         src, path = ctx.out, path[1:]
-    return any(want is None or equals(value, want) for _, value in select(src, path))
+    found = values(src, path)
+    if want is None:
+        return bool(found)
+    return any(equals(value, want) for value in found)
 
 
 class _Chain:
@@ -128,11 +158,13 @@ class _Chain:
 
     def __init__(self, tables: list) -> None:
         self.tables = tables
+        self.rows = [t.rows for t in tables]
         self.id = "+".join(t.id for t in tables)
 
     def get(self, key: Any) -> Any:
-        for table in self.tables:
-            row = table.get(key)
+        key = str(key)  # table keys are text (ConceptTable.get)
+        for rows in self.rows:
+            row = rows.get(key)
             if row is not None:
                 return row
         return None
@@ -140,16 +172,18 @@ class _Chain:
 
 def _table(rule: Rule, ctx: Context) -> _Chain:
     names = rule.params["table"]
-    tables = []
-    for name in names if isinstance(names, list) else [names]:
-        if "${" in name:
-            name = fill_text(name, ctx.variables)
-        table = ctx.mapping.tables.get(name)
-        if table is not None:
-            tables.append(table)
-    if not tables:
-        raise RuleError(f"rule {rule.id}: no concept table {names!r}", where=str(rule.origin))
-    return _Chain(tables)
+    names = tuple(names) if isinstance(names, list) else (names,)
+    names = tuple(fill_text(n, ctx.variables) if "${" in n else n for n in names)
+    memo = ctx.mapping.memo
+    chain = memo.get(("table", names))
+    if chain is None:
+        tables = [ctx.mapping.tables[n] for n in names if n in ctx.mapping.tables]
+        if not tables:
+            raise RuleError(
+                f"rule {rule.id}: no concept table {rule.params['table']!r}", where=str(rule.origin)
+            )
+        chain = memo[("table", names)] = _Chain(tables)
+    return chain
 
 
 def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -170,7 +204,8 @@ def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
 
 
 def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    value = _templated(_plain(rule.params["value"]), ctx.variables)
+    # _templated builds fresh containers, so the rule's own value is never shared with output
+    value = _templated(rule.params["value"], ctx.variables)
     obj, key = _place(ctx, dst, rule, value)
     ctx.produced(rule, value, obj, key)
 
@@ -184,7 +219,7 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     if linked is not None:
         # a context-dependent code: is this element referenced from elsewhere (e.g. by an item)?
         refs = set()
-        for _, ref in select(ctx.root, linked):
+        for ref in values(ctx.root, linked):
             refs.update(ref if isinstance(ref, list) else [ref])
         suffix = "|linked" if src.get("sequence") in refs else "|unlinked"
     for rel, value in list(select(src, rule.v1_path)):
@@ -202,8 +237,8 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                     f"rule {rule.id}: value {value!r} not in table {table.id}",
                     where=str(rule.origin),
                 )
-            else:
-                out = _plain(default)
+            else:  # a fixed value, ${var} filled in (e.g. the claim type's default coding)
+                out = _templated(_plain(default), {**ctx.variables, "value": value})
         else:
             out = _plain(row[field] if field and isinstance(row, dict) else row)
         obj, key = _place(ctx, dst, rule, out)
@@ -254,30 +289,6 @@ def _consume_origin(rule: Rule, ctx: Context, elem: Any, here: tuple) -> None:
             ctx.consume(rule, (*here, *rel), value)
 
 
-def _follow(rule: Rule, ctx: Context, elem: Any, here: tuple) -> tuple[tuple, Any] | None:
-    """The contained resource a local reference (``#id``) under ``elem`` points at."""
-    path = rule.params["follow_path"]
-    for rel, ref in select(elem, path):
-        if not isinstance(ref, str):
-            continue
-        ctx.consume(rule, (*here, *rel), ref)
-        wanted = ref[1:] if ref.startswith("#") else ref
-        for i, res in enumerate(ctx.root.get("contained") or []):
-            # the guards (e.g. when: resourceType=Observation) test the resource, not the reference
-            if isinstance(res, dict) and res.get("id") == wanted and _guard(rule, res, ctx):
-                ctx.followed.add(id(res))
-                return ("contained", i), res
-    return None
-
-
-def _bound(rule: Rule, ctx: Context, elem: Any) -> dict[str, Any]:
-    """Variables named by ``bind`` (name → v1 path under the element), for nested rules."""
-    binds = rule.params.get("bind_paths")
-    if not binds:
-        return ctx.variables
-    return {**ctx.variables, **{name: first(elem, path, "") for name, path in binds.items()}}
-
-
 def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     origin_path = rule.params.get("origin_path")
     follow = rule.params.get("follow_path")
@@ -287,13 +298,13 @@ def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             continue
         here = (*at, *rel)
         if follow is not None:
-            found = _follow(rule, ctx, elem, here)
+            found = follow_reference(rule, ctx, elem, here, _guard)
             if found is None:
                 continue
             here, elem = found
         elif id(elem) in ctx.followed:
             continue  # already mapped where a reference to it was followed
-        ctx.variables = _bound(rule, ctx, elem)
+        ctx.variables = bound_variables(rule, ctx, elem)
         try:
             origin = _origin(ctx, elem, origin_path)
             _consume_origin(rule, ctx, elem, here)
@@ -370,7 +381,7 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         big = 1_000_000
 
         def rank(item: Any) -> int:
-            for _, code in select(item, order_path):
+            for code in values(item, order_path):
                 row = ranks.get(code)
                 if row is not None:
                     return int(row)
@@ -393,7 +404,7 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
 
 def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     """Keep the first of identical elements of a v2 list (v1 may repeat an extension verbatim)."""
-    for _, items in list(select(dst, rule.v2_path)):
+    for items in values(dst, rule.v2_path):
         if not isinstance(items, list):
             continue
         kept: list[Any] = []
@@ -480,18 +491,23 @@ NEEDS_V2 = {
     "dedupe",
 }
 COMPILE_RE = re.compile
+_FUNCS = {name: spec[0] for name, spec in OPS.items()}
+_GUARDED_HERE = frozenset({"constant", "copy"})  # the other ops test guards per element
 
 
 def apply(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     """Apply one rule (skipping it when its claim types or guards do not match)."""
+    head = rule.v1_head
+    if head is not None and type(src) is dict and head not in src:
+        return  # most nested rules find nothing in a given element: skip them first
     if rule.claim_types and ctx.variables.get("claim_type") not in rule.claim_types:
         return
     if rule.quirk and not ctx.mapping.quirks:
         return
-    if rule.op in ("constant", "copy") and not _guard(rule, src, ctx):
+    if rule.guarded and rule.op in _GUARDED_HERE and not _guard(rule, src, ctx):
         return
     try:
-        OPS[rule.op][0](rule, ctx, src, at, dst)
+        _FUNCS[rule.op](rule, ctx, src, at, dst)
     except RuleError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:

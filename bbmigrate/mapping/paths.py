@@ -21,8 +21,8 @@ A target ``name[sub.path=value]`` finds the first matching element or creates on
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from ..errors import MappingError
@@ -40,6 +40,14 @@ FIELD, EACH, INDEX, WHERE, APPEND, PROTO, ROOT = (
 
 Step = tuple  # (FIELD, name) | (EACH, name) | (INDEX, name, n) | (WHERE, name, sub, value) | ...
 Path = tuple[Step, ...]
+
+
+class CompiledPath(tuple):
+    """A compiled path: a plain tuple of steps that also knows, once, whether it needs ``fill``."""
+
+    templated: bool = False
+    fields: tuple[str, ...] | None = None  # the names, when every step is a plain field
+
 
 _NAME = re.compile(r"[A-Za-z_$@^][A-Za-z0-9_\-]*$")
 _TEMPLATE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
@@ -74,10 +82,15 @@ def compile_path(text: str, *, target: bool = False) -> Path:
     """Parse ``text`` into steps; raises :class:`PathSyntaxError` naming the bad part."""
     if not isinstance(text, str) or not text.strip():
         raise PathSyntaxError(f"empty or non-text path {text!r}")
-    text = text.strip()
+    return _compile(text.strip(), target)
+
+
+# cached: detection compiles the paths of its table for every resource it looks at
+@functools.lru_cache(maxsize=4096)
+def _compile(text: str, target: bool) -> Path:
     steps: list[Step] = []
     if text == "@":
-        return ()
+        return CompiledPath()
     if text.startswith("/"):
         if not target:
             raise PathSyntaxError(f"'/' (output root) is only allowed in a v2 path: {text!r}")
@@ -113,7 +126,11 @@ def compile_path(text: str, *, target: bool = False) -> Path:
             steps.append((WHERE, name, compile_path(sub.strip()), value))
         else:
             raise PathSyntaxError(f"bad selector [{inner}] in path {text!r}")
-    return tuple(steps)
+    path = CompiledPath(steps)
+    path.templated = has_template(path)
+    if steps and all(step[0] == FIELD for step in steps):
+        path.fields = tuple(step[1] for step in steps)
+    return path
 
 
 def has_template(path: Path) -> bool:
@@ -122,7 +139,8 @@ def has_template(path: Path) -> bool:
 
 def fill(path: Path, variables: dict[str, Any]) -> Path:
     """Substitute ``${name}`` in discriminator values."""
-    if not has_template(path):
+    templated = getattr(path, "templated", None)
+    if not (has_template(path) if templated is None else templated):
         return path
     out: list[Step] = []
     for step in path:
@@ -155,42 +173,133 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def select(node: Any, path: Path, at: tuple = ()) -> Iterator[tuple[tuple, Any]]:
-    """Yield ``(concrete path, value)`` for every match of ``path`` under ``node``."""
-    if not path:
-        yield at, node
-        return
-    step = path[0]
-    rest = path[1:]
-    if isinstance(node, list):
-        for i, item in enumerate(node):
-            yield from select(item, path, (*at, i))
-        return
-    if not isinstance(node, dict):
-        return
-    kind, name = step[0], step[1]
-    if name not in node:
-        return
-    child = node[name]
-    here = (*at, name)
+def select(node: Any, path: Path, at: tuple = ()) -> list[tuple[tuple, Any]]:
+    """``(concrete path, value)`` for every match of ``path`` under ``node``, in document order.
+
+    Step by step over the current matches (not a recursive generator): a pass per step keeps
+    document order and costs one list per step instead of one generator frame per node.
+    """
+    fields = getattr(path, "fields", None)
+    if fields is not None:  # a walk down dicts, unless a list on the way needs flattening
+        cur = node
+        for name in fields:
+            if not isinstance(cur, dict):
+                break
+            if name not in cur:
+                return []
+            cur = cur[name]
+        else:
+            return [((*at, *fields), cur)]
+    matches: list[tuple[tuple, Any]] = [(at, node)]
+    for step in path:
+        kind, name = step[0], step[1]
+        found: list[tuple[tuple, Any]] = []
+        for here, cur in matches:
+            if isinstance(cur, list):  # a step on a list applies to every element
+                _flatten(cur, here, found, step, kind, name)
+            elif isinstance(cur, dict) and name in cur:
+                _step(cur[name], (*here, name), found, step, kind)
+        if not found:
+            return found
+        matches = found
+    return matches
+
+
+def _flatten(items: list, at: tuple, found: list, step: Step, kind: str, name: str) -> None:
+    for i, item in enumerate(items):
+        here = (*at, i)
+        if isinstance(item, list):
+            _flatten(item, here, found, step, kind, name)
+        elif isinstance(item, dict) and name in item:
+            _step(item[name], (*here, name), found, step, kind)
+
+
+def _step(child: Any, here: tuple, found: list, step: Step, kind: str) -> None:
     if kind == FIELD:
-        yield from select(child, rest, here)
+        found.append((here, child))
     elif kind == EACH:
         if isinstance(child, list):
-            for i, item in enumerate(child):
-                yield from select(item, rest, (*here, i))
+            found.extend(((*here, i), item) for i, item in enumerate(child))
         else:
-            yield from select(child, rest, here)
+            found.append((here, child))
     elif kind == INDEX:
-        items = _as_list(child)
-        if step[2] < len(items):
-            yield from select(items[step[2]], rest, (*here, step[2]) if items is child else here)
+        n = step[2]
+        if isinstance(child, list):
+            if n < len(child):
+                found.append(((*here, n), child[n]))
+        elif n == 0:
+            found.append((here, child))
     elif kind == WHERE:
         sub, want = step[2], step[3]
-        items = _as_list(child)
-        for i, item in enumerate(items):
-            if any(equals(v, want) for _, v in select(item, sub)):
-                yield from select(item, rest, (*here, i) if items is child else here)
+        if isinstance(child, list):
+            for i, item in enumerate(child):
+                if _matches(item, sub, want):
+                    found.append(((*here, i), item))
+        elif _matches(child, sub, want):
+            found.append((here, child))
+
+
+def values(node: Any, path: Path) -> list[Any]:
+    """The values :func:`select` would give, without building their concrete paths."""
+    fields = getattr(path, "fields", None)
+    if fields is not None:
+        cur = node
+        for name in fields:
+            if not isinstance(cur, dict):
+                break
+            if name not in cur:
+                return []
+            cur = cur[name]
+        else:
+            return [cur]
+    matches = [node]
+    for step in path:
+        kind, name = step[0], step[1]
+        found: list[Any] = []
+        for cur in matches:
+            if isinstance(cur, list):
+                _flatten_values(cur, found, step, kind, name)
+            elif isinstance(cur, dict) and name in cur:
+                _step_values(cur[name], found, step, kind)
+        if not found:
+            return found
+        matches = found
+    return matches
+
+
+def _flatten_values(items: list, found: list, step: Step, kind: str, name: str) -> None:
+    for item in items:
+        if isinstance(item, list):
+            _flatten_values(item, found, step, kind, name)
+        elif isinstance(item, dict) and name in item:
+            _step_values(item[name], found, step, kind)
+
+
+def _step_values(child: Any, found: list, step: Step, kind: str) -> None:
+    if kind == FIELD:
+        found.append(child)
+    elif kind == EACH:
+        if isinstance(child, list):
+            found.extend(child)
+        else:
+            found.append(child)
+    elif kind == INDEX:
+        n = step[2]
+        if isinstance(child, list):
+            if n < len(child):
+                found.append(child[n])
+        elif n == 0:
+            found.append(child)
+    elif kind == WHERE:
+        sub, want = step[2], step[3]
+        if isinstance(child, list):
+            found.extend(item for item in child if _matches(item, sub, want))
+        elif _matches(child, sub, want):
+            found.append(child)
+
+
+def _matches(item: Any, sub: Path, want: str) -> bool:
+    return any(equals(v, want) for v in values(item, sub))
 
 
 def equals(value: Any, want: str) -> bool:
@@ -214,9 +323,8 @@ def _contains(item: Any, proto: Any) -> bool:
 
 
 def first(node: Any, path: Path, default: Any = None) -> Any:
-    for _, value in select(node, path):
-        return value
-    return default
+    found = values(node, path)
+    return found[0] if found else default
 
 
 def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
@@ -225,6 +333,9 @@ def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
     Returns ``(container, key)`` of the written slot so callers can find it again.
     Writing over an existing dict merges into it; a list target extends it.
     """
+    if len(path) == 1 and path[0][0] == FIELD:  # the common case: one plain field
+        _assign(node, path[0][1], value)
+        return node, path[0][1]
     current: Any = node
     if not path or (len(path) == 1 and path[0][0] == ROOT):
         if isinstance(value, dict):
@@ -264,7 +375,7 @@ def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
         else:  # WHERE / PROTO: find or create the slice
             for item in items:
                 if (kind == PROTO and _contains(item, step[2])) or (
-                    kind == WHERE and any(equals(v, step[3]) for _, v in select(item, step[2]))
+                    kind == WHERE and _matches(item, step[2], step[3])
                 ):
                     current = item
                     break
