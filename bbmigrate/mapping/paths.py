@@ -149,16 +149,33 @@ def fill(path: Path, variables: dict[str, Any]) -> Path:
         elif step[0] == PROTO and isinstance(step[2], str):
             step = (PROTO, step[1], lookup_var(variables, step[2]) or {})
         out.append(step)
-    return tuple(out)
+    return CompiledPath(out)
 
 
 def fill_text(text: str, variables: dict[str, Any]) -> str:
-    return _TEMPLATE.sub(lambda m: str(lookup_var(variables, m.group(1))), text)
+    pieces = _pieces(text)
+    if len(pieces) == 1:
+        return text
+    # literal, name, literal, name, ..., literal
+    return "".join(
+        piece if i % 2 == 0 else str(lookup_var(variables, piece)) for i, piece in enumerate(pieces)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _pieces(text: str) -> tuple[str, ...]:
+    """``text`` split once into literals and variable names (texts come from the rules)."""
+    return tuple(_TEMPLATE.split(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _dotted(name: str) -> tuple[str, ...]:
+    return tuple(name.split("."))
 
 
 def lookup_var(variables: dict[str, Any], dotted: str) -> Any:
     value: Any = variables
-    for part in dotted.split("."):
+    for part in _dotted(dotted):
         if not isinstance(value, dict) or part not in value:
             return ""
         value = value[part]
@@ -403,6 +420,9 @@ def _clone(value: Any) -> Any:
 
 def merge(old: dict, value: dict) -> None:
     """Deep-merge ``value`` into ``old``: dicts merge, lists extend, scalars are replaced."""
+    if not old:  # nothing to merge with (a new element): a plain update keeps the key order
+        old.update(value)
+        return
     for key, new in value.items():
         _assign(old, key, new)
 
