@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from .client.fetch import ClientCredentials, PasswordLogin, fetch_beneficiary
+from .diff import DiffOptions, diff_paths, report_dict
+from .diff.render import write as write_diff
 from .emulator import DEFAULT_CLIENT, SandboxConfig, password, serve_in_thread, username
 from .fidelity import score, total
 from .jsonio import read_json, write_json_atomic
 from .mapping import map_resource
+from .tables import build_tables, write_all
+from .validate import Validator, validate_path
 
 RESOURCES = ("Patient", "Coverage", "ExplanationOfBenefit")
 Say = Callable[[str], None]
@@ -55,11 +59,27 @@ def _map_folder(source: Path, target: Path) -> dict[str, Any]:
     return {"files": len(results), **summed.to_dict()}
 
 
+def _diff(fetched: Path, reports: Path, *, mapped: bool, redact: bool) -> dict[str, Any]:
+    """Diff v1 with v2 (or bbmigrate's mapping of v1 with v2) and write JSON and HTML reports."""
+    report, pairs = diff_paths(fetched, options=DiffOptions(mapped=mapped))
+    data = report_dict(report, pairs, redact=redact)
+    name = "mapped-vs-v2" if mapped else "v1-vs-v2"
+    for fmt in ("json", "html"):
+        write_diff(data, fmt, reports / f"{name}.{fmt}")
+    return {"report": f"reports/{name}.html", **data["summary"]}
+
+
+def _validate(folder: Path) -> dict[str, Any]:
+    report = validate_path(folder, Validator())
+    return dict(report.summary)
+
+
 def run_demo(
     out: str | Path,
     *,
     user_index: int = 0,
     share_demographics: bool = True,
+    redact: bool = False,
     say: Say = lambda _line: None,
 ) -> DemoSummary:
     """Run every stage of the demo into ``out`` (replaced atomically when all stages succeed)."""
@@ -96,6 +116,21 @@ def run_demo(
         say(
             f"mapped v1 → v2: recall {mapped['recall']:.1%}, precision {mapped['precision']:.1%}"
             " against the real v2"
+        )
+        fetched_dir, reports = staging / "fetch", staging / "reports"
+        changes = _diff(fetched_dir, reports, mapped=False, redact=redact)
+        summary.add("diff", **changes)
+        say("v1 vs v2: " + ", ".join(f"{n} {k}" for k, n in changes["counts"].items()))
+        fidelity = _diff(fetched_dir, reports, mapped=True, redact=redact)
+        summary.add("diff-mapped", **fidelity)
+        tables = write_all(build_tables(), staging / "comparison_tables")
+        summary.add("tables", files=[f"comparison_tables/{p.name}" for p in tables])
+        say(f"comparison tables: {', '.join(p.name for p in tables)}")
+        checks = {"v2": _validate(fetched_dir / "v2"), "mapped": _validate(staging / "mapped")}
+        summary.add("validate", **checks)
+        say(
+            "CARIN 2.0.0 validation errors: "
+            + ", ".join(f"{side} {found['errors']}" for side, found in checks.items())
         )
         write_json_atomic(staging / "summary.json", summary.to_dict())
         if out.exists():

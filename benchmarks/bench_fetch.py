@@ -10,11 +10,16 @@ loopback HTTP (uvicorn on 127.0.0.1), the login done once beforehand. Figures, b
 - raw GETs: the very same URLs (read back from the manifest) fetched one after another with a
   bare ``httpx.Client`` and parsed with orjson: no auth flow, paging logic, threads or writing;
 - orjson: loads+dumps of the documents the fetch wrote (the cheapest copy of that data).
+
+``--latency MS`` (default 25) repeats the figures with that delay added to every emulator answer,
+a stand-in for the real sandbox's round trips, where fetching v1 and v2 concurrently and
+overlapping EOB paging with the other reads pays off.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import tempfile
 import timeit
 from collections.abc import Callable
@@ -35,14 +40,33 @@ def best(run: Callable[[], object], repeat: int) -> float:
     return min(timeit.repeat(run, number=1, repeat=repeat))
 
 
+class Latency:
+    """ASGI middleware delaying every answer by ``seconds`` (without blocking other requests)."""
+
+    def __init__(self, app, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self.seconds:
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--count", type=int, nargs="+", default=[50, 10])
+    parser.add_argument("--latency", type=float, default=25.0, help="added ms per answer")
     args = parser.parse_args()
+    for latency in sorted({0.0, args.latency}):
+        run(args, latency / 1000)
 
+
+def run(args: argparse.Namespace, latency: float) -> None:
     app = emulator.create_app(emulator.SandboxConfig(data_dir=args.data))
+    app.add_middleware(Latency, seconds=latency)
     client = emulator.DEFAULT_CLIENT
     with emulator.serve_in_thread(app) as base, tempfile.TemporaryDirectory() as tmp:
         token = login_with_password(
@@ -81,8 +105,8 @@ def main() -> None:
             raw_s = best(raw_run, args.repeat)
             orjson_s = best(orjson_run, args.repeat)
             print(
-                f"BBUser{USER:05d} _count={count}: {eobs} EOBs x 2 versions, {len(urls)} requests, "
-                f"{wire / 1e6:.2f} MB on the wire (gzip)"
+                f"BBUser{USER:05d} _count={count} +{latency * 1000:.0f} ms/answer: {eobs} EOBs x2 "
+                f"versions, {len(urls)} requests, {wire / 1e6:.2f} MB on the wire (gzip)"
             )
             print(
                 f"  fetch     {fetch_s * 1000:8.1f} ms  {len(urls) / fetch_s:7.0f} req/s"

@@ -19,7 +19,7 @@ Prints seconds and ratios to the baseline measured in the same process. Never as
 from __future__ import annotations
 
 import argparse
-import time
+import timeit
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,12 +44,7 @@ def live_like(node: Any) -> Any:
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
 
 
 def main() -> int:

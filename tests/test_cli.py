@@ -15,8 +15,22 @@ def test_every_command_has_help_with_example_and_json_option():
             assert "--json" in result.output, f"{name} has no --json option"
 
 
-def test_demo_writes_summary(tmp_path):
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "d"), "--json"])
+def test_demo_runs_every_stage_end_to_end(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--json", "--user", "3"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert json.loads((tmp_path / "d" / "summary.json").read_text()) == summary
+    assert json.loads((out / "summary.json").read_text()) == summary
+    stages = {stage["stage"]: stage for stage in summary["stages"]}
+    assert list(stages) == ["fetch", "map", "diff", "diff-mapped", "tables", "validate"]
+    fetched = stages["fetch"]["versions"]
+    assert fetched["v1"]["counts"] == fetched["v2"]["counts"]
+    eobs = json.loads((out / "fetch" / "v2" / "ExplanationOfBenefit.json").read_text())
+    assert fetched["v2"]["counts"]["ExplanationOfBenefit"] == eobs["total"] == len(eobs["entry"])
+    assert stages["map"]["recall"] >= 0.9 and stages["map"]["precision"] >= 0.95
+    assert stages["diff"]["counts"]["moved"] > 0
+    for report in ("v1-vs-v2.html", "v1-vs-v2.json", "mapped-vs-v2.html", "mapped-vs-v2.json"):
+        assert (out / "reports" / report).stat().st_size > 0
+    assert (out / "comparison_tables" / "bb2-v1-v2-comparison.xlsx").is_file()
+    assert stages["validate"]["v2"]["resources"] == sum(fetched["v2"]["counts"].values())
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "staging left behind"

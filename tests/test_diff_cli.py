@@ -201,3 +201,39 @@ def test_bad_config_names_the_file_and_key(bene, tmp_path):
     result = run(bene, "--config", config)
     assert result.exit_code == 2
     assert result.stderr == f"bbmigrate: error: {config}: unknown key 'ignor'\n"
+
+
+def test_ndjson_sides_and_duplicates(bene, tmp_path):
+    lines = {}
+    for version in ("v1", "v2"):
+        bundle = json.loads((bene / version / "ExplanationOfBenefit.json").read_text())
+        patient = (bene / version / "Patient.json").read_text()
+        eob = json.dumps(bundle["entry"][0]["resource"])
+        lines[version] = tmp_path / f"{version}.ndjson"
+        lines[version].write_text(f"{patient}\n\n{eob}\n")
+    data = json.loads(run(lines["v1"], lines["v2"], "--json").stdout)
+    assert [r["status"] for r in data["resources"]] == ["paired", "paired"]
+    folder = json.loads(run(bene, "--json").stdout)
+    assert data["resources"] == folder["resources"]
+    # the same resource twice with different content on one side is an input error
+    clash = json.loads(lines["v1"].read_text().splitlines()[0])
+    clash["gender"] = "male"
+    lines["v1"].write_text(lines["v1"].read_text() + json.dumps(clash) + "\n")
+    result = run(lines["v1"], lines["v2"])
+    assert result.exit_code == 2
+    assert "appears twice with different content" in result.stderr
+    assert f"{lines['v1']}:4" in result.stderr
+
+
+def test_redact_on_a_sample_beneficiary_hides_its_name_and_mbi():
+    from bbmigrate.resources import samples_dir
+
+    index = json.loads((samples_dir() / "index.json").read_text())
+    bene = index["beneficiaries"][0]
+    patient = json.loads((samples_dir() / bene["id"] / "v2" / "Patient.json").read_text())
+    mbis = [i["value"] for i in patient["identifier"] if "mbi" in i.get("system", "")]
+    result = run(samples_dir() / bene["id"], "--json", "--redact", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert mbis and not any(mbi in result.stdout for mbi in mbis)
+    assert not any(part in result.stdout for part in bene["name"].split() if len(part) > 1)
+    assert bene["id"] not in result.stdout

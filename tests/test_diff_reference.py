@@ -190,4 +190,5 @@ def test_mapped_refuses_v2_as_left(bfd_responses):
     v2 = bfd_responses / "v2" / "eobReadPde.json"
     result = CliRunner().invoke(main, ["diff", str(v2), str(v2), "--mapped"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("bbmigrate: error: ") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"bbmigrate: error: {v2}: ")
+    assert result.stderr.count("\n") == 1

@@ -52,3 +52,26 @@ def test_bundled_rule_set_is_used_without_packages(ig, monkeypatch, tmp_path):
     assert packages.find_package_dir(None, ig=ig) is None
     result = Validator(ig).validate(example)
     assert [f for f in result.findings if f.severity == "error"] == []
+
+
+def test_changed_packages_are_compiled_and_cached_on_disk(monkeypatch, tmp_path):
+    import shutil
+
+    import bbmigrate.validate.profiles as profiles
+    from bbmigrate.validate.packages import CORE_PACKAGE, IG_PACKAGES
+
+    folder = tmp_path / "pkgs"
+    folder.mkdir()
+    # Same IG, no core package: not what the bundled rule set was built from.
+    shutil.copy(packages_dir() / IG_PACKAGES["2.0.0"], folder)
+    assert not (folder / CORE_PACKAGE).exists()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(profiles, "_MEMORY", {})
+    compiled = profiles.load_ruleset("2.0.0", folder)
+    assert set(compiled["sources"]) == {IG_PACKAGES["2.0.0"]}
+    assert compiled["enum_overrides"] == {}  # those come from the core package
+    (cached,) = (tmp_path / "cache" / "bbmigrate" / "validate").glob("ruleset-2.0.0-*.json")
+    monkeypatch.setattr(profiles, "_MEMORY", {})
+    monkeypatch.setattr(profiles, "compile_from_packages", None)  # must come from the cache now
+    assert profiles.load_ruleset("2.0.0", folder) == compiled
+    assert cached.is_file()

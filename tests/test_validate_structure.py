@@ -100,4 +100,6 @@ def test_missing_required_elements(validator):
 
 
 def test_unknown_resource_type(validator):
-    assert _errors(validator, {"resourceType": "Claimz"}) == {("structure", "Claimz", "Claimz")}
+    assert _errors(validator, {"resourceType": "Claimz"}) == {
+        ("structure", "resourceType", "Claimz")
+    }

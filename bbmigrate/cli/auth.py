@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..client import SANDBOX_URL, OAuthApp, TokenStore, login_in_browser, login_with_password
+from ..client.manifest import REDACTED
 from ..client.tokens import default_token_file
 from ..errors import InputError
 from .common import emit_json, json_option
@@ -31,7 +32,9 @@ def client_options(func):
         envvar=CLIENT_SECRET_ENV,
         help=f"App client secret (better: set ${CLIENT_SECRET_ENV}).",
     )(func)
-    return click.option("--client-id", envvar=CLIENT_ID_ENV, help="App client id.")(func)
+    return click.option(
+        "--client-id", envvar=CLIENT_ID_ENV, help=f"App client id (or ${CLIENT_ID_ENV})."
+    )(func)
 
 
 def user_options(func):
@@ -78,7 +81,12 @@ def auth() -> None:
 @auth.command()
 @base_url_option
 @click.option(
-    "--version", "version", type=click.Choice(["v1", "v2"]), default="v2", show_default=True
+    "--version",
+    "version",
+    type=click.Choice(["v1", "v2"]),
+    default="v2",
+    show_default=True,
+    help="API version to authorize (a BB2 token reads both; fetch reuses it for the other).",
 )
 @client_options
 @click.option(
@@ -99,6 +107,7 @@ def auth() -> None:
 )
 @user_options
 @token_file_option
+@click.option("--redact", is_flag=True, help="Do not print the patient id.")
 @json_option
 def login(
     base_url: str,
@@ -113,6 +122,7 @@ def login(
     password: str | None,
     no_share_demographics: bool,
     token_file: Path | None,
+    redact: bool,
     as_json: bool,
 ) -> None:
     """Authorize with PKCE and save the token (never printed) to the token file.
@@ -157,12 +167,13 @@ def login(
         )
     store.save(token)
     summary = {"token_file": str(store.path), **token.summary()}
+    if redact:
+        summary["patient"] = REDACTED
     if as_json:
         emit_json(summary)
     else:
-        click.echo(
-            f"logged in to {version} as patient {token.patient}; token saved to {store.path}"
-        )
+        patient = summary["patient"]
+        click.echo(f"logged in to {version} as patient {patient}; token saved to {store.path}")
 
 
 def _open_browser(url: str) -> None:

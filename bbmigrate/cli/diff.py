@@ -115,9 +115,9 @@ def diff(
 
     \b
     Example:
-      bbmigrate diff samples/567834
+      bbmigrate diff samples/-19990000004781
       bbmigrate diff v1/ExplanationOfBenefit.json v2/ExplanationOfBenefit.json --only moved
-      bbmigrate diff samples/567834 --mapped --format html -o fidelity.html
+      bbmigrate diff samples/-19990000004781 --mapped --format html -o fidelity.html
       bbmigrate diff out/ --json > baseline.json
       bbmigrate diff out/ --baseline baseline.json --fail-on changed,removed,added
     """

@@ -62,6 +62,7 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 @token_file_option
 @client_options
 @user_options
+@click.option("--redact", is_flag=True, help="Keep the patient id out of the output and manifest.")
 @json_option
 @quiet_option
 def fetch(
@@ -77,6 +78,7 @@ def fetch(
     user: str | None,
     password: str | None,
     no_share_demographics: bool,
+    redact: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -115,8 +117,9 @@ def fetch(
             since=since,
             count=count,
             progress=on_page,
+            redact=redact,
         )
-    doc = manifest.to_dict()
+    doc = manifest.to_dict(redact=redact)
     summary = {"out": str(out), **{k: v for k, v in doc.items() if k != "requests"}}
     if as_json:
         emit_json(summary)

@@ -157,14 +157,20 @@ def serve(
     Example:
       bbmigrate sandbox serve --port 8000 --fault-rate 0.1 --seed 7 --json
     """
-    from ..emulator import DEFAULT_CLIENT, SandboxConfig, create_app, serve_in_thread
+    from ..emulator import (
+        DEFAULT_CLIENT,
+        ONE_TIME_CLIENT,
+        SandboxConfig,
+        create_app,
+        serve_in_thread,
+    )
 
     client = DEFAULT_CLIENT
     if client_secret:
         client = dataclasses.replace(client, client_secret=client_secret)
     config = SandboxConfig(
         data_dir=data,
-        clients=(client,),
+        clients=(client, ONE_TIME_CLIENT),
         fault_rate=fault_rate,
         fault_statuses=_statuses(fault_statuses),
         seed=seed,
@@ -179,8 +185,9 @@ def serve(
     try:
         server = serve_in_thread(app, host=host, port=port)
         url = server.__enter__()
-    except RuntimeError:
-        raise BBMigrateError(f"cannot listen on {host}:{port} (in use?)", where="sandbox") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise BBMigrateError(f"cannot listen on {host}:{port}: {reason}", where="sandbox") from None
     try:
         info = {
             "url": url,

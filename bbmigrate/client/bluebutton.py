@@ -120,6 +120,7 @@ class BlueButtonClient:
         self.stop = stop
         self.on_transport_error = on_transport_error
         self.pages = 0
+        self._count_lock = threading.Lock()  # searches may run in parallel threads
 
     def __repr__(self) -> str:
         return f"BlueButtonClient({self.base_url!r}, {self.version!r})"
@@ -144,7 +145,7 @@ class BlueButtonClient:
             except httpx.HTTPError as exc:
                 if self.on_transport_error is not None:
                     self.on_transport_error("GET", url, exc, time.perf_counter() - started)
-                if isinstance(exc, Exception) and self.retry.should_retry_exception(exc, attempt):
+                if self.retry.should_retry_exception(exc, attempt):
                     self.retry.wait(attempt)
                     continue
                 raise ApiError(
@@ -155,7 +156,10 @@ class BlueButtonClient:
             status = response.status_code
             if status == 200:
                 shown = redact_url(response.request.url)
-                return loads(response.content, where=f"{self.version} response {shown}")
+                try:
+                    return loads(response.content, where=shown)
+                except InputError as exc:  # the server's fault, not the user's input: exit 3
+                    raise ApiError(exc.message, status=200, url=shown) from None
             retry_after = response.headers.get("Retry-After")
             if self.retry.should_retry_status(status, attempt):
                 too_long = asks_too_long(self.retry, retry_after)
@@ -188,7 +192,8 @@ class BlueButtonClient:
             page = self.get_json(url)
             if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
                 raise ApiError("expected a FHIR Bundle", status=200, url=redact_url(url))
-            self.pages += 1
+            with self._count_lock:
+                self.pages += 1
             if expected_pages is None and isinstance(page.get("total"), int):
                 size = len(page.get("entry") or ()) or 1
                 expected_pages = max(1, -(-page["total"] // size))

@@ -5,11 +5,8 @@ Layout written under ``out_dir``: ``vN/Patient.json`` (absent when demographics 
 Bundle whose ``total`` equals its entries), ``vN/userinfo.json`` (absent when withheld) and
 ``manifest.json``.
 
-Atomicity: everything is fetched into memory first; nothing touches ``out_dir`` until every
-version succeeded. The files are then written into a staging folder beside ``out_dir`` which is
-renamed into place in one step. If ``out_dir`` already holds files, each ``vN/`` folder is swapped
-for the new one and ``manifest.json`` is replaced last, so a folder whose manifest is missing or
-older than its ``vN/`` folders is from an interrupted run. A failed fetch leaves no file behind.
+Everything is fetched into memory first; nothing touches ``out_dir`` until every version
+succeeded, and then :func:`~bbmigrate.client.layout.write_beneficiary` installs it atomically.
 """
 
 from __future__ import annotations
@@ -17,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from ..errors import ApiError, AuthError, InputError, OutputError
-from ..jsonio import write_json_atomic
+from ..errors import ApiError, AuthError, InputError
 from .bluebutton import (
+    CLAIM_TYPES,
     BlueButtonClient,
     FetchCancelled,
     ForbiddenError,
@@ -42,6 +37,7 @@ from .bluebutton import (
     validate_since,
     validate_types,
 )
+from .layout import write_beneficiary
 from .login import login_with_password
 from .manifest import Manifest, RequestLog, Stopwatch, VersionResult, utc_now
 from .oauth import BearerAuth, OAuthApp, TokenHolder
@@ -158,6 +154,15 @@ def _patient_id(token: Token, userinfo: Mapping[str, Any] | None, coverage: Mapp
     return None
 
 
+def claim_type(eob: Mapping[str, Any]) -> str:
+    """The BB2 claim type of an EOB: its ``eob-type`` coding, else its id's ``<type>--`` prefix."""
+    for coding in (eob.get("type") or {}).get("coding") or ():
+        if str(coding.get("system", "")).endswith("/eob-type") and coding.get("code"):
+            return str(coding["code"]).lower()
+    prefix = str(eob.get("id", "")).split("-", 1)[0].lower()
+    return prefix if prefix in CLAIM_TYPES else "unknown"
+
+
 def _fetch_version(
     bb: BlueButtonClient,
     holder: TokenHolder,
@@ -169,23 +174,35 @@ def _fetch_version(
     clock = Stopwatch()
     result = VersionResult(bb.version)
     docs: dict[str, Any] = {}
-    try:
-        docs["userinfo"] = bb.userinfo()
-    except ForbiddenError:
-        result.demographics_withheld = True
-    coverage = bb.coverage(holder.token.patient, count=count)
-    pid = _patient_id(holder.token, docs.get("userinfo"), coverage)
-    result.patient_id = pid
-    if pid is not None:
+    known = holder.token.patient
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{bb.version}-eob") as pool:
+        # EOB paging is the long pole; with the patient id known from the token it starts at
+        # once and overlaps the userinfo, Coverage and Patient requests.
+        early = (
+            pool.submit(bb.eobs, known, types=types, since=since, count=count) if known else None
+        )
         try:
-            docs["Patient"] = bb.patient(pid)
-        except ForbiddenError:
-            result.demographics_withheld = True
+            try:
+                docs["userinfo"] = bb.userinfo()
+            except ForbiddenError:
+                result.demographics_withheld = True
+            coverage = bb.coverage(known, count=count)
+            pid = _patient_id(holder.token, docs.get("userinfo"), coverage)
+            result.patient_id = pid
+            if pid is not None:
+                try:
+                    docs["Patient"] = bb.patient(pid)
+                except ForbiddenError:
+                    result.demographics_withheld = True
+        except BaseException:
+            if bb.stop is not None:
+                bb.stop.set()  # stop the EOB paging too; this error is the one to report
+            raise
+        eobs = early.result() if early else bb.eobs(pid, types=types, since=since, count=count)
     docs["Coverage"] = coverage
-    eobs = bb.eobs(pid, types=types, since=since, count=count)
     docs["ExplanationOfBenefit"] = eobs
     for entry in eobs.get("entry") or ():
-        kind = str((entry.get("resource") or {}).get("id", "")).split("-", 1)[0] or "unknown"
+        kind = claim_type(entry.get("resource") or {})
         result.eob_types[kind] = result.eob_types.get(kind, 0) + 1
     result.counts = {
         "Patient": int("Patient" in docs),
@@ -195,24 +212,6 @@ def _fetch_version(
     result.pages = bb.pages
     result.elapsed_s = clock.seconds()
     return docs, result
-
-
-def _install(staging: Path, out_dir: Path, versions: Sequence[str]) -> None:
-    """Move the finished staging tree into ``out_dir`` (see the module docstring)."""
-    if out_dir.is_dir() and not any(out_dir.iterdir()):
-        out_dir.rmdir()
-    if not out_dir.exists():
-        os.rename(staging, out_dir)
-        return
-    if not out_dir.is_dir():
-        raise OutputError("exists and is not a folder", where=str(out_dir))
-    for version in versions:
-        old = out_dir / version
-        if old.exists():
-            os.rename(old, staging / f".old-{version}")
-        os.rename(staging / version, old)
-    os.replace(staging / "manifest.json", out_dir / "manifest.json")
-    shutil.rmtree(staging, ignore_errors=True)
 
 
 def fetch_beneficiary(
@@ -231,11 +230,13 @@ def fetch_beneficiary(
     retry: RetryPolicy | None = None,
     timeout: float = 30.0,
     clock: Callable[[], float] = time.time,
+    redact: bool = False,
 ) -> Manifest:
     """Fetch one beneficiary from each of ``versions`` concurrently and write the folder layout.
 
     Tokens come from ``tokens``, else a password ``login`` (emulator), else ``token_store``.
     ``credentials`` are needed to log in and to refresh; refreshed tokens are saved to the store.
+    ``redact`` keeps the patient id out of ``manifest.json`` (the data files still hold it).
     """
     versions = parse_versions(versions)
     wanted_types = validate_types(types)
@@ -299,13 +300,17 @@ def fetch_beneficiary(
         futures = {pool.submit(run, version): version for version in versions}
         outcomes: dict[str, tuple[dict[str, Any], VersionResult]] = {}
         failure: Exception | None = None
-        for future in as_completed(futures):
-            try:
-                outcomes[futures[future]] = future.result()
-            except Exception as exc:
-                stop.set()  # the other version stops at its next request instead of finishing
-                if failure is None or isinstance(failure, FetchCancelled):
-                    failure = exc
+        try:
+            for future in as_completed(futures):
+                try:
+                    outcomes[futures[future]] = future.result()
+                except Exception as exc:
+                    stop.set()  # the other version stops at its next request, not at its end
+                    if failure is None or isinstance(failure, FetchCancelled):
+                        failure = exc
+        except BaseException:
+            stop.set()  # Ctrl-C: let the workers end at their next request
+            raise
         if failure is not None:
             raise failure
     outcomes = {version: outcomes[version] for version in versions}
@@ -319,28 +324,6 @@ def fetch_beneficiary(
         finished=utc_now(),
         elapsed_s=watch.seconds(),
     )
-    _write(out, outcomes, manifest)
+    docs = {v: docs for v, (docs, _) in outcomes.items()}
+    write_beneficiary(out, docs, manifest, redact=redact)
     return manifest
-
-
-def _write(
-    out: Path, outcomes: Mapping[str, tuple[dict[str, Any], VersionResult]], manifest: Manifest
-) -> None:
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.fetch-", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(exc.strerror or str(exc), where=str(out)) from None
-    try:
-        for version, (docs, result) in outcomes.items():
-            for name, doc in docs.items():
-                write_json_atomic(staging / version / f"{name}.json", doc)
-                result.files.append(f"{version}/{name}.json")
-        write_json_atomic(staging / "manifest.json", manifest.to_dict())
-        _install(staging, out, list(outcomes))
-    except OSError as exc:
-        raise OutputError(exc.strerror or str(exc), where=str(out)) from None
-    finally:
-        if staging.exists():
-            with contextlib.suppress(OSError):
-                shutil.rmtree(staging)

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 
 from ..errors import AuthError
-from .oauth import OAuthApp, authorize_url, exchange_code
+from .oauth import OAuthApp, authorize_url, error_text, exchange_code
 from .pkce import PKCE, states_match
 from .tokens import Token
 
@@ -148,7 +148,7 @@ def drive_authorization(
             response = http.get(location, follow_redirects=False)
             continue
         if response.status_code != 200:
-            detail = " ".join(response.text.split())[:200]
+            detail = error_text(response)
             raise AuthError(f"HTTP {response.status_code} during login: {detail}", where=where)
         form = _Form()
         form.feed(response.text)

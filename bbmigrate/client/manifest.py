@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +20,7 @@ import httpx
 
 from .. import __version__
 
+REDACTED = "[redacted]"
 TransportFailureCallback = Callable[[str, str, Exception, float], None]
 SECRET_PARAMS = frozenset(
     {
@@ -156,11 +157,12 @@ class Manifest:
     def demographics_withheld(self) -> bool:
         return any(result.demographics_withheld for result in self.versions.values())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
+        """The manifest as JSON; ``redact`` hides the patient id, in URLs too (it is PHI)."""
         statuses: dict[str, int] = {}
         for item in self.requests:
             statuses[str(item.status)] = statuses.get(str(item.status), 0) + 1
-        return {
+        doc = {
             "tool": f"bbmigrate {__version__}",
             "base_url": self.base_url,
             "started": self.started,
@@ -176,6 +178,18 @@ class Manifest:
             },
             "requests": [item.to_dict() for item in self.requests],
         }
+        return _redact_patients(doc, self.versions.values()) if redact else doc
+
+
+def _redact_patients(doc: dict[str, Any], results: Iterable[VersionResult]) -> dict[str, Any]:
+    ids = {r.patient_id for r in results if r.patient_id}
+    for version in doc["versions"].values():
+        if version["patient_id"]:
+            version["patient_id"] = REDACTED
+    for item in doc["requests"]:
+        for pid in ids:
+            item["url"] = item["url"].replace(pid, REDACTED)
+    return doc
 
 
 class Stopwatch:

@@ -10,6 +10,8 @@ callback persists the rotated token before it is used.
 from __future__ import annotations
 
 import base64
+import html
+import re
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -114,11 +116,21 @@ def refresh_request(app: OAuthApp, token: Token) -> httpx.Request:
     )
 
 
-def _error_text(response: httpx.Response) -> str:
+_ERROR_ELEMENT = re.compile(
+    r"<(\w+)[^>]*\b(?:class|id)=['\"][^'\"]*error[^'\"]*['\"][^>]*>(.*?)</\1>", re.S | re.I
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def error_text(response: httpx.Response) -> str:
+    """What went wrong, in one short line: OAuth/DRF JSON fields, or an HTML page's error text."""
     try:
         body: Any = response.json()
     except ValueError:
-        return response.text.strip().splitlines()[0][:200] if response.text.strip() else ""
+        page = response.text
+        found = _ERROR_ELEMENT.search(page)
+        text = found.group(2) if found else page
+        return " ".join(html.unescape(_TAG.sub(" ", text)).split())[:200]
     if not isinstance(body, dict):
         return ""
     parts = [
@@ -135,7 +147,7 @@ def parse_token_response(
     """Turn a token endpoint response into a :class:`Token` or a one-line :class:`AuthError`."""
     where = f"{version} {action}"
     if response.status_code != 200:
-        detail = _error_text(response)
+        detail = error_text(response)
         raise AuthError(
             f"HTTP {response.status_code}" + (f" {detail}" if detail else ""), where=where
         )

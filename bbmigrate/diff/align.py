@@ -7,11 +7,13 @@ Each v1 leaf gets candidate v2 locations, best first:
    whatever the array order there;
 2. the same semantic key in v2 (the field did not move).
 
-Matching runs in passes so that a good match is never taken by a worse one: equal values at a
-candidate first, then any value at a candidate (``changed``), then — for leaves no rule explains —
-a unique enough equal value anywhere in v2 (``moved``, found structurally). A v1 leaf left over
-is ``removed``; a v2 leaf no v1 leaf claimed is ``added``. Every v1 leaf ends in exactly one
-record. ``IGNORED_FIELD`` (BFD's "any value") equals anything.
+Matching runs in passes so that a good match is never taken by a worse one (see ``run``): the
+same value at a candidate (same concrete path first), any value at a candidate (``changed``),
+then structural moves — the same value elsewhere in v2 under the same variable, a renamed field
+or a distinctive value — which also overrule a rule that says "dropped", then leaves of re-keyed
+elements at their old path, then long texts anywhere. A v1 leaf left over is ``removed``; a v2
+leaf no v1 leaf claimed is ``added``. Every v1 leaf ends in exactly one record.
+``IGNORED_FIELD`` (BFD's "any value") equals anything.
 """
 
 from __future__ import annotations
@@ -53,12 +55,13 @@ def _renamed(a: str, b: str) -> bool:
     return len(left) == len(right) and sum(x != y for x, y in zip(left, right, strict=True)) == 1
 
 
+def _fast_tag(value: Any) -> Any:
+    """``leaves.tag`` with strings left as they are (a str never equals a tagged number)."""
+    return value if type(value) is str else tag(value)
+
+
 ANY = ("any", None)
 """The tag under which IGNORED_FIELD leaves are indexed."""
-
-
-def _equal(a: Any, b: Any) -> bool:
-    return a == IGNORED or b == IGNORED or tag(a) == tag(b)
 
 
 def _distinctive(value: Any) -> bool:
@@ -77,8 +80,8 @@ class _Aligner:
         self.left = mapped.v1_leaves if mapped is not None and mapped.v1_leaves else flatten(v1)
         self.right = flatten(v2)
         self.mapped = mapped
-        self.ltags = [tag(leaf.value) for leaf in self.left]
-        self.rtags = [tag(leaf.value) for leaf in self.right]
+        self.ltags = [_fast_tag(leaf.value) for leaf in self.left]
+        self.rtags = [_fast_tag(leaf.value) for leaf in self.right]
         self.index: dict[str, list[int]] = defaultdict(list)
         self.exact: dict[tuple[str, Any], list[int]] = defaultdict(list)
         self.by_path: dict[str, int] = {}
@@ -88,6 +91,7 @@ class _Aligner:
             # IGNORED_FIELD equals anything: it is a candidate for every value of its key
             self.exact[(leaf.key, ANY if leaf.value == IGNORED else self.rtags[j])].append(j)
         self.used = [False] * len(self.right)
+        self.by_value: dict[Any, list[int]] | None = None
         self.match: list[tuple[int, _Target | None] | None] = [None] * len(self.left)
         self.plans = [self._plan(leaf) for leaf in self.left]
 
@@ -179,15 +183,18 @@ class _Aligner:
         ]
         if not pending:
             return
-        by_value: dict[Any, list[int]] = defaultdict(list)
-        for j, leaf in enumerate(self.right):
-            if not self.used[j] and leaf.value != IGNORED:
-                by_value[tag(leaf.value)].append(j)
+        if self.by_value is None:
+            # built once: candidates are checked against ``used`` when they are picked
+            self.by_value = defaultdict(list)
+            for j, leaf in enumerate(self.right):
+                if not self.used[j] and leaf.value != IGNORED:
+                    self.by_value[self.rtags[j]].append(j)
+        by_value = self.by_value
         for i in pending:
             leaf = self.left[i]
             if leaf.value == IGNORED:
                 continue
-            pick = self._best_move(leaf, by_value.get(tag(leaf.value), ()), min_score)
+            pick = self._best_move(leaf, by_value.get(self.ltags[i], ()), min_score)
             if pick is not None:
                 self._take(i, pick, None)
 
@@ -272,7 +279,7 @@ class _Aligner:
             j, target = found
             other = self.right[j]
             target = target or fallback
-            if not _equal(leaf.value, other.value):
+            if not self._same(i, j):
                 kind = "changed"
             else:
                 same = leaf.key == other.key or leaf.path == other.path

@@ -85,7 +85,12 @@ def diff_pairs(
     )
     items = progress(pairs, len(pairs)) if progress else pairs
     for item in items:
-        resource, mapped = diff_pair(item, options, engine)
+        try:
+            resource, mapped = diff_pair(item, options, engine)
+        except BBMigrateError as exc:
+            # name the input the engine refused (its own message names the resource)
+            exc.where = f"{left} ({exc.where})" if exc.where else left
+            raise
         filt.apply(resource, (item.v1, item.v2, mapped.document if mapped else None))
         report.resources.append(resource)
     report.ignored = filt.dropped

@@ -56,7 +56,7 @@ def _under(path: str | None, roots: set[str]) -> bool:
         return False
     if path in roots:
         return True
-    return any(path.startswith(root) and path[len(root)] in ".[" for root in roots)
+    return path.startswith(tuple(root + sep for root in roots for sep in ".["))
 
 
 @dataclass(frozen=True)

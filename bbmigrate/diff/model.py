@@ -152,8 +152,3 @@ class Report:
             "summary": self.summary(),
             "resources": [resource.to_dict() for resource in self.resources],
         }
-
-    def iter_changes(self):
-        for resource in self.resources:
-            for change in resource.changes:
-                yield resource, change

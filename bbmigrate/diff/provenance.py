@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple
 
 from ..errors import BBMigrateError
 from ..leaves import Leaf, flatten, tag
@@ -20,14 +20,9 @@ from ..leaves import Leaf, flatten, tag
 _VARIABLE = re.compile(r"/resources/variables/([A-Za-z0-9_]+)")
 
 
-class ProvenanceLike(Protocol):
-    rule_id: str
-    variable: str | None
-    v1_path: str | None
-    v2_path: str | None
-
-
 MapFn = Callable[[dict[str, Any]], tuple[dict[str, Any], list[Any]]]
+"""``map_with_provenance``'s shape: v1 → (v2, records with rule_id, variable, v1_path, v2_path).
+An object may also offer ``gaps(v1, v2) -> {concrete v2 path: gap id}`` (see :class:`Engine`)."""
 
 
 @lru_cache(maxsize=65536)
@@ -49,13 +44,15 @@ def variable_in(*texts: str | None) -> str | None:
 def prefixes(path: str) -> Iterator[tuple[str, str]]:
     """``(ancestor, rest)`` for ``path`` itself and then each ancestor, nearest first."""
     yield path, ""
-    for index in range(len(path) - 1, 0, -1):
-        if path[index] in ".[":
-            yield path[:index], path[index:]
+    end = len(path)
+    while True:
+        end = max(path.rfind(".", 0, end), path.rfind("[", 0, end))
+        if end <= 0:
+            return
+        yield path[:end], path[end:]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     rule: str
     variable: str | None
     other_path: str | None
@@ -111,9 +108,6 @@ class ProvenanceIndex:
     def from_v2(self, path: str) -> list[Hit]:
         """Which rules produced the mapped leaf at ``path`` (``other_path`` None: a constant)."""
         return self._lookup(self.by_v2, path, v1=False, other_leaves=self.v1_leaves)
-
-
-GapFn = Callable[[dict[str, Any], dict[str, Any]], dict[str, str]]
 
 
 @dataclass(slots=True)
@@ -187,8 +181,13 @@ def _repaired(record: Any, v1_values: dict[str, Any], mapped_values: dict[str, A
     path = record.v2_path
     if not record.v1_path or not path or record.v1_path not in v1_values:
         return record
-    want = tag(v1_values[record.v1_path])
-    if path not in mapped_values or tag(mapped_values[path]) == want:
+    if path not in mapped_values:
+        return record
+    have, want = mapped_values[path], v1_values[record.v1_path]
+    if have == want and type(have) is type(want):
+        return record
+    want = tag(want)
+    if tag(have) == want:
         return record
     parts = _LAST_INDEX.match(path)
     if parts is None:
@@ -205,8 +204,7 @@ def _repaired(record: Any, v1_values: dict[str, Any], mapped_values: dict[str, A
     return _Record(record.rule_id, record.variable, record.v1_path, siblings[0])
 
 
-@dataclass(frozen=True, slots=True)
-class _Record:
+class _Record(NamedTuple):
     rule_id: str
     variable: str | None
     v1_path: str | None

@@ -17,7 +17,9 @@ h1{font-size:1.4em;margin:0 0 .4em}
 .summary{margin:.2em 0 1em;padding:0;list-style:none;color:#444}
 .controls{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ccc}
 .controls label{margin-right:.8em;white-space:nowrap}
-table{border-collapse:collapse;width:100%;margin-top:.6em;table-layout:fixed}
+table{border-collapse:collapse;width:100%;margin-top:.6em}
+#records{table-layout:fixed}
+table.counts{width:auto}table.counts th{position:static}
 th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left;
 overflow-wrap:anywhere}
 th{background:#4385f4;color:#fff;position:sticky;top:2.6em}
@@ -33,7 +35,7 @@ tr.k-same td,tr.k-reproduced td{color:#777}
 
 _SCRIPT = """
 (function(){
-  var rows = Array.prototype.slice.call(document.querySelectorAll('tbody tr'));
+  var rows = Array.prototype.slice.call(document.querySelectorAll('#records tbody tr'));
   var boxes = document.querySelectorAll('input[name=kind]');
   var res = document.getElementById('resource'), text = document.getElementById('text');
   var count = document.getElementById('count');
@@ -57,6 +59,25 @@ _SCRIPT = """
 def _cell(value: Any, cls: str = "") -> str:
     attr = f' class="{cls}"' if cls else ""
     return f"<td{attr}>{escape(fmt_value(value, 200))}</td>"
+
+
+def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> str:
+    """A folded table of counts (and fidelity) per resource."""
+    mapped = data["summary"]["mode"] == "mapped"
+    head = "".join(f"<th>{escape(k)}</th>" for k in kinds)
+    head += "<th>recall</th><th>precision</th>" if mapped else ""
+    rows = []
+    for resource, label in zip(data["resources"], labels, strict=True):
+        cells = "".join(f"<td>{resource['counts'].get(k, 0)}</td>" for k in kinds)
+        fid = resource.get("fidelity")
+        if mapped and fid:
+            cells += f"<td>{fid['recall']:.3f}</td><td>{fid['precision']:.3f}</td>"
+        rows.append(f"<tr><td>{escape(label)} ({escape(resource['status'])})</td>{cells}</tr>")
+    return (
+        f'<details><summary>{len(labels)} resources</summary><table class="counts">'
+        f"<thead><tr><th>resource</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+        "</table></details>"
+    )
 
 
 def render_html(data: dict[str, Any]) -> str:
@@ -99,15 +120,16 @@ def render_html(data: dict[str, Any]) -> str:
                 + f"<td>{' '.join(notes)}</td></tr>"
             )
     items = "".join(f"<li>{escape(line)}</li>" for line in summary_lines(data))
+    per_resource = _per_resource(data, kinds, labels)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>bbmigrate diff</title><style>{_STYLE}</style></head><body>"
-        f'<h1>bbmigrate diff</h1><ul class="summary">{items}</ul>'
+        f'<h1>bbmigrate diff</h1><ul class="summary">{items}</ul>{per_resource}'
         f'<div class="controls">{checks}<select id="resource" aria-label="resource">{options}'
         '</select> <input id="text" type="search" placeholder="filter text" aria-label="filter">'
         '<span id="count"></span></div>'
-        '<table><colgroup><col style="width:10%"><col style="width:7%">'
+        '<table id="records"><colgroup><col style="width:10%"><col style="width:7%">'
         '<col style="width:19%"><col style="width:19%"><col style="width:13%">'
         '<col style="width:13%"><col style="width:7%"><col style="width:7%">'
         '<col style="width:5%"></colgroup><thead><tr><th>resource</th><th>kind</th>'

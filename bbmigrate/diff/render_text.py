@@ -6,7 +6,6 @@ but not listed unless ``--only`` asks for them — so that a terminal shows what
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 QUIET_KINDS = frozenset({"same", "reproduced"})
@@ -73,38 +72,60 @@ def _flags(change: dict[str, Any]) -> str:
     return "; ".join(flags)
 
 
-def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) -> str:
-    """A terminal table per resource (rich), preceded by the summary."""
-    from rich.console import Console
-    from rich.table import Table
+_COLORS = {
+    "moved": "\x1b[34m",
+    "changed": "\x1b[33m",
+    "differs": "\x1b[33m",
+    "removed": "\x1b[31m",
+    "missing": "\x1b[31m",
+    "added": "\x1b[32m",
+    "extra": "\x1b[32m",
+}
+_CAPS = (9, 56, 56, 32, 32)
 
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color)
-    for line in summary_lines(data):
-        console.print(line, markup=False, highlight=False)
+
+def _row_cells(c: dict[str, Any]) -> list[str]:
+    v1_path = c["v1_path"] or ""
+    if c.get("mapped_path"):
+        v1_path = f"{v1_path} ⇒ {c['mapped_path']}" if v1_path else f"⇒ {c['mapped_path']}"
+    v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
+    note = " ".join(x for x in (c.get("rule"), c.get("variable"), _flags(c)) if x)
+    return [
+        c["kind"],
+        v1_path,
+        c["v2_path"] or "",
+        fmt_value(v1_value, _CAPS[3]),
+        fmt_value(c["v2_value"], _CAPS[4]),
+        note,
+    ]
+
+
+def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) -> str:
+    """The summary, then per resource one aligned line per listed record.
+
+    Plain columns rather than a drawn table: a beneficiary has thousands of records, and a
+    terminal table library takes seconds to lay them out. ``width`` caps the path columns.
+    """
+    lines = summary_lines(data)
+    titles = ["kind", *headers(data), "rule / variable"]
+    path_cap = max(24, min(_CAPS[1], (width - 90) // 2))
+    caps = (_CAPS[0], path_cap, path_cap, _CAPS[3], _CAPS[4])
     for resource in data["resources"]:
-        rows = [c for c in resource["changes"] if shown(data, c)]
+        rows = [_row_cells(c) for c in resource["changes"] if shown(data, c)]
         if not rows:
             continue
-        table = Table(title=_title(resource), title_justify="left", expand=False)
-        for name in ("kind", *headers(data), "rule / variable"):
-            table.add_column(name, overflow="fold")
-        for c in rows:
-            note = " ".join(x for x in (c.get("rule"), c.get("variable"), _flags(c)) if x)
-            v1_path = c["v1_path"] or ""
-            if c.get("mapped_path"):
-                v1_path = f"{v1_path} ⇒ {c['mapped_path']}" if v1_path else f"⇒ {c['mapped_path']}"
-            v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
-            table.add_row(
-                c["kind"],
-                v1_path,
-                c["v2_path"] or "",
-                fmt_value(v1_value),
-                fmt_value(c["v2_value"]),
-                note,
-            )
-        console.print(table)
-    return buffer.getvalue()
+        widths = [
+            min(cap, max(len(titles[n]), *(len(r[n]) for r in rows))) for n, cap in enumerate(caps)
+        ]
+        lines += ["", _title(resource)]
+        table = [titles, *rows]
+        for n, cells in enumerate(table):
+            text = "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False))
+            text = f"  {text}  {cells[-1]}".rstrip()
+            if color and n and cells[0] in _COLORS:
+                text = text.replace(cells[0], f"{_COLORS[cells[0]]}{cells[0]}\x1b[0m", 1)
+            lines.append(text)
+    return "\n".join(lines) + "\n"
 
 
 def _md(text: Any) -> str:

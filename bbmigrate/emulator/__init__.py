@@ -5,12 +5,13 @@ it over loopback HTTP and yields the base URL. See docs/sandbox.md.
 """
 
 from .app import Sandbox, create_app
-from .config import DEFAULT_CLIENT, Client, Clock, SandboxConfig
+from .config import DEFAULT_CLIENT, ONE_TIME_CLIENT, Client, Clock, SandboxConfig
 from .population import password, patient_id, username
 from .server import serve_in_thread
 
 __all__ = [
     "DEFAULT_CLIENT",
+    "ONE_TIME_CLIENT",
     "Client",
     "Clock",
     "Sandbox",

@@ -25,6 +25,7 @@ from starlette.responses import (
 )
 
 from .oauth import OAuthError
+from .population import patient_id
 
 if TYPE_CHECKING:
     from .app import Sandbox
@@ -178,7 +179,7 @@ async def authorize(request: Request) -> Response:
         redirect_uri=redirect_uri,
         challenge=params["code_challenge"],
         number=number,
-        patient_id=sandbox.population.user(number).patient_id,
+        patient_id=patient_id(number),
         scopes=scopes,
         shared_demographics=share,
     )

@@ -40,6 +40,9 @@ class Client:
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     name: str = "bbmigrate test client"
     allow_loopback: bool = True
+    # BB2's data access types: THIRTEEN_MONTH (refreshable, 13-month grant), ONE_TIME (no
+    # refresh token, the grant ends with the access token) or RESEARCH_STUDY (grant never ends).
+    data_access_type: str = "THIRTEEN_MONTH"
 
     def accepts_redirect(self, uri: str) -> bool:
         return uri in self.redirect_uris or (self.allow_loopback and bool(_LOOPBACK.match(uri)))
@@ -53,12 +56,20 @@ DEFAULT_CLIENT = Client(
 )
 
 
+ONE_TIME_CLIENT = Client(
+    client_id="bbmigrate-sandbox-onetime",
+    client_secret="bbmigrate-sandbox-onetime-secret",
+    name="bbmigrate one-time test client",
+    data_access_type="ONE_TIME",
+)
+
+
 @dataclass
 class SandboxConfig:
     """Everything that varies between sandbox instances; the defaults are BB2's."""
 
     data_dir: Path | None = None  # None: the packaged samples/
-    clients: tuple[Client, ...] = (DEFAULT_CLIENT,)
+    clients: tuple[Client, ...] = (DEFAULT_CLIENT, ONE_TIME_CLIENT)
     token_lifetime: int = 3600  # seconds; BB2's default since 2026-02 (36000 before)
     code_lifetime: int = 60
     grant_days: int = 396  # THIRTEEN_MONTH data access grants

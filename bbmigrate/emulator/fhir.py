@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -104,7 +105,8 @@ def protected(
                 if fault is not None:
                     body, extra = fault_body(fault)
                     return json_response(body, fault, {**headers, **extra}, media)
-                user = sandbox.population.user(token.grant.number)
+                # Deriving a user not yet cached takes a moment: keep the event loop free.
+                user = await run_in_threadpool(sandbox.population.user, token.grant.number)
                 return json_response(view(request, sandbox, user, version), 200, headers, media)
             except Problem as problem:
                 return json_response(

@@ -11,6 +11,7 @@ demographics (a plain re-approval keeps them), and the ``patient`` and
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -48,9 +49,12 @@ class Grant:
     number: int
     patient_id: str
     scopes: tuple[str, ...]
-    expires_at: float
+    expires_at: float  # inf for RESEARCH_STUDY apps, whose grants do not end
+    data_access_type: str = "THIRTEEN_MONTH"
 
     def expiration_text(self) -> str:
+        if self.expires_at == float("inf"):
+            return ""
         return datetime.fromtimestamp(self.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -136,7 +140,12 @@ class OAuthServer:
             # BB2 drops the pair's earlier tokens so none keeps the demographic scopes.
             self.revoke_pair(client.client_id, number)
         grant = Grant(
-            client.client_id, number, patient_id, scopes, now + self.config.grant_days * 86400
+            client.client_id,
+            number,
+            patient_id,
+            scopes,
+            self._grant_end(client, now),
+            client.data_access_type,
         )
         code = secrets.token_urlsafe(24)
         # BB2 stores the challenge with its padding stripped, so padded challenges still match.
@@ -178,7 +187,23 @@ class OAuthServer:
             raise _invalid_grant()
         return self._issue(code.grant)
 
+    def _grant_end(self, client: Client, now: float) -> float:
+        if client.data_access_type == "RESEARCH_STUDY":
+            return float("inf")
+        if client.data_access_type == "ONE_TIME":
+            return now + self.config.token_lifetime
+        return now + self.config.grant_days * 86400
+
     def refresh(self, client: Client, form: dict[str, str]) -> dict[str, Any]:
+        if client.data_access_type == "ONE_TIME":
+            raise OAuthError(
+                403,
+                {
+                    "status_code": 403,
+                    "error": "invalid_client",
+                    "error_description": "Your application is not allowed to refresh tokens.",
+                },
+            )
         value = form.get("refresh_token")
         record = self._refresh.get(value or "")
         if record is None:
@@ -206,9 +231,7 @@ class OAuthServer:
         requested = form.get("scope")
         if requested:
             narrowed = tuple(s for s in grant.scopes if s in set(requested.split()))
-            grant = Grant(
-                grant.client_id, grant.number, grant.patient_id, narrowed, grant.expires_at
-            )
+            grant = dataclasses.replace(grant, scopes=narrowed)
         record.revoked = True
         old = self._access.get(record.access_token)
         if old is not None:
@@ -239,8 +262,7 @@ class OAuthServer:
         self._access[access] = AccessToken(
             access, grant, self.config.clock.now() + lifetime, refresh
         )
-        self._refresh[refresh] = _Refresh(grant, access)
-        return {
+        body: dict[str, Any] = {
             "access_token": access,
             "expires_in": lifetime,
             "token_type": "Bearer",
@@ -249,6 +271,11 @@ class OAuthServer:
             "patient": grant.patient_id,
             "access_grant_expiration": grant.expiration_text(),
         }
+        if grant.data_access_type == "ONE_TIME":
+            del body["refresh_token"]  # BB2 gives one-time apps no refresh token
+        else:
+            self._refresh[refresh] = _Refresh(grant, access)
+        return body
 
     def revoke_pair(self, client_id: str, number: int) -> None:
         """BB2's ``remove_application_user_pair_tokens_data_access``: on deny or withheld data."""

@@ -31,31 +31,13 @@ FIRST_PATIENT = 20_140_000_000_001
 HEAVY_SUFFIX = 42  # users with number % 100 == 42 get >= 100 EOBs
 _LOGIN = re.compile(r"^BBUser(\d{5})$")
 _EPOCH = datetime(2020, 2, 12, tzinfo=UTC)  # BB2 has no _lastUpdated values before this day
-_GIVEN = (
-    "Ana",
-    "Ben",
-    "Carla",
-    "Dev",
-    "Elena",
-    "Farid",
-    "Grace",
-    "Hiro",
-    "Ines",
-    "Jon",
-    "Kemal",
-    "Lucia",
-    "Marek",
-    "Nadia",
-    "Omar",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sam",
-    "Tess",
-)
+# fmt: off
+_GIVEN = ("Ana", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jon",
+          "Kemal", "Lucia", "Marek", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tess")
 _FAMILY = ("Abbott", "Baker", "Castillo", "Dunn", "Eriksen", "Fischer", "Garcia", "Hughes",
            "Ibarra", "Jensen", "Kowalski", "Lindqvist", "Moreau", "Novak", "Okafor", "Park",
-           "Quint", "Rossi", "Silva", "Tanaka")  # fmt: skip
+           "Quint", "Rossi", "Silva", "Tanaka")
+# fmt: on
 
 
 def username(number: int) -> str:

@@ -189,11 +189,14 @@ class SearchPage:
         bundle: dict[str, Any] = {
             "resourceType": "Bundle",
             "id": str(uuid.uuid5(uuid.NAMESPACE_URL, self_url)),
-            "meta": {"lastUpdated": updated} if updated else {},
-            "type": "searchset",
-            "total": total,
-            "link": [{"relation": rel, "url": url} for rel, url in links],
         }
+        if updated:  # an empty search has nothing to date the Bundle by; FHIR forbids {}
+            bundle["meta"] = {"lastUpdated": updated}
+        bundle.update(
+            type="searchset",
+            total=total,
+            link=[{"relation": rel, "url": url} for rel, url in links],
+        )
         if page:
             bundle["entry"] = [{"resource": r} for r in page]
         return bundle

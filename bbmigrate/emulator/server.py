@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,19 @@ from .config import SandboxConfig
 _START_TIMEOUT = 10.0
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind here rather than in uvicorn, so a busy port is an ``OSError`` in the caller's thread."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 @contextlib.contextmanager
 def serve_in_thread(
     app_or_config: Starlette | SandboxConfig | None = None,
@@ -24,25 +38,33 @@ def serve_in_thread(
 ) -> Iterator[str]:
     """Serve the sandbox over real HTTP; yields the base URL, e.g. ``http://127.0.0.1:53117``.
 
-    ``port=0`` takes a free port. On exit the server is asked to stop and the thread joined.
+    ``port=0`` takes a free port; a port in use raises ``OSError`` before anything starts. On
+    exit the server is asked to stop and its thread joined.
     """
     app = app_or_config if isinstance(app_or_config, Starlette) else create_app(app_or_config)
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-    )
+    sock = _bind(host, port)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="bbmigrate-sandbox", daemon=True)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # uvicorn ends with SystemExit when startup fails
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, name="bbmigrate-sandbox", daemon=True)
     thread.start()
-    deadline = time.monotonic() + _START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"sandbox server did not start on {host}:{port}")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()
-    shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
     try:
-        yield f"http://{shown}:{bound[1]}"
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if failures or not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"sandbox server did not start on {host}:{port}")
+            time.sleep(0.01)
+        bound_host, bound_port = sock.getsockname()[:2]
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        yield f"http://{shown}:{bound_port}"
     finally:
         server.should_exit = True
         thread.join(timeout=_START_TIMEOUT)
+        sock.close()

@@ -31,6 +31,7 @@ class MapReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     unmapped: list[dict[str, str]] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +40,7 @@ class MapReport:
             "failures": self.failures,
             "unmapped": self.unmapped,
             "outputs": self.outputs,
+            "skipped": self.skipped,
         }
 
 
@@ -232,6 +234,10 @@ def _map_dir(src: Path, out: Path | None, runner: _Runner, write: bool) -> None:
                 document = jsonio.read_json(path)
             except InputError as exc:
                 runner._fail(exc)
+                continue
+            if isinstance(document, dict) and "resourceType" not in document:
+                # A folder may hold other JSON beside the resources (a fetch's userinfo.json).
+                runner.report.skipped.append(str(path))
                 continue
             result = runner.one(document, str(path))
             if write and result is not None and target is not None:

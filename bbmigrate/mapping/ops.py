@@ -11,12 +11,14 @@ copy       copy each v1 match to the v2 path (Money reshaped STU3 → R4 by defa
 constant   write a fixed value (``${var}`` filled in) to the v2 path
 lookup     translate each v1 value through a concept table, write the row (or a field)
 drop       consume v1 data on purpose; ``note`` says why
-each       for each v1 element build one v2 element with nested ``rules``
+each       for each v1 element build one v2 element with nested ``rules`` (``follow``: from the
+           contained resource a local reference points at; ``bind``: variables from the element)
 route      like ``each``, but the branch (``routes``) is chosen by a table keyed on the
            element (e.g. an extension's variable URL); ``default`` handles unknown keys
 link       turn v1 sequence references into links that ``renumber`` resolves
 renumber   number a v2 list 1..n (optionally ordered by a table) and resolve its links
 rewrite    copy a string with a regular-expression substitution
+dedupe     keep the first of identical elements of a v2 list
 resource   map a nested v1 resource (a Bundle entry) with its own rules
 =========  ===========================================================================
 """
@@ -42,6 +44,7 @@ from .paths import (
     select,
     values,
 )
+from .refs import bound_variables, follow_reference, is_linked
 
 MONEY_SYSTEM = "urn:iso:std:iso:4217"
 _WHOLE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
@@ -150,20 +153,10 @@ def _guard(rule: Rule, src: Any, ctx: Context) -> bool:
     if unless is not None and _holds(src, unless, params.get("unless_value"), ctx):
         return False
     linked = params.get("linked_from_path")
-    if linked is not None and not _is_linked(src, linked, ctx):
+    if linked is not None and not is_linked(src, linked, ctx):
         return False
     unlinked = params.get("unlinked_from_path")
-    return not (unlinked is not None and _is_linked(src, unlinked, ctx))
-
-
-def _is_linked(src: Any, path, ctx: Context) -> bool:
-    """Is the element's ``sequence`` referenced from ``path`` (``item[*].diagnosisLinkId``)?"""
-    if not isinstance(src, dict) or "sequence" not in src:
-        return False
-    for ref in values(ctx.root, path):
-        if src["sequence"] in (ref if isinstance(ref, list) else [ref]):
-            return True
-    return False
+    return not (unlinked is not None and is_linked(src, unlinked, ctx))
 
 
 def _holds(src: Any, path, want: str | None, ctx: Context) -> bool:
@@ -263,8 +256,8 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                     f"rule {rule.id}: value {value!r} not in table {table.id}",
                     where=str(rule.origin),
                 )
-            else:
-                out = _plain(default)
+            else:  # a fixed value, ${var} filled in (e.g. the claim type's default coding)
+                out = _templated(_plain(default), {**ctx.variables, "value": value})
         else:
             out = _plain(row[field] if field and isinstance(row, dict) else row)
         obj, key = _place(ctx, dst, rule, out)
@@ -321,30 +314,6 @@ def _consume_origin(rule: Rule, ctx: Context, elem: Any, here: tuple) -> None:
             ctx.consume(rule, (*here, *rel), value)
 
 
-def _follow(rule: Rule, ctx: Context, elem: Any, here: tuple) -> tuple[tuple, Any] | None:
-    """The contained resource a local reference (``#id``) under ``elem`` points at."""
-    path = rule.params["follow_path"]
-    for rel, ref in select(elem, path):
-        if not isinstance(ref, str):
-            continue
-        ctx.consume(rule, (*here, *rel), ref)
-        wanted = ref[1:] if ref.startswith("#") else ref
-        for i, res in enumerate(ctx.root.get("contained") or []):
-            # the guards (e.g. when: resourceType=Observation) test the resource, not the reference
-            if isinstance(res, dict) and res.get("id") == wanted and _guard(rule, res, ctx):
-                ctx.followed.add(id(res))
-                return ("contained", i), res
-    return None
-
-
-def _bound(rule: Rule, ctx: Context, elem: Any) -> dict[str, Any]:
-    """Variables named by ``bind`` (name → v1 path under the element), for nested rules."""
-    binds = rule.params.get("bind_paths")
-    if not binds:
-        return ctx.variables
-    return {**ctx.variables, **{name: first(elem, path, "") for name, path in binds.items()}}
-
-
 def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     origin_path = rule.params.get("origin_path")
     follow = rule.params.get("follow_path")
@@ -355,13 +324,13 @@ def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             continue
         here = (*at, *rel)
         if follow is not None:
-            found = _follow(rule, ctx, elem, here)
+            found = follow_reference(rule, ctx, elem, here, _guard)
             if found is None:
                 continue
             here, elem = found
         elif id(elem) in ctx.followed:
             continue  # already mapped where a reference to it was followed
-        ctx.variables = _bound(rule, ctx, elem)
+        ctx.variables = bound_variables(rule, ctx, elem)
         try:
             origin = None if origin_path is None else _origin(ctx, elem, origin_path)
             if ctx.track:

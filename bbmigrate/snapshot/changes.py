@@ -47,12 +47,15 @@ class FieldChange:
         if self.kind == "removed":
             return f"- {self.path}: {_short(self.old, width)}"
         if self.kind == "reordered":
-            return f"{self.path}: order {self.old} -> {self.new}"
+            return f"{self.path}: order {_cut(self.old, width)} -> {_cut(self.new, width)}"
         return f"{self.path}: {_short(self.old, width)} -> {_short(self.new, width)}"
 
 
 def _short(value: Any, width: int) -> str:
-    text = orjson.dumps(value).decode()
+    return _cut(orjson.dumps(value).decode(), width)
+
+
+def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -116,8 +119,9 @@ def _reorders(moved: Iterable[Any]) -> Iterator[FieldChange]:
         if path in seen:
             continue
         seen.add(path)
-        old_urls = [_url(item) for item in parent.t1]
-        new_urls = [_url(item) for item in parent.t2]
+        # First occurrences only: a repeated url is an addition, reported as such, not an order.
+        old_urls = list(dict.fromkeys(_url(item) for item in parent.t1))
+        new_urls = list(dict.fromkeys(_url(item) for item in parent.t2))
         shared_old = [u for u in old_urls if u in new_urls]
         shared_new = [u for u in new_urls if u in old_urls]
         if shared_old != shared_new:
@@ -218,11 +222,64 @@ def _path_order(change: FieldChange) -> list[Any]:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", change.path)]
 
 
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _runs(numbers: list[int]) -> str:
+    """``[1, 2, 3, 7]`` → ``"1..3, 7"``."""
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == prev + 1:
+            prev = number
+            continue
+        parts.append(str(start) if prev == start else f"{start}..{prev}")
+        if number is not None:
+            start = prev = number
+    return ", ".join(parts)
+
+
+def _grouped(changes: list[FieldChange]) -> list[FieldChange]:
+    """Merge changes that differ only in one list index and carry the same values.
+
+    A mapping change usually hits every repetition of an element; ``diagnosis[1..3].type``
+    reads better than three lines, and keeps a long report within pytest's output.
+    """
+    groups: dict[tuple[Any, ...], list[FieldChange]] = {}
+    for change in changes:
+        values = orjson.dumps([change.old, change.new], default=repr, option=orjson.OPT_SORT_KEYS)
+        groups.setdefault((change.kind, _INDEX.sub("[#]", change.path), values), []).append(change)
+    merged: list[FieldChange] = []
+    for (kind, shape, _), members in groups.items():
+        indexes = [[int(i) for i in _INDEX.findall(m.path)] for m in members]
+        varying = [pos for pos in range(len(indexes[0])) if len({ix[pos] for ix in indexes}) > 1]
+        if len(varying) != 1:
+            merged.extend(members)
+            continue
+        pieces = iter([*indexes[0][: varying[0]], None, *indexes[0][varying[0] + 1 :]])
+        spread = _runs(sorted({ix[varying[0]] for ix in indexes}))
+
+        def fill(
+            _: re.Match[str], pieces: Iterator[int | None] = pieces, spread: str = spread
+        ) -> str:
+            piece = next(pieces)
+            return f"[{spread}]" if piece is None else f"[{piece}]"
+
+        first = members[0]
+        merged.append(FieldChange(kind, re.sub(r"\[#\]", fill, shape), first.old, first.new))
+    merged.sort(key=_path_order)
+    return merged
+
+
 def render_changes(changes: list[FieldChange], *, limit: int = 60) -> list[str]:
-    """Lines for a failure message: a count, then one line per change (at most ``limit``)."""
+    """Lines for a failure message: a count, then one line per change (at most ``limit``).
+
+    Changes that repeat across a list are merged into one line (``diagnosis[1..3].type``).
+    """
     noun = "field differs" if len(changes) == 1 else "fields differ"
     lines = [f"{len(changes)} {noun} (- snapshot only, + received only, old -> new):"]
-    lines.extend(change.render() for change in changes[:limit])
-    if len(changes) > limit:
-        lines.append(f"… and {len(changes) - limit} more")
+    shown = _grouped(changes)
+    lines.extend(change.render() for change in shown[:limit])
+    if len(shown) > limit:
+        lines.append(f"… and {len(shown) - limit} more")
     return lines

@@ -27,6 +27,7 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
 from ..errors import InputError
+from ..jsonio import loads
 
 PLACEHOLDER = "IGNORED_FIELD"
 # Scheme, host and port of a Bundle link or fullUrl become this; path and query stay, since
@@ -58,7 +59,9 @@ def to_json_data(resource: Any) -> Any:
     lists, so normalising never touches the caller's object.
     """
     if isinstance(resource, (str, bytes, bytearray)):
-        return orjson.loads(resource)
+        return loads(
+            bytes(resource) if isinstance(resource, bytearray) else resource, where="snapshot data"
+        )
     dump = getattr(resource, "model_dump", None)
     if callable(dump):
         return dump(mode="json", by_alias=True, exclude_none=True)

@@ -21,7 +21,6 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
-from ..jsonio import write_bytes_atomic
 from .rows import CHANGE_LABELS, CHANGES, COLUMNS, HEADERS, SHEETS, ComparisonTables
 
 SUMMARY = "Summary"
@@ -184,12 +183,6 @@ def workbook_bytes(tables: ComparisonTables) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-
-def write_workbook(tables: ComparisonTables, path: str | Path) -> Path:
-    """Write the workbook atomically; returns the path written."""
-    write_bytes_atomic(path, workbook_bytes(tables))
-    return Path(path)
 
 
 def read_values(path: str | Path) -> dict[str, list[list[str]]]:

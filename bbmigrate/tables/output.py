@@ -7,17 +7,32 @@ is a zip whose members carry timestamps, so two identical workbooks differ byte 
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
-from .excel import read_values, workbook_bytes, write_workbook
+from ..errors import InputError
+from ..jsonio import write_bytes_atomic
+from .excel import read_values, workbook_bytes
 from .rows import ComparisonTables
-from .text_formats import csv_text, markdown_text, read_csv_rows, write_csv, write_markdown
+from .text_formats import csv_text, markdown_text, read_csv_rows
 
 BASENAME = "bb2-v1-v2-comparison"
 DEFAULT_DIR = Path("comparison_tables")
 FORMATS: dict[str, str] = {"xlsx": ".xlsx", "csv": ".csv", "markdown": ".md"}
-_WRITERS = {"xlsx": write_workbook, "csv": write_csv, "markdown": write_markdown}
+_CONTENT = {
+    "xlsx": workbook_bytes,
+    "csv": lambda tables: csv_text(tables).encode("utf-8"),
+    "markdown": lambda tables: markdown_text(tables).encode("utf-8"),
+}
+
+
+def _shared_mode() -> int:
+    """The mode a plain ``open()`` would give: these are documents to share, while the atomic
+    writer's temporary file starts private (0600)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def default_path(fmt: str, directory: Path = DEFAULT_DIR) -> Path:
@@ -26,7 +41,8 @@ def default_path(fmt: str, directory: Path = DEFAULT_DIR) -> Path:
 
 def write_tables(tables: ComparisonTables, fmt: str, path: str | Path) -> Path:
     """Write ``tables`` as ``fmt`` (xlsx, csv or markdown) to ``path``, atomically."""
-    return _WRITERS[fmt](tables, path)
+    write_bytes_atomic(path, _CONTENT[fmt](tables), mode=_shared_mode())
+    return Path(path)
 
 
 def write_all(tables: ComparisonTables, directory: str | Path = DEFAULT_DIR) -> list[Path]:
@@ -51,7 +67,10 @@ def fresh_content(tables: ComparisonTables, fmt: str) -> Any:
 def is_stale(tables: ComparisonTables, fmt: str, path: str | Path) -> bool:
     """True when ``path`` is missing or its content differs from ``tables`` written as ``fmt``."""
     path = Path(path)
-    return not path.is_file() or _content(fmt, path) != fresh_content(tables, fmt)
+    try:
+        return not path.is_file() or _content(fmt, path) != fresh_content(tables, fmt)
+    except InputError:
+        return True  # an unreadable file (a truncated workbook...) needs regenerating too
 
 
 def stale_files(tables: ComparisonTables, directory: str | Path = DEFAULT_DIR) -> list[str]:

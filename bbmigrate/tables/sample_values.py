@@ -71,7 +71,7 @@ def scalar_text(value: Any) -> str:
 def _text(value: Any) -> str:
     """A short human-readable text for a FHIR value (coding, quantity, money, period...)."""
     if isinstance(value, dict):
-        for key in ("value", "reference", "start"):
+        for key in ("value", "amount", "reference", "start"):
             if key in value:
                 text = _text(value[key])
                 if key == "start" and "end" in value:

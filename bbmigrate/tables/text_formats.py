@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
-from ..jsonio import write_bytes_atomic
 from .rows import CHANGE_LABELS, CHANGES, HEADERS, SHEETS, ComparisonTables
 
 CSV_HEADERS: tuple[str, ...] = ("Sheet", *HEADERS)
@@ -69,13 +67,3 @@ def markdown_text(tables: ComparisonTables) -> str:
         body = [[*row.cells()[: MARKDOWN_COLUMNS - 1], row.cells()[rule_column]] for row in rows]
         lines += _table([*HEADERS[: MARKDOWN_COLUMNS - 1], "Rule id"], body)
     return "\n".join(lines) + "\n"
-
-
-def write_csv(tables: ComparisonTables, path: str | Path) -> Path:
-    write_bytes_atomic(path, csv_text(tables).encode("utf-8"))
-    return Path(path)
-
-
-def write_markdown(tables: ComparisonTables, path: str | Path) -> Path:
-    write_bytes_atomic(path, markdown_text(tables).encode("utf-8"))
-    return Path(path)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from .invariants import InvariantChecker
 from .links import check_links
 from .profile_rules import ProfileWalker
 from .profiles import DEFAULT_IG, load_ruleset
-from .structure import check_structure
+from .structure import check_structure, resource_model
 from .terminology import ValueSetIndex
 
 C4BB = "http://hl7.org/fhir/us/carin-bb/StructureDefinition/"
@@ -38,10 +37,20 @@ _CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
 _SIMPLE_PROFILES = ("Coverage", "Patient", "Organization", "Practitioner", "RelatedPerson")
 
 
+def _get(node: Any, *keys: str) -> Any:
+    """``node[k1][k2]...`` where each step is an object, else ``None`` (input may be malformed)."""
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def claim_type(eob: Mapping) -> str | None:
     """The BB2 claim type (carrier, dme, ... pde) from ``type`` or the resource id prefix."""
-    codings = ((eob.get("type") or {}).get("coding")) or []
-    for coding in codings:
+    for coding in _list(_get(eob, "type", "coding")):
         if isinstance(coding, Mapping) and coding.get("system") == _BB_EOB_TYPE:
             return str(coding.get("code", "")).lower() or None
     prefix = str(eob.get("id", "")).split("-", 1)[0].lower()
@@ -50,28 +59,30 @@ def claim_type(eob: Mapping) -> str | None:
 
 def choose_profile(resource: Mapping, profiles: Mapping[str, Any]) -> str | None:
     """meta.profile (version stripped) if the rule set knows it, else by type and claim type."""
-    for declared in (resource.get("meta") or {}).get("profile") or []:
-        if isinstance(declared, str) and declared.split("|", 1)[0] in profiles:
-            return declared.split("|", 1)[0]
     rtype = resource.get("resourceType")
+    for declared in _list(_get(resource, "meta", "profile")):
+        url = declared.split("|", 1)[0] if isinstance(declared, str) else None
+        if url in profiles and profiles[url]["type"] == rtype:
+            return url
     if rtype in _SIMPLE_PROFILES:
         url = f"{C4BB}C4BB-{rtype}"
     elif rtype == "ExplanationOfBenefit":
         kind = claim_type(resource)
         name = _EOB_PROFILE_BY_CLAIM_TYPE.get(kind or "")
         if name is None:
-            for coding in (resource.get("type") or {}).get("coding") or []:
-                if isinstance(coding, Mapping) and coding.get("system") == _CLAIM_TYPE:
-                    name = _EOB_PROFILE_BY_FHIR_CLAIM_TYPE.get(coding.get("code"))
-                    if coding.get("code") == "institutional":
-                        sub = str(
-                            (resource.get("subType") or {}).get("coding", [{}])[0].get("code")
-                        )
-                        name = (
-                            "Outpatient-Institutional"
-                            if sub == "outpatient"
-                            else ("Inpatient-Institutional")
-                        )
+            for coding in _list(_get(resource, "type", "coding")):
+                if not isinstance(coding, Mapping) or coding.get("system") != _CLAIM_TYPE:
+                    continue
+                code = coding.get("code")
+                name = _EOB_PROFILE_BY_FHIR_CLAIM_TYPE.get(code if isinstance(code, str) else "")
+                if code == "institutional":
+                    sub = [
+                        c.get("code")
+                        for c in _list(_get(resource, "subType", "coding"))
+                        if isinstance(c, Mapping)
+                    ]
+                    name = "Outpatient-" if "outpatient" in sub else "Inpatient-"
+                    name += "Institutional"
         if name is None:
             return None
         url = f"{C4BB}C4BB-ExplanationOfBenefit-{name}"
@@ -106,7 +117,6 @@ class Validator:
         self.valuesets = ValueSetIndex(self.ruleset["valuesets"])
         self.walker = ProfileWalker(self.ruleset, self.valuesets)
         self.invariants = InvariantChecker(self.valuesets) if invariants else None
-        self.profiles_used: Counter = Counter()
         self.enum_overrides = {
             key: None if codes is None else frozenset(codes)
             for key, codes in self.ruleset.get("enum_overrides", {}).items()
@@ -122,21 +132,23 @@ class Validator:
         findings = check_structure(
             dict(resource), label=label, source=source, enum_overrides=self.enum_overrides
         )
+        if resource_model(rtype) is None:  # not an R4 resource: nothing more can be checked
+            return ResourceResult(label, source, None, findings)
         findings += [
             Finding(severity, label, path, rule, message, short_value(value), source=source)
             for severity, path, rule, message, value in check_links(resource, rtype)
         ]
         profile_url = choose_profile(resource, self.profiles)
         present: dict[str, set[str]] = {}
-        declared = [p for p in (resource.get("meta") or {}).get("profile") or [] if p]
-        if declared and not any(str(p).split("|", 1)[0] in self.profiles for p in declared):
+        declared = [p for p in _list(_get(resource, "meta", "profile")) if p]
+        if declared and not any(str(p).split("|", 1)[0] == profile_url for p in declared):
             findings.append(
                 Finding(
                     "warning",
                     label,
                     f"{rtype}.meta.profile",
                     "profile",
-                    f"declared profile(s) not in CARIN {self.ig}; "
+                    f"no declared profile is a CARIN {self.ig} profile for {rtype}; "
                     + ("checked by resource type instead" if profile_url else "not checked"),
                     short_value(declared),
                     source=source,
@@ -155,18 +167,14 @@ class Validator:
                 )
             )
         else:
-            self.profiles_used[profile_url] += 1
             present[profile_url] = self._profile(
                 resource, profile_url, rtype, label, source, findings, resource
             )
-        for index, inner in enumerate(resource.get("contained") or []):
+        for index, inner in enumerate(_list(resource.get("contained"))):
             if not isinstance(inner, Mapping):
                 continue
-            inner_url = (
-                choose_profile(inner, self.profiles)
-                if (inner.get("meta") or {}).get("profile")
-                else None
-            )
+            declared_inner = _list(_get(inner, "meta", "profile"))
+            inner_url = choose_profile(inner, self.profiles) if declared_inner else None
             if inner_url:
                 inner_label = f"{label}#{inner.get('id', index)}"
                 got = self._profile(
@@ -218,15 +226,12 @@ class Validator:
                     "not-checked",
                     f"{len(where) or 'some'} code(s) not checked against {vs}: "
                     f"{self.valuesets.unchecked_label(vs, systems)}",
-                    len(where),
+                    vs,
                     profile=url,
                     source=source,
                 )
             )
         return state.present
-
-    def validate_all(self, resources: Iterable[tuple[Mapping, str | None]]) -> list[ResourceResult]:
-        return [self.validate(resource, source=source) for resource, source in resources]
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -46,7 +46,7 @@ def short_value(value: Any, limit: int = 200) -> Any:
         return value if len(value) <= limit else value[: limit - 1] + "…"
     import orjson
 
-    text = orjson.dumps(value, default=str).decode()
+    text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -54,11 +54,14 @@ def summarize(findings: Iterable[Finding], *, resources: int, profiles: Counter)
     counts: Counter = Counter()
     by_rule: Counter = Counter()
     files_with_errors: set[str] = set()
+    not_checked: Counter = Counter()  # value set -> resources with codes it could not check
     for finding in findings:
         counts[finding.severity] += 1
         by_rule[f"{finding.severity}:{finding.rule}"] += 1
         if finding.severity == "error":
             files_with_errors.add(f"{finding.source}|{finding.resource.split('#')[0]}")
+        if finding.rule == "not-checked":
+            not_checked[str(finding.value)] += 1
     return {
         "resources": resources,
         "resources_with_errors": len(files_with_errors),
@@ -67,4 +70,5 @@ def summarize(findings: Iterable[Finding], *, resources: int, profiles: Counter)
         "information": counts["information"],
         "by_rule": dict(sorted(by_rule.items())),
         "profiles": dict(sorted(profiles.items())),
+        "not_checked_value_sets": dict(sorted(not_checked.items())),
     }

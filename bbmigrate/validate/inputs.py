@@ -22,7 +22,10 @@ def _from_document(doc: Any, where: str, *, strict: bool) -> Iterator[Located]:
             raise InputError("not a FHIR resource (no resourceType)", where=where)
         return
     if doc["resourceType"] == "Bundle":
-        for index, entry in enumerate(doc.get("entry") or []):
+        entries = doc.get("entry", [])
+        if not isinstance(entries, list):
+            raise InputError("Bundle.entry is not an array", where=where)
+        for index, entry in enumerate(entries):
             resource = entry.get("resource") if isinstance(entry, Mapping) else None
             if isinstance(resource, Mapping):
                 yield from _from_document(resource, f"{where}#entry[{index}]", strict=True)

@@ -39,17 +39,19 @@ def reference_type(reference: str) -> str | None:
     return parts[-2]
 
 
-def _sequences(items: Any) -> list[Any]:
-    return (
-        [i.get("sequence") for i in items if isinstance(i, Mapping)]
-        if isinstance(items, list)
-        else []
-    )
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _sequences(items: Any) -> list[int]:
+    """The integer sequence numbers of a list (other JSON types are the structure layer's)."""
+    found = [i.get("sequence") for i in _list(items) if isinstance(i, Mapping)]
+    return [s for s in found if isinstance(s, int) and not isinstance(s, bool)]
 
 
 def sequence_links(eob: Mapping, path: str) -> Iterator[Raw]:
     for target in ("item", *_LINKS.values()):
-        counts = Counter(s for s in _sequences(eob.get(target)) if s is not None)
+        counts = Counter(_sequences(eob.get(target)))
         for number, count in sorted(counts.items(), key=lambda kv: str(kv[0])):
             if count > 1:
                 yield (
@@ -60,12 +62,12 @@ def sequence_links(eob: Mapping, path: str) -> Iterator[Raw]:
                     number,
                 )
     known = {target: set(_sequences(eob.get(target))) for target in _LINKS.values()}
-    for index, item in enumerate(eob.get("item") or []):
+    for index, item in enumerate(_list(eob.get("item"))):
         if not isinstance(item, Mapping):
             continue
         for link, target in _LINKS.items():
-            for j, number in enumerate(item.get(link) or []):
-                if number not in known[target]:
+            for j, number in enumerate(_list(item.get(link))):
+                if isinstance(number, int) and number not in known[target]:
                     yield (
                         "information",
                         f"{path}.item[{index}].{link}[{j}]",
@@ -91,7 +93,8 @@ def _local_references(node: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 def contained_references(resource: Mapping, path: str) -> Iterator[Raw]:
-    ids = {c.get("id") for c in resource.get("contained") or [] if isinstance(c, Mapping)}
+    contained = [c for c in _list(resource.get("contained")) if isinstance(c, Mapping)]
+    ids = {c["id"] for c in contained if isinstance(c.get("id"), str)}
     for where, reference in _local_references(resource, path):
         if reference != "#" and reference[1:] not in ids:
             yield (

@@ -37,13 +37,26 @@ def pattern_matches(pattern: Any, value: Any) -> bool:
     return pattern == value
 
 
+# R4 data types a choice element can take (the suffix of ``valueString``, ``timingPeriod``...).
+_CHOICE_TYPES = frozenset(
+    (  # noqa: SIM905 - 50 names read better as one string
+        "Base64Binary Boolean Canonical Code Date DateTime Decimal Id Instant Integer Markdown Oid "
+        "PositiveInt String Time UnsignedInt Uri Url Uuid Address Age Annotation Attachment "
+        "CodeableConcept Coding ContactPoint Count Distance Duration HumanName Identifier Money "
+        "Period Quantity Range Ratio Reference SampledData Signature Timing ContactDetail "
+        "Contributor DataRequirement Expression ParameterDefinition RelatedArtifact "
+        "TriggerDefinition UsageContext Dosage Meta"
+    ).split()
+)
+
+
 def choice_values(parent: Mapping, name: str, path: str) -> list[Located]:
     """Values of ``value[x]``-style elements: the keys ``valueString``, ``valuePeriod``..."""
     prefix = name[:-3]
     found = []
     for key, value in parent.items():
         suffix = key[len(prefix) :]
-        if key.startswith(prefix) and suffix[:1].isupper():
+        if key.startswith(prefix) and suffix in _CHOICE_TYPES:
             found.append((f"{path}.{key}", value, suffix))
     return found
 
@@ -347,11 +360,12 @@ class ProfileWalker:
                 value,
             )
         elif member is None and value is not None:
-            systems = (
-                [c.get("system") for c in value.get("coding", ())]
-                if isinstance(value, Mapping)
-                else []
-            )
+            codings = value.get("coding") if isinstance(value, Mapping) else None
+            systems = [
+                c.get("system")
+                for c in (codings if isinstance(codings, list) else ())
+                if isinstance(c, Mapping) and isinstance(c.get("system"), str)
+            ]
             state.unchecked.setdefault(url, []).append(path)
             if systems:
                 state.unchecked[url].extend(f"system:{s}" for s in systems if s)

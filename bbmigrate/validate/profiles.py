@@ -237,16 +237,13 @@ def _cache_dir() -> Path:
     return Path(base) / "bbmigrate" / "validate"
 
 
-def _cache_key(folder: Path, version: str) -> str:
+def _cache_key(sources: dict[str, str], version: str) -> str:
+    """Disk-cache key: the packages' SHA-256, the IG version and the compiler's own source."""
     digest = hashlib.sha256(f"format={FORMAT};ig={version}".encode())
-    # The compiler's own source is part of the key, so a code change never reads a stale cache.
-    for module in ("profiles.py", "terminology.py"):
+    # The compiler's source is part of the key, so a code change never reads a stale cache.
+    for module in ("profiles.py", "terminology.py", "core_enums.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
-    for name in (IG_PACKAGES[version], CORE_PACKAGE):
-        path = folder / name
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    digest.update(orjson.dumps(sources, option=orjson.OPT_SORT_KEYS))
     return digest.hexdigest()[:20]
 
 
@@ -301,7 +298,8 @@ def load_ruleset(
     With packages found (``package_dir``, ``$BBMIGRATE_FHIR_PACKAGES`` or the default places),
     the rules come from them: the bundled copy when it was built from byte-identical packages,
     else compiled once per process and, with ``disk_cache``, kept under
-    ``$XDG_CACHE_HOME/bbmigrate/validate``. Without packages, the bundled copy is used.
+    ``$XDG_CACHE_HOME/bbmigrate/validate`` keyed by the packages' SHA-256. Without packages,
+    the bundled copy is used.
     """
     if version not in IG_PACKAGES:
         raise InputError(
@@ -320,11 +318,12 @@ def load_ruleset(
     key = (str(folder.resolve()), version)
     if key in _MEMORY:
         return _MEMORY[key]
+    sources = _package_sources(folder, version)
     bundled = _bundled(version)
-    if bundled is not None and bundled.get("sources") == _package_sources(folder, version):
+    if bundled is not None and bundled.get("sources") == sources:
         _MEMORY[key] = bundled
         return bundled
-    cache = _cache_dir() / f"ruleset-{version}-{_cache_key(folder, version)}.json"
+    cache = _cache_dir() / f"ruleset-{version}-{_cache_key(sources, version)}.json"
     ruleset = None
     if disk_cache and cache.is_file():
         try:

@@ -53,9 +53,16 @@ class Report:
 
 def _row(finding: Finding, redact: bool) -> dict[str, Any]:
     row = finding.as_dict()
-    if redact and isinstance(row["value"], str):
-        row["value"] = REDACTED
+    row["value"] = shown_value(finding, redact)
     return row
+
+
+def shown_value(finding: Finding, redact: bool) -> Any:
+    """The value as reported: with ``redact``, data values (which can be PHI) are hidden;
+    counts and the value-set URLs of not-checked notes are not data and stay."""
+    if redact and isinstance(finding.value, str) and finding.rule != "not-checked":
+        return REDACTED
+    return finding.value
 
 
 _WORKER: Validator | None = None
@@ -119,7 +126,7 @@ def render_text(report: Report, *, must_support: bool = False, redact: bool = Fa
         if f.source != current:
             current = f.source
             lines.append(f"{current}")
-        value = REDACTED if redact and isinstance(f.value, str) else f.value
+        value = shown_value(f, redact)
         shown = f"  [{value}]" if value not in (None, "") else ""
         lines.append(f"  {f.severity:<11} {f.resource}  {f.path}  ({f.rule}) {f.message}{shown}")
     s = report.summary

@@ -242,7 +242,7 @@ def check_structure(
             Finding(
                 "error",
                 label,
-                rtype,
+                "resourceType",
                 "structure",
                 f"unknown resourceType {rtype!r}",
                 rtype,

@@ -99,14 +99,13 @@ class ValueSetIndex:
             self._sets[url] = hit
         return hit
 
-    def known(self, url: str) -> bool:
-        return not self._get(url)[2]
-
     def contains(self, url: str, system: str | None, code: Any) -> Membership:
         """Is ``system|code`` in the value set? ``system=None`` is a bare ``code`` element."""
         codes, unchecked, missing = self._get(url)
         if missing:
             return None
+        if not isinstance(code, str) or not isinstance(system, str | None):
+            return False  # a wrong JSON type: the structure layer reports it
         if system is None:
             if any(code in values for values in codes.values()):
                 return True
@@ -121,9 +120,10 @@ class ValueSetIndex:
         """A CodeableConcept matches when any coding is a member (required-binding semantics)."""
         if not isinstance(concept, Mapping):
             return False
+        codings = concept.get("coding")
         answers = [
             self.contains(url, coding.get("system"), coding.get("code"))
-            for coding in concept.get("coding") or ()
+            for coding in (codings if isinstance(codings, list) else ())
             if isinstance(coding, Mapping)
         ]
         if True in answers:

@@ -89,6 +89,11 @@ def test_multi_page_fetch_gets_every_eob_of_a_big_user(sandbox, tmp_path):
     eob_pages = [r for r in doc["requests"] if "/fhir/ExplanationOfBenefit" in r["url"]]
     assert len(eob_pages) == 2 * math.ceil(expected / 10)
     assert all(r["status"] == 200 and r["bytes"] > 0 for r in eob_pages)
+    # Asked with Accept-Encoding: gzip, the pages came compressed (bytes counts the wire).
+    compact = sum(
+        len(json.dumps(read(out / v / "ExplanationOfBenefit.json")["entry"])) for v in ids
+    )
+    assert sum(r["bytes"] for r in eob_pages) < compact / 3
     assert doc["versions"]["v2"]["patient_id"] == token.patient
     assert doc["demographics_withheld"] is False
 
@@ -196,30 +201,29 @@ def test_fetch_with_injected_faults_equals_a_clean_fetch(sandbox, tmp_path):
             assert again == clean, f"{version}/{name}"
 
 
-class FailFromPage:
-    """ASGI middleware: EOB pages from ``startIndex`` on answer 502 every time (dead upstream)."""
+class AnswerInstead:
+    """ASGI middleware: requests whose path and query contain the given parts get ``status`` and
+    ``body`` every time, instead of the emulator's answer (a dead upstream, a broken proxy)."""
 
-    def __init__(self, app, start_index: int) -> None:
+    def __init__(self, app, path: str, query: str, status: int, body: bytes) -> None:
         self.app = app
-        self.start_index = start_index
+        self.path, self.query, self.status, self.body = path, query, status, body
 
     async def __call__(self, scope, receive, send):
         query = scope.get("query_string", b"").decode()
-        if (
-            scope["type"] == "http"
-            and "ExplanationOfBenefit" in scope["path"]
-            and f"startIndex={self.start_index}" in query
-        ):
-            body = b'{"detail":"An error occurred contacting the upstream server"}'
-            await send({"type": "http.response.start", "status": 502, "headers": []})
-            await send({"type": "http.response.body", "body": body})
+        if scope["type"] == "http" and self.path in scope["path"] and self.query in query:
+            await send({"type": "http.response.start", "status": self.status, "headers": []})
+            await send({"type": "http.response.body", "body": self.body})
             return
         await self.app(scope, receive, send)
 
 
 def test_persistent_5xx_mid_paging_fails_in_one_line_and_writes_nothing(tmp_path):
     app = create_app(SandboxConfig(data_dir=DATA))
-    app.add_middleware(FailFromPage, start_index=20)
+    body = b'{"detail":"An error occurred contacting the upstream server"}'
+    app.add_middleware(
+        AnswerInstead, path="ExplanationOfBenefit", query="startIndex=20", status=502, body=body
+    )
     out = tmp_path / "bene"
     out.mkdir()
     (out / "keep.txt").write_text("earlier run")
@@ -270,16 +274,16 @@ def test_read_timeouts_are_retried(sandbox, tmp_path):
             credentials=CREDENTIALS,
             login=login_as(USER),
             versions=["v2"],
-            timeout=0.2,
-            retry=fast_retry(),
+            timeout=0.25,
+            retry=fast_retry(attempts=10),
         )
     clean = read(tmp_path / "clean" / "v2" / "ExplanationOfBenefit.json")
     slow_doc = read(tmp_path / "slow" / "v2" / "ExplanationOfBenefit.json")
     assert comparable(slow_doc) == comparable(clean) and clean["total"] > 10
-    timeouts = [r for r in manifest.to_dict()["requests"] if r.get("error") == "ReadTimeout"]
-    pages = [r for r in manifest.requests if "ExplanationOfBenefit" in r.url and r.status == 200]
-    assert len(timeouts) == len(pages) >= 2  # every page timed out once, then came back
-    assert all(r["status"] == 0 for r in timeouts)
+    eob = [r for r in manifest.requests if "ExplanationOfBenefit" in r.url]
+    timed_out = {r.url for r in eob if r.error == "ReadTimeout" and r.status == 0}
+    served = {r.url for r in eob if r.status == 200}
+    assert timed_out == served and len(served) >= 2  # every page timed out, then came back
 
 
 def test_expired_token_without_client_credentials_fails_with_a_hint(tmp_path):
@@ -290,4 +294,55 @@ def test_expired_token_without_client_credentials_fails_with_a_hint(tmp_path):
             fetch_beneficiary(server.url, tmp_path / "out", token, versions=["v2"])
     assert info.value.status == 401
     assert "HTTP 401" in str(info.value) and "without the client id and secret" in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_200_that_is_not_json_is_a_server_error_not_bad_input(tmp_path):
+    app = create_app(SandboxConfig(data_dir=DATA))
+    app.add_middleware(AnswerInstead, path="Coverage", query="", status=200, body=b"<html>")
+    with running(app) as server, pytest.raises(ApiError) as info:
+        fetch_beneficiary(
+            server.url, tmp_path / "out", credentials=CREDENTIALS, login=login_as(USER)
+        )
+    assert info.value.exit_code == 3
+    assert "/fhir/Coverage/" in str(info.value) and "invalid JSON at line 1, column 1" in str(
+        info.value
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_redact_keeps_the_patient_id_out_of_summary_and_manifest(sandbox, tmp_path):
+    from click.testing import CliRunner
+
+    from bbmigrate.cli import main
+    from bbmigrate.emulator import patient_id
+
+    out = tmp_path / "bene"
+    result = CliRunner().invoke(
+        main,
+        [
+            "fetch", "--base-url", sandbox.url, "--out", str(out), "--versions", "v2",
+            "--user", username(USER), "--password", password(USER), "--redact", "--json",
+            "--client-id", CREDENTIALS.client_id, "--client-secret", CREDENTIALS.client_secret,
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pid = patient_id(USER)
+    manifest = (out / "manifest.json").read_text()
+    assert pid not in result.output and pid not in manifest
+    assert "/Patient/[redacted]" in manifest
+    assert read(out / "v2" / "Patient.json")["id"] == pid  # the data itself is untouched
+
+
+def test_one_version_failing_fails_the_fetch_with_its_own_error(tmp_path):
+    app = create_app(SandboxConfig(data_dir=DATA))
+    app.add_middleware(
+        AnswerInstead, path="/v1/fhir/Coverage", query="", status=404, body=b'{"detail":"gone"}'
+    )
+    with running(app) as server, pytest.raises(ApiError) as info:
+        fetch_beneficiary(
+            server.url, tmp_path / "out", credentials=CREDENTIALS, login=login_as(BIG_USER)
+        )
+    assert info.value.status == 404 and "/v1/fhir/Coverage" in str(info.value)
+    assert str(info.value).endswith("HTTP 404: gone")  # not the other version's "stopped"
     assert not (tmp_path / "out").exists()

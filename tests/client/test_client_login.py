@@ -124,7 +124,8 @@ def test_wrong_password_is_a_one_line_auth_error(sandbox):
             client_id=CREDENTIALS.client_id,
             client_secret=CREDENTIALS.client_secret,
         )
-    assert "HTTP 401 during login" in str(info.value) and "\n" not in str(info.value)
+    # The login page's error element, not its HTML, is what the user reads.
+    assert str(info.value).endswith("HTTP 401 during login: Invalid username or password.")
 
 
 def test_cli_token_file_is_0600_and_no_token_is_ever_printed(sandbox, tmp_path):
@@ -177,3 +178,23 @@ def test_cli_token_file_is_0600_and_no_token_is_ever_printed(sandbox, tmp_path):
     assert any("manifest" in t or "requests" in t for t in texts)
     for secret in secrets:
         assert all(secret not in text for text in texts)
+
+
+def test_cli_browser_login_saves_the_token(sandbox, tmp_path, monkeypatch):
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "open", browser(USER))  # httpx plays the browser
+    token_file = tmp_path / "tokens.json"
+    result = CliRunner().invoke(
+        main,
+        [
+            "auth", "login", "--base-url", sandbox.url, "--version", "v1", "--redirect-port", "0",
+            "--token-file", str(token_file), "--timeout", "10",
+            "--client-id", CREDENTIALS.client_id, "--client-secret", CREDENTIALS.client_secret,
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"{sandbox.url}/v1/o/authorize/?" in result.stderr  # the URL is printed too
+    assert "logged in to v1" in result.stdout
+    saved = json.loads(token_file.read_text())["tokens"]
+    assert list(saved) == ["v1"] and saved["v1"]["access_token"] not in result.output

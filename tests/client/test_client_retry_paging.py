@@ -102,3 +102,16 @@ def test_redact_url_masks_secret_query_values_only():
     assert "abc123" not in shown and "xyz987" not in shown
     assert "startIndex=10" in shown and "type=carrier,pde" in shown
     assert redact_url("http://h/p") == "http://h/p"
+
+
+def test_claim_type_from_coding_then_id():
+    from bbmigrate.client.fetch import claim_type
+
+    system = "https://bluebutton.cms.gov/resources/codesystem/eob-type"
+    coded = {
+        "id": "x",
+        "type": {"coding": [{"system": "other", "code": "A"}, {"system": system, "code": "PDE"}]},
+    }
+    assert claim_type(coded) == "pde"
+    assert claim_type({"id": "hospice--123"}) == "hospice"
+    assert claim_type({"id": "weird--1"}) == "unknown"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 
@@ -54,3 +55,14 @@ def test_user_command_matches_the_population():
     assert info["patient_id"] == bene.patient_id and info["eob_count"] == len(bene.claims)
     assert sum(info["eob_by_type"].values()) == len(bene.claims) >= 100
     assert (info["username"], info["password"]) == ("BBUser00042", "PW00042!")
+
+
+def test_serve_on_a_busy_port_is_a_one_line_error():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["sandbox", "serve", "--data", str(DATA), "--port", str(port)]
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert f"bbmigrate: error: sandbox: cannot listen on 127.0.0.1:{port}" in result.stderr

@@ -194,8 +194,13 @@ def test_unknown_paths_and_methods_have_drf_bodies(shared_live):
 
 
 def test_metadata_is_public_per_version(shared_live):
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement as R4Capability
+    from fhir.resources.STU3.capabilitystatement import CapabilityStatement as STU3Capability
+
     v1 = shared_live.get("/v1/fhir/metadata").json()
     v2 = shared_live.get("/v2/fhir/metadata").json()
+    STU3Capability.model_validate(v1)
+    R4Capability.model_validate(v2)
     assert (v1["fhirVersion"], v2["fhirVersion"]) == ("3.0.2", "4.0.1")
     assert v2["implementation"]["url"].endswith("/v2/fhir")
     assert shared_live.get("/v3/fhir/metadata").status_code == 404

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from sandbox_helpers import (
     CLIENT_AUTH,
+    DATA,
     REDIRECT,
     authorize_params,
     bearer,
@@ -15,7 +16,8 @@ from sandbox_helpers import (
     ticket_from,
 )
 
-from bbmigrate.emulator import DEFAULT_CLIENT, patient_id
+from bbmigrate.emulator import DEFAULT_CLIENT, ONE_TIME_CLIENT, Client, SandboxConfig, patient_id
+from bbmigrate.emulator.oauth import OAuthServer
 
 
 def test_browser_flow_login_consent_code_token_and_data(live: httpx.Client):
@@ -285,3 +287,45 @@ def test_refresh_after_the_13_month_grant_ends(app, live: httpx.Client, login):
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_grant"
     assert response.json()["error_description"].startswith("User access has timed out.")
+
+
+def test_one_time_app_gets_no_refresh_token(live: httpx.Client):
+    verifier, challenge = pkce_pair()
+    params = authorize_params(challenge, client_id=ONE_TIME_CLIENT.client_id)
+    form = {**params, "username": "BBUser00030", "password": "PW00030!", "allow": "True"}
+    code = httpx.URL(live.post("/v2/o/authorize/", data=form).headers["location"]).params["code"]
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
+    auth = (ONE_TIME_CLIENT.client_id, ONE_TIME_CLIENT.client_secret)
+    token = live.post("/v2/o/token/", data=data, auth=auth).json()
+    assert "refresh_token" not in token and token["patient"] == patient_id(30)
+    assert live.get("/v2/fhir/Coverage", headers=bearer(token)).status_code == 200
+    refresh = live.post(
+        "/v2/o/token/", data={"grant_type": "refresh_token", "refresh_token": "x"}, auth=auth
+    )
+    assert refresh.status_code == 403 and refresh.json()["error"] == "invalid_client"
+
+
+def test_research_study_grant_has_no_end():
+    research = Client("study", "study-secret", data_access_type="RESEARCH_STUDY")
+    config = SandboxConfig(data_dir=DATA, clients=(research,))
+    oauth = OAuthServer(config)
+    verifier, challenge = pkce_pair()
+    code = oauth.issue_code(
+        research,
+        redirect_uri=REDIRECT,
+        challenge=challenge,
+        number=1,
+        patient_id=patient_id(1),
+        scopes=research.scopes,
+    )
+    form = {"code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    body = oauth.exchange_code(research, form)
+    assert body["access_grant_expiration"] == "" and body["refresh_token"]
+    config.clock.advance(10 * 365 * 86400)
+    renewed = oauth.refresh(research, {"refresh_token": body["refresh_token"]})
+    assert renewed["patient"] == patient_id(1)

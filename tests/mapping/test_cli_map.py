@@ -98,3 +98,18 @@ def test_mappings_check_and_gaps_json():
         g["variable"] and g["variable"].endswith("carr_clm_blg_npi_num") for g in gaps["gaps"]
     )
     assert gaps["drops"]
+
+
+def test_directory_skips_json_that_is_not_a_fhir_resource(tmp_path):
+    """A fetch folder holds userinfo.json beside the resources: skipped, named, not an error."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "Patient.json").write_text(json.dumps(PATIENT))
+    (tmp_path / "in" / "userinfo.json").write_text(json.dumps({"sub": "x", "patient": "1"}))
+    result = _run("map", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["skipped"] == [str(tmp_path / "in" / "userinfo.json")]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["Patient.json"]
+    # the same document given on its own is still refused
+    result = _run("map", str(tmp_path / "in" / "userinfo.json"))
+    assert result.exit_code == 2

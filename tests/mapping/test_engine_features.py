@@ -199,3 +199,26 @@ def test_patient_include_identifiers_form_maps_mbis_and_drops_hicns_with_reasons
     rule = next(r for r in records if r.v1_path == "identifier[2].value").rule_id
     route = next(r for r in load_mappings().maps["Patient"].rules if r.id == rule)
     assert "HICN" in route.params["routes"]["drop"].drop
+
+
+def test_an_unknown_diagnosis_type_code_gets_the_claim_types_default_type():
+    dx = _dx(1, "Q10")
+    dx["type"] = [{"coding": [{
+        "system": "https://bluebutton.cms.gov/resources/codesystem/diagnosis-type",
+        "code": "some-future-type"}]}]  # fmt: skip
+    out = map_resource(_eob("CARRIER", diagnosis=[dx]))
+    assert out["diagnosis"][0]["type"][0]["coding"][0]["code"] == "secondary"
+    out = map_resource(_eob("OUTPATIENT", diagnosis=[dx]))
+    assert out["diagnosis"][0]["type"][0]["coding"][0]["code"] == "other"
+
+
+def test_an_unknown_care_team_role_keeps_its_code_under_the_r4_system():
+    member = {
+        "sequence": 1,
+        "provider": {"identifier": {"system": "http://hl7.org/fhir/sid/us-npi", "value": "5"}},
+        "role": {"coding": [{"system": "http://hl7.org/fhir/claimcareteamrole", "code": "novel"}]},
+    }
+    out = map_resource(_eob("INPATIENT", careTeam=[member]))
+    assert out["careTeam"][0]["role"]["coding"] == [
+        {"system": "http://terminology.hl7.org/CodeSystem/claimcareteamrole", "code": "novel"}
+    ]

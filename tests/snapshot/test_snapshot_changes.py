@@ -63,6 +63,9 @@ def test_reordering_is_a_change_but_a_shift_is_not() -> None:
     shifted = eob()
     shifted["extension"].insert(0, {"url": "https://x/var/z", "valueCode": "0"})
     assert [c.kind for c in field_changes(eob(), shifted)] == ["added"]
+    repeated = eob()
+    repeated["extension"].insert(1, dict(repeated["extension"][0]))
+    assert [c.kind for c in field_changes(eob(), repeated)] == ["added"]
 
 
 def test_list_order_outside_extensions_is_by_index() -> None:
@@ -144,3 +147,16 @@ def test_pruning_equal_branches_does_not_change_the_report(monkeypatch) -> None:
     monkeypatch.setattr(changes, "_pruned", lambda old, new: (old, new))
     assert pruned == [field_changes(a, b) for a, b in variants()]
     assert sum(map(len, pruned)) > 20
+
+
+def test_changes_repeated_across_a_list_share_one_line() -> None:
+    old, new = eob(), eob()
+    for n in (1, 2, 3, 7):
+        new["item"][n]["net"]["currency"] = "USD"
+    new["item"][5]["net"]["value"] = 0.5
+    lines = render_changes(field_changes(old, new))
+    assert lines == [
+        "5 fields differ (- snapshot only, + received only, old -> new):",
+        '+ item[1..3, 7].net.currency: "USD"',
+        "item[5].net.value: 6.0 -> 0.5",
+    ]

@@ -104,6 +104,8 @@ def test_accepts_json_text_models_and_decimals() -> None:
         "meta": {"lastUpdated": PLACEHOLDER},
     }
     assert normalize('{"a": [1, 2]}') == {"a": [1, 2]}
+    with pytest.raises(InputError, match=r"^snapshot data: invalid JSON at line 2, column 1"):
+        normalize('{"a":\n}')
     assert normalize({"value": Decimal("12.5"), "t": (1, 2)}) == {"value": 12.5, "t": [1, 2]}
 
 

@@ -133,6 +133,7 @@ def test_record_writes_one_canonical_json_file(project: pytest.Pytester) -> None
         '"https://example.org/ext/alpha"'
     )
     assert list(project.path.glob("__snapshots__/**/*.json")) == [stored(project)]
+    assert stored(project).stat().st_mode & 0o044 == 0o044  # readable like a source file
 
 
 def test_replay_passes_and_volatile_fields_may_change(project: pytest.Pytester) -> None:
@@ -307,3 +308,23 @@ def test_without_syrupy_the_fixture_says_why(project: pytest.Pytester) -> None:
     result = run(project, "-p", "no:syrupy")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fhir_snapshot needs syrupy's pytest plugin, which is disabled*"])
+
+
+def test_syrupy_exclude_and_matcher_work_through_the_fixture(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_fhir=TEST_MODULE
+        + """
+from syrupy.filters import paths
+from syrupy.matchers import path_type
+
+
+def test_options(fhir_snapshot):
+    assert load() == fhir_snapshot(exclude=paths("provider"))
+    assert load() == fhir_snapshot(matcher=path_type({"id": (str,)}))
+"""
+    )
+    run(project, "--snapshot-update").assert_outcomes(passed=2)
+    excluded = json.loads(stored(project, "test_options").read_text())
+    assert "provider" not in excluded and excluded["status"] == "active"
+    matched = json.loads(stored(project, "test_options.1").read_text())
+    assert matched["id"] != eob()["id"] and matched["provider"] == eob()["provider"]

@@ -21,6 +21,7 @@ from bbmigrate.tables.rows import CLAIM_TYPES, HEADERS, SHEETS
 from bbmigrate.tables.sample_values import find_variables, sheet_of, variable_name
 
 PROJECT = Path(__file__).resolve().parents[2]
+SAMPLES = PROJECT / "samples"
 MIN_DICTIONARY_AGREEMENT = 0.90
 
 
@@ -96,14 +97,27 @@ def test_every_rule_variable_and_gap_has_a_row_on_its_sheets(tables):
 
 
 def test_examples_come_from_the_samples(tables, samples):
-    index = samples
+    """Each variable row's examples are values found in the raw sample files of that version."""
+    raw = {
+        version: "\n".join(
+            (path).read_text() for path in sorted(SAMPLES.glob(f"*/{version}/*.json"))
+        )
+        for version in ("v1", "v2")
+    }
     checked = 0
-    for key, rows in tables.ordered():
+    for _, rows in tables.ordered():
         for row in rows:
-            if row.v1_example and (key, row.variable, "v1") in index.hits:
-                assert row.v1_example == index.example(key, row.variable, "v1")
+            for version, example in (("v1", row.v1_example), ("v2", row.v2_example)):
+                if not row.is_variable or not example or example.endswith("…"):
+                    continue
+                value = example.split(" (", 1)[0]
+                value = value.split(": ", 1)[-1]  # a structure shown as "field: value"
+                value = value.split(" to ", 1)[0]  # a period shown as "start to end"
+                if value.replace(".", "", 1).isdigit():
+                    value = value.removesuffix(".0")  # 12.0 is written 12 or 12.0
+                assert value in raw[version], (row.variable, version, example)
                 checked += 1
-    assert checked > 50
+    assert checked > 400
 
 
 def _reference_pairs(bfd_responses: Path):
@@ -259,3 +273,18 @@ def test_profile_links_point_at_elements_of_the_carin_profile(tables, reference_
                 bad.append((key, row.variable, anchor))
     assert checked > 1000
     assert bad == []
+
+
+def test_cli_bad_mapping_or_sample_folder_is_one_line_exit_2(tmp_path):
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "patient.yaml").write_text("resource: Patient\nrules:\n  - {id: x, op: nope}\n")
+    result = CliRunner().invoke(main, ["tables", "--check", "--mappings", str(mappings)])
+    assert result.exit_code == 2
+    assert "patient.yaml" in result.output and result.output.strip().count("\n") == 0
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    (samples / "index.json").write_text('{"beneficiaries": [{"id": "-1"}]')
+    result = CliRunner().invoke(main, ["tables", "--check", "--samples", str(samples)])
+    assert result.exit_code == 2
+    assert "index.json" in result.output and result.output.strip().count("\n") == 0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 from openpyxl import load_workbook
 
 from bbmigrate.errors import InputError
-from bbmigrate.tables.excel import CHANGE_FILLS, SUMMARY, read_values, write_workbook
-from bbmigrate.tables.output import is_stale, stale_files, write_all
+from bbmigrate.tables.excel import CHANGE_FILLS, SUMMARY, read_values
+from bbmigrate.tables.output import is_stale, stale_files, write_all, write_tables
 from bbmigrate.tables.rows import HEADERS, SHEETS, ComparisonTables, TableRow
 from bbmigrate.tables.text_formats import csv_text, markdown_text
 
@@ -45,7 +46,7 @@ def _tables() -> ComparisonTables:
 
 
 def test_workbook_has_summary_then_every_sheet_in_order_with_fixed_headers(tmp_path):
-    path = write_workbook(_tables(), tmp_path / "t.xlsx")
+    path = write_tables(_tables(), "xlsx", tmp_path / "t.xlsx")
     wb = load_workbook(path)
     assert wb.sheetnames == [SUMMARY, *(title for title, _ in SHEETS.values())]
     carrier = wb["Carrier"]
@@ -74,7 +75,7 @@ def test_workbook_has_summary_then_every_sheet_in_order_with_fixed_headers(tmp_p
 
 
 def test_summary_counts_match_rows_and_has_a_bar_chart(tmp_path):
-    path = write_workbook(_tables(), tmp_path / "t.xlsx")
+    path = write_tables(_tables(), "xlsx", tmp_path / "t.xlsx")
     wb = load_workbook(path)
     summary = wb[SUMMARY]
     rows = {r[0].value: [c.value for c in r] for r in summary.iter_rows() if r[0].value}
@@ -113,6 +114,9 @@ def test_staleness_compares_content_not_bytes(tmp_path):
         {**tables.sheets, "dme": (TableRow("x", "a", "b", "moved"),)}, tables.sources
     )
     assert len(stale_files(changed, tmp_path)) == 3
+    (tmp_path / "bb2-v1-v2-comparison.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    assert is_stale(tables, "xlsx", tmp_path / "bb2-v1-v2-comparison.xlsx")
+    write_all(tables, tmp_path)
     (tmp_path / "bb2-v1-v2-comparison.md").unlink()
     assert is_stale(tables, "markdown", tmp_path / "bb2-v1-v2-comparison.md")
     assert not is_stale(tables, "xlsx", tmp_path / "bb2-v1-v2-comparison.xlsx")
@@ -128,7 +132,7 @@ def test_read_values_rejects_a_non_workbook_with_one_line(tmp_path):
 
 
 def test_failed_write_leaves_previous_file_intact(tmp_path, monkeypatch):
-    path = write_workbook(_tables(), tmp_path / "t.xlsx")
+    path = write_tables(_tables(), "xlsx", tmp_path / "t.xlsx")
     before = path.read_bytes()
 
     def boom(*args, **kwargs):
@@ -136,7 +140,7 @@ def test_failed_write_leaves_previous_file_intact(tmp_path, monkeypatch):
 
     monkeypatch.setattr("bbmigrate.tables.excel.Workbook.save", boom)
     with pytest.raises(RuntimeError):
-        write_workbook(_tables(), path)
+        write_tables(_tables(), "xlsx", path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]
 
@@ -144,3 +148,12 @@ def test_failed_write_leaves_previous_file_intact(tmp_path, monkeypatch):
 def test_unknown_change_kind_is_refused():
     with pytest.raises(ValueError, match="unknown change kind"):
         TableRow("x", "a", "b", "renamed")
+
+
+def test_written_files_are_readable_like_any_document(tmp_path):
+    old = os.umask(0o022)
+    try:
+        paths = write_all(_tables(), tmp_path)
+    finally:
+        os.umask(old)
+    assert {oct(p.stat().st_mode & 0o777) for p in paths} == {"0o644"}

@@ -1,0 +1,59 @@
+"""How one v1 element points at another: sequence links and local (``#id``) references.
+
+Used by the ops for the ``linked_from`` / ``unlinked_from`` guards (is this careTeam member or
+diagnosis referenced by a line?), ``each`` with ``follow`` (map the contained resource a local
+reference names, where it is used) and ``bind`` (variables read from the element being mapped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .context import Context
+from .model import Rule
+from .paths import first, select, values
+
+
+def is_linked(src: Any, path: tuple, ctx: Context) -> bool:
+    """Is the element's ``sequence`` referenced from ``path`` (``item[*].diagnosisLinkId``)?"""
+    if not isinstance(src, dict) or "sequence" not in src:
+        return False
+    for ref in values(ctx.root, path):
+        if src["sequence"] in (ref if isinstance(ref, list) else [ref]):
+            return True
+    return False
+
+
+def follow_reference(
+    rule: Rule,
+    ctx: Context,
+    elem: Any,
+    here: tuple,
+    guard: Callable[[Rule, Any, Context], bool],
+) -> tuple[tuple, Any] | None:
+    """The contained resource that the local reference under ``elem`` (``follow``) names.
+
+    Returns its concrete path and the resource, or None. The rule's guards test the resource
+    (``when: resourceType=Observation``), because ids alone may clash (BFD's fixtures give every
+    contained resource the id ``IGNORED_FIELD``). The reference itself is consumed, and the
+    resource is remembered so that a later ``each`` over ``contained`` does not map it again.
+    """
+    for rel, ref in select(elem, rule.params["follow_path"]):
+        if not isinstance(ref, str):
+            continue
+        ctx.consume(rule, (*here, *rel), ref)
+        wanted = ref[1:] if ref.startswith("#") else ref
+        for i, res in enumerate(ctx.root.get("contained") or []):
+            if isinstance(res, dict) and res.get("id") == wanted and guard(rule, res, ctx):
+                ctx.followed.add(id(res))
+                return ("contained", i), res
+    return None
+
+
+def bound_variables(rule: Rule, ctx: Context, elem: Any) -> dict[str, Any]:
+    """The variables plus those named by ``bind`` (name → v1 path under the element)."""
+    binds = rule.params.get("bind_paths")
+    if not binds:
+        return ctx.variables
+    return {**ctx.variables, **{name: first(elem, path, "") for name, path in binds.items()}}
