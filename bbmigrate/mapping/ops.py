@@ -206,7 +206,7 @@ def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     reshape = RESHAPES[params.get("reshape", "money")]
     skip = params.get("except")
     track = ctx.track
-    for rel, value in select(src, rule.v1_path):
+    for rel, value in select(src, rule.v1_path) if track else _untracked(src, rule.v1_path):
         if skip and isinstance(value, dict):
             kept = {k: v for k, v in value.items() if k not in skip}
             if not kept:
@@ -219,6 +219,10 @@ def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         obj, key = _place(ctx, dst, rule, reshape(value))
         if track:
             ctx.consume(rule, (*at, *rel), value, obj, key)
+
+
+def _untracked(src: Any, path: Any) -> Any:
+    return ((None, value) for value in values(src, path))
 
 
 def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -241,7 +245,7 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         for ref in values(ctx.root, linked):
             refs.update(ref if isinstance(ref, list) else [ref])
         suffix = "|linked" if src.get("sequence") in refs else "|unlinked"
-    for rel, value in select(src, rule.v1_path):
+    for rel, value in select(src, rule.v1_path) if ctx.track else _untracked(src, rule.v1_path):
         row = table.get(f"{value}{suffix}") if suffix else None
         if row is None:
             row = table.get(value)
@@ -276,6 +280,10 @@ def _build(
 ) -> dict | None:
     """Run ``children`` on one v1 element into a new v2 element placed at ``v2_path``."""
     target: dict = {}
+    if children and children[0].whole_copy and not ctx.track and isinstance(elem, dict):
+        # the element starts as a copy of the v1 one: take the copy itself, not a merge into {}
+        first_rule, children = children[0], children[1:]
+        target = _whole_copy(first_rule, elem)
     saved = ctx.origin
     ctx.origin = origin if origin is not None else saved
     try:
@@ -297,6 +305,14 @@ def _build(
     return placed
 
 
+def _whole_copy(rule: Rule, elem: dict) -> dict:
+    """What ``op_copy`` of ``@`` onto ``@`` leaves in a new, empty element."""
+    params = rule.params
+    skip = params.get("except")
+    kept = {k: v for k, v in elem.items() if k not in skip} if skip else elem
+    return RESHAPES[params.get("reshape", "money")](kept) if kept else {}
+
+
 def _origin(ctx: Context, elem: Any, origin_path) -> Any:
     """The v1 sequence a new element stands for; ``origin: "^"`` inherits the enclosing one."""
     if origin_path is None:
@@ -314,15 +330,21 @@ def _consume_origin(rule: Rule, ctx: Context, elem: Any, here: tuple) -> None:
             ctx.consume(rule, (*here, *rel), value)
 
 
+def _elements(rule: Rule, ctx: Context, src: Any, at: tuple) -> list | Any:
+    """``(concrete path, element)`` per v1 match; the path is ``at`` when nothing will read it."""
+    if ctx.track or rule.exact_paths:
+        return select(src, rule.v1_path, at)
+    return ((at, elem) for elem in values(src, rule.v1_path))
+
+
 def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     origin_path = rule.params.get("origin_path")
     follow = rule.params.get("follow_path")
     saved = ctx.variables
     guarded = rule.guarded
-    for rel, elem in select(src, rule.v1_path):
+    for here, elem in _elements(rule, ctx, src, at):
         if follow is None and guarded and not _guard(rule, elem, ctx):
             continue
-        here = (*at, *rel)
         if follow is not None:
             found = follow_reference(rule, ctx, elem, here, _guard)
             if found is None:
@@ -347,7 +369,7 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     origin_path = rule.params.get("origin_path")
     saved = ctx.variables
     guarded = rule.guarded
-    for rel, elem in select(src, rule.v1_path):
+    for here, elem in _elements(rule, ctx, src, at):
         if guarded and not _guard(rule, elem, ctx):
             continue
         key = first(elem, key_path)
@@ -360,7 +382,7 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                 ctx,
                 routes.get(one) or routes["default"],
                 elem,
-                (*at, *rel),
+                here,
                 dst,
                 {**saved, "key": key, "row": row if isinstance(row, dict) else {}},
                 origin_path,
