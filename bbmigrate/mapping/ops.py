@@ -53,6 +53,9 @@ _WHOLE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
 # --- value reshapes (datatype conversions, applied to copied subtrees) -----------------------
 
 
+_CONTAINERS = (dict, list)
+
+
 def reshape_money(value: Any) -> Any:
     """STU3 Money ``{value, system: iso4217, code}`` → R4 ``{value, currency}``, recursively.
 
@@ -71,10 +74,11 @@ def _money_dict(value: dict) -> dict:
     for key, child in value.items():
         if money and (key == "system" or key == "code"):
             continue
-        if isinstance(child, dict):
-            child = _money_dict(child)
-        elif isinstance(child, list):
-            child = [reshape_money(v) for v in child]
+        if isinstance(child, _CONTAINERS):  # one test for the (many) scalar leaves
+            if isinstance(child, dict):
+                child = _money_dict(child)
+            else:
+                child = [reshape_money(v) for v in child]
         out[key] = child
     if money:
         out["currency"] = value["code"]
@@ -84,13 +88,14 @@ def _money_dict(value: dict) -> dict:
 def _plain(value: Any) -> Any:
     """A copy of a JSON value (containers only; scalars are immutable)."""
     if isinstance(value, dict):
-        return {k: _plain(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+        return {k: _plain(v) if isinstance(v, _CONTAINERS) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) if isinstance(v, dict | list) else v for v in value]
+        return [_plain(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value
 
 
 RESHAPES = {"money": reshape_money, "none": _plain}
+_TEMPLATED = (str, dict, list)  # what _templated may change; other scalars pass as they are
 
 
 def _templated(value: Any, variables: dict[str, Any]) -> Any:
@@ -102,9 +107,12 @@ def _templated(value: Any, variables: dict[str, Any]) -> Any:
             return _plain(lookup_var(variables, whole))
         return fill_text(value, variables)
     if isinstance(value, dict):
-        return {k: _templated(v, variables) for k, v in value.items()}
+        return {
+            k: _templated(v, variables) if isinstance(v, _TEMPLATED) else v
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_templated(v, variables) for v in value]
+        return [_templated(v, variables) if isinstance(v, _TEMPLATED) else v for v in value]
     return value
 
 

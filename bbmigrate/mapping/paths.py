@@ -212,10 +212,11 @@ def select(node: Any, path: Path, at: tuple = ()) -> list[tuple[tuple, Any]]:
         kind, name = step[0], step[1]
         found: list[tuple[tuple, Any]] = []
         for here, cur in matches:
-            if isinstance(cur, list):  # a step on a list applies to every element
+            if isinstance(cur, dict):
+                if name in cur:
+                    _step(cur[name], (*here, name), found, step, kind)
+            elif isinstance(cur, list):  # a step on a list applies to every element
                 _flatten(cur, here, found, step, kind, name)
-            elif isinstance(cur, dict) and name in cur:
-                _step(cur[name], (*here, name), found, step, kind)
         if not found:
             return found
         matches = found
@@ -224,11 +225,11 @@ def select(node: Any, path: Path, at: tuple = ()) -> list[tuple[tuple, Any]]:
 
 def _flatten(items: list, at: tuple, found: list, step: Step, kind: str, name: str) -> None:
     for i, item in enumerate(items):
-        here = (*at, i)
-        if isinstance(item, list):
-            _flatten(item, here, found, step, kind, name)
-        elif isinstance(item, dict) and name in item:
-            _step(item[name], (*here, name), found, step, kind)
+        if isinstance(item, dict):
+            if name in item:
+                _step(item[name], (*at, i, name), found, step, kind)
+        elif isinstance(item, list):
+            _flatten(item, (*at, i), found, step, kind, name)
 
 
 def _step(child: Any, here: tuple, found: list, step: Step, kind: str) -> None:
@@ -274,10 +275,11 @@ def values(node: Any, path: Path) -> list[Any]:
         kind, name = step[0], step[1]
         found: list[Any] = []
         for cur in matches:
-            if isinstance(cur, list):
+            if isinstance(cur, dict):
+                if name in cur:
+                    _step_values(cur[name], found, step, kind)
+            elif isinstance(cur, list):
                 _flatten_values(cur, found, step, kind, name)
-            elif isinstance(cur, dict) and name in cur:
-                _step_values(cur[name], found, step, kind)
         if not found:
             return found
         matches = found
@@ -286,10 +288,11 @@ def values(node: Any, path: Path) -> list[Any]:
 
 def _flatten_values(items: list, found: list, step: Step, kind: str, name: str) -> None:
     for item in items:
-        if isinstance(item, list):
+        if isinstance(item, dict):
+            if name in item:
+                _step_values(item[name], found, step, kind)
+        elif isinstance(item, list):
             _flatten_values(item, found, step, kind, name)
-        elif isinstance(item, dict) and name in item:
-            _step_values(item[name], found, step, kind)
 
 
 def _step_values(child: Any, found: list, step: Step, kind: str) -> None:
@@ -428,7 +431,10 @@ def merge(old: dict, value: dict) -> None:
 
 
 def _assign(container: Any, key: Any, value: Any) -> None:
-    old = container[key] if isinstance(container, list) or key in container else None
+    if isinstance(container, dict) and key not in container:
+        container[key] = value  # the common case: a new key
+        return
+    old = container[key]
     if isinstance(old, dict) and isinstance(value, dict):
         merge(old, value)
     elif isinstance(old, list) and isinstance(value, list):
