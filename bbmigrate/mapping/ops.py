@@ -25,6 +25,7 @@ resource   map a nested v1 resource (a Bundle entry) with its own rules
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -52,6 +53,9 @@ _WHOLE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
 # --- value reshapes (datatype conversions, applied to copied subtrees) -----------------------
 
 
+_CONTAINERS = (dict, list)
+
+
 def reshape_money(value: Any) -> Any:
     """STU3 Money ``{value, system: iso4217, code}`` → R4 ``{value, currency}``, recursively.
 
@@ -70,10 +74,11 @@ def _money_dict(value: dict) -> dict:
     for key, child in value.items():
         if money and (key == "system" or key == "code"):
             continue
-        if isinstance(child, dict):
-            child = _money_dict(child)
-        elif isinstance(child, list):
-            child = [reshape_money(v) for v in child]
+        if isinstance(child, _CONTAINERS):  # one test for the (many) scalar leaves
+            if isinstance(child, dict):
+                child = _money_dict(child)
+            else:
+                child = [reshape_money(v) for v in child]
         out[key] = child
     if money:
         out["currency"] = value["code"]
@@ -83,41 +88,59 @@ def _money_dict(value: dict) -> dict:
 def _plain(value: Any) -> Any:
     """A copy of a JSON value (containers only; scalars are immutable)."""
     if isinstance(value, dict):
-        return {k: _plain(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+        return {k: _plain(v) if isinstance(v, _CONTAINERS) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) if isinstance(v, dict | list) else v for v in value]
+        return [_plain(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value
 
 
 RESHAPES = {"money": reshape_money, "none": _plain}
+_TEMPLATED = (str, dict, list)  # what _templated may change; other scalars pass as they are
 
 
 def _templated(value: Any, variables: dict[str, Any]) -> Any:
     if isinstance(value, str):
         if "${" not in value:
             return value
-        whole = _WHOLE.fullmatch(value)
+        whole = _whole(value)
         if whole:  # "${name}" alone yields the variable itself (it may be a coding or a list)
-            return _plain(lookup_var(variables, whole.group(1)))
+            return _plain(lookup_var(variables, whole))
         return fill_text(value, variables)
     if isinstance(value, dict):
-        return {k: _templated(v, variables) for k, v in value.items()}
+        return {
+            k: _templated(v, variables) if isinstance(v, _TEMPLATED) else v
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_templated(v, variables) for v in value]
+        return [_templated(v, variables) if isinstance(v, _TEMPLATED) else v for v in value]
     return value
 
 
+@functools.lru_cache(maxsize=1024)
+def _whole(text: str) -> str | None:
+    """The variable name when ``text`` is exactly ``${name}`` (texts come from the rules)."""
+    match = _WHOLE.fullmatch(text)
+    return match.group(1) if match else None
+
+
 def _put(ctx: Context, dst: dict, path, value: Any) -> tuple[Any, Any]:
-    if path and path[0][0] == ROOT:
-        dst = ctx.out
-    if getattr(path, "templated", True):
-        path = fill(path, ctx.variables)
+    if path:
+        if path[0][0] == ROOT:
+            dst = ctx.out
+        if getattr(path, "templated", True):
+            path = fill(path, ctx.variables)
     return put(dst, path, value)
 
 
 def _place(ctx: Context, dst: dict, rule: Rule, value: Any) -> tuple[Any, Any]:
     """Write ``value`` at the rule's v2 path; return the written object (or its slot)."""
-    container, key = _put(ctx, dst, rule.v2_path, value)
+    path = rule.v2_path
+    if path:  # _put, inlined: this runs for nearly every value written
+        if path[0][0] == ROOT:
+            dst = ctx.out
+        if getattr(path, "templated", True):
+            path = fill(path, ctx.variables)
+    container, key = put(dst, path, value)
     if key is None:
         return container, None
     placed = container[key]
@@ -187,27 +210,35 @@ def _table(rule: Rule, ctx: Context) -> _Chain:
 
 
 def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    reshape = RESHAPES[rule.params.get("reshape", "money")]
-    skip = rule.params.get("except")
-    for rel, value in list(select(src, rule.v1_path)):
+    params = rule.params
+    reshape = RESHAPES[params.get("reshape", "money")]
+    skip = params.get("except")
+    track = ctx.track
+    for rel, value in select(src, rule.v1_path) if track else _untracked(src, rule.v1_path):
         if skip and isinstance(value, dict):
             kept = {k: v for k, v in value.items() if k not in skip}
             if not kept:
                 continue
             obj, key = _place(ctx, dst, rule, reshape(kept))
-            if ctx.track:
+            if track:
                 for name, child in kept.items():
                     ctx.consume(rule, (*at, *rel, name), child, obj, name if key is None else key)
             continue
         obj, key = _place(ctx, dst, rule, reshape(value))
-        ctx.consume(rule, (*at, *rel), value, obj, key)
+        if track:
+            ctx.consume(rule, (*at, *rel), value, obj, key)
+
+
+def _untracked(src: Any, path: Any) -> Any:
+    return ((None, value) for value in values(src, path))
 
 
 def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     # _templated builds fresh containers, so the rule's own value is never shared with output
     value = _templated(rule.params["value"], ctx.variables)
     obj, key = _place(ctx, dst, rule, value)
-    ctx.produced(rule, value, obj, key)
+    if ctx.provenance:
+        ctx.produced(rule, value, obj, key)
 
 
 def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -222,7 +253,7 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         for ref in values(ctx.root, linked):
             refs.update(ref if isinstance(ref, list) else [ref])
         suffix = "|linked" if src.get("sequence") in refs else "|unlinked"
-    for rel, value in list(select(src, rule.v1_path)):
+    for rel, value in select(src, rule.v1_path) if ctx.track else _untracked(src, rule.v1_path):
         row = table.get(f"{value}{suffix}") if suffix else None
         if row is None:
             row = table.get(value)
@@ -242,7 +273,8 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         else:
             out = _plain(row[field] if field and isinstance(row, dict) else row)
         obj, key = _place(ctx, dst, rule, out)
-        ctx.consume(rule, (*at, *rel), value, obj, key)
+        if ctx.track:
+            ctx.consume(rule, (*at, *rel), value, obj, key)
 
 
 def op_drop(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -256,6 +288,10 @@ def _build(
 ) -> dict | None:
     """Run ``children`` on one v1 element into a new v2 element placed at ``v2_path``."""
     target: dict = {}
+    if children and children[0].whole_copy and not ctx.track and isinstance(elem, dict):
+        # the element starts as a copy of the v1 one: take the copy itself, not a merge into {}
+        first_rule, children = children[0], children[1:]
+        target = _whole_copy(first_rule, elem)
     saved = ctx.origin
     ctx.origin = origin if origin is not None else saved
     try:
@@ -265,11 +301,24 @@ def _build(
         ctx.origin = saved
     if not target:
         return None
-    container, key = _put(ctx, dst, v2_path, target)
+    if v2_path:  # _put, inlined
+        if v2_path[0][0] == ROOT:
+            dst = ctx.out
+        if getattr(v2_path, "templated", True):
+            v2_path = fill(v2_path, ctx.variables)
+    container, key = put(dst, v2_path, target)
     placed = container if key is None else container[key]
     if origin is not None and isinstance(placed, dict):
         ctx.origins[id(placed)] = origin
     return placed
+
+
+def _whole_copy(rule: Rule, elem: dict) -> dict:
+    """What ``op_copy`` of ``@`` onto ``@`` leaves in a new, empty element."""
+    params = rule.params
+    skip = params.get("except")
+    kept = {k: v for k, v in elem.items() if k not in skip} if skip else elem
+    return RESHAPES[params.get("reshape", "money")](kept) if kept else {}
 
 
 def _origin(ctx: Context, elem: Any, origin_path) -> Any:
@@ -289,14 +338,21 @@ def _consume_origin(rule: Rule, ctx: Context, elem: Any, here: tuple) -> None:
             ctx.consume(rule, (*here, *rel), value)
 
 
+def _elements(rule: Rule, ctx: Context, src: Any, at: tuple) -> list | Any:
+    """``(concrete path, element)`` per v1 match; the path is ``at`` when nothing will read it."""
+    if ctx.track or rule.exact_paths:
+        return select(src, rule.v1_path, at)
+    return ((at, elem) for elem in values(src, rule.v1_path))
+
+
 def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     origin_path = rule.params.get("origin_path")
     follow = rule.params.get("follow_path")
     saved = ctx.variables
-    for rel, elem in list(select(src, rule.v1_path)):
-        if follow is None and not _guard(rule, elem, ctx):
+    guarded = rule.guarded
+    for here, elem in _elements(rule, ctx, src, at):
+        if follow is None and guarded and not _guard(rule, elem, ctx):
             continue
-        here = (*at, *rel)
         if follow is not None:
             found = follow_reference(rule, ctx, elem, here, _guard)
             if found is None:
@@ -306,8 +362,9 @@ def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             continue  # already mapped where a reference to it was followed
         ctx.variables = bound_variables(rule, ctx, elem)
         try:
-            origin = _origin(ctx, elem, origin_path)
-            _consume_origin(rule, ctx, elem, here)
+            origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+            if ctx.track:
+                _consume_origin(rule, ctx, elem, here)
             _build(ctx, dst, rule.v2_path, rule.rules, elem, here, origin)
         finally:
             ctx.variables = saved
@@ -317,9 +374,11 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     table = _table(rule, ctx)
     routes = rule.params["routes"]
     key_path = rule.params["key_path"]
+    origin_path = rule.params.get("origin_path")
     saved = ctx.variables
-    for rel, elem in list(select(src, rule.v1_path)):
-        if not _guard(rule, elem, ctx):
+    guarded = rule.guarded
+    for here, elem in _elements(rule, ctx, src, at):
+        if guarded and not _guard(rule, elem, ctx):
             continue
         key = first(elem, key_path)
         row = table.get(key) if key is not None else None
@@ -331,14 +390,22 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                 ctx,
                 routes.get(one) or routes["default"],
                 elem,
-                (*at, *rel),
+                here,
                 dst,
                 {**saved, "key": key, "row": row if isinstance(row, dict) else {}},
+                origin_path,
             )
 
 
 def _one_route(
-    rule: Rule, ctx: Context, route: Any, elem: Any, here: tuple, dst: dict, variables: dict
+    rule: Rule,
+    ctx: Context,
+    route: Any,
+    elem: Any,
+    here: tuple,
+    dst: dict,
+    variables: dict,
+    origin_path: Any,
 ) -> None:
     if route.drop is not None:
         ctx.consume(rule, here, elem)
@@ -346,8 +413,9 @@ def _one_route(
     saved = ctx.variables
     ctx.variables = variables
     try:
-        origin = _origin(ctx, elem, rule.params.get("origin_path"))
-        _consume_origin(rule, ctx, elem, here)
+        origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+        if ctx.track:
+            _consume_origin(rule, ctx, elem, here)
         placed = _build(ctx, dst, route.v2_path, route.rules, elem, here, origin)
     finally:
         ctx.variables = saved

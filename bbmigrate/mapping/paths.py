@@ -149,16 +149,33 @@ def fill(path: Path, variables: dict[str, Any]) -> Path:
         elif step[0] == PROTO and isinstance(step[2], str):
             step = (PROTO, step[1], lookup_var(variables, step[2]) or {})
         out.append(step)
-    return tuple(out)
+    return CompiledPath(out)
 
 
 def fill_text(text: str, variables: dict[str, Any]) -> str:
-    return _TEMPLATE.sub(lambda m: str(lookup_var(variables, m.group(1))), text)
+    pieces = _pieces(text)
+    if len(pieces) == 1:
+        return text
+    # literal, name, literal, name, ..., literal
+    return "".join(
+        piece if i % 2 == 0 else str(lookup_var(variables, piece)) for i, piece in enumerate(pieces)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _pieces(text: str) -> tuple[str, ...]:
+    """``text`` split once into literals and variable names (texts come from the rules)."""
+    return tuple(_TEMPLATE.split(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _dotted(name: str) -> tuple[str, ...]:
+    return tuple(name.split("."))
 
 
 def lookup_var(variables: dict[str, Any], dotted: str) -> Any:
     value: Any = variables
-    for part in dotted.split("."):
+    for part in _dotted(dotted):
         if not isinstance(value, dict) or part not in value:
             return ""
         value = value[part]
@@ -195,10 +212,11 @@ def select(node: Any, path: Path, at: tuple = ()) -> list[tuple[tuple, Any]]:
         kind, name = step[0], step[1]
         found: list[tuple[tuple, Any]] = []
         for here, cur in matches:
-            if isinstance(cur, list):  # a step on a list applies to every element
+            if isinstance(cur, dict):
+                if name in cur:
+                    _step(cur[name], (*here, name), found, step, kind)
+            elif isinstance(cur, list):  # a step on a list applies to every element
                 _flatten(cur, here, found, step, kind, name)
-            elif isinstance(cur, dict) and name in cur:
-                _step(cur[name], (*here, name), found, step, kind)
         if not found:
             return found
         matches = found
@@ -207,11 +225,11 @@ def select(node: Any, path: Path, at: tuple = ()) -> list[tuple[tuple, Any]]:
 
 def _flatten(items: list, at: tuple, found: list, step: Step, kind: str, name: str) -> None:
     for i, item in enumerate(items):
-        here = (*at, i)
-        if isinstance(item, list):
-            _flatten(item, here, found, step, kind, name)
-        elif isinstance(item, dict) and name in item:
-            _step(item[name], (*here, name), found, step, kind)
+        if isinstance(item, dict):
+            if name in item:
+                _step(item[name], (*at, i, name), found, step, kind)
+        elif isinstance(item, list):
+            _flatten(item, (*at, i), found, step, kind, name)
 
 
 def _step(child: Any, here: tuple, found: list, step: Step, kind: str) -> None:
@@ -257,10 +275,11 @@ def values(node: Any, path: Path) -> list[Any]:
         kind, name = step[0], step[1]
         found: list[Any] = []
         for cur in matches:
-            if isinstance(cur, list):
+            if isinstance(cur, dict):
+                if name in cur:
+                    _step_values(cur[name], found, step, kind)
+            elif isinstance(cur, list):
                 _flatten_values(cur, found, step, kind, name)
-            elif isinstance(cur, dict) and name in cur:
-                _step_values(cur[name], found, step, kind)
         if not found:
             return found
         matches = found
@@ -269,10 +288,11 @@ def values(node: Any, path: Path) -> list[Any]:
 
 def _flatten_values(items: list, found: list, step: Step, kind: str, name: str) -> None:
     for item in items:
-        if isinstance(item, list):
+        if isinstance(item, dict):
+            if name in item:
+                _step_values(item[name], found, step, kind)
+        elif isinstance(item, list):
             _flatten_values(item, found, step, kind, name)
-        elif isinstance(item, dict) and name in item:
-            _step_values(item[name], found, step, kind)
 
 
 def _step_values(child: Any, found: list, step: Step, kind: str) -> None:
@@ -403,12 +423,18 @@ def _clone(value: Any) -> Any:
 
 def merge(old: dict, value: dict) -> None:
     """Deep-merge ``value`` into ``old``: dicts merge, lists extend, scalars are replaced."""
+    if not old:  # nothing to merge with (a new element): a plain update keeps the key order
+        old.update(value)
+        return
     for key, new in value.items():
         _assign(old, key, new)
 
 
 def _assign(container: Any, key: Any, value: Any) -> None:
-    old = container[key] if isinstance(container, list) or key in container else None
+    if isinstance(container, dict) and key not in container:
+        container[key] = value  # the common case: a new key
+        return
+    old = container[key]
     if isinstance(old, dict) and isinstance(value, dict):
         merge(old, value)
     elif isinstance(old, list) and isinstance(value, list):
