@@ -194,10 +194,14 @@ class _Chain:
 
 
 def _table(rule: Rule, ctx: Context) -> _Chain:
+    memo = ctx.mapping.memo
+    chain = memo.get(id(rule))  # rules live as long as their mapping set, and so does memo
+    if chain is not None:
+        return chain
     names = rule.params["table"]
     names = tuple(names) if isinstance(names, list) else (names,)
-    names = tuple(fill_text(n, ctx.variables) if "${" in n else n for n in names)
-    memo = ctx.mapping.memo
+    templated = any("${" in n for n in names)
+    names = tuple(fill_text(n, ctx.variables) for n in names) if templated else names
     chain = memo.get(("table", names))
     if chain is None:
         tables = [ctx.mapping.tables[n] for n in names if n in ctx.mapping.tables]
@@ -206,6 +210,8 @@ def _table(rule: Rule, ctx: Context) -> _Chain:
                 f"rule {rule.id}: no concept table {rule.params['table']!r}", where=str(rule.origin)
             )
         chain = memo[("table", names)] = _Chain(tables)
+    if not templated:
+        memo[id(rule)] = chain
     return chain
 
 
@@ -234,8 +240,12 @@ def _untracked(src: Any, path: Any) -> Any:
 
 
 def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    # _templated builds fresh containers, so the rule's own value is never shared with output
-    value = _templated(rule.params["value"], ctx.variables)
+    # both build fresh containers, so the rule's own value is never shared with the output
+    value = rule.params["value"]
+    static = ctx.mapping.memo.get(("static", id(rule)))
+    if static is None:
+        static = ctx.mapping.memo[("static", id(rule))] = "${" not in repr(value)
+    value = _plain(value) if static else _templated(value, ctx.variables)
     obj, key = _place(ctx, dst, rule, value)
     if ctx.provenance:
         ctx.produced(rule, value, obj, key)

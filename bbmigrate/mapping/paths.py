@@ -342,9 +342,35 @@ def _contains(item: Any, proto: Any) -> bool:
     return item == proto
 
 
+_MISSING = object()
+
+
 def first(node: Any, path: Path, default: Any = None) -> Any:
+    fields = getattr(path, "fields", None)
+    if fields is not None:  # depth first, stopping at the first match (route keys, origins)
+        found = _first_field(node, fields, 0)
+        return default if found is _MISSING else found
     found = values(node, path)
     return found[0] if found else default
+
+
+def _first_field(node: Any, fields: tuple[str, ...], pos: int) -> Any:
+    """The first value of ``fields[pos:]`` under ``node``, in document order (lists flattened)."""
+    while pos < len(fields):
+        if isinstance(node, dict):
+            if fields[pos] not in node:
+                return _MISSING
+            node = node[fields[pos]]
+            pos += 1
+        elif isinstance(node, list):
+            for item in node:
+                found = _first_field(item, fields, pos)
+                if found is not _MISSING:
+                    return found
+            return _MISSING
+        else:
+            return _MISSING
+    return node
 
 
 def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
