@@ -17,20 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Provenance
-from .paths import (
-    APPEND,
-    EACH,
-    FIELD,
-    INDEX,
-    PROTO,
-    ROOT,
-    WHERE,
-    _contains,
-    equals,
-    format_path,
-    put,
-    values,
-)
+from .paths import APPEND, EACH, FIELD, INDEX, PROTO, ROOT, WHERE, format_path, where_matches
+from .write import _contains, put
 
 
 def leaves(value: Any, at: tuple = ()):
@@ -161,7 +149,7 @@ def sliced(ctx: Any, rule: Any, dst: Any, path: Any) -> None:
 def _holds(item: Any, kind: str, step: tuple, proto: Any) -> bool:
     if kind == PROTO:
         return _contains(item, proto)
-    return any(equals(v, step[3]) for v in values(item, step[2]))
+    return where_matches(item, step[2], step[3])
 
 
 def _index(value: Any, at: tuple = (), out: dict | None = None) -> dict[int, tuple]:
