@@ -128,3 +128,32 @@ def test_distinct_members_of_the_same_role_are_both_kept():
     v2 = map_resource(v1)
     assert sorted(_member_values(v2)) == ["1000000001", "1000000002"]
     assert [item["careTeamSequence"] for item in v2["item"]] == [[1], [2]]
+
+
+CURRENCY = "https://bluebutton.cms.gov/resources/codesystem/identifier-currency"
+MBI = "http://hl7.org/fhir/sid/us-mbi"
+MBI_HASH = "https://bluebutton.cms.gov/resources/identifier/mbi-hash"
+
+
+def _patient(identifiers: list) -> dict:
+    return {"resourceType": "Patient", "id": "7", "identifier": identifiers}
+
+
+def _mbi(value: str, currency: str) -> dict:
+    coding = {"system": CURRENCY, "code": currency, "display": currency.title()}
+    return {"extension": [{"url": CURRENCY, "valueCoding": coding}], "system": MBI, "value": value}
+
+
+def test_the_mbi_hash_period_dates_the_current_mbi_only():
+    hashed = {"system": MBI_HASH, "value": "ab12", "period": {"start": "2019-02-03"}}
+    v1 = _patient([_mbi("1AA0AA00AA1", "historic"), _mbi("2BB0BB00BB2", "current"), hashed])
+    v2 = map_resource(v1)
+    periods = {i["value"]: i.get("period") for i in v2["identifier"]}
+    assert periods == {"1AA0AA00AA1": None, "2BB0BB00BB2": {"start": "2019-02-03"}}
+    assert unmapped(v1) == []
+
+
+def test_without_include_identifiers_the_mbi_hash_period_invents_no_mbi():
+    v1 = _patient([{"system": MBI_HASH, "value": "ab12", "period": {"start": "2019-02-03"}}])
+    assert "identifier" not in map_resource(v1)
+    assert unmapped(v1) == []
