@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import InputError
 from .loader import load_mappings
 from .model import MappingSet
-from .paths import compile_path, first, select
+from .paths import compile_path, first, values
 
 SUPPORTED = ("Patient", "Coverage", "ExplanationOfBenefit", "Bundle")
 
@@ -29,9 +29,9 @@ def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
     markers = _detection(mapping).get("r4_markers") or {}
     for text in [*markers.get(resource.get("resourceType"), []), *markers.get("*", [])]:
         path, _, want = text.partition("~")
-        for _, value in select(resource, compile_path(path)):
-            values = value if isinstance(value, list) else [value]
-            if not want or any(isinstance(v, str) and want in v for v in values):
+        for value in values(resource, compile_path(path)):
+            found = value if isinstance(value, list) else [value]
+            if not want or any(isinstance(v, str) and want in v for v in found):
                 return text
     return None
 

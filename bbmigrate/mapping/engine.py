@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import orjson
-
 from ..errors import BBMigrateError, InputError
 from .context import Context, Link, leaf_paths
 from .detect import SUPPORTED, detect_claim_type, r4_marker
+from .links import resolve_links
 from .loader import load_mappings
 from .model import MappingSet, Provenance
-from .ops import apply, resolve_links
+from .ops import apply
 from .paths import format_path
 
 
@@ -57,24 +56,11 @@ def _run(
     return prune(out), ctx
 
 
-_EMPTY_JSON = (b"{}", b"[]", b'""', b"null")
-
-
 def prune(value: Any) -> Any:
     """Drop empty elements (``{}``, ``[]``, ``""``, None) bottom-up, in place; R4 forbids them.
 
-    In place so that provenance, which remembers output objects, can still find them. Most
-    outputs have nothing to drop: serialising (C) is several times cheaper than a Python walk,
-    and an empty element always shows in the JSON text as one of ``_EMPTY_JSON``. Text that only
-    looks empty (e.g. ``"{}"`` inside a string) or that cannot be serialised (link placeholders)
-    just takes the walk.
+    In place so that provenance, which remembers output objects, can still find them.
     """
-    try:
-        text = orjson.dumps(value)
-    except TypeError:
-        text = b"{}"
-    if not any(marker in text for marker in _EMPTY_JSON):
-        return value
     if type(value) is dict:
         _prune_dict(value)
     elif type(value) is list:

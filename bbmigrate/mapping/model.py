@@ -52,12 +52,23 @@ class Rule:
     # derived once here so the engine does not re-inspect params for every element
     guarded: bool = field(default=False, init=False, compare=False, repr=False)
     v1_head: str | None = field(default=None, init=False, compare=False, repr=False)
+    whole_copy: bool = field(default=False, init=False, compare=False, repr=False)
+    exact_paths: bool = field(default=False, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "guarded", any(key in self.params for key in GUARD_PARAMS))
         if self.op in V1_DRIVEN and self.v1_path:
             # the field a v1 element must have for the rule to match anything in it
             object.__setattr__(self, "v1_head", self.v1_path[0][1])
+        # concrete v1 paths are built only where something reads them: tracking, or the error
+        # position of a nested resource (a Bundle entry)
+        nested = self.walk()
+        next(nested)
+        object.__setattr__(self, "exact_paths", any(r.op == "resource" for r in nested))
+        # an unconditional copy of the whole element onto the element being built
+        whole = self.op == "copy" and not self.v1_path and not self.v2_path
+        if whole and not (self.claim_types or self.quirk or self.guarded):
+            object.__setattr__(self, "whole_copy", set(self.params) <= {"reshape", "except"})
 
     def walk(self):
         """This rule and every nested rule, depth first."""

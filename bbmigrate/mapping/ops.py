@@ -30,94 +30,33 @@ from typing import Any
 
 from ..errors import BBMigrateError, RuleError
 from .context import Context, Link
+from .links import op_link, op_renumber
 from .model import Rule
-from .paths import (
-    ROOT,
-    equals,
-    fill,
-    fill_text,
-    first,
-    format_path,
-    lookup_var,
-    put,
-    select,
-    values,
-)
+from .paths import ROOT, equals, fill, first, format_path, select, values
 from .refs import bound_variables, follow_reference, is_linked
-
-MONEY_SYSTEM = "urn:iso:std:iso:4217"
-_WHOLE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
-
-
-# --- value reshapes (datatype conversions, applied to copied subtrees) -----------------------
-
-
-def reshape_money(value: Any) -> Any:
-    """STU3 Money ``{value, system: iso4217, code}`` → R4 ``{value, currency}``, recursively.
-
-    Always returns fresh containers, so the result is a copy the output may own.
-    """
-    if isinstance(value, dict):
-        return _money_dict(value)
-    if isinstance(value, list):
-        return [reshape_money(v) for v in value]
-    return value
-
-
-def _money_dict(value: dict) -> dict:
-    money = value.get("system") == MONEY_SYSTEM and "code" in value
-    out = {}
-    for key, child in value.items():
-        if money and (key == "system" or key == "code"):
-            continue
-        if isinstance(child, dict):
-            child = _money_dict(child)
-        elif isinstance(child, list):
-            child = [reshape_money(v) for v in child]
-        out[key] = child
-    if money:
-        out["currency"] = value["code"]
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """A copy of a JSON value (containers only; scalars are immutable)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) if isinstance(v, dict | list) else v for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) if isinstance(v, dict | list) else v for v in value]
-    return value
-
-
-RESHAPES = {"money": reshape_money, "none": _plain}
-
-
-def _templated(value: Any, variables: dict[str, Any]) -> Any:
-    if isinstance(value, str):
-        if "${" not in value:
-            return value
-        whole = _WHOLE.fullmatch(value)
-        if whole:  # "${name}" alone yields the variable itself (it may be a coding or a list)
-            return _plain(lookup_var(variables, whole.group(1)))
-        return fill_text(value, variables)
-    if isinstance(value, dict):
-        return {k: _templated(v, variables) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_templated(v, variables) for v in value]
-    return value
+from .shapes import RESHAPES, plain, templated
+from .tables import table_for
+from .write import put
 
 
 def _put(ctx: Context, dst: dict, path, value: Any) -> tuple[Any, Any]:
-    if path and path[0][0] == ROOT:
-        dst = ctx.out
-    if getattr(path, "templated", True):
-        path = fill(path, ctx.variables)
+    if path:
+        if path[0][0] == ROOT:
+            dst = ctx.out
+        if getattr(path, "templated", True):
+            path = fill(path, ctx.variables)
     return put(dst, path, value)
 
 
 def _place(ctx: Context, dst: dict, rule: Rule, value: Any) -> tuple[Any, Any]:
     """Write ``value`` at the rule's v2 path; return the written object (or its slot)."""
-    container, key = _put(ctx, dst, rule.v2_path, value)
+    path = rule.v2_path
+    if path:  # _put, inlined: this runs for nearly every value written
+        if path[0][0] == ROOT:
+            dst = ctx.out
+        if getattr(path, "templated", True):
+            path = fill(path, ctx.variables)
+    container, key = put(dst, path, value)
     if key is None:
         return container, None
     placed = container[key]
@@ -153,65 +92,44 @@ def _holds(src: Any, path, want: str | None, ctx: Context) -> bool:
     return any(equals(value, want) for value in found)
 
 
-class _Chain:
-    """Several tables looked up in order: a claim-type table first, then the shared one."""
-
-    def __init__(self, tables: list) -> None:
-        self.tables = tables
-        self.rows = [t.rows for t in tables]
-        self.id = "+".join(t.id for t in tables)
-
-    def get(self, key: Any) -> Any:
-        key = str(key)  # table keys are text (ConceptTable.get)
-        for rows in self.rows:
-            row = rows.get(key)
-            if row is not None:
-                return row
-        return None
-
-
-def _table(rule: Rule, ctx: Context) -> _Chain:
-    names = rule.params["table"]
-    names = tuple(names) if isinstance(names, list) else (names,)
-    names = tuple(fill_text(n, ctx.variables) if "${" in n else n for n in names)
-    memo = ctx.mapping.memo
-    chain = memo.get(("table", names))
-    if chain is None:
-        tables = [ctx.mapping.tables[n] for n in names if n in ctx.mapping.tables]
-        if not tables:
-            raise RuleError(
-                f"rule {rule.id}: no concept table {rule.params['table']!r}", where=str(rule.origin)
-            )
-        chain = memo[("table", names)] = _Chain(tables)
-    return chain
-
-
 def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    reshape = RESHAPES[rule.params.get("reshape", "money")]
-    skip = rule.params.get("except")
-    for rel, value in list(select(src, rule.v1_path)):
+    params = rule.params
+    reshape = RESHAPES[params.get("reshape", "money")]
+    skip = params.get("except")
+    track = ctx.track
+    for rel, value in select(src, rule.v1_path) if track else _untracked(src, rule.v1_path):
         if skip and isinstance(value, dict):
             kept = {k: v for k, v in value.items() if k not in skip}
             if not kept:
                 continue
             obj, key = _place(ctx, dst, rule, reshape(kept))
-            if ctx.track:
+            if track:
                 for name, child in kept.items():
                     ctx.consume(rule, (*at, *rel, name), child, obj, name if key is None else key)
             continue
         obj, key = _place(ctx, dst, rule, reshape(value))
-        ctx.consume(rule, (*at, *rel), value, obj, key)
+        if track:
+            ctx.consume(rule, (*at, *rel), value, obj, key)
+
+
+def _untracked(src: Any, path: Any) -> Any:
+    return ((None, value) for value in values(src, path))
 
 
 def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    # _templated builds fresh containers, so the rule's own value is never shared with output
-    value = _templated(rule.params["value"], ctx.variables)
+    # both build fresh containers, so the rule's own value is never shared with the output
+    value = rule.params["value"]
+    static = ctx.mapping.memo.get(("static", id(rule)))
+    if static is None:
+        static = ctx.mapping.memo[("static", id(rule))] = "${" not in repr(value)
+    value = plain(value) if static else templated(value, ctx.variables)
     obj, key = _place(ctx, dst, rule, value)
-    ctx.produced(rule, value, obj, key)
+    if ctx.provenance:
+        ctx.produced(rule, value, obj, key)
 
 
 def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    table = _table(rule, ctx)
+    table = table_for(rule, ctx)
     field = rule.params.get("field")
     default = rule.params.get("default", "keep")
     linked = rule.params.get("linked_path")
@@ -222,13 +140,13 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         for ref in values(ctx.root, linked):
             refs.update(ref if isinstance(ref, list) else [ref])
         suffix = "|linked" if src.get("sequence") in refs else "|unlinked"
-    for rel, value in list(select(src, rule.v1_path)):
+    for rel, value in select(src, rule.v1_path) if ctx.track else _untracked(src, rule.v1_path):
         row = table.get(f"{value}{suffix}") if suffix else None
         if row is None:
             row = table.get(value)
         if row is None:
             if default == "keep":
-                out = _plain(value)
+                out = plain(value)
             elif default == "drop":
                 ctx.consume(rule, (*at, *rel), value)
                 continue
@@ -238,11 +156,12 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                     where=str(rule.origin),
                 )
             else:  # a fixed value, ${var} filled in (e.g. the claim type's default coding)
-                out = _templated(_plain(default), {**ctx.variables, "value": value})
+                out = templated(plain(default), {**ctx.variables, "value": value})
         else:
-            out = _plain(row[field] if field and isinstance(row, dict) else row)
+            out = plain(row[field] if field and isinstance(row, dict) else row)
         obj, key = _place(ctx, dst, rule, out)
-        ctx.consume(rule, (*at, *rel), value, obj, key)
+        if ctx.track:
+            ctx.consume(rule, (*at, *rel), value, obj, key)
 
 
 def op_drop(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -256,6 +175,10 @@ def _build(
 ) -> dict | None:
     """Run ``children`` on one v1 element into a new v2 element placed at ``v2_path``."""
     target: dict = {}
+    if children and children[0].whole_copy and not ctx.track and isinstance(elem, dict):
+        # the element starts as a copy of the v1 one: take the copy itself, not a merge into {}
+        first_rule, children = children[0], children[1:]
+        target = _whole_copy(first_rule, elem)
     saved = ctx.origin
     ctx.origin = origin if origin is not None else saved
     try:
@@ -265,11 +188,24 @@ def _build(
         ctx.origin = saved
     if not target:
         return None
-    container, key = _put(ctx, dst, v2_path, target)
+    if v2_path:  # _put, inlined
+        if v2_path[0][0] == ROOT:
+            dst = ctx.out
+        if getattr(v2_path, "templated", True):
+            v2_path = fill(v2_path, ctx.variables)
+    container, key = put(dst, v2_path, target)
     placed = container if key is None else container[key]
     if origin is not None and isinstance(placed, dict):
         ctx.origins[id(placed)] = origin
     return placed
+
+
+def _whole_copy(rule: Rule, elem: dict) -> dict:
+    """What ``op_copy`` of ``@`` onto ``@`` leaves in a new, empty element."""
+    params = rule.params
+    skip = params.get("except")
+    kept = {k: v for k, v in elem.items() if k not in skip} if skip else elem
+    return RESHAPES[params.get("reshape", "money")](kept) if kept else {}
 
 
 def _origin(ctx: Context, elem: Any, origin_path) -> Any:
@@ -289,14 +225,21 @@ def _consume_origin(rule: Rule, ctx: Context, elem: Any, here: tuple) -> None:
             ctx.consume(rule, (*here, *rel), value)
 
 
+def _elements(rule: Rule, ctx: Context, src: Any, at: tuple) -> list | Any:
+    """``(concrete path, element)`` per v1 match; the path is ``at`` when nothing will read it."""
+    if ctx.track or rule.exact_paths:
+        return select(src, rule.v1_path, at)
+    return ((at, elem) for elem in values(src, rule.v1_path))
+
+
 def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     origin_path = rule.params.get("origin_path")
     follow = rule.params.get("follow_path")
     saved = ctx.variables
-    for rel, elem in list(select(src, rule.v1_path)):
-        if follow is None and not _guard(rule, elem, ctx):
+    guarded = rule.guarded
+    for here, elem in _elements(rule, ctx, src, at):
+        if follow is None and guarded and not _guard(rule, elem, ctx):
             continue
-        here = (*at, *rel)
         if follow is not None:
             found = follow_reference(rule, ctx, elem, here, _guard)
             if found is None:
@@ -306,20 +249,23 @@ def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             continue  # already mapped where a reference to it was followed
         ctx.variables = bound_variables(rule, ctx, elem)
         try:
-            origin = _origin(ctx, elem, origin_path)
-            _consume_origin(rule, ctx, elem, here)
+            origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+            if ctx.track:
+                _consume_origin(rule, ctx, elem, here)
             _build(ctx, dst, rule.v2_path, rule.rules, elem, here, origin)
         finally:
             ctx.variables = saved
 
 
 def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    table = _table(rule, ctx)
+    table = table_for(rule, ctx)
     routes = rule.params["routes"]
     key_path = rule.params["key_path"]
+    origin_path = rule.params.get("origin_path")
     saved = ctx.variables
-    for rel, elem in list(select(src, rule.v1_path)):
-        if not _guard(rule, elem, ctx):
+    guarded = rule.guarded
+    for here, elem in _elements(rule, ctx, src, at):
+        if guarded and not _guard(rule, elem, ctx):
             continue
         key = first(elem, key_path)
         row = table.get(key) if key is not None else None
@@ -331,14 +277,22 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                 ctx,
                 routes.get(one) or routes["default"],
                 elem,
-                (*at, *rel),
+                here,
                 dst,
                 {**saved, "key": key, "row": row if isinstance(row, dict) else {}},
+                origin_path,
             )
 
 
 def _one_route(
-    rule: Rule, ctx: Context, route: Any, elem: Any, here: tuple, dst: dict, variables: dict
+    rule: Rule,
+    ctx: Context,
+    route: Any,
+    elem: Any,
+    here: tuple,
+    dst: dict,
+    variables: dict,
+    origin_path: Any,
 ) -> None:
     if route.drop is not None:
         ctx.consume(rule, here, elem)
@@ -346,8 +300,9 @@ def _one_route(
     saved = ctx.variables
     ctx.variables = variables
     try:
-        origin = _origin(ctx, elem, rule.params.get("origin_path"))
-        _consume_origin(rule, ctx, elem, here)
+        origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+        if ctx.track:
+            _consume_origin(rule, ctx, elem, here)
         placed = _build(ctx, dst, route.v2_path, route.rules, elem, here, origin)
     finally:
         ctx.variables = saved
@@ -356,50 +311,6 @@ def _one_route(
         target_list = route.v2_path[0][1] if route.v2_path else ""
         links.append(Link(target_list, element=placed))
         ctx.links.append((links, len(links) - 1, links[-1]))
-
-
-def op_link(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    target = rule.params["target"]
-    for rel, value in list(select(src, rule.v1_path)):
-        olds = value if isinstance(value, list) else [value]
-        markers = [Link(target, old=o) for o in olds]
-        container, key = put(dst, fill(rule.v2_path, ctx.variables), markers)
-        links = container[key]
-        for i, marker in enumerate(links):
-            if isinstance(marker, Link) and marker in markers:
-                ctx.links.append((links, i, marker))
-        ctx.consume(rule, (*at, *rel), value, links, None)
-
-
-def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    items = dst.get(rule.v2_path[0][1]) if rule.v2_path else None
-    if not isinstance(items, list):
-        return
-    order_path = rule.params.get("order_path")
-    if order_path is not None:
-        ranks = _table(rule, ctx)
-        big = 1_000_000
-
-        def rank(item: Any) -> int:
-            for code in values(item, order_path):
-                row = ranks.get(code)
-                if row is not None:
-                    return int(row)
-            return big
-
-        items.sort(key=rank)
-        ctx.variables.setdefault("_sorted", set()).add(rule.v2_path[0][1])
-    field = rule.params.get("field", "sequence")
-    by_old: dict[Any, list[int]] = {}
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            continue
-        item[field] = number
-        ctx.new_numbers[id(item)] = number
-        old = ctx.origins.get(id(item))
-        if old is not None:
-            by_old.setdefault(old, []).append(number)
-    ctx.resolved[rule.v2_path[0][1]] = by_old
 
 
 def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -436,31 +347,6 @@ def op_resource(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         if ctx.track:
             ctx.consumed.update((*here, *path) for path in child.consumed)
             ctx.children.append((here, child, out, obj))
-
-
-def resolve_links(ctx: Context) -> None:
-    """Replace link placeholders by the final sequence numbers (dropping dangling ones)."""
-    touched: dict[int, list] = {}
-    for links, index, marker in ctx.links:
-        if index >= len(links) or links[index] is not marker:
-            continue
-        if marker.element is not None:
-            number = ctx.new_numbers.get(id(marker.element))
-            links[index] = [number] if number is not None else []
-        else:
-            table = ctx.resolved.get(marker.target)
-            if table is None:
-                links[index] = [marker.old]
-            else:
-                links[index] = table.get(marker.old, [])
-        touched[id(links)] = links
-    for links in touched.values():
-        flat: list[Any] = []
-        for entry in links:
-            for number in entry if isinstance(entry, list) else [entry]:
-                if number not in flat:
-                    flat.append(number)
-        links[:] = sorted(flat, key=lambda n: (not isinstance(n, int), n))
 
 
 _GUARDS = frozenset({"when", "unless", "linked_from", "unlinked_from"})
