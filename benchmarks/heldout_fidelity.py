@@ -4,7 +4,7 @@ Reads pairs from a folder given on the command line and prints recall/precision 
 :mod:`bbmigrate.fidelity`. It embeds no data: the pairs live outside the project (for example
 BFD endpoint-response fixtures of other commits, downloaded to ``/tmp/bfd-heldout``). Two layouts:
 
-* ``DIR/<pair>/v1.json`` and ``DIR/<pair>/v2.json`` (one folder per pair, any names);
+* ``<pair>/v1.json`` and ``<pair>/v2.json`` anywhere under DIR (one folder per pair);
 * ``DIR/v1/<name>.json`` and ``DIR/v2/<name>.json`` (BFD's layout, paired by file name).
 
     python benchmarks/heldout_fidelity.py /tmp/bfd-heldout [--misses N] [--json]
@@ -29,10 +29,10 @@ from bbmigrate.mapping import load_mappings, map_resource
 def find_pairs(root: Path) -> Iterator[tuple[str, Path, Path]]:
     """Every ``(name, v1 path, v2 path)`` under ``root``, sorted by name."""
     found: dict[str, tuple[Path, Path]] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        v1, v2 = folder / "v1.json", folder / "v2.json"
-        if v1.is_file() and v2.is_file():
-            found[folder.name] = (v1, v2)
+    for v1 in sorted(root.rglob("v1.json")):
+        v2 = v1.with_name("v2.json")
+        if v2.is_file():
+            found[str(v1.parent.relative_to(root)) if v1.parent != root else root.name] = (v1, v2)
     if (root / "v1").is_dir() and (root / "v2").is_dir():
         for v1 in sorted((root / "v1").glob("*.json")):
             v2 = root / "v2" / v1.name
