@@ -216,3 +216,24 @@ def test_stdin_and_bad_package_dir(tmp_path):
     bad = _run("-", "--package-dir", empty)
     assert bad.exit_code == 2
     assert "carin4bb-200.tgz" in bad.stderr and str(empty) in bad.stderr
+
+
+def test_no_invariants_is_said_in_the_summary(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(
+        json.dumps(
+            _patient(
+                meta={
+                    "lastUpdated": "2024-01-01T00:00:00Z",
+                    "profile": [PATIENT["meta"]["profile"][0][:-6]],
+                }
+            )
+        )
+    )
+    with_inv = json.loads(_run(path, "--json").stdout)
+    without = json.loads(_run(path, "--json", "--no-invariants").stdout)
+    assert with_inv["summary"]["invariants"] is True
+    assert without["summary"]["invariants"] is False
+    # The unversioned profile breaks only an invariant (patient-meta-profile-version).
+    assert [f["rule"] for f in with_inv["findings"]] == ["patient-meta-profile-version"]
+    assert without["findings"] == []

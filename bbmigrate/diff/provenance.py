@@ -193,12 +193,17 @@ def _repaired(record: Any, v1_values: dict[str, Any], mapped_values: dict[str, A
     if parts is None:
         return record
     head, _, tail = parts.groups()
-    siblings = [
-        candidate
-        for n in range(64)
-        if (candidate := f"{head}{n}{tail}") in mapped_values
-        and tag(mapped_values[candidate]) == want
-    ]
+    siblings = []
+    n = misses = 0
+    while misses < 3:  # a sibling may lack this leaf; three in a row end the list
+        candidate = f"{head}{n}{tail}"
+        if candidate in mapped_values:
+            misses = 0
+            if tag(mapped_values[candidate]) == want:
+                siblings.append(candidate)
+        else:
+            misses += 1
+        n += 1
     if len(siblings) != 1:
         return record
     return _Record(record.rule_id, record.variable, record.v1_path, siblings[0])

@@ -207,7 +207,9 @@ def compare(sheets: dict[str, Iterable[TableRow]], entries: list[DictionaryEntry
         for row in rows:
             if not row.is_variable or not row.v2_element or row.change == "removed":
                 continue
-            key = (sheet, row.variable)
+            # Part D contract variables carry the year and month after a slash in their URL
+            # (``ptdcntrct01/2024-1``); the dictionary names the variable without them.
+            key = (sheet, row.variable.split("/", 1)[0])
             candidates = [e for e in index.get(key, ()) if e.v2_element]
             if not candidates:
                 if key not in seen and key not in index:

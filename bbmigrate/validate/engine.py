@@ -202,7 +202,7 @@ class Validator:
         profile = self.profiles[url]
         state = self.walker.walk(resource, profile, path=path, label=label, source=source)
         findings.extend(state.findings)
-        unchecked = {u: paths for u, paths in state.unchecked.items()}
+        unchecked = dict(state.unchecked)
         if self.invariants is not None:
             more, not_checked = self.invariants.check(
                 state.invariant_targets,
@@ -214,10 +214,8 @@ class Validator:
             )
             findings.extend(more)
             for vs in not_checked:
-                unchecked.setdefault(vs, [])
-        for vs, paths in sorted(unchecked.items()):
-            where = [p for p in paths if not p.startswith("system:")]
-            systems = [p[7:] for p in paths if p.startswith("system:")]
+                unchecked.setdefault(vs, ([], set()))
+        for vs, (where, systems) in sorted(unchecked.items()):
             findings.append(
                 Finding(
                     "information",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -50,7 +50,7 @@ def short_value(value: Any, limit: int = 200) -> Any:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def summarize(findings: Iterable[Finding], *, resources: int, profiles: Counter) -> dict:
+def summarize(findings: Iterable[Finding], *, resources: int, profiles: Mapping[str, int]) -> dict:
     counts: Counter = Counter()
     by_rule: Counter = Counter()
     files_with_errors: set[str] = set()

@@ -18,13 +18,14 @@ from .findings import Finding, short_value
 from .terminology import ValueSetIndex
 
 _SLICE = re.compile(r":[^.]+")
-_COMPILED: dict[str, Callable] = {}
 
 
 class InvariantChecker:
     def __init__(self, valuesets: ValueSetIndex) -> None:
         self.valuesets = valuesets
         self._unchecked: set[str] = set()
+        # Per checker, not per process: memberOf is bound to this checker's value sets.
+        self._compiled_fns: dict[str, Callable] = {}
         self._options = {
             "userInvocationTable": {"memberOf": {"fn": self._member_of, "arity": {1: ["String"]}}}
         }
@@ -48,14 +49,23 @@ class InvariantChecker:
         return results
 
     def _compiled(self, expression: str) -> Callable:
-        fn = _COMPILED.get(expression)
+        fn = self._compiled_fns.get(expression)
         if fn is None:
             import fhirpathpy
             from fhirpathpy.models import models
 
             fn = fhirpathpy.compile(expression, models["r4"], self._options)
-            _COMPILED[expression] = fn
+            self._compiled_fns[expression] = fn
         return fn
+
+    def _evaluate(
+        self, expression: str, type_path: str, value: Any, is_root: bool, variables: dict
+    ) -> bool:
+        """Run one invariant on one element (its type path gives fhirpathpy the types)."""
+        from fhirpathpy.engine.nodes import ResourceNode
+
+        focus = value if is_root else ResourceNode.create_node(value, type_path)
+        return self._compiled(expression)(focus, {**variables, "context": value}) == [True]
 
     def check(
         self,
@@ -67,51 +77,29 @@ class InvariantChecker:
         profile: str,
         source: str | None,
     ) -> tuple[list[Finding], set[str]]:
-        from fhirpathpy.engine.nodes import ResourceNode
-
+        """Evaluate the invariants of every (node, path, value) the profile walk collected."""
         self._unchecked = set()
         findings: list[Finding] = []
-        groups: dict[str, tuple[Mapping, list[tuple[str, Any]]]] = {}
+        variables = {"resource": resource, "rootResource": root}
         for node, path, value in targets:
-            groups.setdefault(node["id"], (node, []))[1].append((path, value))
-        for node, located in groups.values():
             type_path = _SLICE.sub("", node["id"])
-            focus = [
-                value if value is resource else ResourceNode.create_node(value, type_path)
-                for _, value in located
-            ]
-            variables = {"resource": resource, "rootResource": root}
             for key, expression, human in node["constraints"]:
-                for (path, value), item in zip(located, focus, strict=True):
-                    try:
-                        result = self._compiled(expression)(item, {**variables, "context": value})
-                    except Exception as exc:  # report engine gaps, never pass silently
-                        findings.append(
-                            Finding(
-                                "warning",
-                                label,
-                                path,
-                                key,
-                                f"invariant could not be evaluated: {exc}",
-                                expression,
-                                profile=profile,
-                                element=node["id"],
-                                source=source,
-                            )
+                common = {"profile": profile, "element": node["id"], "source": source}
+                try:
+                    passed = self._evaluate(
+                        expression, type_path, value, value is resource, variables
+                    )
+                except Exception as exc:  # report engine gaps, never pass silently
+                    message = f"invariant could not be evaluated: {exc}"
+                    findings.append(
+                        Finding("warning", label, path, key, message, expression, **common)
+                    )
+                    continue
+                if not passed:
+                    message = f"invariant failed: {human}"
+                    findings.append(
+                        Finding(
+                            "error", label, path, key, message, short_value(expression), **common
                         )
-                        continue
-                    if result != [True]:
-                        findings.append(
-                            Finding(
-                                "error",
-                                label,
-                                path,
-                                key,
-                                f"invariant failed: {human}",
-                                short_value(expression),
-                                profile=profile,
-                                element=node["id"],
-                                source=source,
-                            )
-                        )
+                    )
         return findings, set(self._unchecked)

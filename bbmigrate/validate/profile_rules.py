@@ -105,7 +105,8 @@ class WalkState:
     findings: list[Finding] = field(default_factory=list)
     present: set[str] = field(default_factory=set)
     invariant_targets: list[tuple[Mapping, str, Any]] = field(default_factory=list)
-    unchecked: dict[str, list[str]] = field(default_factory=dict)
+    # value set URL -> (paths whose codes it could not check, the code systems involved)
+    unchecked: dict[str, tuple[list[str], set[str]]] = field(default_factory=dict)
     contained: dict[str, str] = field(default_factory=dict)  # contained id -> resourceType
 
     def mark(self, node: Mapping) -> None:
@@ -366,6 +367,6 @@ class ProfileWalker:
                 for c in (codings if isinstance(codings, list) else ())
                 if isinstance(c, Mapping) and isinstance(c.get("system"), str)
             ]
-            state.unchecked.setdefault(url, []).append(path)
-            if systems:
-                state.unchecked[url].extend(f"system:{s}" for s in systems if s)
+            paths, where_systems = state.unchecked.setdefault(url, ([], set()))
+            paths.append(path)
+            where_systems.update(systems)

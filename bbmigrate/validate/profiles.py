@@ -26,8 +26,9 @@ from .packages import (
     CORE_PACKAGE,
     IG_PACKAGES,
     Package,
-    file_sha256,
+    core_source,
     find_package_dir,
+    package_sha256,
     read_package,
 )
 from .terminology import compile_value_set
@@ -261,8 +262,8 @@ def _read_core(path: Path) -> Package:
 
 def compile_from_packages(folder: Path, version: str) -> dict:
     ig = read_package(folder / IG_PACKAGES[version])
-    core_path = folder / CORE_PACKAGE
-    core = _read_core(core_path) if core_path.is_file() else None
+    core_path = core_source(folder)
+    core = _read_core(core_path) if core_path is not None else None
     return build_ruleset(ig, core, version=version)
 
 
@@ -286,8 +287,11 @@ def _bundled(version: str) -> dict | None:
 
 
 def _package_sources(folder: Path, version: str) -> dict[str, str]:
-    names = (IG_PACKAGES[version], CORE_PACKAGE)
-    return {n: file_sha256(folder / n) for n in names if (folder / n).is_file()}
+    sources = {IG_PACKAGES[version]: package_sha256(folder / IG_PACKAGES[version])}
+    core = core_source(folder)
+    if core is not None:
+        sources[CORE_PACKAGE] = package_sha256(core)
+    return sources
 
 
 def load_ruleset(

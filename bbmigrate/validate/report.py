@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from .inputs import Located, iter_resources
 from .mustsupport import MustSupportTally
 
 REDACTED = "[redacted]"
+_BATCH = 256  # resources per worker process read ahead with --jobs
 FORMATS = ("text", "json", "xlsx")
 _COLUMNS = (
     "severity",
@@ -78,15 +80,19 @@ def _validate_one(item: Located) -> ResourceResult:
     return _WORKER.validate(item[0], source=item[1])
 
 
-def _results(items: list[Located], validator: Validator, jobs: int) -> Iterator[ResourceResult]:
-    if jobs <= 1 or len(items) < 2 * jobs:
+def _results(items: Iterable[Located], validator: Validator, jobs: int) -> Iterator[ResourceResult]:
+    """Validate lazily, so a large NDJSON input is never all in memory at once."""
+    if jobs <= 1:
         for resource, source in items:
             yield validator.validate(resource, source=source)
         return
-    # Worker processes each build their own Validator (the rule set loads in milliseconds).
+    # Worker processes each build their own Validator (the rule set loads in milliseconds);
+    # batches bound how much input is read ahead of the results.
     setup = (validator.ig, validator.package_dir, validator.invariants is not None)
+    iterator = iter(items)
     with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=setup) as pool:
-        yield from pool.map(_validate_one, items, chunksize=max(1, min(32, len(items) // jobs)))
+        while batch := list(itertools.islice(iterator, _BATCH * jobs)):
+            yield from pool.map(_validate_one, batch, chunksize=max(1, len(batch) // (4 * jobs)))
 
 
 def validate_resources(
@@ -94,22 +100,23 @@ def validate_resources(
     validator: Validator,
     *,
     jobs: int = 1,
-    wrap: Callable[[Iterator[ResourceResult], int], Iterable[ResourceResult]] | None = None,
+    wrap: Callable[[Iterator[ResourceResult]], Iterable[ResourceResult]] | None = None,
 ) -> Report:
-    """Validate every resource, in ``jobs`` processes; ``wrap(results, total)`` lets the CLI
-    put a progress bar around the loop. Results keep the input order whatever ``jobs`` is."""
-    items = list(resources)
+    """Validate every resource, in ``jobs`` processes, streaming the input; ``wrap(results)``
+    lets the CLI put a progress bar around the loop. Results keep the input order."""
     tally = MustSupportTally(validator.profiles)
     findings: list[Finding] = []
     profiles_used: dict[str, int] = {}
-    results = _results(items, validator, jobs)
-    for result in wrap(results, len(items)) if wrap else results:
+    count = 0
+    results = _results(resources, validator, jobs)
+    for result in wrap(results) if wrap else results:
+        count += 1
         findings.extend(result.findings)
         tally.add(result.present)
         key = result.profile or f"(base R4) {result.label.split('/', 1)[0]}"
         profiles_used[key] = profiles_used.get(key, 0) + 1
-    summary = summarize(findings, resources=len(items), profiles=profiles_used)  # type: ignore[arg-type]
-    summary = {"ig": validator.ig, **summary}
+    summary = summarize(findings, resources=count, profiles=profiles_used)
+    summary = {"ig": validator.ig, "invariants": validator.invariants is not None, **summary}
     return Report(validator.ig, summary, findings, tally.report())
 
 
@@ -127,7 +134,7 @@ def render_text(report: Report, *, must_support: bool = False, redact: bool = Fa
             current = f.source
             lines.append(f"{current}")
         value = shown_value(f, redact)
-        shown = f"  [{value}]" if value not in (None, "") else ""
+        shown = f"  [{value}]" if value not in (None, "") and f.rule != "not-checked" else ""
         lines.append(f"  {f.severity:<11} {f.resource}  {f.path}  ({f.rule}) {f.message}{shown}")
     s = report.summary
     lines.append(

@@ -160,3 +160,12 @@ def test_changes_repeated_across_a_list_share_one_line() -> None:
         '+ item[1..3, 7].net.currency: "USD"',
         "item[5].net.value: 6.0 -> 0.5",
     ]
+
+
+def test_a_dict_left_with_only_equal_keys_reports_the_removed_key() -> None:
+    old = {"identifier": [{"system": "s", "value": "v", "type": {"text": "t"}}]}
+    new = {"identifier": [{"system": "s"}]}
+    assert rendered(old, new) == [
+        '- identifier[0].type: {"text":"t"}',
+        '- identifier[0].value: "v"',
+    ]

@@ -260,3 +260,29 @@ def test_read_dictionary_and_compare(tmp_path):
 def test_read_dictionary_rejects_a_folder_without_data(tmp_path):
     with pytest.raises(InputError, match="data/V2"):
         read_dictionary(tmp_path)
+
+
+def test_compare_joins_a_dated_variable_url_on_its_name(tmp_path):
+    for version, element in (
+        ("STU3", "extension[N].valueCoding.code"),
+        ("R4", "extension[N].valueCoding.code"),
+    ):
+        _dd_file(
+            tmp_path,
+            7,
+            "ptd_cntrct_id_01",
+            version,
+            element,
+            [f"extension[N].url = '{V}ptdcntrct01'"],
+            applies=("Part-D",),
+            resource="Coverage",
+        )
+    row = TableRow(
+        "ptdcntrct01/2024-1",
+        "extension[N].valueCoding.code",
+        "extension[N].valueCoding.code",
+        "same",
+        is_variable=True,
+    )
+    agreement = compare({"coverage": [row]}, read_dictionary(tmp_path))
+    assert [(c.variable, c.agrees) for c in agreement.compared] == [("ptdcntrct01/2024-1", True)]
