@@ -36,7 +36,7 @@ from .paths import ROOT, equals, fill, first, format_path, select, values
 from .refs import bound_variables, follow_reference, is_linked
 from .shapes import RESHAPES, plain, templated
 from .tables import table_for
-from .tracing import alias, alias_equal, leaves, sliced, wrote
+from .tracing import SOURCES, alias, alias_equal, key_source, leaves, sliced, wrote
 from .write import assign, put
 
 
@@ -144,7 +144,7 @@ def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         return
     obj, key = _place(ctx, dst, rule, value)
     if ctx.provenance:
-        wrote(ctx, rule, None, None, value, obj, key)
+        wrote(ctx, rule, None, rule.params["value"], value, obj, key)
 
 
 def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -312,6 +312,9 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         key = first(elem, key_path)
         row = table.get(key) if key is not None else None
         name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
+        variables = {**saved, "key": key, "row": row if isinstance(row, dict) else {}}
+        if ctx.provenance:  # a constant "${key}" writes this v1 leaf
+            variables[SOURCES] = {**saved.get(SOURCES, {}), "key": key_source(elem, key_path, here)}
         # a row may name several routes: the element is then mapped by each of them in turn
         for one in name if isinstance(name, list) else [name]:
             _one_route(
@@ -321,7 +324,7 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                 elem,
                 here,
                 dst,
-                {**saved, "key": key, "row": row if isinstance(row, dict) else {}},
+                variables,
                 origin_path,
             )
 

@@ -17,8 +17,22 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Provenance
-from .paths import APPEND, EACH, FIELD, INDEX, PROTO, ROOT, WHERE, format_path, where_matches
+from .paths import (
+    APPEND,
+    EACH,
+    FIELD,
+    INDEX,
+    PROTO,
+    ROOT,
+    WHERE,
+    format_path,
+    select,
+    where_matches,
+)
 from .write import _contains, put
+
+SOURCES = "_sources"
+"""A reserved variable (provenance only): variable name → the v1 path its value was read from."""
 
 
 def leaves(value: Any, at: tuple = ()):
@@ -95,15 +109,20 @@ def wrote(
     of a placed scalar.
     """
     records = ctx.records
+    if at is None:  # a constant: every leaf of what was written (``source``: the rule's value)
+        sources = ctx.variables.get(SOURCES)
+        if not isinstance(fresh, dict | list):
+            records.append((rule, _source(sources, source, ()), obj, key))
+            return
+        alias(ctx, fresh, obj if key is None else obj[key])
+        for rel, _ in leaves(fresh):
+            found = anchor(fresh, rel) or (None, None)
+            records.append((rule, _source(sources, source, rel), *found))
+        return
     if not isinstance(fresh, dict | list):  # a scalar: its slot is the anchor
-        v1_paths = [None] if at is None else [format_path((*at, *rel)) for rel, _ in leaves(source)]
-        records.extend((rule, path, obj, key) for path in v1_paths)
+        records.extend((rule, format_path((*at, *rel)), obj, key) for rel, _ in leaves(source))
         return
     alias(ctx, fresh, obj if key is None else obj[key])
-    if at is None:  # a constant: every leaf of what was written
-        for rel, _ in leaves(fresh):
-            records.append((rule, None, *(anchor(fresh, rel) or (None, None))))
-        return
     for rel, _ in leaves(source):
         # not found: reshaped away (the STU3 Money system; R4 has only the currency)
         found = anchor(fresh, rel)
@@ -150,6 +169,28 @@ def _holds(item: Any, kind: str, step: tuple, proto: Any) -> bool:
     if kind == PROTO:
         return _contains(item, proto)
     return where_matches(item, step[2], step[3])
+
+
+def key_source(elem: Any, key_path: Any, here: tuple) -> str | None:
+    """The concrete v1 path of a route's key (what ``${key}`` stands for)."""
+    found = select(elem, key_path, here)
+    return format_path(found[0][0]) if found else None
+
+
+def _source(sources: dict | None, template: Any, rel: tuple) -> str | None:
+    """The v1 path a constant leaf stands for: a whole ``${var}`` bound from a v1 leaf."""
+    if not sources:
+        return None
+    for part in rel:
+        if (isinstance(template, dict) and part in template) or (
+            isinstance(template, list) and isinstance(part, int) and part < len(template)
+        ):
+            template = template[part]
+        else:
+            return None
+    if isinstance(template, str) and template.startswith("${") and template.endswith("}"):
+        return sources.get(template[2:-1])
+    return None
 
 
 def _index(value: Any, at: tuple = (), out: dict | None = None) -> dict[int, tuple]:
