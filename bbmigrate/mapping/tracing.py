@@ -64,40 +64,29 @@ def _anchors(source: Any, fresh: Any, at: tuple, out: list) -> None:
 
     One walk of both: what :func:`anchor` finds for each leaf, without a walk per leaf.
     """
-    if type(source) is dict:
-        if type(fresh) is not dict:
-            out.extend((rel, None, None) for rel in leaves(source, at))
-            return
+    if type(source) is dict and type(fresh) is dict:
         for k, v in source.items():
-            here = (*at, k)
+            # a Money reshape renamed code → currency and removed system
             name = k if k in fresh else "currency" if k == "code" and "currency" in fresh else None
-            if name is None:  # reshaped away (the STU3 Money system)
-                out.extend((rel, None, None) for rel in leaves(v, here))
-                continue
-            child = fresh[name]
-            if type(child) is dict or type(child) is list:
-                if type(v) is dict or type(v) is list:
-                    _anchors(v, child, here, out)
-                else:
-                    out.append((here, child, None))
-            else:
-                out.extend((rel, fresh, name) for rel in leaves(v, here))
+            _anchor_child(v, fresh, name, (*at, k), out)
     elif type(source) is list and type(fresh) is list:
         for i, v in enumerate(source):
-            here = (*at, i)
-            if i >= len(fresh):
-                out.extend((rel, None, None) for rel in leaves(v, here))
-                continue
-            child = fresh[i]
-            if type(child) is dict or type(child) is list:
-                if type(v) is dict or type(v) is list:
-                    _anchors(v, child, here, out)
-                else:
-                    out.append((here, child, None))
-            else:
-                out.extend((rel, fresh, i) for rel in leaves(v, here))
+            _anchor_child(v, fresh, i if i < len(fresh) else None, (*at, i), out)
     else:
         out.extend((rel, None, None) for rel in leaves(source, at))
+
+
+def _anchor_child(v: Any, fresh: Any, name: Any, here: tuple, out: list) -> None:
+    if name is None:  # not written (reshaped away)
+        out.extend((rel, None, None) for rel in leaves(v, here))
+        return
+    child = fresh[name]
+    if type(child) is not dict and type(child) is not list:
+        out.extend((rel, fresh, name) for rel in leaves(v, here))
+    elif type(v) is dict or type(v) is list:
+        _anchors(v, child, here, out)
+    else:  # a leaf written as a subtree
+        out.append((here, child, None))
 
 
 def anchor(fresh: Any, rel: tuple) -> tuple[Any, Any] | None:
