@@ -36,7 +36,7 @@ from .paths import ROOT, equals, fill, first, format_path, select, values
 from .refs import bound_variables, follow_reference, is_linked
 from .shapes import RESHAPES, plain, templated
 from .tables import table_for
-from .write import put
+from .write import assign, put
 
 
 def _put(ctx: Context, dst: dict, path, value: Any) -> tuple[Any, Any]:
@@ -97,6 +97,14 @@ def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     reshape = RESHAPES[params.get("reshape", "money")]
     skip = params.get("except")
     track = ctx.track
+    if not (track or skip):  # the common case: values only, written where the rule says
+        field = rule.v2_field
+        for value in values(src, rule.v1_path):
+            if field is not None:
+                assign(dst, field, reshape(value))
+            else:
+                _place(ctx, dst, rule, reshape(value))
+        return
     for rel, value in select(src, rule.v1_path) if track else _untracked(src, rule.v1_path):
         if skip and isinstance(value, dict):
             kept = {k: v for k, v in value.items() if k not in skip}
@@ -123,6 +131,9 @@ def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
     if static is None:
         static = ctx.mapping.memo[("static", id(rule))] = "${" not in repr(value)
     value = plain(value) if static else templated(value, ctx.variables)
+    if rule.v2_field is not None and not ctx.provenance:
+        assign(dst, rule.v2_field, value)
+        return
     obj, key = _place(ctx, dst, rule, value)
     if ctx.provenance:
         ctx.produced(rule, value, obj, key)

@@ -31,7 +31,7 @@ def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
     Writing over an existing dict merges into it; a list target extends it.
     """
     if len(path) == 1 and path[0][0] == FIELD:  # the common case: one plain field
-        _assign(node, path[0][1], value)
+        assign(node, path[0][1], value)
         return node, path[0][1]
     current: Any = node
     if not path or (len(path) == 1 and path[0][0] == ROOT):
@@ -45,7 +45,7 @@ def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
             continue
         if kind == FIELD:
             if last:
-                _assign(current, name, value)
+                assign(current, name, value)
                 return current, name
             current = current.setdefault(name, {})
             if isinstance(current, list):
@@ -66,7 +66,7 @@ def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
             while len(items) <= step[2]:
                 items.append({})
             if last:
-                _assign(items, step[2], value)
+                assign(items, step[2], value)
                 return items, step[2]
             current = items[step[2]]
         else:  # WHERE / PROTO: find or create the slice
@@ -104,10 +104,11 @@ def merge(old: dict, value: dict) -> None:
         old.update(value)
         return
     for key, new in value.items():
-        _assign(old, key, new)
+        assign(old, key, new)
 
 
-def _assign(container: Any, key: Any, value: Any) -> None:
+def assign(container: Any, key: Any, value: Any) -> None:
+    """Write ``value`` under ``key``: onto an object it merges, onto a list it extends."""
     if isinstance(container, dict) and key not in container:
         container[key] = value  # the common case: a new key
         return
