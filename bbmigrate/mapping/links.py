@@ -55,6 +55,8 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
             continue
         item[field] = number
         ctx.new_numbers[id(item)] = number
+        if ctx.provenance:  # a produced number: the v1 sequence was consumed, not copied
+            ctx.records.append((rule, None, item, field))
         old = ctx.origins.get(id(item))
         if old is not None:
             by_old.setdefault(old, []).append(number)

@@ -36,6 +36,7 @@ from .paths import ROOT, equals, fill, first, format_path, select, values
 from .refs import bound_variables, follow_reference, is_linked
 from .shapes import RESHAPES, plain, templated
 from .tables import table_for
+from .tracing import SOURCES, alias, alias_equal, key_source, leaves, sliced, wrote
 from .write import assign, put
 
 
@@ -57,6 +58,8 @@ def _place(ctx: Context, dst: dict, rule: Rule, value: Any) -> tuple[Any, Any]:
         if getattr(path, "templated", True):
             path = fill(path, ctx.variables)
     container, key = put(dst, path, value)
+    if ctx.provenance:
+        sliced(ctx, rule, dst, path)
     if key is None:
         return container, None
     placed = container[key]
@@ -110,14 +113,19 @@ def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             kept = {k: v for k, v in value.items() if k not in skip}
             if not kept:
                 continue
-            obj, key = _place(ctx, dst, rule, reshape(kept))
+            fresh = reshape(kept)
+            obj, key = _place(ctx, dst, rule, fresh)
             if track:
-                for name, child in kept.items():
-                    ctx.consume(rule, (*at, *rel, name), child, obj, name if key is None else key)
+                ctx.consumed.update((*at, *rel, name) for name in kept)
+                if ctx.provenance:
+                    wrote(ctx, rule, (*at, *rel), kept, fresh, obj, key)
             continue
-        obj, key = _place(ctx, dst, rule, reshape(value))
+        fresh = reshape(value)
+        obj, key = _place(ctx, dst, rule, fresh)
         if track:
-            ctx.consume(rule, (*at, *rel), value, obj, key)
+            ctx.consumed.add((*at, *rel))
+            if ctx.provenance:
+                wrote(ctx, rule, (*at, *rel), value, fresh, obj, key)
 
 
 def _untracked(src: Any, path: Any) -> Any:
@@ -136,7 +144,7 @@ def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         return
     obj, key = _place(ctx, dst, rule, value)
     if ctx.provenance:
-        ctx.produced(rule, value, obj, key)
+        wrote(ctx, rule, None, rule.params["value"], value, obj, key)
 
 
 def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -172,7 +180,19 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             out = plain(row[field] if field and isinstance(row, dict) else row)
         obj, key = _place(ctx, dst, rule, out)
         if ctx.track:
-            ctx.consume(rule, (*at, *rel), value, obj, key)
+            ctx.consumed.add((*at, *rel))
+            if ctx.provenance:  # the v1 value is recoded: it stands for the whole written node
+                _recoded(ctx, rule, (*at, *rel), value, out, obj, key)
+
+
+def _recoded(
+    ctx: Context, rule: Rule, here: tuple, value: Any, out: Any, obj: Any, key: Any
+) -> None:
+    """Provenance of a v1 node written as a recoded ``out``: the whole written node."""
+    if isinstance(out, dict | list):
+        alias(ctx, out, obj)
+        obj, key = out, None
+    ctx.records.extend((rule, format_path((*here, *rel)), obj, key) for rel, _ in leaves(value))
 
 
 def op_drop(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -182,7 +202,14 @@ def op_drop(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
 
 
 def _build(
-    ctx: Context, dst: dict, v2_path, children, elem: Any, at: tuple, origin: Any
+    ctx: Context,
+    dst: dict,
+    v2_path,
+    children,
+    elem: Any,
+    at: tuple,
+    origin: Any,
+    rule: Rule | None = None,
 ) -> dict | None:
     """Run ``children`` on one v1 element into a new v2 element placed at ``v2_path``."""
     target: dict = {}
@@ -206,6 +233,10 @@ def _build(
             v2_path = fill(v2_path, ctx.variables)
     container, key = put(dst, v2_path, target)
     placed = container if key is None else container[key]
+    if ctx.provenance:
+        alias(ctx, target, placed)
+        if rule is not None:
+            sliced(ctx, rule, dst, v2_path)  # the slice is the building rule's
     if origin is not None and isinstance(placed, dict):
         ctx.origins[id(placed)] = origin
     return placed
@@ -263,7 +294,7 @@ def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             origin = None if origin_path is None else _origin(ctx, elem, origin_path)
             if ctx.track:
                 _consume_origin(rule, ctx, elem, here)
-            _build(ctx, dst, rule.v2_path, rule.rules, elem, here, origin)
+            _build(ctx, dst, rule.v2_path, rule.rules, elem, here, origin, rule)
         finally:
             ctx.variables = saved
 
@@ -281,6 +312,9 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         key = first(elem, key_path)
         row = table.get(key) if key is not None else None
         name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
+        variables = {**saved, "key": key, "row": row if isinstance(row, dict) else {}}
+        if ctx.provenance:  # a constant "${key}" writes this v1 leaf
+            variables[SOURCES] = {**saved.get(SOURCES, {}), "key": key_source(elem, key_path, here)}
         # a row may name several routes: the element is then mapped by each of them in turn
         for one in name if isinstance(name, list) else [name]:
             _one_route(
@@ -290,7 +324,7 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                 elem,
                 here,
                 dst,
-                {**saved, "key": key, "row": row if isinstance(row, dict) else {}},
+                variables,
                 origin_path,
             )
 
@@ -314,7 +348,7 @@ def _one_route(
         origin = None if origin_path is None else _origin(ctx, elem, origin_path)
         if ctx.track:
             _consume_origin(rule, ctx, elem, here)
-        placed = _build(ctx, dst, route.v2_path, route.rules, elem, here, origin)
+        placed = _build(ctx, dst, route.v2_path, route.rules, elem, here, origin, rule)
     finally:
         ctx.variables = saved
     if placed is not None and route.backlink:
@@ -322,6 +356,8 @@ def _one_route(
         target_list = route.v2_path[0][1] if route.v2_path else ""
         links.append(Link(target_list, element=placed))
         ctx.links.append((links, len(links) - 1, links[-1]))
+        if ctx.provenance:  # the number of the element just placed, a link with no v1 source
+            ctx.records.append((rule, None, links, None))
 
 
 def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -331,8 +367,11 @@ def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             continue
         kept: list[Any] = []
         for item in items:
-            if not any(item == other for other in kept):
+            same = next((other for other in kept if item == other), None)
+            if same is None:
                 kept.append(item)
+            elif ctx.provenance:
+                alias_equal(ctx, item, same)
         items[:] = kept
 
 
@@ -342,7 +381,10 @@ def op_rewrite(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None
     for rel, value in list(select(src, rule.v1_path)):
         out = pattern.sub(repl, value) if isinstance(value, str) else value
         obj, key = _place(ctx, dst, rule, out)
-        ctx.consume(rule, (*at, *rel), value, obj, key)
+        if ctx.track:
+            ctx.consumed.add((*at, *rel))
+            if ctx.provenance:
+                _recoded(ctx, rule, (*at, *rel), value, out, obj, key)
 
 
 def op_resource(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -367,7 +409,7 @@ OPS: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {
     "constant": (op_constant, frozenset({"value"}), _GUARDS),
     "lookup": (op_lookup, frozenset({"table"}), frozenset({"field", "default", "linked_by"})),
     "drop": (op_drop, frozenset(), frozenset()),
-    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin", "follow", "bind"}),
+    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin", "follow", "follow_to", "bind"}),
     "route": (op_route, frozenset({"table", "key", "routes"}), _GUARDS | {"origin"}),
     "link": (op_link, frozenset({"target"}), frozenset()),
     "renumber": (op_renumber, frozenset(), frozenset({"order", "table", "field"})),
