@@ -120,6 +120,8 @@ def writer(path: Path, static: Mapping[str, Any] | None) -> Writer:
             return node, name
 
         return one_field
+    if all(step[0] in (FIELD, APPEND) for step in local):
+        return _walk_writer(local, rooted)
 
     def general(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
         return put(ctx.out if rooted else dst, path, value)
