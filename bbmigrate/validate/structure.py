@@ -257,27 +257,28 @@ def _check(value: Any, field: Field, path: str, walk: Walk) -> None:
         walk.doubts.append(path)
 
 
-def _references(node: Any) -> Iterator[str]:
+def references(node: Any) -> Iterator[str]:
+    """Every ``reference`` string in a resource outside its contained resources."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "reference" and isinstance(value, str):
                 yield value
             elif key != "contained":
-                yield from _references(value)
+                yield from references(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _references(item)
+            yield from references(item)
 
 
 def _dom3(resource: dict, path: str) -> Iterator[tuple[str, str, str, Any]]:
     contained = resource.get("contained")
     if not isinstance(contained, list) or not contained:
         return
-    refs = set(_references(resource))
+    refs = set(references(resource))
     for index, item in enumerate(contained):
         if not isinstance(item, dict):
             continue
-        inner = set(_references(item))
+        inner = set(references(item))
         if f"#{item.get('id')}" not in refs and "#" not in inner:
             message = "contained resource is not referenced from the containing resource"
             yield (f"{path}.contained[{index}]", "dom-3", message, item.get("id"))
