@@ -13,12 +13,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from validate_support import examples, fill_placeholders, packages_dir
+from validate_support import examples, packages_dir, reference_resources, sample_resources
 
-from bbmigrate.jsonio import read_json
 from bbmigrate.validate import Validator
 from bbmigrate.validate import fhirpath_native as native
-from bbmigrate.validate.inputs import iter_resources
 
 pytestmark = pytest.mark.reference
 
@@ -102,21 +100,14 @@ def _mutants(resource: dict, rng: random.Random, count: int) -> list[dict]:
     return out
 
 
-def _reference_resources(bfd_responses) -> list[dict]:
-    found = []
-    for path in sorted((bfd_responses / "v2").glob("*.json")):
-        doc = fill_placeholders(read_json(path))
-        if doc["resourceType"] != "CapabilityStatement":
-            found += [r for r, _ in iter_resources(str(path)) if isinstance(r, dict)]
-    return [fill_placeholders(r) for r in {r.get("id"): r for r in found}.values()]
-
-
 @pytest.mark.parametrize("ig", ["1.1.0", "2.0.0"])
 def test_native_and_fhirpathpy_agree_on_every_evaluation(ig, bfd_responses):
     validator = Validator(ig, packages_dir())
     recorder = _Recorder(validator.invariants)
-    originals = list(examples(ig).values()) + _reference_resources(bfd_responses)
+    originals = list(examples(ig).values()) + reference_resources(bfd_responses)
     rng = random.Random(7)
+    for resource in sample_resources():  # v1 (STU3-shaped) and v2 samples, as they are
+        validator.validate(resource)
     for resource in originals:
         for one in [resource, *_mutants(resource, rng, 6)]:
             validator.validate(one)

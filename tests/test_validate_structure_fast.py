@@ -12,10 +12,8 @@ import random
 from typing import Any
 
 import pytest
-from validate_support import examples, fill_placeholders, packages_dir
+from validate_support import examples, packages_dir, reference_resources, sample_resources
 
-from bbmigrate.jsonio import read_json
-from bbmigrate.validate.inputs import iter_resources
 from bbmigrate.validate.structure import check_structure, resource_model
 
 pytestmark = pytest.mark.reference
@@ -89,16 +87,6 @@ def _broken(resource: dict, rng: random.Random) -> dict:
     return mutant
 
 
-def _reference(bfd_responses) -> list[dict]:
-    found: dict[Any, dict] = {}
-    for path in sorted((bfd_responses / "v2").glob("*.json")):
-        if read_json(path)["resourceType"] == "CapabilityStatement":
-            continue
-        for resource, _ in iter_resources(str(path)):
-            found[resource.get("id")] = fill_placeholders(resource)
-    return list(found.values())
-
-
 def _findings(resource: dict, always_model: bool) -> list[tuple]:
     return [
         (f.path, f.rule, f.message, f.value)
@@ -109,9 +97,11 @@ def _findings(resource: dict, always_model: bool) -> list[tuple]:
 def test_shortcut_gives_the_models_findings(bfd_responses):
     packages_dir()
     originals = [*examples("1.1.0").values(), *examples("2.0.0").values()]
-    originals += _reference(bfd_responses)
+    originals += reference_resources(bfd_responses)
     rng = random.Random(11)
     compared = broken = 0
+    for resource in sample_resources():
+        assert _findings(resource, False) == _findings(resource, True), resource.get("id")
     for resource in originals:
         for one in [resource, *(_broken(resource, rng) for _ in range(10))]:
             fast, full = _findings(one, False), _findings(one, True)

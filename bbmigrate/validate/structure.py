@@ -155,7 +155,7 @@ def _primitive_ok(field: Field, value: Any) -> bool:
         try:
             _adapter(field.item_type).validate_python(value)
             known = True
-        except (ValidationError, ValueError, TypeError):
+        except Exception:  # any doubt, even a type pydantic cannot build, leaves it to the model
             known = False
         if len(_PRIMITIVE_OK) > 200_000:  # bound memory on long streams
             _PRIMITIVE_OK.clear()
