@@ -12,9 +12,10 @@ from typing import Any
 from ..errors import BBMigrateError, InputError
 from .context import Context, Link, leaf_paths
 from .detect import SUPPORTED, detect_claim_type, r4_marker
+from .links import resolve_links
 from .loader import load_mappings
 from .model import MappingSet, Provenance
-from .ops import apply, resolve_links
+from .ops import apply
 from .paths import format_path
 
 
