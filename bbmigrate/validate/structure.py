@@ -257,17 +257,22 @@ def _check(value: Any, field: Field, path: str, walk: Walk) -> None:
         walk.doubts.append(path)
 
 
-def references(node: Any) -> Iterator[str]:
-    """Every ``reference`` string in a resource outside its contained resources."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "reference" and isinstance(value, str):
-                yield value
-            elif key != "contained":
-                yield from references(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from references(item)
+def references(node: Any) -> list[str]:
+    """Every ``reference`` string in a resource outside its contained resources (any order)."""
+    # An explicit stack: a recursive generator costs a frame per JSON node.
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "reference" and isinstance(value, str):
+                    found.append(value)
+                elif key != "contained":
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _dom3(resource: dict, path: str) -> Iterator[tuple[str, str, str, Any]]:
