@@ -104,7 +104,7 @@ def _member(name: str, first: bool) -> Closure:
                 continue
             value = item[name]
             for one in value if isinstance(value, list) else (value,):
-                if one is None or isinstance(one, float):
+                if one is None or isinstance(one, float | list):
                     raise Fallback
                 out.append(one)
         return out
@@ -194,8 +194,7 @@ def _fn_subset_of(other: Closure) -> Closure:
 
 
 def _fn_resolve(data: list, this: list, env: Env) -> list:
-    # fhirpathpy has no resolve(): reproduce its error so the report stays the same.
-    raise Exception("Not implemented: resolve")
+    raise Fallback  # fhirpathpy has no resolve() either: let it report that the same way
 
 
 def _function(node: Mapping) -> Closure:

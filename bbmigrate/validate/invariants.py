@@ -98,7 +98,7 @@ class InvariantChecker:
         if self.use_native:
             try:
                 return self.evaluate_native(expression, value, variables) == [True]
-            except (native.Unsupported, native.Fallback):
+            except Exception:  # Unsupported, Fallback or odd input: fhirpathpy has the last word
                 pass
         return self.evaluate_fhirpathpy(expression, type_path, value, is_root, variables) == [True]
 
