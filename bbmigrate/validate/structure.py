@@ -157,7 +157,7 @@ def _primitive_ok(field: Field, value: Any) -> bool:
             known = True
         except Exception:  # any doubt, even a type pydantic cannot build, leaves it to the model
             known = False
-        if len(_PRIMITIVE_OK) > 200_000:  # bound memory on long streams
+        if len(_PRIMITIVE_OK) > 50_000:  # bound memory (a few MB) on long streams
             _PRIMITIVE_OK.clear()
         _PRIMITIVE_OK[key] = known
     return known
