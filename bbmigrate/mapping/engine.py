@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import BBMigrateError, InputError
+from .compiled import compiled_rules
 from .context import Context, Link, leaf_paths
 from .detect import SUPPORTED, detect_claim_type, r4_marker
 from .links import resolve_links
@@ -50,8 +51,11 @@ def _run(
     ctx.nested = lambda child: _run(child, mapping, track=track, provenance=provenance)  # type: ignore[attr-defined]
     out: dict = {}
     ctx.out = out
-    for rule in rmap.rules:
-        apply(rule, ctx, resource, (), out)
+    if track or provenance:
+        for rule in rmap.rules:
+            apply(rule, ctx, resource, (), out)
+    else:  # nothing to record: the rules compiled for this resource map
+        compiled_rules(mapping, rmap)(ctx, resource, out)
     resolve_links(ctx)
     return prune(out), ctx
 

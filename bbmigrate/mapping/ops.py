@@ -367,7 +367,7 @@ OPS: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {
     "constant": (op_constant, frozenset({"value"}), _GUARDS),
     "lookup": (op_lookup, frozenset({"table"}), frozenset({"field", "default", "linked_by"})),
     "drop": (op_drop, frozenset(), frozenset()),
-    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin", "follow", "bind"}),
+    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin", "follow", "follow_to", "bind"}),
     "route": (op_route, frozenset({"table", "key", "routes"}), _GUARDS | {"origin"}),
     "link": (op_link, frozenset({"target"}), frozenset()),
     "renumber": (op_renumber, frozenset(), frozenset({"order", "table", "field"})),

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import RuleError
 from .context import Context
-from .model import Rule
+from .model import MappingSet, Rule
 from .paths import fill_text
 
 
@@ -38,14 +38,22 @@ def table_for(rule: Rule, ctx: Context) -> _Chain:
     names = tuple(names) if isinstance(names, list) else (names,)
     templated = any("${" in n for n in names)
     names = tuple(fill_text(n, ctx.variables) for n in names) if templated else names
-    chain = memo.get(("table", names))
+    chain = table_chain(ctx.mapping, names)
     if chain is None:
-        tables = [ctx.mapping.tables[n] for n in names if n in ctx.mapping.tables]
-        if not tables:
-            raise RuleError(
-                f"rule {rule.id}: no concept table {rule.params['table']!r}", where=str(rule.origin)
-            )
-        chain = memo[("table", names)] = _Chain(tables)
+        raise RuleError(
+            f"rule {rule.id}: no concept table {rule.params['table']!r}", where=str(rule.origin)
+        )
     if not templated:
         memo[id(rule)] = chain
+    return chain
+
+
+def table_chain(mapping: MappingSet, names: tuple[str, ...]) -> _Chain | None:
+    """The tables ``names`` (already filled in) that exist, looked up in order; None: none."""
+    chain = mapping.memo.get(("table", names))
+    if chain is None:
+        tables = [mapping.tables[n] for n in names if n in mapping.tables]
+        if not tables:
+            return None
+        chain = mapping.memo[("table", names)] = _Chain(tables)
     return chain
