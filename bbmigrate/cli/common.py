@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -23,6 +24,36 @@ def quiet_option(func: F) -> F:
     return click.option(
         "-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr."
     )(func)
+
+
+def format_option(
+    formats: tuple[str, ...], *, default: str = "text", help: str = "Report format."
+) -> Callable[[F], F]:
+    """``--format`` (as ``fmt``) choosing one of ``formats``."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(formats),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+def output_option(
+    help: str = "Write the report to this file (atomically) instead of stdout.",
+    *,
+    dir_okay: bool = False,
+) -> Callable[[F], F]:
+    """``-o/--output`` as a ``Path``; report commands take a file, others may allow a folder."""
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=dir_okay, path_type=Path), help=help
+    )
+
+
+def fail_on_option(help: str, **kwargs: Any) -> Callable[[F], F]:
+    """``--fail-on`` (as ``fail_on``): which findings turn the exit status to 1."""
+    return click.option("--fail-on", "fail_on", help=help, **kwargs)
 
 
 def emit_json(data: Any) -> None:

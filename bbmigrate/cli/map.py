@@ -8,17 +8,12 @@ from pathlib import Path
 import click
 
 from ..mapping import load_mappings, map_file
-from .common import emit_json, json_option, quiet_option
+from .common import emit_json, json_option, output_option, quiet_option
 
 
 @click.command(name="map")
 @click.argument("source", metavar="INPUT")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Output file or folder (default: stdout).",
-)
+@output_option("Output file or folder (default: stdout).", dir_okay=True)
 @click.option(
     "--unmapped",
     "list_unmapped",
