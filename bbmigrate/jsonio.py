@@ -99,6 +99,18 @@ def atomic_writer(path: str | Path, *, mode: int | None = None) -> Iterator[Bina
         raise
 
 
+def shared_mode() -> int:
+    """The mode a plain ``open()`` would give (0666 less the umask).
+
+    The atomic writer's temporary file starts private (0600), which suits outputs that may hold
+    PHI; documents meant to be shared (comparison tables, snapshots) pass this instead.
+    """
+    # os.umask can only be read by setting it; put it straight back.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_writer(path, mode=mode) as handle:
