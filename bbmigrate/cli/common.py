@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import orjson
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -62,16 +66,30 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def progress(items: Iterable[T], *, total: int | None, label: str, quiet: bool) -> Iterator[T]:
-    """Iterate ``items`` with a progress bar on stderr, shown only on a TTY and when not quiet."""
+@contextlib.contextmanager
+def progress_bars(quiet: bool) -> Iterator[Progress | None]:
+    """A transient rich ``Progress`` on stderr, or ``None`` when stderr is not a TTY or ``quiet``.
+
+    Every command decides "show a bar?" here, so piped or --quiet runs never get escape codes.
+    """
     if quiet or not sys.stderr.isatty():
-        yield from items
+        yield None
         return
+    # rich costs ~50 ms to import; only interactive runs pay it.
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
+    with Progress(console=Console(stderr=True), transient=True) as bars:
+        yield bars
+
+
+def progress(items: Iterable[T], *, total: int | None, label: str, quiet: bool) -> Iterator[T]:
+    """Iterate ``items`` with a progress bar on stderr, shown only on a TTY and when not quiet."""
+    with progress_bars(quiet) as bars:
+        if bars is None:
+            yield from items
+            return
+        task = bars.add_task(label, total=total)
         for item in items:
             yield item
-            bar.advance(task)
+            bars.advance(task)
