@@ -90,9 +90,15 @@ def atomic_writer(path: str | Path, *, mode: int | None = None) -> Iterator[Bina
             os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as exc:  # a full disk shows here, not at write()
+                raise OutputError(exc.strerror or str(exc), where=str(target)) from None
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:  # e.g. the target is a folder
+            raise OutputError(exc.strerror or str(exc), where=str(target)) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from bbmigrate.errors import InputError
+from bbmigrate.errors import InputError, OutputError
 from bbmigrate.jsonio import (
     atomic_writer,
     iter_ndjson,
@@ -76,3 +76,13 @@ def test_shared_mode_follows_the_umask(tmp_path, umask, expected):
         os.umask(old)
     assert mode == expected
     assert stat.S_IMODE((tmp_path / "table.json").stat().st_mode) == expected
+
+
+def test_atomic_write_over_a_folder_is_an_output_error(tmp_path):
+    target = tmp_path / "report.json"
+    target.mkdir()
+    (target / "keep").write_text("x")
+    with pytest.raises(OutputError, match=r"report\.json"):
+        write_json_atomic(target, {"v": 1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp file left
+    assert (target / "keep").read_text() == "x"
