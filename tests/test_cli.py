@@ -5,14 +5,27 @@ from click.testing import CliRunner
 from bbmigrate.cli import main
 
 
+def _leaf_commands(group, path=()):
+    """Every runnable command as its argv path; a group's own --help is checked too."""
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if getattr(command, "commands", None):
+            yield from _leaf_commands(command, (*path, name))
+
+
 def test_every_command_has_help_with_example_and_json_option():
     runner = CliRunner()
-    for name, command in main.commands.items():
-        result = runner.invoke(main, [name, "--help"])
+    seen = []
+    for argv, command in _leaf_commands(main):
+        name = " ".join(argv)
+        seen.append(name)
+        result = runner.invoke(main, [*argv, "--help"])
         assert result.exit_code == 0, name
         assert "Example" in result.output, f"{name} --help has no example"
         if not getattr(command, "commands", None):
             assert "--json" in result.output, f"{name} has no --json option"
+    # Subcommands are checked as well as the top-level ones.
+    assert "auth login" in seen and "sandbox serve" in seen
 
 
 def test_demo_runs_every_stage_end_to_end(tmp_path):
