@@ -191,6 +191,26 @@ def test_must_support_report_and_redact(tmp_path):
     assert "- Patient.birthDate" in text and "[F]" not in text
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "xlsx"])
+def test_redact_hides_resource_ids_and_the_patient_folder(tmp_path, fmt):
+    patient_id = "-88880000001234"
+    folder = tmp_path / patient_id / "v2"  # the fetch layout names the folder after the patient
+    folder.mkdir(parents=True)
+    (folder / "Patient.json").write_text(json.dumps(_patient(id=patient_id, gender="F")))
+    out = tmp_path / f"report.{fmt}"
+    result = _run(folder, "--redact", "--format", fmt, "-o", out)
+    assert result.exit_code == 1, result.output  # the bad gender is still reported
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        rows = load_workbook(out)["Findings"].iter_rows(values_only=True)
+        shown = "\n".join(str(cell) for row in rows for cell in row)
+    else:
+        shown = out.read_text()
+    assert "Patient/[ID-1]" in shown
+    assert patient_id not in shown and "8888" not in shown
+
+
 def test_jobs_give_the_same_report_in_the_same_order(tmp_path):
     lines = [_patient(id=f"p{i}", gender="F" if i % 3 == 0 else "female") for i in range(12)]
     path = tmp_path / "many.ndjson"

@@ -50,7 +50,11 @@ from .common import (
     help=f"Folder with carin4bb-*.tgz and hl7.fhir.r4.core.tgz (or ${ENV_VAR}); "
     "default ../shared/reference/fhir-packages, else the bundled rule set.",
 )
-@click.option("--redact", is_flag=True, help="Hide found values (they may hold PHI).")
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Hide found values and resource ids (they may hold PHI); sources by file name only.",
+)
 @click.option(
     "--no-invariants",
     is_flag=True,

@@ -6,12 +6,13 @@ import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..jsonio import dumps, write_bytes_atomic
+from ..redact import Redactor
 from .engine import ResourceResult, Validator
 from .findings import SEVERITIES, Finding, at_least, summarize
 from .inputs import Located, iter_resources
@@ -46,7 +47,7 @@ class Report:
     def as_dict(self, *, must_support: bool = False, redact: bool = False) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "summary": self.summary,
-            "findings": [_row(f, redact) for f in self.findings],
+            "findings": [_row(f, redact) for f in shown_findings(self.findings, redact)],
         }
         if must_support:
             doc["must_support"] = self.must_support
@@ -57,6 +58,27 @@ def _row(finding: Finding, redact: bool) -> dict[str, Any]:
     row = finding.as_dict()
     row["value"] = shown_value(finding, redact)
     return row
+
+
+def shown_findings(findings: list[Finding], redact: bool) -> list[Finding]:
+    """The findings as reported: with ``redact``, resource ids become stable ``[ID-n]``
+    placeholders wherever they appear, and sources keep only their file name, because the
+    fetch layout names folders after the patient id."""
+    if not redact:
+        return findings
+    redactor = Redactor()
+    for f in findings:
+        redactor.learn({"id": f.resource.rsplit("/", 1)[-1]})
+    return [
+        replace(
+            f,
+            resource=redactor.text(f.resource),
+            path=redactor.text(f.path),
+            message=redactor.text(f.message),
+            source=redactor.text(Path(f.source).name) if f.source else f.source,
+        )
+        for f in findings
+    ]
 
 
 def shown_value(finding: Finding, redact: bool) -> Any:
@@ -129,7 +151,8 @@ def render_text(report: Report, *, must_support: bool = False, redact: bool = Fa
     lines: list[str] = []
     current = None
     order = {name: rank for rank, name in enumerate(SEVERITIES)}
-    for f in sorted(report.findings, key=lambda f: (f.source or "", f.resource, order[f.severity])):
+    findings = shown_findings(report.findings, redact)
+    for f in sorted(findings, key=lambda f: (f.source or "", f.resource, order[f.severity])):
         if f.source != current:
             current = f.source
             lines.append(f"{current}")
@@ -167,7 +190,7 @@ def render_xlsx(report: Report, *, must_support: bool = False, redact: bool = Fa
             sheet.append([key, value])
     rows = book.create_sheet("Findings")
     rows.append(list(_COLUMNS))
-    for f in report.findings:
+    for f in shown_findings(report.findings, redact):
         row = _row(f, redact)
         rows.append([_cell(row[c]) for c in _COLUMNS])
     for cell in rows[1]:
