@@ -66,3 +66,16 @@ def test_demo_may_replace_an_empty_folder_or_its_own_output(tmp_path):
     (tmp_path / "summary.json").write_text("{}")
     (tmp_path / "reports").mkdir()
     _check_replaceable(tmp_path)  # an earlier demo's output
+
+
+def test_diff_json_goes_to_stdout_and_the_format_to_the_output_file(tmp_path):
+    from diff_data import write_beneficiary
+
+    bene = write_beneficiary(tmp_path / "bene")
+    page = tmp_path / "r.html"
+    result = CliRunner().invoke(
+        main, ["diff", str(bene), "--format", "html", "-o", str(page), "--json", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "<html" in page.read_text()[:500].lower()  # not the JSON report
+    assert json.loads(result.stdout)["summary"]["resources"] > 0

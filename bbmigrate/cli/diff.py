@@ -132,7 +132,13 @@ def diff(
         progress=lambda items, n: progress(items, total=n, label="diffing", quiet=quiet),
     )
     data = report_dict(report, pairs, only=only_kinds, redact=redact)
-    write(data, "json" if as_json else fmt, output)
+    # --json always means the JSON report on stdout; -o still gets the --format asked for.
+    if output is not None:
+        write(data, fmt, output)
+    if as_json:
+        write(data, "json", None)
+    elif output is None:
+        write(data, fmt, None)
     failures = failing(report.resources, fail_kinds) if fail_kinds else []
     if not quiet and (output is not None or as_json or fmt != "text"):
         counts = ", ".join(f"{k} {n}" for k, n in data["summary"]["counts"].items())
