@@ -17,9 +17,11 @@ import pytest
 from bbmigrate.errors import BBMigrateError, RuleError
 from bbmigrate.mapping import engine, load_mappings, map_resource
 from bbmigrate.mapping.context import Link
-from bbmigrate.mapping.engine import prune, prune_checked
+from bbmigrate.mapping.engine import prune
 from bbmigrate.mapping.loader import load_from
 from bbmigrate.mapping.ops import apply
+from bbmigrate.mapping.shapes import plain, reshape_money
+from bbmigrate.mapping.valueops import checked_copy, has_empty
 from bbmigrate.resources import mappings_dir
 
 from .perturb import Perturber
@@ -31,6 +33,7 @@ def _interpreted(mapping, rmap):
     def run(ctx, src, dst):
         for rule in rmap.rules:
             apply(rule, ctx, src, (), dst)
+        ctx.maybe_empty.append((None, None))  # the interpreter keeps no marks: prune it all
 
     return run
 
@@ -194,15 +197,36 @@ def test_variables_set_while_mapping_are_filled_per_element(tmp_path, monkeypatc
     "doc",
     [
         {"a": {"b": "", "c": [None, {}, []], "d": "x"}, "e": "", "f": None, "g": 0, "h": False},
-        {"a": {"text": 'looks like {} and [] and null and ""'}, "b": [1, 2]},
+        {"a": {"text": 'looks like {} and [] and null and ""'}, "b": [1, 2], "z": 0.0},
         {"a": [{"b": {"c": {}}}], "k": [[], [[]]], "s": "keep"},
-        {"a": [Link("x", old=1)], "b": [Link("y"), 3], "c": {"d": math.nan}},
-        {"a": {"big": 2**70, "e": ""}, "b": {1: "non-text key", "c": []}},
+        {"amount": {"value": 1, "system": "urn:iso:std:iso:4217", "code": "USD"}, "n": math.nan},
+        {"amount": {"system": "urn:iso:std:iso:4217", "code": ""}, "x": [0, False]},
+        {"a": [{"b": [{"c": "deep"}, {"d": None}]}]},
     ],
 )
-def test_checked_prune_removes_exactly_what_prune_removes(doc):
-    expected = prune(_clone(doc))
-    assert repr(prune_checked(_clone(doc))) == repr(expected)
+def test_copies_note_an_empty_element_exactly_when_prune_would_remove_one(doc):
+    for money, reference in ((True, reshape_money), (False, plain)):
+        found: list = []
+        copied = checked_copy(doc, money, found)
+        assert repr(copied) == repr(reference(doc))
+        pruned = prune(_clone(copied))
+        assert bool(found) == (repr(pruned) != repr(copied)), (money, found)
+        assert has_empty(copied) == bool(found)
+
+
+def test_links_and_empty_lists_count_as_empty():
+    assert has_empty([Link("careTeam", old=1)]) and has_empty({"a": [[]]})
+    assert not has_empty({"a": [0, False, "x", {"b": 0.0}]})
+
+
+def test_a_clean_output_is_not_walked_again(bfd_responses, monkeypatch):
+    walks = []
+    monkeypatch.setattr(engine, "prune", lambda value: walks.append(value) or value)
+    for name in ("eobReadInpatient", "eobReadCarrier", "patientRead"):
+        doc = orjson.loads((bfd_responses / "v1" / f"{name}.json").read_bytes())
+        out = map_resource(doc)
+        assert not walks, name
+        assert "" not in out.values()  # carrier's empty subType is pruned where it was written
 
 
 def _clone(value):
