@@ -178,18 +178,12 @@ def map_with_provenance(
     """
     mapping = mappings or load_mappings(quirks=quirks)
     out, ctx = _run(resource, mapping, track=True, provenance=True)
-    index = _index(out)
-    records = resolve(ctx, out, index)
-    for v1_at, child_ctx, child_out, v2_obj in ctx.children:
-        v2_at = index.get(id(v2_obj))
-        for rec in resolve(child_ctx, child_out):
+    index = _index(out)  # a Bundle's entries are in it: their records resolve to full paths
+    records = resolve(ctx, index)
+    for v1_at, child_ctx, _, _ in ctx.children:
+        for rec in resolve(child_ctx, index):
             records.append(
-                Provenance(
-                    rec.rule_id,
-                    rec.variable,
-                    _join(v1_at, rec.v1_path),
-                    _join(v2_at, rec.v2_path) if v2_at is not None else None,
-                )
+                Provenance(rec.rule_id, rec.variable, _join(v1_at, rec.v1_path), rec.v2_path)
             )
     return out, records
 
