@@ -57,6 +57,7 @@ class _Compiler:
         self.variables = dict(rmap.variables)  # lookup_var and fill read plain dicts
         binds = {n for r in rmap.all_rules() for n in r.params.get("bind_paths") or {}}
         self.dynamic = _DYNAMIC | binds
+        self.binds = frozenset(binds)
 
     # --- what is fixed for the whole resource map ---------------------------------------------
 
@@ -255,9 +256,10 @@ class _Compiler:
                     if sets_vars:
                         row_vars = row if isinstance(row, dict) else {}
                         bound = {**saved, "key": key, "row": row_vars}
+                        placed = _build_with(ctx, bound, build, dst, elem, origin_path)
                     else:
-                        bound = saved
-                    placed = _build_with(ctx, bound, build, dst, elem, origin_path)
+                        origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+                        placed = build(ctx, dst, elem, origin)
                     if placed is not None and backlink:
                         links = dst.setdefault(backlink, [])
                         links.append(Link(target_list, element=placed))

@@ -16,13 +16,14 @@ from typing import Any
 
 from .context import Context, Link
 from .paths import ROOT, template_names
-from .shapes import MONEY_SYSTEM, templated
+from .shapes import MONEY_SYSTEM, plain, templated
 from .tables import DROPPED, link_suffix, recode
 from .write import assign
 
 Fn = Callable[[Context, Any, dict], None]
 _CONTAINERS = (dict, list)
 GLOBAL = (None, None)  # a mark for an empty that may be anywhere
+ROUTE_VARS = frozenset({"key", "row"})  # set per element by a route
 
 
 def checked_copy(value: Any, money: bool, found: list) -> Any:
@@ -67,10 +68,20 @@ def _is_empty(value: Any) -> bool:
 def has_empty(value: Any) -> bool:
     """Is ``value`` or anything in it something the prune removes (links included)?"""
     if isinstance(value, dict):
-        return not value or any(has_empty(child) for child in value.values())
-    if isinstance(value, list):
-        return not value or any(isinstance(c, Link) or has_empty(c) for c in value)
-    return value is None or value == ""
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return value is None or value == ""
+    if not children:
+        return True
+    for child in children:
+        if isinstance(child, _CONTAINERS):
+            if has_empty(child):
+                return True
+        elif child is None or child == "" or isinstance(child, Link):
+            return True
+    return False
 
 
 def copy_op(comp: Any, rule: Any) -> Fn:
@@ -123,6 +134,9 @@ def constant_op(comp: Any, rule: Any) -> Fn:
     guarded = rule.guarded
     guard = comp.guard(rule)
     if names and not comp.is_static(names):
+        others = [n for n in names if n.split(".", 1)[0] not in ROUTE_VARS]
+        if comp.is_static(others) and not comp.binds & ROUTE_VARS:
+            return _per_route_row(value, write, guarded, guard, comp.copier)
 
         def filled(ctx: Context, src: Any, dst: dict) -> None:
             if guarded and not guard(src, ctx):
@@ -145,6 +159,32 @@ def constant_op(comp: Any, rule: Any) -> Fn:
             ctx.maybe_empty.append(slot)
 
     return constant
+
+
+def _per_route_row(value: Any, write: Any, guarded: bool, guard: Any, copier: Any) -> Fn:
+    """A constant that reads only a route's ``${key}`` / ``${row.x}`` (and fixed variables):
+    filled once per text key and table row, then handed out as fresh copies."""
+    filled: dict[tuple, tuple[Callable[[], Any], bool]] = {}
+
+    def per_row(ctx: Context, src: Any, dst: dict) -> None:
+        if guarded and not guard(src, ctx):
+            return
+        variables = ctx.variables
+        key, row = variables.get("key"), variables.get("row")
+        # rows live in the frozen tables, so their ids are stable; keys must be text
+        memo = (key, id(row)) if key is None or type(key) is str else None
+        hit = filled.get(memo) if memo is not None else None
+        if hit is None:
+            out = templated(value, variables)
+            hit = (copier(plain(out)), has_empty(out))
+            if memo is not None and len(filled) < 4096:
+                filled[memo] = hit
+        make, empty = hit
+        slot = write(ctx, dst, make())
+        if empty:
+            ctx.maybe_empty.append(slot)
+
+    return per_row
 
 
 def lookup_op(comp: Any, rule: Any) -> Fn | None:

@@ -132,6 +132,7 @@ rules:
         rules:
           - {id: t.ext.label, op: constant, v2: value, value: "${prefix}${row.label}", note: n}
           - {id: t.ext.system, op: copy, v1: valueString, v2: system, note: n}
+          - {id: t.ext.coding, op: constant, v2: "type.coding[+]", value: "${row.coding}", note: n}
       gone:
         drop: "not sent"
   - id: t.names
@@ -150,7 +151,7 @@ rules:
 TABLE = """id: t-ext
 note: test routes
 rows:
-  "urn:a": {route: tagged, label: A}
+  "urn:a": {route: tagged, label: A, coding: {system: "urn:s", code: a}}
   "urn:b": {route: [tagged, default], label: B}
   "urn:c": gone
 """
@@ -177,7 +178,11 @@ def test_variables_set_while_mapping_are_filled_per_element(tmp_path, monkeypatc
     assert compiled == interpreted
     out = orjson.loads(compiled)
     assert out["identifier"] == [
-        {"type": {"text": "urn:a"}, "value": "P-A", "system": "s-a"},
+        {
+            "type": {"text": "urn:a", "coding": [{"system": "urn:s", "code": "a"}]},
+            "value": "P-A",
+            "system": "s-a",
+        },
         {"type": {"text": "urn:b"}, "value": "P-B", "system": "s-b"},
     ]
     assert [e["url"] for e in out["extension"]] == ["urn:b", "urn:z"]
@@ -190,7 +195,10 @@ def test_variables_set_while_mapping_are_filled_per_element(tmp_path, monkeypatc
     # the copies handed out for a constant are fresh: changing one output leaves the next alone
     out1 = map_resource(copy.deepcopy(patient), mappings=mapping)
     out1["meta"]["tag"][0]["code"] = "changed"
-    assert map_resource(copy.deepcopy(patient), mappings=mapping)["meta"]["tag"][0]["code"] == "c"
+    out1["identifier"][0]["type"]["coding"][0]["code"] = "changed"
+    out2 = map_resource(copy.deepcopy(patient), mappings=mapping)
+    assert out2["meta"]["tag"][0]["code"] == "c"
+    assert out2["identifier"][0]["type"]["coding"][0]["code"] == "a"
 
 
 @pytest.mark.parametrize(
