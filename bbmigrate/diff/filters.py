@@ -51,12 +51,20 @@ def selected_paths(selector: str, document: Any) -> set[str]:
     }
 
 
-def _under(path: str | None, roots: set[str]) -> bool:
-    if not path or not roots:
-        return False
-    if path in roots:
-        return True
-    return path.startswith(tuple(root + sep for root in roots for sep in ".["))
+class _Roots:
+    """Selected nodes' paths, asked "is this path one of them or under one?" many times."""
+
+    __slots__ = ("paths", "starts")
+
+    def __init__(self, paths: set[str]) -> None:
+        self.paths = paths
+        # built once: every record of the resource is tested against it
+        self.starts = tuple(root + sep for root in paths for sep in ".[")
+
+    def holds(self, path: str | None) -> bool:
+        if not path or not self.paths:
+            return False
+        return path in self.paths or path.startswith(self.starts)
 
 
 @dataclass(frozen=True)
@@ -146,21 +154,23 @@ class Filter:
         """``docs`` is (v1, v2, mapped) — the documents the records' paths point into."""
         v1, v2, mapped = docs
         ignored = [
-            set().union(*(selected_paths(s, doc) for s in self.ignore)) for doc in (v1, v2, mapped)
+            _Roots(set().union(*(selected_paths(s, doc) for s in self.ignore)))
+            for doc in (v1, v2, mapped)
         ]
-        kept = []
-        for change in resource.changes:
-            if (
-                _under(change.v1_path, ignored[0])
-                or _under(change.v2_path, ignored[1])
-                or _under(change.mapped_path, ignored[2])
-            ):
-                self.dropped += 1
-                continue
-            kept.append(change)
-        resource.changes = kept
+        if any(roots.paths for roots in ignored):
+            kept = []
+            for change in resource.changes:
+                if (
+                    ignored[0].holds(change.v1_path)
+                    or ignored[1].holds(change.v2_path)
+                    or ignored[2].holds(change.mapped_path)
+                ):
+                    self.dropped += 1
+                    continue
+                kept.append(change)
+            resource.changes = kept
         for accept in self.accept:
-            roots = [selected_paths(accept.path, doc) for doc in (v1, v2, mapped)]
+            roots = [_Roots(selected_paths(accept.path, doc)) for doc in (v1, v2, mapped)]
             for change in resource.changes:
                 if change.accepted is not None:
                     continue
@@ -169,9 +179,9 @@ class Filter:
                 if accept.rule and change.rule != accept.rule:
                     continue
                 if (
-                    _under(change.v1_path, roots[0])
-                    or _under(change.v2_path, roots[1])
-                    or _under(change.mapped_path, roots[2])
+                    roots[0].holds(change.v1_path)
+                    or roots[1].holds(change.v2_path)
+                    or roots[2].holds(change.mapped_path)
                 ):
                     change.accepted = accept.reason
 
