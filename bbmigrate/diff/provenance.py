@@ -15,7 +15,7 @@ from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from ..errors import BBMigrateError
-from ..leaves import Leaf, flatten, tag
+from ..leaves import Leaf, flatten
 
 _VARIABLE = re.compile(r"/resources/variables/([A-Za-z0-9_]+)")
 
@@ -170,67 +170,14 @@ def default_mapper() -> Engine | None:
         return None
 
 
-_LAST_INDEX = re.compile(r"^(.*\[)(\d+)(\][^\[]*)$")
-
-
-def _repaired(record: Any, v1_values: dict[str, Any], mapped_values: dict[str, Any]) -> Any:
-    """Work around a provenance record whose v2 index went stale (an element inserted before it).
-
-    A copied leaf must hold its v1 value. When the recorded v2 leaf holds another value and
-    exactly one sibling in the same list holds the v1 value, the sibling is where it went (seen
-    with rules that prepend a coding after copying: the copy ends at ``coding[1]``, the record
-    still says ``coding[0]``).
-    """
-    path = record.v2_path
-    if not record.v1_path or not path or record.v1_path not in v1_values:
-        return record
-    if path not in mapped_values:
-        return record
-    have, want = mapped_values[path], v1_values[record.v1_path]
-    if have == want and type(have) is type(want):
-        return record
-    want = tag(want)
-    if tag(have) == want:
-        return record
-    parts = _LAST_INDEX.match(path)
-    if parts is None:
-        return record
-    head, _, tail = parts.groups()
-    siblings = []
-    n = misses = 0
-    while misses < 3:  # a sibling may lack this leaf; three in a row end the list
-        candidate = f"{head}{n}{tail}"
-        if candidate in mapped_values:
-            misses = 0
-            if tag(mapped_values[candidate]) == want:
-                siblings.append(candidate)
-        else:
-            misses += 1
-        n += 1
-    if len(siblings) != 1:
-        return record
-    return _Record(record.rule_id, record.variable, record.v1_path, siblings[0])
-
-
-class _Record(NamedTuple):
-    rule_id: str
-    variable: str | None
-    v1_path: str | None
-    v2_path: str | None
-
-
 def map_resource(
     resource: dict[str, Any], mapper: MapFn, v2: dict[str, Any] | None = None
 ) -> Mapped:
     """Map a v1 resource and index the provenance of every mapped leaf (and v2's gaps)."""
     document, records = mapper(resource)
-    leaves = flatten(document)
-    mapped_values = {leaf.path: leaf.value for leaf in leaves}
+    keys = {leaf.path: leaf.key for leaf in flatten(document)}
     v1_leaves = flatten(resource)
-    v1_values = {leaf.path: leaf.value for leaf in v1_leaves}
-    records = [_repaired(r, v1_values, mapped_values) for r in records]
     gap_fn = getattr(mapper, "gaps", None)
     gaps = gap_fn(resource, v2) if gap_fn is not None and v2 is not None else {}
-    keys = {leaf.path: leaf.key for leaf in leaves}
-    index = ProvenanceIndex(records, set(v1_values), set(mapped_values))
+    index = ProvenanceIndex(records, {leaf.path for leaf in v1_leaves}, set(keys))
     return Mapped(document, index, keys, gaps, v1_leaves)

@@ -11,6 +11,7 @@ from typing import Any
 
 from .model import MappingSet, Rule
 from .paths import format_path
+from .tracing import leaves
 
 
 class Link:
@@ -46,33 +47,23 @@ class Context:
     out: Any = None
     origin: Any = None
     followed: set[int] = field(default_factory=set)
+    # provenance only (see tracing): where merged or deduped containers went, slices created
+    alias: dict[int, tuple] = field(default_factory=dict)
+    slices: dict[int, Any] = field(default_factory=dict)
 
     def consume(self, rule: Rule, at: tuple, value: Any, dst: Any = None, key: Any = None) -> None:
-        """Record that the v1 subtree at ``at`` was used by ``rule`` (and where it went)."""
+        """Record that the v1 subtree at ``at`` was used by ``rule``.
+
+        ``dst[key]`` (``dst`` itself when ``key`` is None) is the node it all went to; without
+        ``dst`` it was dropped. Ops that write a copy of the value use ``tracing.wrote``.
+        """
         if not self.track:
             return
         self.consumed.add(at)
         if self.provenance:
-            for rel, _ in _leaves(value):
-                self.records.append((rule, format_path((*at, *rel)), dst, key, rel))
-
-    def produced(self, rule: Rule, value: Any, dst: Any, key: Any) -> None:
-        """Record constant leaves written by ``rule`` (no v1 source)."""
-        if self.provenance:
-            for rel, _ in _leaves(value):
-                self.records.append((rule, None, dst, key, rel))
-
-
-def _leaves(value: Any, at: tuple = ()):
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, (*at, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _leaves(v, (*at, i))
-    else:
-        yield at, value
+            for rel, _ in leaves(value):
+                self.records.append((rule, format_path((*at, *rel)), dst, key))
 
 
 def leaf_paths(value: Any) -> list[tuple]:
-    return [at for at, _ in _leaves(value)]
+    return [at for at, _ in leaves(value)]

@@ -10,12 +10,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import BBMigrateError, InputError
+from .compiled import compiled_rules
 from .context import Context, Link, leaf_paths
 from .detect import SUPPORTED, detect_claim_type, r4_marker
+from .links import resolve_links
 from .loader import load_mappings
 from .model import MappingSet, Provenance
-from .ops import apply, resolve_links
+from .ops import apply
 from .paths import format_path
+from .tracing import _index, resolve
 
 
 def _check(resource: Any, mapping: MappingSet) -> str:
@@ -49,8 +52,11 @@ def _run(
     ctx.nested = lambda child: _run(child, mapping, track=track, provenance=provenance)  # type: ignore[attr-defined]
     out: dict = {}
     ctx.out = out
-    for rule in rmap.rules:
-        apply(rule, ctx, resource, (), out)
+    if track or provenance:
+        for rule in rmap.rules:
+            apply(rule, ctx, resource, (), out)
+    else:  # nothing to record: the rules compiled for this resource map
+        compiled_rules(mapping, rmap)(ctx, resource, out)
     resolve_links(ctx)
     return prune(out), ctx
 
@@ -138,58 +144,6 @@ def map_stream(
         yield map_resource(resource, mappings=mapping)
 
 
-def _index(value: Any, at: tuple = (), out: dict | None = None) -> dict[int, tuple]:
-    """id(container) → concrete path, for every dict and list in the output."""
-    out = {} if out is None else out
-    if isinstance(value, dict):
-        out[id(value)] = at
-        for key, child in value.items():
-            if isinstance(child, dict | list):
-                _index(child, (*at, key), out)
-    elif isinstance(value, list):
-        out[id(value)] = at
-        for i, child in enumerate(value):
-            if isinstance(child, dict | list):
-                _index(child, (*at, i), out)
-    return out
-
-
-def _exists(node: Any, rel: tuple) -> tuple | None:
-    """Follow ``rel`` in the output; Money leaves moved ``code`` → ``currency``."""
-    out = []
-    for part in rel:
-        in_dict = isinstance(node, dict) and part in node
-        if in_dict or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
-            node = node[part]
-        elif isinstance(node, dict) and part == "code" and "currency" in node:
-            node, part = node["currency"], "currency"
-        else:
-            return None
-        out.append(part)
-    return tuple(out)
-
-
-def _resolve(ctx: Context, out: dict, prefix: tuple = ()) -> list[Provenance]:
-    index = _index(out)
-    records: list[Provenance] = []
-    for rule, v1_path, obj, key, rel in ctx.records:
-        v2 = None
-        if obj is not None and id(obj) in index:
-            base = index[id(obj)]
-            node = obj if key is None else None
-            if key is not None:
-                try:
-                    node = obj[key]
-                    base = (*base, key)
-                except (KeyError, IndexError, TypeError):
-                    node = None
-            found = _exists(node, rel) if node is not None else None
-            if found is not None:
-                v2 = format_path((*prefix, *base, *found))
-        records.append(Provenance(rule.id, rule.variable, v1_path, v2))
-    return records
-
-
 def map_with_provenance(
     resource: dict, *, mappings: MappingSet | None = None, quirks: bool = True
 ) -> tuple[dict, list[Provenance]]:
@@ -200,10 +154,11 @@ def map_with_provenance(
     """
     mapping = mappings or load_mappings(quirks=quirks)
     out, ctx = _run(resource, mapping, track=True, provenance=True)
-    records = _resolve(ctx, out)
-    for v1_at, child_ctx, child_out, v2_obj in getattr(ctx, "children", []):
-        v2_at = _index(out).get(id(v2_obj))
-        for rec in _resolve(child_ctx, child_out):
+    index = _index(out)
+    records = resolve(ctx, out, index)
+    for v1_at, child_ctx, child_out, v2_obj in ctx.children:
+        v2_at = index.get(id(v2_obj))
+        for rec in resolve(child_ctx, child_out):
             records.append(
                 Provenance(
                     rec.rule_id,

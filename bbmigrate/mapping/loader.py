@@ -155,7 +155,16 @@ class _Builder:
         self, raw: dict, op: str, rid: str, rel: str, where: str, quirk: bool
     ) -> dict[str, Any]:
         params: dict[str, Any] = {}
-        for name in ("value", "field", "default", "replace", "target", "reshape", "except"):
+        for name in (
+            "value",
+            "field",
+            "default",
+            "replace",
+            "target",
+            "reshape",
+            "except",
+            "follow_to",
+        ):
             if name in raw:
                 params[name] = _strip(raw[name])
         if params.get("reshape", "money") not in ("money", "none"):
@@ -197,6 +206,8 @@ class _Builder:
                 raise MappingFileError(f"rule {rid}: bad pattern: {exc}", where=where) from None
         if "routes" in raw:
             params["routes"] = self._routes(raw["routes"], rid, rel, where, quirk)
+        if "follow_to" in raw and "follow" not in raw:
+            raise MappingFileError(f"rule {rid}: 'follow_to' needs 'follow'", where=where)
         if op == "renumber" and "order" in raw and "table" not in raw:
             raise MappingFileError(f"rule {rid}: 'order' needs a 'table' of ranks", where=where)
         return params

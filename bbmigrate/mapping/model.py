@@ -54,12 +54,15 @@ class Rule:
     v1_head: str | None = field(default=None, init=False, compare=False, repr=False)
     whole_copy: bool = field(default=False, init=False, compare=False, repr=False)
     exact_paths: bool = field(default=False, init=False, compare=False, repr=False)
+    v2_field: str | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "guarded", any(key in self.params for key in GUARD_PARAMS))
         if self.op in V1_DRIVEN and self.v1_path:
             # the field a v1 element must have for the rule to match anything in it
             object.__setattr__(self, "v1_head", self.v1_path[0][1])
+        if len(self.v2_path) == 1 and self.v2_path[0][0] == "field":  # writes one plain field
+            object.__setattr__(self, "v2_field", self.v2_path[0][1])
         # concrete v1 paths are built only where something reads them: tracking, or the error
         # position of a nested resource (a Bundle entry)
         nested = self.walk()

@@ -25,102 +25,19 @@ resource   map a nested v1 resource (a Bundle entry) with its own rules
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
 from ..errors import BBMigrateError, RuleError
 from .context import Context, Link
+from .links import op_link, op_renumber
 from .model import Rule
-from .paths import (
-    ROOT,
-    equals,
-    fill,
-    fill_text,
-    first,
-    format_path,
-    lookup_var,
-    put,
-    select,
-    values,
-)
+from .paths import ROOT, equals, fill, first, format_path, select, values
 from .refs import bound_variables, follow_reference, is_linked
-
-MONEY_SYSTEM = "urn:iso:std:iso:4217"
-_WHOLE = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")
-
-
-# --- value reshapes (datatype conversions, applied to copied subtrees) -----------------------
-
-
-_CONTAINERS = (dict, list)
-
-
-def reshape_money(value: Any) -> Any:
-    """STU3 Money ``{value, system: iso4217, code}`` → R4 ``{value, currency}``, recursively.
-
-    Always returns fresh containers, so the result is a copy the output may own.
-    """
-    if isinstance(value, dict):
-        return _money_dict(value)
-    if isinstance(value, list):
-        return [reshape_money(v) for v in value]
-    return value
-
-
-def _money_dict(value: dict) -> dict:
-    money = value.get("system") == MONEY_SYSTEM and "code" in value
-    out = {}
-    for key, child in value.items():
-        if money and (key == "system" or key == "code"):
-            continue
-        if isinstance(child, _CONTAINERS):  # one test for the (many) scalar leaves
-            if isinstance(child, dict):
-                child = _money_dict(child)
-            else:
-                child = [reshape_money(v) for v in child]
-        out[key] = child
-    if money:
-        out["currency"] = value["code"]
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """A copy of a JSON value (containers only; scalars are immutable)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) if isinstance(v, _CONTAINERS) else v for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) if isinstance(v, _CONTAINERS) else v for v in value]
-    return value
-
-
-RESHAPES = {"money": reshape_money, "none": _plain}
-_TEMPLATED = (str, dict, list)  # what _templated may change; other scalars pass as they are
-
-
-def _templated(value: Any, variables: dict[str, Any]) -> Any:
-    if isinstance(value, str):
-        if "${" not in value:
-            return value
-        whole = _whole(value)
-        if whole:  # "${name}" alone yields the variable itself (it may be a coding or a list)
-            return _plain(lookup_var(variables, whole))
-        return fill_text(value, variables)
-    if isinstance(value, dict):
-        return {
-            k: _templated(v, variables) if isinstance(v, _TEMPLATED) else v
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_templated(v, variables) if isinstance(v, _TEMPLATED) else v for v in value]
-    return value
-
-
-@functools.lru_cache(maxsize=1024)
-def _whole(text: str) -> str | None:
-    """The variable name when ``text`` is exactly ``${name}`` (texts come from the rules)."""
-    match = _WHOLE.fullmatch(text)
-    return match.group(1) if match else None
+from .shapes import RESHAPES, plain, templated
+from .tables import table_for
+from .tracing import SOURCES, alias, alias_equal, key_source, leaves, sliced, wrote
+from .write import assign, put
 
 
 def _put(ctx: Context, dst: dict, path, value: Any) -> tuple[Any, Any]:
@@ -141,6 +58,8 @@ def _place(ctx: Context, dst: dict, rule: Rule, value: Any) -> tuple[Any, Any]:
         if getattr(path, "templated", True):
             path = fill(path, ctx.variables)
     container, key = put(dst, path, value)
+    if ctx.provenance:
+        sliced(ctx, rule, dst, path)
     if key is None:
         return container, None
     placed = container[key]
@@ -176,57 +95,37 @@ def _holds(src: Any, path, want: str | None, ctx: Context) -> bool:
     return any(equals(value, want) for value in found)
 
 
-class _Chain:
-    """Several tables looked up in order: a claim-type table first, then the shared one."""
-
-    def __init__(self, tables: list) -> None:
-        self.tables = tables
-        self.rows = [t.rows for t in tables]
-        self.id = "+".join(t.id for t in tables)
-
-    def get(self, key: Any) -> Any:
-        key = str(key)  # table keys are text (ConceptTable.get)
-        for rows in self.rows:
-            row = rows.get(key)
-            if row is not None:
-                return row
-        return None
-
-
-def _table(rule: Rule, ctx: Context) -> _Chain:
-    names = rule.params["table"]
-    names = tuple(names) if isinstance(names, list) else (names,)
-    names = tuple(fill_text(n, ctx.variables) if "${" in n else n for n in names)
-    memo = ctx.mapping.memo
-    chain = memo.get(("table", names))
-    if chain is None:
-        tables = [ctx.mapping.tables[n] for n in names if n in ctx.mapping.tables]
-        if not tables:
-            raise RuleError(
-                f"rule {rule.id}: no concept table {rule.params['table']!r}", where=str(rule.origin)
-            )
-        chain = memo[("table", names)] = _Chain(tables)
-    return chain
-
-
 def op_copy(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     params = rule.params
     reshape = RESHAPES[params.get("reshape", "money")]
     skip = params.get("except")
     track = ctx.track
+    if not (track or skip):  # the common case: values only, written where the rule says
+        field = rule.v2_field
+        for value in values(src, rule.v1_path):
+            if field is not None:
+                assign(dst, field, reshape(value))
+            else:
+                _place(ctx, dst, rule, reshape(value))
+        return
     for rel, value in select(src, rule.v1_path) if track else _untracked(src, rule.v1_path):
         if skip and isinstance(value, dict):
             kept = {k: v for k, v in value.items() if k not in skip}
             if not kept:
                 continue
-            obj, key = _place(ctx, dst, rule, reshape(kept))
+            fresh = reshape(kept)
+            obj, key = _place(ctx, dst, rule, fresh)
             if track:
-                for name, child in kept.items():
-                    ctx.consume(rule, (*at, *rel, name), child, obj, name if key is None else key)
+                ctx.consumed.update((*at, *rel, name) for name in kept)
+                if ctx.provenance:
+                    wrote(ctx, rule, (*at, *rel), kept, fresh, obj, key)
             continue
-        obj, key = _place(ctx, dst, rule, reshape(value))
+        fresh = reshape(value)
+        obj, key = _place(ctx, dst, rule, fresh)
         if track:
-            ctx.consume(rule, (*at, *rel), value, obj, key)
+            ctx.consumed.add((*at, *rel))
+            if ctx.provenance:
+                wrote(ctx, rule, (*at, *rel), value, fresh, obj, key)
 
 
 def _untracked(src: Any, path: Any) -> Any:
@@ -234,15 +133,22 @@ def _untracked(src: Any, path: Any) -> Any:
 
 
 def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    # _templated builds fresh containers, so the rule's own value is never shared with output
-    value = _templated(rule.params["value"], ctx.variables)
+    # both build fresh containers, so the rule's own value is never shared with the output
+    value = rule.params["value"]
+    static = ctx.mapping.memo.get(("static", id(rule)))
+    if static is None:
+        static = ctx.mapping.memo[("static", id(rule))] = "${" not in repr(value)
+    value = plain(value) if static else templated(value, ctx.variables)
+    if rule.v2_field is not None and not ctx.provenance:
+        assign(dst, rule.v2_field, value)
+        return
     obj, key = _place(ctx, dst, rule, value)
     if ctx.provenance:
-        ctx.produced(rule, value, obj, key)
+        wrote(ctx, rule, None, rule.params["value"], value, obj, key)
 
 
 def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    table = _table(rule, ctx)
+    table = table_for(rule, ctx)
     field = rule.params.get("field")
     default = rule.params.get("default", "keep")
     linked = rule.params.get("linked_path")
@@ -259,7 +165,7 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             row = table.get(value)
         if row is None:
             if default == "keep":
-                out = _plain(value)
+                out = plain(value)
             elif default == "drop":
                 ctx.consume(rule, (*at, *rel), value)
                 continue
@@ -269,12 +175,24 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                     where=str(rule.origin),
                 )
             else:  # a fixed value, ${var} filled in (e.g. the claim type's default coding)
-                out = _templated(_plain(default), {**ctx.variables, "value": value})
+                out = templated(plain(default), {**ctx.variables, "value": value})
         else:
-            out = _plain(row[field] if field and isinstance(row, dict) else row)
+            out = plain(row[field] if field and isinstance(row, dict) else row)
         obj, key = _place(ctx, dst, rule, out)
         if ctx.track:
-            ctx.consume(rule, (*at, *rel), value, obj, key)
+            ctx.consumed.add((*at, *rel))
+            if ctx.provenance:  # the v1 value is recoded: it stands for the whole written node
+                _recoded(ctx, rule, (*at, *rel), value, out, obj, key)
+
+
+def _recoded(
+    ctx: Context, rule: Rule, here: tuple, value: Any, out: Any, obj: Any, key: Any
+) -> None:
+    """Provenance of a v1 node written as a recoded ``out``: the whole written node."""
+    if isinstance(out, dict | list):
+        alias(ctx, out, obj)
+        obj, key = out, None
+    ctx.records.extend((rule, format_path((*here, *rel)), obj, key) for rel, _ in leaves(value))
 
 
 def op_drop(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -284,7 +202,14 @@ def op_drop(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
 
 
 def _build(
-    ctx: Context, dst: dict, v2_path, children, elem: Any, at: tuple, origin: Any
+    ctx: Context,
+    dst: dict,
+    v2_path,
+    children,
+    elem: Any,
+    at: tuple,
+    origin: Any,
+    rule: Rule | None = None,
 ) -> dict | None:
     """Run ``children`` on one v1 element into a new v2 element placed at ``v2_path``."""
     target: dict = {}
@@ -308,6 +233,10 @@ def _build(
             v2_path = fill(v2_path, ctx.variables)
     container, key = put(dst, v2_path, target)
     placed = container if key is None else container[key]
+    if ctx.provenance:
+        alias(ctx, target, placed)
+        if rule is not None:
+            sliced(ctx, rule, dst, v2_path)  # the slice is the building rule's
     if origin is not None and isinstance(placed, dict):
         ctx.origins[id(placed)] = origin
     return placed
@@ -365,13 +294,13 @@ def op_each(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             origin = None if origin_path is None else _origin(ctx, elem, origin_path)
             if ctx.track:
                 _consume_origin(rule, ctx, elem, here)
-            _build(ctx, dst, rule.v2_path, rule.rules, elem, here, origin)
+            _build(ctx, dst, rule.v2_path, rule.rules, elem, here, origin, rule)
         finally:
             ctx.variables = saved
 
 
 def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    table = _table(rule, ctx)
+    table = table_for(rule, ctx)
     routes = rule.params["routes"]
     key_path = rule.params["key_path"]
     origin_path = rule.params.get("origin_path")
@@ -383,6 +312,9 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
         key = first(elem, key_path)
         row = table.get(key) if key is not None else None
         name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
+        variables = {**saved, "key": key, "row": row if isinstance(row, dict) else {}}
+        if ctx.provenance:  # a constant "${key}" writes this v1 leaf
+            variables[SOURCES] = {**saved.get(SOURCES, {}), "key": key_source(elem, key_path, here)}
         # a row may name several routes: the element is then mapped by each of them in turn
         for one in name if isinstance(name, list) else [name]:
             _one_route(
@@ -392,7 +324,7 @@ def op_route(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
                 elem,
                 here,
                 dst,
-                {**saved, "key": key, "row": row if isinstance(row, dict) else {}},
+                variables,
                 origin_path,
             )
 
@@ -416,7 +348,7 @@ def _one_route(
         origin = None if origin_path is None else _origin(ctx, elem, origin_path)
         if ctx.track:
             _consume_origin(rule, ctx, elem, here)
-        placed = _build(ctx, dst, route.v2_path, route.rules, elem, here, origin)
+        placed = _build(ctx, dst, route.v2_path, route.rules, elem, here, origin, rule)
     finally:
         ctx.variables = saved
     if placed is not None and route.backlink:
@@ -424,50 +356,8 @@ def _one_route(
         target_list = route.v2_path[0][1] if route.v2_path else ""
         links.append(Link(target_list, element=placed))
         ctx.links.append((links, len(links) - 1, links[-1]))
-
-
-def op_link(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    target = rule.params["target"]
-    for rel, value in list(select(src, rule.v1_path)):
-        olds = value if isinstance(value, list) else [value]
-        markers = [Link(target, old=o) for o in olds]
-        container, key = put(dst, fill(rule.v2_path, ctx.variables), markers)
-        links = container[key]
-        for i, marker in enumerate(links):
-            if isinstance(marker, Link) and marker in markers:
-                ctx.links.append((links, i, marker))
-        ctx.consume(rule, (*at, *rel), value, links, None)
-
-
-def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
-    items = dst.get(rule.v2_path[0][1]) if rule.v2_path else None
-    if not isinstance(items, list):
-        return
-    order_path = rule.params.get("order_path")
-    if order_path is not None:
-        ranks = _table(rule, ctx)
-        big = 1_000_000
-
-        def rank(item: Any) -> int:
-            for code in values(item, order_path):
-                row = ranks.get(code)
-                if row is not None:
-                    return int(row)
-            return big
-
-        items.sort(key=rank)
-        ctx.variables.setdefault("_sorted", set()).add(rule.v2_path[0][1])
-    field = rule.params.get("field", "sequence")
-    by_old: dict[Any, list[int]] = {}
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            continue
-        item[field] = number
-        ctx.new_numbers[id(item)] = number
-        old = ctx.origins.get(id(item))
-        if old is not None:
-            by_old.setdefault(old, []).append(number)
-    ctx.resolved[rule.v2_path[0][1]] = by_old
+        if ctx.provenance:  # the number of the element just placed, a link with no v1 source
+            ctx.records.append((rule, None, links, None))
 
 
 def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -477,8 +367,11 @@ def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             continue
         kept: list[Any] = []
         for item in items:
-            if not any(item == other for other in kept):
+            same = next((other for other in kept if item == other), None)
+            if same is None:
                 kept.append(item)
+            elif ctx.provenance:
+                alias_equal(ctx, item, same)
         items[:] = kept
 
 
@@ -488,7 +381,10 @@ def op_rewrite(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None
     for rel, value in list(select(src, rule.v1_path)):
         out = pattern.sub(repl, value) if isinstance(value, str) else value
         obj, key = _place(ctx, dst, rule, out)
-        ctx.consume(rule, (*at, *rel), value, obj, key)
+        if ctx.track:
+            ctx.consumed.add((*at, *rel))
+            if ctx.provenance:
+                _recoded(ctx, rule, (*at, *rel), value, out, obj, key)
 
 
 def op_resource(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
@@ -506,31 +402,6 @@ def op_resource(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
             ctx.children.append((here, child, out, obj))
 
 
-def resolve_links(ctx: Context) -> None:
-    """Replace link placeholders by the final sequence numbers (dropping dangling ones)."""
-    touched: dict[int, list] = {}
-    for links, index, marker in ctx.links:
-        if index >= len(links) or links[index] is not marker:
-            continue
-        if marker.element is not None:
-            number = ctx.new_numbers.get(id(marker.element))
-            links[index] = [number] if number is not None else []
-        else:
-            table = ctx.resolved.get(marker.target)
-            if table is None:
-                links[index] = [marker.old]
-            else:
-                links[index] = table.get(marker.old, [])
-        touched[id(links)] = links
-    for links in touched.values():
-        flat: list[Any] = []
-        for entry in links:
-            for number in entry if isinstance(entry, list) else [entry]:
-                if number not in flat:
-                    flat.append(number)
-        links[:] = sorted(flat, key=lambda n: (not isinstance(n, int), n))
-
-
 _GUARDS = frozenset({"when", "unless", "linked_from", "unlinked_from"})
 # name -> (function, required params, optional params)
 OPS: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {
@@ -538,7 +409,7 @@ OPS: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {
     "constant": (op_constant, frozenset({"value"}), _GUARDS),
     "lookup": (op_lookup, frozenset({"table"}), frozenset({"field", "default", "linked_by"})),
     "drop": (op_drop, frozenset(), frozenset()),
-    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin", "follow", "bind"}),
+    "each": (op_each, frozenset({"rules"}), _GUARDS | {"origin", "follow", "follow_to", "bind"}),
     "route": (op_route, frozenset({"table", "key", "routes"}), _GUARDS | {"origin"}),
     "link": (op_link, frozenset({"target"}), frozenset()),
     "renumber": (op_renumber, frozenset(), frozenset({"order", "table", "field"})),

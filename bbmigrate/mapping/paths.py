@@ -251,9 +251,9 @@ def _step(child: Any, here: tuple, found: list, step: Step, kind: str) -> None:
         sub, want = step[2], step[3]
         if isinstance(child, list):
             for i, item in enumerate(child):
-                if _matches(item, sub, want):
+                if where_matches(item, sub, want):
                     found.append(((*here, i), item))
-        elif _matches(child, sub, want):
+        elif where_matches(child, sub, want):
             found.append((here, child))
 
 
@@ -313,12 +313,13 @@ def _step_values(child: Any, found: list, step: Step, kind: str) -> None:
     elif kind == WHERE:
         sub, want = step[2], step[3]
         if isinstance(child, list):
-            found.extend(item for item in child if _matches(item, sub, want))
-        elif _matches(child, sub, want):
+            found.extend(item for item in child if where_matches(item, sub, want))
+        elif where_matches(child, sub, want):
             found.append(child)
 
 
-def _matches(item: Any, sub: Path, want: str) -> bool:
+def where_matches(item: Any, sub: Path, want: str) -> bool:
+    """Does ``item`` have a value at ``sub`` equal to ``want`` (a ``[sub=want]`` selector)?"""
     return any(equals(v, want) for v in values(item, sub))
 
 
@@ -331,116 +332,35 @@ def equals(value: Any, want: str) -> bool:
     return str(value) == want
 
 
-def _contains(item: Any, proto: Any) -> bool:
-    """True when ``item`` has every field of ``proto`` (lists: every proto element matches one)."""
-    if isinstance(proto, dict):
-        return isinstance(item, dict) and all(
-            k in item and _contains(item[k], v) for k, v in proto.items()
-        )
-    if isinstance(proto, list):
-        return isinstance(item, list) and all(any(_contains(i, p) for i in item) for p in proto)
-    return item == proto
+_MISSING = object()
 
 
 def first(node: Any, path: Path, default: Any = None) -> Any:
+    fields = getattr(path, "fields", None)
+    if fields is not None:  # depth first, stopping at the first match (route keys, origins)
+        found = _first_field(node, fields, 0)
+        return default if found is _MISSING else found
     found = values(node, path)
     return found[0] if found else default
 
 
-def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
-    """Write ``value`` at ``path`` under ``node``, creating what is missing.
-
-    Returns ``(container, key)`` of the written slot so callers can find it again.
-    Writing over an existing dict merges into it; a list target extends it.
-    """
-    if len(path) == 1 and path[0][0] == FIELD:  # the common case: one plain field
-        _assign(node, path[0][1], value)
-        return node, path[0][1]
-    current: Any = node
-    if not path or (len(path) == 1 and path[0][0] == ROOT):
-        if isinstance(value, dict):
-            merge(node, value)
-        return node, None
-    for pos, step in enumerate(path):
-        last = pos == len(path) - 1
-        kind, name = step[0], step[1]
-        if kind == ROOT:
-            continue
-        if kind == FIELD:
-            if last:
-                _assign(current, name, value)
-                return current, name
-            current = current.setdefault(name, {})
-            if isinstance(current, list):
-                if not current:
-                    current.append({})
-                current = current[-1]
-            continue
-        items = current.setdefault(name, [])
-        if not isinstance(items, list):
-            items = current[name] = [items]
-        if kind in (APPEND, EACH):
-            if last:
-                items.append(value)
-                return items, len(items) - 1
-            items.append({})
-            current = items[-1]
-        elif kind == INDEX:
-            while len(items) <= step[2]:
-                items.append({})
-            if last:
-                _assign(items, step[2], value)
-                return items, step[2]
-            current = items[step[2]]
-        else:  # WHERE / PROTO: find or create the slice
-            for item in items:
-                if (kind == PROTO and _contains(item, step[2])) or (
-                    kind == WHERE and _matches(item, step[2], step[3])
-                ):
-                    current = item
-                    break
-            else:
-                current = {}
-                if kind == PROTO:
-                    current.update(_clone(step[2]))
-                else:
-                    put(current, step[2], step[3])
-                items.append(current)
-            if last:
-                if isinstance(value, dict):
-                    merge(current, value)
-                return items, next(i for i, item in enumerate(items) if item is current)
-    raise MappingError("empty target path")
-
-
-def _clone(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _clone(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clone(v) for v in value]
-    return value
-
-
-def merge(old: dict, value: dict) -> None:
-    """Deep-merge ``value`` into ``old``: dicts merge, lists extend, scalars are replaced."""
-    if not old:  # nothing to merge with (a new element): a plain update keeps the key order
-        old.update(value)
-        return
-    for key, new in value.items():
-        _assign(old, key, new)
-
-
-def _assign(container: Any, key: Any, value: Any) -> None:
-    if isinstance(container, dict) and key not in container:
-        container[key] = value  # the common case: a new key
-        return
-    old = container[key]
-    if isinstance(old, dict) and isinstance(value, dict):
-        merge(old, value)
-    elif isinstance(old, list) and isinstance(value, list):
-        old.extend(value)
-    else:
-        container[key] = value
+def _first_field(node: Any, fields: tuple[str, ...], pos: int) -> Any:
+    """The first value of ``fields[pos:]`` under ``node``, in document order (lists flattened)."""
+    while pos < len(fields):
+        if isinstance(node, dict):
+            if fields[pos] not in node:
+                return _MISSING
+            node = node[fields[pos]]
+            pos += 1
+        elif isinstance(node, list):
+            for item in node:
+                found = _first_field(item, fields, pos)
+                if found is not _MISSING:
+                    return found
+            return _MISSING
+        else:
+            return _MISSING
+    return node
 
 
 def format_path(steps: tuple) -> str:

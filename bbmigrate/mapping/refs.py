@@ -39,6 +39,9 @@ def follow_reference(
     contained resource the id ``IGNORED_FIELD``). The reference itself is consumed, and the
     resource is remembered so that a later ``each`` over ``contained`` does not map it again.
     """
+    listed = rule.params.get("follow_to")
+    if listed is not None:
+        return _follow_sequence(rule, ctx, elem, listed, guard)
     for rel, ref in select(elem, rule.params["follow_path"]):
         if not isinstance(ref, str):
             continue
@@ -48,6 +51,26 @@ def follow_reference(
             if isinstance(res, dict) and res.get("id") == wanted and guard(rule, res, ctx):
                 ctx.followed.add(id(res))
                 return ("contained", i), res
+    return None
+
+
+def _follow_sequence(
+    rule: Rule,
+    ctx: Context,
+    elem: Any,
+    listed: str,
+    guard: Callable[[Rule, Any, Context], bool],
+) -> tuple[tuple, Any] | None:
+    """The element of the v1 list ``listed`` whose ``sequence`` the value under ``elem`` names.
+
+    Unlike a local reference, the link number is not consumed here (a ``link`` rule renames it)
+    and the target is not marked as followed: several lines may point at the same member.
+    """
+    for number in values(elem, rule.params["follow_path"]):
+        for i, target in enumerate(ctx.root.get(listed) or []):
+            found = isinstance(target, dict) and target.get("sequence") == number
+            if found and guard(rule, target, ctx):
+                return (listed, i), target
     return None
 
 

@@ -15,7 +15,7 @@ import pytest
 from bbmigrate.errors import BBMigrateError
 from bbmigrate.mapping import load_mappings, map_resource, map_with_provenance
 from bbmigrate.mapping.engine import _run
-from bbmigrate.mapping.paths import compile_path, fill
+from bbmigrate.mapping.paths import compile_path, fill, first, values
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -75,3 +75,19 @@ def test_paths_are_compiled_once_and_plain_paths_are_not_refilled():
     assert not plain.templated and fill(plain, {"base": "y"}) is plain
     assert compile_path("a.b.c").fields == ("a", "b", "c")
     assert plain.fields is None
+
+
+def test_first_follows_document_order_through_lists():
+    doc = {
+        "a": [
+            {"b": {"c": 1}},
+            {"b": [{"x": 0}, {"c": None}, {"c": 3}]},
+            [{"b": {"c": 4}}],
+        ]
+    }
+    for text in ("a.b.c", "a.b", "a", "a.x", "a.b.c.d"):
+        path = compile_path(text)
+        found = values(doc, path)
+        assert first(doc, path, "none") == (found[0] if found else "none"), text
+    assert first(doc, compile_path("a.b.c")) == 1
+    assert first({"a": [{"b": [{"c": None}, {"c": 2}]}]}, compile_path("a.b.c"), "d") is None

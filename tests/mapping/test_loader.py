@@ -63,6 +63,11 @@ def test_load_is_cached():
             "unknown concept table 'nope'",
         ),
         ("  - {id: bad.note, op: copy, v1: id, v2: id}", "needs a one-line 'note'"),
+        (
+            '  - {id: bad.follow, op: each, v1: "a[*]", v2: "b[+]", follow_to: x, rules: [], '
+            'note: "n"}',
+            "'follow_to' needs 'follow'",
+        ),
     ],
 )
 def test_bad_rule_names_file_line_and_rule(tmp_path, rule, message):

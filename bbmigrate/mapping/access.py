@@ -1,0 +1,165 @@
+"""Compiled paths as small functions, for plain mapping: a reader per v1 path, a writer per v2
+path and a fresh-copy maker per constant.
+
+Each is specialised once for the shapes rules use most (``@``, one field, ``a.b.c``,
+``name[*]``, ``name[+]``) and does exactly what the general :func:`~.paths.values` /
+:func:`~.write.put` / :func:`~.shapes.plain` do for that path or value; anything else falls back
+to them. What they save is the per-step dispatch, repeated for every element of every resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from .paths import APPEND, EACH, FIELD, PROTO, ROOT, WHERE, Path, fill, template_names, values
+from .shapes import plain
+from .write import assign, merge, put
+
+Reader = Callable[[Any], Sequence[Any]]
+Writer = Callable[[Any, dict, Any], tuple[Any, Any]]  # (ctx, element built, value) -> slot
+
+
+def reader(path: Path) -> Reader:
+    """``values(node, path)`` as a function of ``node``."""
+    if not path:
+        return _itself
+    fields = getattr(path, "fields", None)
+    if fields is not None and len(fields) == 1:
+        name = fields[0]
+
+        def one_field(node: Any) -> Sequence[Any]:
+            if isinstance(node, dict):
+                return (node[name],) if name in node else ()
+            return values(node, path)
+
+        return one_field
+    if fields is not None:
+
+        def field_walk(node: Any) -> Sequence[Any]:
+            cur = node
+            for name in fields:
+                if not isinstance(cur, dict):  # a list on the way: flatten as values() does
+                    return values(node, path)
+                if name not in cur:
+                    return ()
+                cur = cur[name]
+            return (cur,)
+
+        return field_walk
+    if len(path) == 1 and path[0][0] == EACH:
+        each = path[0][1]
+
+        def every(node: Any) -> Sequence[Any]:
+            if isinstance(node, dict):
+                if each not in node:
+                    return ()
+                child = node[each]
+                return child if isinstance(child, list) else (child,)
+            return values(node, path)
+
+        return every
+    return lambda node: values(node, path)
+
+
+def _itself(node: Any) -> Sequence[Any]:
+    return (node,)
+
+
+def path_names(path: Path) -> list[str]:
+    """The variable names a target path needs when it is filled."""
+    names: list[str] = []
+    for step in path:
+        if step[0] == WHERE and "${" in step[3]:
+            names += template_names(step[3])
+        elif step[0] == PROTO and isinstance(step[2], str):
+            names.append(step[2])
+    return names
+
+
+def writer(path: Path, static: Mapping[str, Any] | None) -> Writer:
+    """``put`` at the rule's target path, as ``(ctx, dst, value) -> (container, key)``.
+
+    A leading ``/`` writes into ``ctx.out``. ``static``: the variables to fill the path with once
+    (None: the path needs variables that change while mapping, so it is filled every time).
+    """
+    rooted = bool(path) and path[0][0] == ROOT
+    if getattr(path, "templated", False):
+        if static is None:
+
+            def filled(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
+                return put(ctx.out if rooted else dst, fill(path, ctx.variables), value)
+
+            return filled
+        path = fill(path, static)
+    local = path[1:] if rooted else path
+    if not local:
+
+        def at_self(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
+            node = ctx.out if rooted else dst
+            if isinstance(value, dict):
+                merge(node, value)
+            return node, None
+
+        return at_self
+    if len(local) == 1 and local[0][0] == FIELD:
+        name = local[0][1]
+
+        def one_field(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
+            node = ctx.out if rooted else dst
+            assign(node, name, value)
+            return node, name
+
+        return one_field
+    if len(local) == 1 and local[0][0] == APPEND:
+        name = local[0][1]
+
+        def append(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
+            node = ctx.out if rooted else dst
+            items = node.setdefault(name, [])
+            if not isinstance(items, list):
+                items = node[name] = [items]
+            items.append(value)
+            return items, len(items) - 1
+
+        return append
+
+    def general(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
+        return put(ctx.out if rooted else dst, path, value)
+
+    return general
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def copier(value: Any) -> Callable[[], Any]:
+    """A function returning a fresh copy of ``value`` (the output is merged into in place).
+
+    JSON-typed containers are copied by parsing their serialised form once more, which is
+    several times faster than a recursive copy in Python; anything else uses :func:`plain`.
+    """
+    if not isinstance(value, dict | list):
+        return lambda: value
+    if _json_exact(value):
+        try:
+            blob = orjson.dumps(value)
+        except orjson.JSONEncodeError:
+            blob = None
+        if blob is not None and orjson.loads(blob) == value:
+            return lambda: orjson.loads(blob)
+    return lambda: plain(value)
+
+
+def _json_exact(value: Any) -> bool:
+    """Does a JSON round trip give back the same types (no dates, tuples, subclasses)?"""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _json_exact(v) for k, v in value.items())
+    if kind is list:
+        return all(_json_exact(v) for v in value)
+    if kind is float:
+        return value == value and value not in (float("inf"), float("-inf"))
+    return kind in _SCALARS

@@ -1,0 +1,393 @@
+"""The rules of a resource map compiled into closures, for plain mapping (``map_resource``).
+
+The general engine (:mod:`.ops`) interprets a rule each time it applies it: claim-type and quirk
+gates, op dispatch, path walks, template filling, table resolution. Nothing is tracked in plain
+mapping, and within one resource map the claim type, the quirk switch and every variable except
+those a ``route`` (``key``, ``row``), a ``bind`` or a lookup default (``value``) sets are fixed,
+so all of that is decided once here: a rule becomes a small function specialised for its op and
+params, rules that cannot apply (another claim type, a quirk switched off) or do nothing without
+tracking (``drop``) disappear, constants are filled in once, and a rule list is run by a loop that
+skips a rule whose first v1 field the element lacks before calling anything.
+
+The ops that are rare per resource (``rewrite``, ``renumber``, ``dedupe``, ``resource``, ``each``
+with ``follow``, ``lookup`` with ``linked_by``) run through the general op functions unchanged.
+``map_with_provenance`` and ``unmapped`` keep the general engine; a test checks that both build
+the same documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import RuleError
+from .access import copier, path_names, reader, writer
+from .context import Context, Link
+from .model import MappingSet, ResourceMap, Route, Rule
+from .ops import OPS, _guard, _origin, _whole_copy
+from .paths import ROOT, fill_text, first, template_names
+from .shapes import _CONTAINERS, RESHAPES, plain, templated
+from .tables import table_chain
+from .write import assign
+
+Fn = Callable[[Context, Any, dict], None]
+Build = Callable[[Context, dict, Any, Any], Any]
+_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+# variables that change while one resource is mapped (route key/row, lookup default value,
+# renumber's bookkeeping); ``bind`` names are added per resource map
+_DYNAMIC = frozenset({"key", "row", "value", "_sorted"})
+# does a route's subtree read the key/row it sets (as ${key}, ${row.x} or a [~row] prototype)?
+_READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
+_DROP = object()  # a route branch that only consumes (nothing to do untracked)
+
+
+def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
+    """The rules of ``rmap`` as one function ``run(ctx, resource, out)`` (built once)."""
+    key = ("compiled", id(rmap))
+    run = mapping.memo.get(key)
+    if run is None:
+        run = mapping.memo[key] = _Compiler(mapping, rmap).runner(rmap.rules)
+    return run
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+class _Compiler:
+    def __init__(self, mapping: MappingSet, rmap: ResourceMap) -> None:
+        self.mapping = mapping
+        self.variables = dict(rmap.variables)  # lookup_var and fill read plain dicts
+        binds = {n for r in rmap.all_rules() for n in r.params.get("bind_paths") or {}}
+        self.dynamic = _DYNAMIC | binds
+
+    # --- what is fixed for the whole resource map ---------------------------------------------
+
+    def is_static(self, names: list[str]) -> bool:
+        return all(name.split(".", 1)[0] not in self.dynamic for name in names)
+
+    def writer(self, rule_path: Any) -> Any:
+        return writer(rule_path, self.variables if self.is_static(path_names(rule_path)) else None)
+
+    def table(self, rule: Rule) -> Any:
+        """The rule's table chain when it does not depend on a changing variable, else None."""
+        names = rule.params["table"]
+        names = tuple(names) if isinstance(names, list) else (names,)
+        used = [v for n in names for v in template_names(n)]
+        if not self.is_static(used):
+            return None
+        return table_chain(self.mapping, tuple(fill_text(n, self.variables) for n in names))
+
+    def active(self, rule: Rule) -> bool | None:
+        """True / False when known now; None when the claim type can change (a ``bind``)."""
+        if rule.quirk and not self.mapping.quirks:
+            return False
+        if rule.claim_types:
+            if "claim_type" in self.dynamic:
+                return None
+            return self.variables.get("claim_type") in rule.claim_types
+        return True
+
+    # --- rule lists ---------------------------------------------------------------------------
+
+    def steps(self, rules: tuple[Rule, ...]) -> tuple[tuple[str | None, Fn, Rule], ...]:
+        out = []
+        for rule in rules:
+            active = self.active(rule)
+            if active is False:
+                continue
+            fn = self.rule(rule)
+            if fn is None:
+                continue
+            if active is None:
+                fn = _claim_type_gate(rule, fn)
+            out.append((rule.v1_head, fn, rule))
+        return tuple(out)
+
+    def runner(self, rules: tuple[Rule, ...], steps: tuple | None = None) -> Fn:
+        steps = self.steps(rules) if steps is None else steps
+
+        def run(ctx: Context, src: Any, dst: dict) -> None:
+            rule = None
+            try:
+                if type(src) is dict:
+                    for head, fn, rule in steps:  # noqa: B007 (the except clause names it)
+                        # a rule whose first v1 field is absent matches nothing: not even called
+                        if head is None or head in src:
+                            fn(ctx, src, dst)
+                else:
+                    for _, fn, rule in steps:  # noqa: B007
+                        fn(ctx, src, dst)
+            except RuleError:
+                raise
+            except _ERRORS as exc:
+                if rule is None:
+                    raise
+                raise RuleError(
+                    f"rule {rule.id} ({rule.op}) failed: {exc}", where=str(rule.origin)
+                ) from exc
+
+        return run
+
+    def rule(self, rule: Rule) -> Fn | None:
+        if rule.op == "drop":
+            return None  # drop only consumes: without tracking it does nothing
+        make = _BUILDERS.get(rule.op)
+        fn = None if rule.exact_paths or make is None else make(self, rule)
+        return fn if fn is not None else _general(rule)
+
+    # --- ops ----------------------------------------------------------------------------------
+
+    def copy(self, rule: Rule) -> Fn:
+        reshape = RESHAPES[rule.params.get("reshape", "money")]
+        skip = rule.params.get("except")
+        get = reader(rule.v1_path)
+        guarded = rule.guarded
+        field = rule.v2_field
+        if field is not None and not (skip or guarded):
+
+            def copy_to_field(ctx: Context, src: Any, dst: dict) -> None:
+                for value in get(src):
+                    if isinstance(value, _CONTAINERS):
+                        value = reshape(value)
+                    if field in dst:
+                        assign(dst, field, value)
+                    else:
+                        dst[field] = value
+
+            return copy_to_field
+        write = self.writer(rule.v2_path)
+
+        def copy(ctx: Context, src: Any, dst: dict) -> None:
+            if guarded and not _guard(rule, src, ctx):
+                return
+            for value in get(src):
+                if skip and isinstance(value, dict):
+                    value = {k: v for k, v in value.items() if k not in skip}
+                    if not value:
+                        continue
+                write(ctx, dst, reshape(value))
+
+        return copy
+
+    def constant(self, rule: Rule) -> Fn:
+        value = rule.params["value"]
+        names = [n for s in _strings(value) for n in template_names(s)]
+        write = self.writer(rule.v2_path)
+        guarded = rule.guarded
+        if names and not self.is_static(names):
+
+            def filled(ctx: Context, src: Any, dst: dict) -> None:
+                if guarded and not _guard(rule, src, ctx):
+                    return
+                write(ctx, dst, templated(value, ctx.variables))
+
+            return filled
+        make = copier(templated(value, self.variables) if names else value)
+
+        def constant(ctx: Context, src: Any, dst: dict) -> None:
+            if guarded and not _guard(rule, src, ctx):
+                return
+            write(ctx, dst, make())
+
+        return constant
+
+    def lookup(self, rule: Rule) -> Fn | None:
+        table = self.table(rule)
+        if table is None or "linked_path" in rule.params:
+            return None
+        get = reader(rule.v1_path)
+        write = self.writer(rule.v2_path)
+        field = rule.params.get("field")
+        default = rule.params.get("default", "keep")
+
+        def lookup(ctx: Context, src: Any, dst: dict) -> None:
+            for value in get(src):
+                row = table.get(value)
+                if row is None:
+                    if default == "keep":
+                        out = plain(value)
+                    elif default == "drop":
+                        continue
+                    elif default == "error":
+                        raise RuleError(
+                            f"rule {rule.id}: value {value!r} not in table {table.id}",
+                            where=str(rule.origin),
+                        )
+                    else:
+                        out = templated(plain(default), {**ctx.variables, "value": value})
+                else:
+                    out = plain(row[field] if field and isinstance(row, dict) else row)
+                write(ctx, dst, out)
+
+        return lookup
+
+    def link(self, rule: Rule) -> Fn | None:
+        if rule.v2_path and rule.v2_path[0][0] == ROOT:
+            return None  # op_link writes under the element even then
+        get = reader(rule.v1_path)
+        write = self.writer(rule.v2_path)
+        target = rule.params["target"]
+
+        def link(ctx: Context, src: Any, dst: dict) -> None:
+            for value in get(src):
+                olds = value if isinstance(value, list) else [value]
+                markers = [Link(target, old=o) for o in olds]
+                container, key = write(ctx, dst, markers)
+                links = container[key]
+                for i, marker in enumerate(links):
+                    if isinstance(marker, Link) and marker in markers:
+                        ctx.links.append((links, i, marker))
+
+        return link
+
+    def each(self, rule: Rule) -> Fn | None:
+        params = rule.params
+        if "follow_path" in params:
+            return None
+        get = reader(rule.v1_path)
+        guarded = rule.guarded
+        origin_path = params.get("origin_path")
+        binds = params.get("bind_paths")
+        build = self.builder(rule.v2_path, rule.rules)
+
+        def each(ctx: Context, src: Any, dst: dict) -> None:
+            followed = ctx.followed
+            for elem in get(src):
+                if guarded and not _guard(rule, elem, ctx):
+                    continue
+                if followed and id(elem) in followed:
+                    continue  # already mapped where a reference to it was followed
+                if not binds:
+                    origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+                    build(ctx, dst, elem, origin)
+                    continue
+                saved = ctx.variables
+                ctx.variables = {**saved, **{n: first(elem, p, "") for n, p in binds.items()}}
+                try:
+                    origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+                    build(ctx, dst, elem, origin)
+                finally:
+                    ctx.variables = saved
+
+        return each
+
+    def route(self, rule: Rule) -> Fn | None:
+        table = self.table(rule)
+        if table is None:
+            return None
+        params = rule.params
+        get = reader(rule.v1_path)
+        guarded = rule.guarded
+        key_path = params["key_path"]
+        origin_path = params.get("origin_path")
+        branches = {name: self.branch(route) for name, route in params["routes"].items()}
+        default = branches["default"]
+
+        def route(ctx: Context, src: Any, dst: dict) -> None:
+            saved = ctx.variables
+            for elem in get(src):
+                if guarded and not _guard(rule, elem, ctx):
+                    continue
+                key = first(elem, key_path)
+                row = table.get(key) if key is not None else None
+                name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
+                for one in name if isinstance(name, list) else (name,):
+                    branch = branches.get(one, default)
+                    if branch is _DROP:
+                        continue
+                    build, backlink, target_list, sets_vars = branch
+                    if sets_vars:
+                        row_vars = row if isinstance(row, dict) else {}
+                        ctx.variables = {**saved, "key": key, "row": row_vars}
+                    try:
+                        origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+                        placed = build(ctx, dst, elem, origin)
+                    finally:
+                        ctx.variables = saved
+                    if placed is not None and backlink:
+                        links = dst.setdefault(backlink, [])
+                        links.append(Link(target_list, element=placed))
+                        ctx.links.append((links, len(links) - 1, links[-1]))
+
+        return route
+
+    def branch(self, route: Route) -> Any:
+        if route.drop is not None:
+            return _DROP
+        # the per-element copy of the variables is only made where a nested rule reads them
+        sets_vars = bool(_READS_ROUTE_VARS.search(repr(route))) or any(
+            r.op == "renumber" for child in route.rules for r in child.walk()
+        )
+        target_list = route.v2_path[0][1] if route.v2_path else ""
+        return self.builder(route.v2_path, route.rules), route.backlink, target_list, sets_vars
+
+    def builder(self, v2_path: Any, rules: tuple[Rule, ...]) -> Build:
+        """Build one new v2 element from one v1 element with ``rules``; place it at ``v2_path``."""
+        steps = self.steps(rules)
+        run = self.runner(rules, steps)
+        whole = steps[0][2] if steps and steps[0][2].whole_copy else None
+        rest = self.runner(rules, steps[1:]) if whole is not None else run
+        write = self.writer(v2_path)
+
+        def build(ctx: Context, dst: dict, elem: Any, origin: Any) -> Any:
+            if whole is not None and isinstance(elem, dict):
+                # the element starts as a copy of the v1 one: take the copy, not a merge into {}
+                target = _whole_copy(whole, elem)
+                body = rest
+            else:
+                target = {}
+                body = run
+            if origin is None:
+                body(ctx, elem, target)
+            else:
+                saved = ctx.origin
+                ctx.origin = origin
+                try:
+                    body(ctx, elem, target)
+                finally:
+                    ctx.origin = saved
+            if not target:
+                return None
+            container, key = write(ctx, dst, target)
+            placed = container if key is None else container[key]
+            if origin is not None and isinstance(placed, dict):
+                ctx.origins[id(placed)] = origin
+            return placed
+
+        return build
+
+
+_BUILDERS: dict[str, Callable[[_Compiler, Rule], Fn | None]] = {
+    "copy": _Compiler.copy,
+    "constant": _Compiler.constant,
+    "lookup": _Compiler.lookup,
+    "link": _Compiler.link,
+    "each": _Compiler.each,
+    "route": _Compiler.route,
+}
+
+
+def _general(rule: Rule) -> Fn:
+    """The general op function (gates already decided; their guards it tests itself)."""
+    func = OPS[rule.op][0]
+
+    def general(ctx: Context, src: Any, dst: dict) -> None:
+        func(rule, ctx, src, (), dst)
+
+    return general
+
+
+def _claim_type_gate(rule: Rule, fn: Fn) -> Fn:
+    def gated(ctx: Context, src: Any, dst: dict) -> None:
+        if ctx.variables.get("claim_type") in rule.claim_types:
+            fn(ctx, src, dst)
+
+    return gated

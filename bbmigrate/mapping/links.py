@@ -1,0 +1,88 @@
+"""Sequence links: v1 ``*LinkId`` references become v2 ``*Sequence`` links that follow the
+renumbered lists they point into.
+
+``link`` leaves a placeholder per reference, ``renumber`` numbers a v2 list 1..n (optionally in
+the order of a rank table) and remembers which v1 sequence each new number stands for, and
+``resolve_links`` (run once the rules are done) swaps the placeholders for the final numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import Context, Link
+from .model import Rule
+from .paths import fill, select, values
+from .tables import table_for
+from .write import put
+
+
+def op_link(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
+    target = rule.params["target"]
+    for rel, value in list(select(src, rule.v1_path)):
+        olds = value if isinstance(value, list) else [value]
+        markers = [Link(target, old=o) for o in olds]
+        container, key = put(dst, fill(rule.v2_path, ctx.variables), markers)
+        links = container[key]
+        for i, marker in enumerate(links):
+            if isinstance(marker, Link) and marker in markers:
+                ctx.links.append((links, i, marker))
+        ctx.consume(rule, (*at, *rel), value, links, None)
+
+
+def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
+    items = dst.get(rule.v2_path[0][1]) if rule.v2_path else None
+    if not isinstance(items, list):
+        return
+    order_path = rule.params.get("order_path")
+    if order_path is not None:
+        ranks = table_for(rule, ctx)
+        big = 1_000_000
+
+        def rank(item: Any) -> int:
+            for code in values(item, order_path):
+                row = ranks.get(code)
+                if row is not None:
+                    return int(row)
+            return big
+
+        items.sort(key=rank)
+        ctx.variables.setdefault("_sorted", set()).add(rule.v2_path[0][1])
+    field = rule.params.get("field", "sequence")
+    by_old: dict[Any, list[int]] = {}
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            continue
+        item[field] = number
+        ctx.new_numbers[id(item)] = number
+        if ctx.provenance:  # a produced number: the v1 sequence was consumed, not copied
+            ctx.records.append((rule, None, item, field))
+        old = ctx.origins.get(id(item))
+        if old is not None:
+            by_old.setdefault(old, []).append(number)
+    ctx.resolved[rule.v2_path[0][1]] = by_old
+
+
+def resolve_links(ctx: Context) -> None:
+    """Replace link placeholders by the final sequence numbers (dropping dangling ones)."""
+    touched: dict[int, list] = {}
+    for links, index, marker in ctx.links:
+        if index >= len(links) or links[index] is not marker:
+            continue
+        if marker.element is not None:
+            number = ctx.new_numbers.get(id(marker.element))
+            links[index] = [number] if number is not None else []
+        else:
+            table = ctx.resolved.get(marker.target)
+            if table is None:
+                links[index] = [marker.old]
+            else:
+                links[index] = table.get(marker.old, [])
+        touched[id(links)] = links
+    for links in touched.values():
+        flat: list[Any] = []
+        for entry in links:
+            for number in entry if isinstance(entry, list) else [entry]:
+                if number not in flat:
+                    flat.append(number)
+        links[:] = sorted(flat, key=lambda n: (not isinstance(n, int), n))

@@ -1,0 +1,59 @@
+"""Concept tables as the ops read them: a rule's ``table`` (a name or a chain of names, with
+``${var}`` filled in) resolved once per mapping set and looked up by text key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import RuleError
+from .context import Context
+from .model import MappingSet, Rule
+from .paths import fill_text
+
+
+class _Chain:
+    """Several tables looked up in order: a claim-type table first, then the shared one."""
+
+    def __init__(self, tables: list) -> None:
+        self.tables = tables
+        self.rows = [t.rows for t in tables]
+        self.id = "+".join(t.id for t in tables)
+
+    def get(self, key: Any) -> Any:
+        key = str(key)  # table keys are text (ConceptTable.get)
+        for rows in self.rows:
+            row = rows.get(key)
+            if row is not None:
+                return row
+        return None
+
+
+def table_for(rule: Rule, ctx: Context) -> _Chain:
+    memo = ctx.mapping.memo
+    chain = memo.get(id(rule))  # rules live as long as their mapping set, and so does memo
+    if chain is not None:
+        return chain
+    names = rule.params["table"]
+    names = tuple(names) if isinstance(names, list) else (names,)
+    templated = any("${" in n for n in names)
+    names = tuple(fill_text(n, ctx.variables) for n in names) if templated else names
+    chain = table_chain(ctx.mapping, names)
+    if chain is None:
+        raise RuleError(
+            f"rule {rule.id}: no concept table {rule.params['table']!r}", where=str(rule.origin)
+        )
+    if not templated:
+        memo[id(rule)] = chain
+    return chain
+
+
+def table_chain(mapping: MappingSet, names: tuple[str, ...]) -> _Chain | None:
+    """The tables ``names`` (already filled in) that exist, looked up in order; None: none."""
+    chain = mapping.memo.get(("table", names))
+    if chain is None:
+        tables = [mapping.tables[n] for n in names if n in mapping.tables]
+        if not tables:
+            return None
+        chain = mapping.memo[("table", names)] = _Chain(tables)
+    return chain
