@@ -15,6 +15,7 @@ Usage:
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +31,9 @@ from bbmigrate.diff.render import render
 from bbmigrate.errors import BBMigrateError
 
 ROOT = Path(__file__).resolve().parents[1]
-REF = ROOT.parent / "shared" / "reference" / "bfd" / "endpoint-responses"
+# relative to ROOT (the working folder while running): reports quote their inputs' paths, and
+# a golden saved from another checkout of the code must quote the same ones
+REF = Path("..") / "shared" / "reference" / "bfd" / "endpoint-responses"
 
 _CONFIG = DiffConfig(
     ignore=("$.item[*].adjudication", "$.contained"),
@@ -52,7 +55,7 @@ def inputs(extra: list[str]) -> Iterator[tuple[str, Path, Path | None]]:
             right = REF / "v2" / left.name
             if left.stem != "metadata" and right.is_file():
                 yield f"ref__{left.stem}", left, right
-    for folder in sorted((ROOT / "samples").glob("*/v1")):
+    for folder in sorted(Path("samples").glob("*/v1")):
         yield f"sample__{folder.parent.name}", folder.parent, None
     for folder in extra:
         yield f"extra__{Path(folder).name}", Path(folder), None
@@ -89,7 +92,9 @@ def main() -> int:
     if len(sys.argv) < 3 or sys.argv[1] not in ("save", "check"):
         print(__doc__, file=sys.stderr)
         return 2
-    mode, folder, extra = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+    mode, folder, extra = sys.argv[1], Path(sys.argv[2]).resolve(), sys.argv[3:]
+    extra = [str(Path(e).resolve()) for e in extra]
+    os.chdir(ROOT)
     return save_or_check(mode, folder, outputs(extra))
 
 
