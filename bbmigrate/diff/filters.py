@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,10 +42,33 @@ def compile_selector(text: str) -> Any:
         raise InputError(f"bad JSONPath {text!r}: {exc}", where="--ignore/--config") from None
 
 
+_PLAIN = re.compile(r"^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$")
+
+
+@lru_cache(maxsize=256)
+def _plain_names(selector: str) -> tuple[str, ...] | None:
+    """The field names of a selector that only names fields (``$.meta.lastUpdated``), or None."""
+    match = _PLAIN.match(selector)
+    return tuple(match[1][1:].split(".")) if match else None
+
+
 def selected_paths(selector: str, document: Any) -> set[str]:
     """Concrete paths (``item[0].service``) of the nodes ``selector`` selects in ``document``."""
     if document is None:
         return set()
+    names = _plain_names(selector)
+    if names is not None:
+        # walked directly (jsonpath-ng's find costs ~0.2 ms a document); any node that is not
+        # an object on the way is left to jsonpath-ng, which has the last word on its rules
+        node = document
+        for name in names:
+            if type(node) is not dict:
+                break
+            if name not in node:
+                return set()
+            node = node[name]
+        else:
+            return {".".join(names)}
     return {
         str(found.full_path).replace(".[", "[")
         for found in compile_selector(selector).find(document)
