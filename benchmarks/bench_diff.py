@@ -9,7 +9,10 @@ pairs with fresh ids (needs ../shared/reference), then times:
 * orjson loads+dumps of the same documents (the floor any JSON tool pays).
 
 Then fetches a heavy emulator user (BBUser00042, 100+ EOBs) over loopback HTTP once and times
-the default diff of that folder (``diff_paths``: load, pair, align, filter) against DeepDiff.
+the default diff of that folder (``diff_paths``: load, pair, align, filter) against DeepDiff, and
+the whole command ``bbmigrate diff FOLDER --format json -o FILE`` in a child process (CPU time
+of the child: interpreter start, imports, mapping load, diff, report), run from ``--cli-root``
+(another checkout, to compare versions of the code).
 
 Prints CPU seconds per 100 EOBs (best of --repeat) and the ratios. Never asserts a time.
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,7 +77,7 @@ def fetch_user(out: Path) -> None:
         fetch_beneficiary(base, out, token)
 
 
-def bench_fetched(folder: Path, mapper, repeat: int) -> None:
+def bench_fetched(folder: Path, mapper, repeat: int) -> int:
     pairs, _, _ = load_pairs(folder)
     eobs = sum(1 for p in pairs if p.resource_type == "ExplanationOfBenefit")
     per100 = 100 / eobs
@@ -85,6 +90,7 @@ def bench_fetched(folder: Path, mapper, repeat: int) -> None:
         print(f"  of which the mapping engine alone:    {engine * per100:.3f} s per 100 EOBs")
     print(f"DeepDiff(v1, v2), same pairs:           {deep * per100:.3f} s per 100 EOBs")
     print(f"ratio bbmigrate / DeepDiff:       {ours / deep:.2f}")
+    return eobs
 
 
 def run_engine(mapper, pairs: list[Pair]) -> None:
@@ -93,6 +99,21 @@ def run_engine(mapper, pairs: list[Pair]) -> None:
         for pair in pairs:
             if pair.v1 is not None:
                 mapper(pair.v1)
+
+
+def bench_cli(folder: Path, eobs: int, root: Path, repeat: int) -> None:
+    out = folder.parent / f"{folder.name}-report.json"
+    command = [sys.executable, "-c", "from bbmigrate.cli import main; main()"]
+    command += ["diff", str(folder), "--format", "json", "-o", str(out), "--quiet"]
+    times = []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    out.unlink(missing_ok=True)
+    print(f"whole command (child CPU, code at {root}): {min(times):.3f} s")
+    print(f"  = {min(times) * 100 / eobs:.3f} s per 100 EOBs")
 
 
 def best(fn, repeat: int) -> float:
@@ -112,6 +133,7 @@ def main() -> int:
     parser.add_argument("--reference", type=Path, default=REFERENCE)
     parser.add_argument("--keep", type=Path, help="fetch the emulator user into this folder")
     parser.add_argument("--no-fetch", action="store_true", help="skip the fetched-user figures")
+    parser.add_argument("--cli-root", type=Path, default=Path(__file__).resolve().parent.parent)
     args = parser.parse_args()
     responses = args.reference / "bfd" / "endpoint-responses"
     if not responses.is_dir():
@@ -145,11 +167,14 @@ def main() -> int:
     if args.keep:
         if not (args.keep / "v2").is_dir():
             fetch_user(args.keep)
-        bench_fetched(args.keep, mapper, args.repeat)
+        eobs = bench_fetched(args.keep, mapper, args.repeat)
+        bench_cli(args.keep, eobs, args.cli_root, args.repeat)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            fetch_user(Path(tmp))
-            bench_fetched(Path(tmp), mapper, args.repeat)
+            folder = Path(tmp) / "user"
+            fetch_user(folder)
+            eobs = bench_fetched(folder, mapper, args.repeat)
+            bench_cli(folder, eobs, args.cli_root, args.repeat)
     return 0
 
 
