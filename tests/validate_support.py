@@ -52,3 +52,30 @@ def fill_placeholders(node: Any, key: str | None = None) -> Any:
 
 def kinds(findings, *, severities=("error", "warning")) -> set[tuple[str, str]]:
     return {(f.rule, f.path) for f in findings if f.severity in severities}
+
+
+def reference_resources(bfd_responses: Path) -> list[dict]:
+    """Distinct resources of the reference v2 responses, placeholders filled."""
+    from bbmigrate.jsonio import read_json
+    from bbmigrate.validate.inputs import iter_resources
+
+    found: dict[Any, dict] = {}
+    for path in sorted((bfd_responses / "v2").glob("*.json")):
+        if read_json(path)["resourceType"] == "CapabilityStatement":
+            continue
+        for resource, _ in iter_resources(str(path)):
+            found[resource.get("id")] = fill_placeholders(resource)
+    return list(found.values())
+
+
+def sample_resources() -> list[dict]:
+    """Every resource of the bundled samples, v1 (STU3: much of it invalid R4) and v2."""
+    from bbmigrate.resources import samples_dir
+    from bbmigrate.validate.inputs import iter_resources
+
+    return [
+        resource
+        for path in sorted(Path(samples_dir()).glob("*/v[12]/*.json"))
+        if path.name != "userinfo.json"
+        for resource, _ in iter_resources(str(path))
+    ]

@@ -49,16 +49,23 @@ def reader(path: Path) -> Reader:
             return (cur,)
 
         return field_walk
-    if len(path) == 1 and path[0][0] == EACH:
-        each = path[0][1]
+    if path[-1][0] == EACH and all(step[0] == FIELD for step in path[:-1]):
+        heads, each = tuple(step[1] for step in path[:-1]), path[-1][1]
 
         def every(node: Any) -> Sequence[Any]:
-            if isinstance(node, dict):
-                if each not in node:
+            cur = node
+            for name in heads:
+                if not isinstance(cur, dict):
+                    return values(node, path)
+                if name not in cur:
                     return ()
-                child = node[each]
-                return child if isinstance(child, list) else (child,)
-            return values(node, path)
+                cur = cur[name]
+            if not isinstance(cur, dict):
+                return values(node, path)
+            if each not in cur:
+                return ()
+            child = cur[each]
+            return child if isinstance(child, list) else (child,)
 
         return every
     return lambda node: values(node, path)
@@ -113,23 +120,45 @@ def writer(path: Path, static: Mapping[str, Any] | None) -> Writer:
             return node, name
 
         return one_field
-    if len(local) == 1 and local[0][0] == APPEND:
-        name = local[0][1]
-
-        def append(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
-            node = ctx.out if rooted else dst
-            items = node.setdefault(name, [])
-            if not isinstance(items, list):
-                items = node[name] = [items]
-            items.append(value)
-            return items, len(items) - 1
-
-        return append
+    if all(step[0] in (FIELD, APPEND) for step in local):
+        return _walk_writer(local, rooted)
 
     def general(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
         return put(ctx.out if rooted else dst, path, value)
 
     return general
+
+
+def _walk_writer(path: Path, rooted: bool) -> Writer:
+    """``put`` along plain fields and ``[+]`` appends (``type.coding[+]``, ``extension[+]``)."""
+    inner = tuple((step[0] == APPEND, step[1]) for step in path[:-1])
+    last_append, last = path[-1][0] == APPEND, path[-1][1]
+
+    def walk(ctx: Any, dst: dict, value: Any) -> tuple[Any, Any]:
+        current: Any = ctx.out if rooted else dst
+        for append, name in inner:
+            if append:
+                items = current.setdefault(name, [])
+                if not isinstance(items, list):
+                    items = current[name] = [items]
+                items.append({})
+                current = items[-1]
+            else:
+                current = current.setdefault(name, {})
+                if isinstance(current, list):
+                    if not current:
+                        current.append({})
+                    current = current[-1]
+        if not last_append:
+            assign(current, last, value)
+            return current, last
+        items = current.setdefault(last, [])
+        if not isinstance(items, list):
+            items = current[last] = [items]
+        items.append(value)
+        return items, len(items) - 1
+
+    return walk
 
 
 _SCALARS = (str, int, float, bool, type(None))

@@ -25,8 +25,9 @@ from ..errors import RuleError
 from .access import copier, path_names, reader, writer
 from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
-from .ops import OPS, _guard, _origin, _whole_copy
-from .paths import ROOT, fill_text, first, template_names
+from .ops import OPS, _origin, _whole_copy
+from .paths import ROOT, equals, fill_text, first, template_names
+from .refs import is_linked
 from .shapes import _CONTAINERS, RESHAPES, plain, templated
 from .tables import table_chain
 from .write import assign
@@ -136,6 +137,38 @@ class _Compiler:
 
         return run
 
+    def guard(self, rule: Rule) -> Callable[[Any, Context], bool]:
+        """``when`` / ``unless`` / ``linked_from`` / ``unlinked_from`` as one test of an element."""
+        params = rule.params
+        holds = []
+        for name, expect in (("when", True), ("unless", False)):
+            path = params.get(f"{name}_path")
+            if path is not None:
+                rooted = bool(path) and path[0][0] == ROOT  # a test of the output built so far
+                holds.append(
+                    (
+                        rooted,
+                        reader(path[1:] if rooted else path),
+                        params.get(f"{name}_value"),
+                        expect,
+                    )
+                )
+        links = [
+            (params[key], expect)
+            for key, expect in (("linked_from_path", True), ("unlinked_from_path", False))
+            if key in params
+        ]
+
+        def guard(src: Any, ctx: Context) -> bool:
+            for rooted, get, want, expect in holds:
+                found = get(ctx.out if rooted else src)
+                ok = bool(found) if want is None else any(equals(v, want) for v in found)
+                if ok is not expect:
+                    return False
+            return all(is_linked(src, path, ctx) is expect for path, expect in links)
+
+        return guard
+
     def rule(self, rule: Rule) -> Fn | None:
         if rule.op == "drop":
             return None  # drop only consumes: without tracking it does nothing
@@ -164,9 +197,10 @@ class _Compiler:
 
             return copy_to_field
         write = self.writer(rule.v2_path)
+        guard = self.guard(rule)
 
         def copy(ctx: Context, src: Any, dst: dict) -> None:
-            if guarded and not _guard(rule, src, ctx):
+            if guarded and not guard(src, ctx):
                 return
             for value in get(src):
                 if skip and isinstance(value, dict):
@@ -182,10 +216,11 @@ class _Compiler:
         names = [n for s in _strings(value) for n in template_names(s)]
         write = self.writer(rule.v2_path)
         guarded = rule.guarded
+        guard = self.guard(rule)
         if names and not self.is_static(names):
 
             def filled(ctx: Context, src: Any, dst: dict) -> None:
-                if guarded and not _guard(rule, src, ctx):
+                if guarded and not guard(src, ctx):
                     return
                 write(ctx, dst, templated(value, ctx.variables))
 
@@ -193,7 +228,7 @@ class _Compiler:
         make = copier(templated(value, self.variables) if names else value)
 
         def constant(ctx: Context, src: Any, dst: dict) -> None:
-            if guarded and not _guard(rule, src, ctx):
+            if guarded and not guard(src, ctx):
                 return
             write(ctx, dst, make())
 
@@ -257,11 +292,12 @@ class _Compiler:
         origin_path = params.get("origin_path")
         binds = params.get("bind_paths")
         build = self.builder(rule.v2_path, rule.rules)
+        guard = self.guard(rule)
 
         def each(ctx: Context, src: Any, dst: dict) -> None:
             followed = ctx.followed
             for elem in get(src):
-                if guarded and not _guard(rule, elem, ctx):
+                if guarded and not guard(elem, ctx):
                     continue
                 if followed and id(elem) in followed:
                     continue  # already mapped where a reference to it was followed
@@ -290,19 +326,30 @@ class _Compiler:
         origin_path = params.get("origin_path")
         branches = {name: self.branch(route) for name, route in params["routes"].items()}
         default = branches["default"]
+        guard = self.guard(rule)
+
+        def choose(key: Any) -> tuple[Any, tuple]:
+            row = table.get(key) if key is not None else None
+            name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
+            names = name if isinstance(name, list) else (name,)
+            chosen = tuple(b for b in (branches.get(n, default) for n in names) if b is not _DROP)
+            return row, chosen
+
+        chosen_by_key: dict[str, tuple[Any, tuple]] = {}  # tables are frozen: remember choices
 
         def route(ctx: Context, src: Any, dst: dict) -> None:
             saved = ctx.variables
             for elem in get(src):
-                if guarded and not _guard(rule, elem, ctx):
+                if guarded and not guard(elem, ctx):
                     continue
                 key = first(elem, key_path)
-                row = table.get(key) if key is not None else None
-                name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
-                for one in name if isinstance(name, list) else (name,):
-                    branch = branches.get(one, default)
-                    if branch is _DROP:
-                        continue
+                plan = chosen_by_key.get(key) if type(key) is str else None
+                if plan is None:
+                    plan = choose(key)
+                    if type(key) is str and len(chosen_by_key) < 4096:
+                        chosen_by_key[key] = plan
+                row, chosen = plan
+                for branch in chosen:
                     build, backlink, target_list, sets_vars = branch
                     if sets_vars:
                         row_vars = row if isinstance(row, dict) else {}

@@ -61,9 +61,9 @@ class Context:
             return
         self.consumed.add(at)
         if self.provenance:
-            for rel, _ in leaves(value):
-                self.records.append((rule, format_path((*at, *rel)), dst, key))
+            for rel in leaves(value, at):
+                self.records.append((rule, format_path(rel), dst, key))
 
 
 def leaf_paths(value: Any) -> list[tuple]:
-    return [at for at, _ in leaves(value)]
+    return leaves(value)

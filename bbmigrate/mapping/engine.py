@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
 from ..errors import BBMigrateError, InputError
 from .compiled import compiled_rules
 from .context import Context, Link, leaf_paths
@@ -58,7 +60,7 @@ def _run(
     else:  # nothing to record: the rules compiled for this resource map
         compiled_rules(mapping, rmap)(ctx, resource, out)
     resolve_links(ctx)
-    return prune(out), ctx
+    return (prune(out) if track or provenance else prune_checked(out)), ctx
 
 
 def prune(value: Any) -> Any:
@@ -71,6 +73,39 @@ def prune(value: Any) -> Any:
     elif type(value) is list:
         _prune_list(value)
     return value
+
+
+def prune_checked(out: dict) -> dict:
+    """:func:`prune`, walking only the top-level subtrees that may hold an empty element.
+
+    What prune removes serialises as ``""``, ``{}``, ``[]`` or ``null``: the check serialises
+    each subtree (orjson, C speed) and looks for those; a string that merely contains one, or a
+    value orjson cannot serialise (a leftover link), just sends its subtree through the full
+    walk. Most outputs have no empty element.
+    """
+    dead = []
+    for key, child in out.items():
+        kind = type(child)
+        if kind is dict or kind is list:
+            if child:
+                try:
+                    blob = orjson.dumps(child)
+                except orjson.JSONEncodeError:
+                    blob = b"{}"
+                if not (b'""' in blob or b"{}" in blob or b"[]" in blob or b"null" in blob):
+                    continue
+                prune(child)
+                if child:
+                    continue
+        elif kind is str:
+            if child:
+                continue
+        elif child is not None:
+            continue
+        dead.append(key)
+    for key in dead:
+        del out[key]
+    return out
 
 
 # Exact type tests: the output is built from parsed JSON and rule values (plain dicts, lists,
@@ -154,18 +189,12 @@ def map_with_provenance(
     """
     mapping = mappings or load_mappings(quirks=quirks)
     out, ctx = _run(resource, mapping, track=True, provenance=True)
-    index = _index(out)
-    records = resolve(ctx, out, index)
-    for v1_at, child_ctx, child_out, v2_obj in ctx.children:
-        v2_at = index.get(id(v2_obj))
-        for rec in resolve(child_ctx, child_out):
+    index = _index(out)  # a Bundle's entries are in it: their records resolve to full paths
+    records = resolve(ctx, index)
+    for v1_at, child_ctx, _, _ in ctx.children:
+        for rec in resolve(child_ctx, index):
             records.append(
-                Provenance(
-                    rec.rule_id,
-                    rec.variable,
-                    _join(v1_at, rec.v1_path),
-                    _join(v2_at, rec.v2_path) if v2_at is not None else None,
-                )
+                Provenance(rec.rule_id, rec.variable, _join(v1_at, rec.v1_path), rec.v2_path)
             )
     return out, records
 

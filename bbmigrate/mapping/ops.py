@@ -192,7 +192,7 @@ def _recoded(
     if isinstance(out, dict | list):
         alias(ctx, out, obj)
         obj, key = out, None
-    ctx.records.extend((rule, format_path((*here, *rel)), obj, key) for rel, _ in leaves(value))
+    ctx.records.extend((rule, format_path(rel), obj, key) for rel in leaves(value, here))
 
 
 def op_drop(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:

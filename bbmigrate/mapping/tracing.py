@@ -35,16 +35,58 @@ SOURCES = "_sources"
 """A reserved variable (provenance only): variable name → the v1 path its value was read from."""
 
 
-def leaves(value: Any, at: tuple = ()):
-    """``(relative path, leaf value)`` of every scalar under ``value``, in document order."""
-    if isinstance(value, dict):
+def leaves(value: Any, at: tuple = ()) -> list[tuple]:
+    """The relative path of every scalar under ``value``, in document order."""
+    out: list[tuple] = []
+    _collect(value, at, out)
+    return out
+
+
+def _collect(value: Any, at: tuple, out: list) -> None:
+    if type(value) is dict:
         for k, v in value.items():
-            yield from leaves(v, (*at, k))
-    elif isinstance(value, list):
+            if type(v) is dict or type(v) is list:
+                _collect(v, (*at, k), out)
+            else:
+                out.append((*at, k))
+    elif type(value) is list:
         for i, v in enumerate(value):
-            yield from leaves(v, (*at, i))
+            if type(v) is dict or type(v) is list:
+                _collect(v, (*at, i), out)
+            else:
+                out.append((*at, i))
     else:
-        yield at, value
+        out.append(at)
+
+
+def _anchors(source: Any, fresh: Any, at: tuple, out: list) -> None:
+    """``(v1 path, container, key)`` per leaf of ``source`` written as ``fresh`` (a container).
+
+    One walk of both: what :func:`anchor` finds for each leaf, without a walk per leaf.
+    """
+    if type(source) is dict and type(fresh) is dict:
+        for k, v in source.items():
+            # a Money reshape renamed code → currency and removed system
+            name = k if k in fresh else "currency" if k == "code" and "currency" in fresh else None
+            _anchor_child(v, fresh, name, (*at, k), out)
+    elif type(source) is list and type(fresh) is list:
+        for i, v in enumerate(source):
+            _anchor_child(v, fresh, i if i < len(fresh) else None, (*at, i), out)
+    else:
+        out.extend((rel, None, None) for rel in leaves(source, at))
+
+
+def _anchor_child(v: Any, fresh: Any, name: Any, here: tuple, out: list) -> None:
+    if name is None:  # not written (reshaped away)
+        out.extend((rel, None, None) for rel in leaves(v, here))
+        return
+    child = fresh[name]
+    if type(child) is not dict and type(child) is not list:
+        out.extend((rel, fresh, name) for rel in leaves(v, here))
+    elif type(v) is dict or type(v) is list:
+        _anchors(v, child, here, out)
+    else:  # a leaf written as a subtree
+        out.append((here, child, None))
 
 
 def anchor(fresh: Any, rel: tuple) -> tuple[Any, Any] | None:
@@ -115,18 +157,17 @@ def wrote(
             records.append((rule, _source(sources, source, ()), obj, key))
             return
         alias(ctx, fresh, obj if key is None else obj[key])
-        for rel, _ in leaves(fresh):
+        for rel in leaves(fresh):
             found = anchor(fresh, rel) or (None, None)
             records.append((rule, _source(sources, source, rel), *found))
         return
     if not isinstance(fresh, dict | list):  # a scalar: its slot is the anchor
-        records.extend((rule, format_path((*at, *rel)), obj, key) for rel, _ in leaves(source))
+        records.extend((rule, format_path(rel), obj, key) for rel in leaves(source, at))
         return
     alias(ctx, fresh, obj if key is None else obj[key])
-    for rel, _ in leaves(source):
-        # not found: reshaped away (the STU3 Money system; R4 has only the currency)
-        found = anchor(fresh, rel)
-        records.append((rule, format_path((*at, *rel)), *(found or (None, None))))
+    found: list[tuple] = []
+    _anchors(source, fresh, at, found)
+    records.extend((rule, format_path(rel), holder, name) for rel, holder, name in found)
 
 
 def sliced(ctx: Any, rule: Any, dst: Any, path: Any) -> None:
@@ -159,7 +200,7 @@ def sliced(ctx: Any, rule: Any, dst: Any, path: Any) -> None:
             node = next((item for item in child if _holds(item, kind, step, proto)), None)
             if node is not None and id(node) not in ctx.slices:
                 ctx.slices[id(node)] = node
-                for rel, _ in leaves(proto):
+                for rel in leaves(proto):
                     ctx.records.append((rule, None, *(anchor(node, rel) or (None, None))))
         if not isinstance(node, dict):
             return
@@ -193,22 +234,22 @@ def _source(sources: dict | None, template: Any, rel: tuple) -> str | None:
     return None
 
 
-def _index(value: Any, at: tuple = (), out: dict | None = None) -> dict[int, tuple]:
-    """id(container) → concrete path, for every dict and list in the output."""
+def _index(value: Any, at: str = "", out: dict | None = None) -> dict[int, str]:
+    """id(container) → its concrete path, for every dict and list in the output."""
     out = {} if out is None else out
     out[id(value)] = at
-    if isinstance(value, dict):
+    if type(value) is dict:
         for key, child in value.items():
-            if isinstance(child, dict | list):
-                _index(child, (*at, key), out)
+            if type(child) is dict or type(child) is list:
+                _index(child, f"{at}.{key}" if at else key, out)
     else:
         for i, child in enumerate(value):
-            if isinstance(child, dict | list):
-                _index(child, (*at, i), out)
+            if type(child) is dict or type(child) is list:
+                _index(child, f"{at}[{i}]", out)
     return out
 
 
-def locate(ctx: Any, index: dict[int, tuple], holder: Any, key: Any) -> tuple | None:
+def locate(ctx: Any, index: dict[int, str], holder: Any, key: Any) -> str | None:
     """The final concrete path of ``holder[key]`` (or of ``holder``), following merges."""
     seen = 0
     while id(holder) not in index:
@@ -222,16 +263,18 @@ def locate(ctx: Any, index: dict[int, tuple], holder: Any, key: Any) -> tuple | 
     base = index[id(holder)]
     if key is None:
         return base
-    if isinstance(holder, dict):
-        return (*base, key) if key in holder else None
-    return (*base, key) if isinstance(key, int) and key < len(holder) else None
+    if type(holder) is dict:
+        if key not in holder:
+            return None
+        return f"{base}.{key}" if base else key
+    return f"{base}[{key}]" if isinstance(key, int) and key < len(holder) else None
 
 
-def resolve(ctx: Any, out: Any, index: dict[int, tuple] | None = None) -> list[Provenance]:
-    """Turn the records of ``ctx`` into :class:`Provenance` with paths into the final ``out``."""
-    index = _index(out) if index is None else index
+def resolve(ctx: Any, index: dict[int, str]) -> list[Provenance]:
+    """Turn the records of ``ctx`` into :class:`Provenance` with paths from ``index`` (the
+    final output's, see :func:`_index`)."""
     located = []
-    writer: dict[tuple, Any] = {}  # final leaf path → the rule that wrote it last
+    writer: dict[str, Any] = {}  # final leaf path → the rule that wrote it last
     written: set[str] = set()  # v1 paths that reached the output
     for rule, v1_path, holder, key in ctx.records:
         found = None if holder is None else locate(ctx, index, holder, key)
@@ -249,6 +292,5 @@ def resolve(ctx: Any, out: Any, index: dict[int, tuple] | None = None) -> list[P
             # a constant that came out empty (pruned) says nothing; a v1 leaf dropped by one
             # rule but written by another is not dropped
             continue
-        v2 = format_path(found) if found is not None else None
-        result.append(Provenance(rule.id, rule.variable, v1_path, v2))
+        result.append(Provenance(rule.id, rule.variable, v1_path, found))
     return result

@@ -1,11 +1,14 @@
-"""Layer 3: the profiles' error-level FHIRPath invariants, evaluated with fhirpathpy.
+"""Layer 3: the profiles' error-level FHIRPath invariants.
 
-Each expression is compiled once per process. An invariant is evaluated on every instance of
-its element with the element's FHIR type path as base (so type-aware functions work) and the
-standard variables ``%resource``, ``%rootResource`` and ``%context``. fhirpathpy lacks
-``memberOf``; it is supplied here from the validator's own value-set index. ``ele-1``, ``ext-1``
-and ``dom-3`` are checked natively by ``structure.py`` (fhirpathpy fails dom-3 and ele-1 on
-every element is too slow).
+Each expression is compiled once per checker: to native closures (``fhirpath_native``) when it
+stays within the common subset, some 20 times faster, else with fhirpathpy; a native evaluation
+that meets data outside the subset is redone by fhirpathpy.
+
+An invariant is evaluated on every instance of its element with the element's FHIR type path
+as base (so type-aware functions work) and the standard variables ``%resource``,
+``%rootResource`` and ``%context``. fhirpathpy lacks ``memberOf``; it is supplied here from the
+validator's own value-set index. ``ele-1``, ``ext-1`` and ``dom-3`` are checked natively by
+``structure.py`` in one pass (fhirpathpy fails dom-3 and ele-1 on every element is too slow).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import fhirpath_native as native
 from .findings import Finding, short_value
 from .terminology import ValueSetIndex
 
@@ -26,6 +30,8 @@ class InvariantChecker:
         self._unchecked: set[str] = set()
         # Per checker, not per process: memberOf is bound to this checker's value sets.
         self._compiled_fns: dict[str, Callable] = {}
+        self._native_fns: dict[str, native.Closure | None] = {}
+        self.use_native = True
         self._options = {
             "userInvocationTable": {"memberOf": {"fn": self._member_of, "arity": {1: ["String"]}}}
         }
@@ -58,14 +64,43 @@ class InvariantChecker:
             self._compiled_fns[expression] = fn
         return fn
 
-    def _evaluate(
+    def _native(self, expression: str) -> native.Closure | None:
+        if expression not in self._native_fns:
+            from fhirpathpy.parser import parse
+
+            try:
+                self._native_fns[expression] = native.compile_expression(parse(expression))
+            except native.Unsupported:
+                self._native_fns[expression] = None
+        return self._native_fns[expression]
+
+    def evaluate_native(self, expression: str, value: Any, variables: dict) -> list:
+        """Native result; raises ``Unsupported``/``Fallback`` where fhirpathpy must decide."""
+        closure = self._native(expression)
+        if closure is None:
+            raise native.Unsupported(expression)
+        env = native.Env({**variables, "context": value}, self._member_of)
+        return native.evaluate(closure, value, env)
+
+    def evaluate_fhirpathpy(
         self, expression: str, type_path: str, value: Any, is_root: bool, variables: dict
-    ) -> bool:
-        """Run one invariant on one element (its type path gives fhirpathpy the types)."""
+    ) -> list:
+        """fhirpathpy's result (its type path gives fhirpathpy the element's types)."""
         from fhirpathpy.engine.nodes import ResourceNode
 
         focus = value if is_root else ResourceNode.create_node(value, type_path)
-        return self._compiled(expression)(focus, {**variables, "context": value}) == [True]
+        return self._compiled(expression)(focus, {**variables, "context": value})
+
+    def _evaluate(
+        self, expression: str, type_path: str, value: Any, is_root: bool, variables: dict
+    ) -> bool:
+        """Run one invariant on one element: natively where possible."""
+        if self.use_native:
+            try:
+                return self.evaluate_native(expression, value, variables) == [True]
+            except Exception:  # Unsupported, Fallback or odd input: fhirpathpy has the last word
+                pass
+        return self.evaluate_fhirpathpy(expression, type_path, value, is_root, variables) == [True]
 
     def check(
         self,

@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .structure import references
+
 # item link element -> the list it points into
 _LINKS = {
     "careTeamSequence": "careTeam",
@@ -95,6 +97,10 @@ def _local_references(node: Any, path: str) -> Iterator[tuple[str, str]]:
 def contained_references(resource: Mapping, path: str) -> Iterator[Raw]:
     contained = [c for c in _list(resource.get("contained")) if isinstance(c, Mapping)]
     ids = {c["id"] for c in contained if isinstance(c.get("id"), str)}
+    # Paths are costly to build: find them only when some local reference is dangling.
+    local = (r for r in references(resource) if r.startswith("#") and r != "#")
+    if isinstance(resource, dict) and all(r[1:] in ids for r in local):
+        return
     for where, reference in _local_references(resource, path):
         if reference != "#" and reference[1:] not in ids:
             yield (

@@ -27,6 +27,8 @@ _CORE_SD = "http://hl7.org/fhir/StructureDefinition/"
 
 def pattern_matches(pattern: Any, value: Any) -> bool:
     """FHIR pattern semantics: every element of the pattern appears in the value."""
+    if type(pattern) is str:  # the usual leaf: skip the slower ABC checks below
+        return pattern == value
     if isinstance(pattern, Mapping):
         return isinstance(value, Mapping) and all(
             k in value and pattern_matches(v, value[k]) for k, v in pattern.items()
@@ -138,6 +140,7 @@ class ProfileWalker:
         self.ruleset = ruleset
         self.valuesets = valuesets
         self._target_types: dict[tuple[str, ...], frozenset[str] | None] = {}
+        self._targets: dict[tuple[int, str], Mapping | None] = {}
         self._profile_types = {url: p["type"] for url, p in ruleset["profiles"].items()}
 
     def target_types(self, targets: list[str]) -> frozenset[str] | None:
@@ -272,10 +275,7 @@ class ProfileWalker:
                 continue
             if dtype not in ("value", "pattern"):
                 return False
-            target: Mapping | None = sl
-            if dpath != "$this":
-                for part in dpath.split("."):
-                    target = _child(target, part) if target else None
+            target = self._discriminator_target(sl, dpath)
             found = _values_at(value, dpath)
             if target is not None and "fixed" in target:
                 ok = any(v == target["fixed"] for v in found)
@@ -290,6 +290,17 @@ class ProfileWalker:
             if not ok:
                 return False
         return True
+
+    def _discriminator_target(self, sl: Mapping, dpath: str) -> Mapping | None:
+        # Slices live as long as the rule set: resolve each discriminator path once.
+        key = (id(sl), dpath)
+        if key not in self._targets:
+            target: Mapping | None = sl
+            if dpath != "$this":
+                for part in dpath.split("."):
+                    target = _child(target, part) if target else None
+            self._targets[key] = target
+        return self._targets[key]
 
     def _member(self, url: str, value: Any) -> bool | None:
         if isinstance(value, str):

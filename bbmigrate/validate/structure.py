@@ -6,6 +6,13 @@ module checks with a JSON walk driven by the same models' metadata: codes outsid
 binding (``enum_values``), JSON primitives of the wrong type (``"true"``, ``"1"``, ``"12.50"``
 are coerced silently), empty arrays/objects/strings, ``ext-1`` (an extension has a value or
 nested extensions, not both) and ``dom-3`` (every contained resource is referenced).
+
+The model costs about three quarters of layer 1, so it runs only when the walk cannot vouch
+for the resource: the walk also notes every doubt the model could turn into an error (an
+unknown or ``_primitive`` key, list-vs-object, a null object, two choices of one group) and
+checks each primitive with the model's own pydantic type (cached per value). A resource with
+no finding and no doubt is one the model accepts; ``tests/test_validate_structure_fast.py``
+proves the findings are the same with and without the shortcut.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .findings import Finding, short_value
 
@@ -27,12 +34,14 @@ class Field(NamedTuple):
     model: Any
     enum: frozenset[str] | None
     key: str  # "ModelClass.jsonKey", the key of enum overrides (core_enums.py)
+    item_type: Any  # the element's annotated type (one item of a list)
 
 
 class Schema(NamedTuple):
     fields: dict[str, Field]
     required: tuple[str, ...]
     choices: tuple[tuple[str, tuple[str, ...]], ...]  # required choice groups: name, json keys
+    groups: tuple[tuple[str, ...], ...]  # every choice group's json keys (at most one allowed)
 
 
 _INTEGER_MARKERS = {"Integer", "PositiveInt", "UnsignedInt", "Integer64"}
@@ -95,7 +104,7 @@ def schema(model: type) -> Schema:
         # Enums parsed from "a | b | c +" short texts are truncated lists; trust only complete ones.
         usable = enum and not any("+" in code or " " in code for code in enum)
         fields[key] = Field(
-            kind, is_list, sub, frozenset(enum) if usable else None, f"{model.__name__}.{key}"
+            kind, is_list, sub, frozenset(enum) if usable else None, f"{model.__name__}.{key}", tp
         )
         if extra.get("one_of_many"):
             groups.setdefault(extra["one_of_many"], []).append(key)
@@ -104,7 +113,7 @@ def schema(model: type) -> Schema:
         elif info.is_required() or extra.get("element_required"):
             required.append(key)
     choices = tuple((g, tuple(keys)) for g, keys in groups.items() if g in group_required)
-    return Schema(fields, tuple(required), choices)
+    return Schema(fields, tuple(required), choices, tuple(tuple(k) for k in groups.values()))
 
 
 @cache
@@ -130,11 +139,42 @@ def _type_ok(kind: str, value: Any) -> bool:
     return isinstance(value, str)
 
 
+@cache
+def _adapter(item_type: Any) -> TypeAdapter:
+    return TypeAdapter(item_type)
+
+
+_PRIMITIVE_OK: dict[tuple[str, type, Any], bool] = {}
+
+
+def _primitive_ok(field: Field, value: Any) -> bool:
+    """Whether the model's own type accepts this primitive (memoised: values repeat a lot)."""
+    key = (field.key, type(value), value)
+    known = _PRIMITIVE_OK.get(key)
+    if known is None:
+        try:
+            _adapter(field.item_type).validate_python(value)
+            known = True
+        except Exception:  # any doubt, even a type pydantic cannot build, leaves it to the model
+            known = False
+        if len(_PRIMITIVE_OK) > 50_000:  # bound memory (a few MB) on long streams
+            _PRIMITIVE_OK.clear()
+        _PRIMITIVE_OK[key] = known
+    return known
+
+
 Overrides = Mapping[str, "frozenset[str] | None"]
 Out = list[tuple[str, str, str, Any]]
 
 
-def _walk(node: dict, model: type, path: str, out: Out, overrides: Overrides) -> None:
+class Walk(NamedTuple):
+    out: Out
+    overrides: Overrides
+    doubts: list[str]  # why the R4B model must still run (empty: the walk vouches)
+
+
+def _walk(node: dict, model: type, path: str, walk: Walk, is_resource: bool = False) -> None:
+    out = walk.out
     if not node:
         out.append((path, "ele-1", "element is an empty object", node))
         return
@@ -144,10 +184,13 @@ def _walk(node: dict, model: type, path: str, out: Out, overrides: Overrides) ->
         if field is None:
             if key.startswith("_") and value in ([], {}, None):
                 out.append((f"{path}.{key}", "ele-1", "empty primitive extension", value))
+            elif not (is_resource and key == "resourceType"):
+                walk.doubts.append(f"{path}.{key}")
             continue
         here = f"{path}.{key}"
         if isinstance(value, list):
             if not field.is_list:
+                walk.doubts.append(here)
                 continue  # the model reports list-vs-object
             if not value:
                 out.append((here, "ele-1", "empty array (omit the element instead)", value))
@@ -158,15 +201,20 @@ def _walk(node: dict, model: type, path: str, out: Out, overrides: Overrides) ->
                 paired = isinstance(extensions, list) and index < len(extensions)
                 if item is None and paired and extensions[index]:
                     continue
-                _check(item, field, f"{here}[{index}]", out, overrides)
+                _check(item, field, f"{here}[{index}]", walk)
         elif not field.is_list:
-            _check(value, field, here, out, overrides)
+            _check(value, field, here, walk)
+        else:
+            walk.doubts.append(here)
     for key in sch.required:
         if key not in node and f"_{key}" not in node:
             out.append((f"{path}.{key}", "cardinality", "required element is missing", None))
     for group, keys in sch.choices:
         if not any(k in node for k in keys):
             out.append((f"{path}.{group}[x]", "cardinality", "required element is missing", None))
+    for keys in sch.groups:
+        if sum(k in node for k in keys) > 1:
+            walk.doubts.append(f"{path}.{keys[0]}")
     if model.__name__ == "Extension":
         has_value = any(k.startswith("value") for k in node)
         if bool(node.get("extension")) == has_value:
@@ -175,17 +223,20 @@ def _walk(node: dict, model: type, path: str, out: Out, overrides: Overrides) ->
             )
 
 
-def _check(value: Any, field: Field, path: str, out: Out, overrides: Overrides) -> None:
-    kind = field.kind
+def _check(value: Any, field: Field, path: str, walk: Walk) -> None:
+    kind, out = field.kind, walk.out
     if kind == "model":
         if isinstance(value, dict):
-            _walk(value, field.model, path, out, overrides)
+            _walk(value, field.model, path, walk)
+        else:
+            walk.doubts.append(path)
         return
     if kind == "resource":
-        if isinstance(value, dict):
-            model = resource_model(str(value.get("resourceType")))
-            if model is not None:
-                _walk(value, model, path, out, overrides)
+        model = resource_model(str(value.get("resourceType"))) if isinstance(value, dict) else None
+        if model is not None:
+            _walk(value, model, path, walk, is_resource=True)
+        else:
+            walk.doubts.append(path)
         return
     if value is None:
         out.append((path, "type", "null is not a FHIR value (omit the element)", value))
@@ -198,33 +249,41 @@ def _check(value: Any, field: Field, path: str, out: Out, overrides: Overrides) 
         if value == "":
             out.append((path, "ele-1", "empty string (omit the element instead)", value))
             return
-        enum = overrides.get(field.key, field.enum)
+        enum = walk.overrides.get(field.key, field.enum)
         if enum is not None and value not in enum:
             allowed = ", ".join(sorted(enum))
             out.append((path, "binding", f"code not in the required value set ({allowed})", value))
+    if not _primitive_ok(field, value):
+        walk.doubts.append(path)
 
 
-def _references(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "reference" and isinstance(value, str):
-                yield value
-            elif key != "contained":
-                yield from _references(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _references(item)
+def references(node: Any) -> list[str]:
+    """Every ``reference`` string in a resource outside its contained resources (any order)."""
+    # An explicit stack: a recursive generator costs a frame per JSON node.
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "reference" and isinstance(value, str):
+                    found.append(value)
+                elif key != "contained":
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _dom3(resource: dict, path: str) -> Iterator[tuple[str, str, str, Any]]:
     contained = resource.get("contained")
     if not isinstance(contained, list) or not contained:
         return
-    refs = set(_references(resource))
+    refs = set(references(resource))
     for index, item in enumerate(contained):
         if not isinstance(item, dict):
             continue
-        inner = set(_references(item))
+        inner = set(references(item))
         if f"#{item.get('id')}" not in refs and "#" not in inner:
             message = "contained resource is not referenced from the containing resource"
             yield (f"{path}.contained[{index}]", "dom-3", message, item.get("id"))
@@ -238,9 +297,17 @@ def _pydantic_path(root: str, loc: tuple) -> str:
 
 
 def check_structure(
-    resource: dict, *, label: str, source: str | None, enum_overrides: Overrides | None = None
+    resource: dict,
+    *,
+    label: str,
+    source: str | None,
+    enum_overrides: Overrides | None = None,
+    always_model: bool = False,
 ) -> list[Finding]:
-    """All layer-1 findings for one resource (``label`` is ``Type/id`` for the report)."""
+    """All layer-1 findings for one resource (``label`` is ``Type/id`` for the report).
+
+    ``always_model`` runs the R4B model even when the walk vouches for the resource (tests).
+    """
     rtype = str(resource.get("resourceType"))
     model = resource_model(rtype)
     if model is None:
@@ -256,11 +323,13 @@ def check_structure(
             )
         ]
     raw: list[tuple[str, str, str, Any]] = []
-    _walk(resource, model, rtype, raw, enum_overrides or {})
+    walk = Walk(raw, enum_overrides or {}, [])
+    _walk(resource, model, rtype, walk, is_resource=True)
     raw.extend(_dom3(resource, rtype))
     seen = {path for path, *_ in raw}
     try:
-        model.model_validate(resource)
+        if raw or walk.doubts or always_model:
+            model.model_validate(resource)
     except ValidationError as exc:
         for error in exc.errors():
             path = _pydantic_path(rtype, error["loc"])

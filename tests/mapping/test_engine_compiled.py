@@ -1,0 +1,213 @@
+"""Rules compiled into closures (``map_resource``) build byte for byte what the interpreter builds.
+
+The interpreter (``ops.apply`` over the rules) is what ``map_with_provenance`` runs; plain
+mapping runs the compiled rules. Both are compared without sorting keys, so key order counts.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from bbmigrate.errors import BBMigrateError, RuleError
+from bbmigrate.mapping import engine, load_mappings, map_resource
+from bbmigrate.mapping.context import Link
+from bbmigrate.mapping.engine import prune, prune_checked
+from bbmigrate.mapping.loader import load_from
+from bbmigrate.mapping.ops import apply
+from bbmigrate.resources import mappings_dir
+
+from .perturb import Perturber
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def _interpreted(mapping, rmap):
+    def run(ctx, src, dst):
+        for rule in rmap.rules:
+            apply(rule, ctx, src, (), dst)
+
+    return run
+
+
+def _both(resource: dict, mapping, monkeypatch) -> tuple[bytes, bytes]:
+    """What plain mapping gives, compiled and interpreted: the output, or the error text."""
+
+    def run() -> bytes:
+        try:
+            return orjson.dumps(map_resource(copy.deepcopy(resource), mappings=mapping))
+        except BBMigrateError as exc:
+            return f"error: {exc}".encode()
+
+    compiled = run()
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "compiled_rules", _interpreted)
+        interpreted = run()
+    return compiled, interpreted
+
+
+def _inputs(bfd_responses: Path) -> list[dict]:
+    paths = sorted(p for p in (bfd_responses / "v1").glob("*.json") if p.stem != "metadata")
+    paths += sorted(p for p in SAMPLES.glob("*/v1/*.json") if p.stem != "userinfo")
+    return [orjson.loads(p.read_bytes()) for p in paths]
+
+
+def _roughen(value, depth=0):
+    """The same document with empty strings/objects/lists and nulls sprinkled in."""
+    if isinstance(value, dict):
+        out = {k: _roughen(v, depth + 1) for k, v in value.items()}
+        if depth and len(out) % 3 == 0:
+            out["zzEmpty"] = "" if depth % 2 else {}
+        return out
+    if isinstance(value, list):
+        return [_roughen(v, depth + 1) for v in value] + ([None] if len(value) > 2 else [])
+    return value
+
+
+@pytest.mark.parametrize("quirks", [True, False])
+def test_compiled_and_interpreted_rules_give_the_same_bytes(bfd_responses, monkeypatch, quirks):
+    mapping = load_mappings(quirks=quirks)
+    docs = _inputs(bfd_responses)
+    assert len(docs) >= 12
+    for i, doc in enumerate(docs):
+        variants = [doc, Perturber(i).pair(doc, {})[0], _roughen(doc)]
+        for variant in variants:
+            compiled, interpreted = _both(variant, mapping, monkeypatch)
+            assert compiled == interpreted, (doc.get("resourceType"), doc.get("id"))
+
+
+def test_a_failing_compiled_rule_is_named_like_an_interpreted_one(monkeypatch):
+    eob_type = "https://bluebutton.cms.gov/resources/codesystem/eob-type"
+    clm_id = "https://bluebutton.cms.gov/resources/variables/clm_id"
+    top = {  # meta copied as a string, then meta.profile written under it
+        "resourceType": "ExplanationOfBenefit",
+        "id": "carrier-1",
+        "meta": "not an object",
+        "type": {"coding": [{"system": eob_type, "code": "CARRIER"}]},
+    }
+    # an identifier's type copied as a string, then type.coding[+] written under it
+    nested = {**top, "meta": {}, "identifier": [{"system": clm_id, "type": "not an object"}]}
+    for doc, rule_id in ((top, "eob.profile"), (nested, "eob.identifier.type")):
+        messages = []
+        for interpreted in (False, True):
+            with monkeypatch.context() as patch:
+                if interpreted:
+                    patch.setattr(engine, "compiled_rules", _interpreted)
+                with pytest.raises(RuleError) as err:
+                    map_resource(copy.deepcopy(doc))
+            messages.append(str(err.value))
+        assert messages[0] == messages[1]
+        assert f"rule {rule_id} (" in messages[0] and "\n" not in messages[0]
+
+
+PATIENT_RULES = """resource: Patient
+note: Rules that read variables set while mapping (route key and row, bind).
+vars:
+  prefix: "P-"
+  proto: {system: "urn:x", code: c}
+rules:
+  - {id: t.id, op: copy, v1: id, v2: id, note: n}
+  - {id: t.static, op: constant, v2: "meta.tag[+]", value: "${proto}", note: n}
+  - {id: t.empty, op: constant, v2: language, value: "${missing}", note: n}
+  - id: t.ext
+    op: route
+    v1: "extension[*]"
+    key: url
+    table: t-ext
+    note: n
+    routes:
+      default:
+        v2: "extension[+]"
+        rules: [{id: t.ext.copy, op: copy, v1: "@", v2: "@", note: n}]
+      tagged:
+        v2: "identifier[type.text=${key}]"
+        rules:
+          - {id: t.ext.label, op: constant, v2: value, value: "${prefix}${row.label}", note: n}
+          - {id: t.ext.system, op: copy, v1: valueString, v2: system, note: n}
+      gone:
+        drop: "not sent"
+  - id: t.names
+    op: each
+    v1: "name[*]"
+    v2: "name[+]"
+    bind: {fam: family}
+    note: n
+    rules:
+      - {id: t.names.copy, op: copy, v1: "@", v2: "@", except: [family], note: n}
+      - {id: t.names.text, op: constant, v2: text, value: "Dear ${fam}", note: n}
+      - {id: t.names.tag, op: constant, v2: "extension[url=${fam}].valueString", value: x, note: n}
+      - {id: t.names.when, op: constant, v2: use, value: official, when: "given", note: n}
+      - {id: t.names.unless, op: constant, v2: suffix, value: ["Jr"], unless: "/gender", note: n}
+"""
+TABLE = """id: t-ext
+note: test routes
+rows:
+  "urn:a": {route: tagged, label: A}
+  "urn:b": {route: [tagged, default], label: B}
+  "urn:c": gone
+"""
+
+
+def test_variables_set_while_mapping_are_filled_per_element(tmp_path, monkeypatch):
+    root = tmp_path / "mappings"
+    shutil.copytree(mappings_dir(), root)
+    (root / "patient.yaml").write_text(PATIENT_RULES)
+    (root / "concepts" / "t-ext.yaml").write_text(TABLE)
+    mapping = load_from(root)
+    patient = {
+        "resourceType": "Patient",
+        "id": "9",
+        "extension": [
+            {"url": "urn:a", "valueString": "s-a"},
+            {"url": "urn:b", "valueString": "s-b"},
+            {"url": "urn:c", "valueString": "s-c"},
+            {"url": "urn:z", "valueString": "s-z"},
+        ],
+        "name": [{"family": "Doe", "given": ["J"]}, {"family": "Roe"}],
+    }
+    compiled, interpreted = _both(patient, mapping, monkeypatch)
+    assert compiled == interpreted
+    out = orjson.loads(compiled)
+    assert out["identifier"] == [
+        {"type": {"text": "urn:a"}, "value": "P-A", "system": "s-a"},
+        {"type": {"text": "urn:b"}, "value": "P-B", "system": "s-b"},
+    ]
+    assert [e["url"] for e in out["extension"]] == ["urn:b", "urn:z"]
+    assert [n["text"] for n in out["name"]] == ["Dear Doe", "Dear Roe"]
+    assert [n["extension"][0]["url"] for n in out["name"]] == ["Doe", "Roe"]
+    assert [n.get("use") for n in out["name"]] == ["official", None]
+    assert all(n["suffix"] == ["Jr"] for n in out["name"])
+    assert out["meta"]["tag"] == [{"system": "urn:x", "code": "c"}]
+    assert "language" not in out  # "${missing}" is empty and pruned
+    # the copies handed out for a constant are fresh: changing one output leaves the next alone
+    out1 = map_resource(copy.deepcopy(patient), mappings=mapping)
+    out1["meta"]["tag"][0]["code"] = "changed"
+    assert map_resource(copy.deepcopy(patient), mappings=mapping)["meta"]["tag"][0]["code"] == "c"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"a": {"b": "", "c": [None, {}, []], "d": "x"}, "e": "", "f": None, "g": 0, "h": False},
+        {"a": {"text": 'looks like {} and [] and null and ""'}, "b": [1, 2]},
+        {"a": [{"b": {"c": {}}}], "k": [[], [[]]], "s": "keep"},
+        {"a": [Link("x", old=1)], "b": [Link("y"), 3], "c": {"d": math.nan}},
+        {"a": {"big": 2**70, "e": ""}, "b": {1: "non-text key", "c": []}},
+    ],
+)
+def test_checked_prune_removes_exactly_what_prune_removes(doc):
+    expected = prune(_clone(doc))
+    assert repr(prune_checked(_clone(doc))) == repr(expected)
+
+
+def _clone(value):
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    return value
