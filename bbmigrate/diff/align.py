@@ -62,6 +62,8 @@ def _fast_tag(value: Any) -> Any:
     return value if type(value) is str else tag(value)
 
 
+_UNSET = object()
+
 ANY = ("any", None)
 """The tag under which IGNORED_FIELD leaves are indexed."""
 
@@ -95,8 +97,8 @@ class _Aligner:
             exact[(key, ANY if value == IGNORED else rtags[j])].append(j)
         self.used = [False] * len(self.right)
         self.by_value: dict[Any, list[int]] | None = None
-        self.rvars: list[str | None] = []
-        self.rnames: list[str] = []
+        self.rvars: list[Any] = []
+        self.rnames: list[Any] = []
         self.match: list[tuple[int, _Target | None] | None] = [None] * len(self.left)
         self.plans = self._plans()
 
@@ -199,9 +201,9 @@ class _Aligner:
             for j, leaf in enumerate(self.right):
                 if not self.used[j] and leaf.value != IGNORED:
                     self.by_value[self.rtags[j]].append(j)
-            # what _best_move asks of every candidate, worked out once per v2 leaf
-            self.rvars = [variable_in(leaf.key) for leaf in self.right]
-            self.rnames = [_last_name(leaf.path) for leaf in self.right]
+            # what _best_move asks of a candidate, worked out once per v2 leaf when first asked
+            self.rvars = [_UNSET] * len(self.right)
+            self.rnames = [_UNSET] * len(self.right)
         by_value = self.by_value
         for i in pending:
             leaf = self.left[i]
@@ -240,6 +242,8 @@ class _Aligner:
             if used[j]:
                 continue
             other = right[j]
+            if rnames[j] is _UNSET:
+                rvars[j], rnames[j] = variable_in(other.key), _last_name(other.path)
             anchored = variable is not None and variable == rvars[j]
             same_name = name == rnames[j]
             if anchored or _renamed(leaf.key, other.key):
