@@ -41,7 +41,6 @@ from bbmigrate.diff.inputs import Pair, load_pairs
 from bbmigrate.diff.provenance import default_mapper
 
 REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
-EMULATOR_DATA = Path(__file__).resolve().parent.parent / "tests" / "emulator" / "data"
 USER = 42  # a heavy user: 100 to 160 EOBs
 EOBS = ("Carrier", "Dme", "Hha", "Hospice", "Inpatient", "Outpatient", "Pde", "Snf")
 
@@ -64,7 +63,7 @@ def build(responses: Path, n_eobs: int) -> list[Pair]:
 
 def fetch_user(out: Path) -> None:
     """BBUser00042's v1 and v2 data, fetched from the emulator over loopback HTTP into ``out``."""
-    app = emulator.create_app(emulator.SandboxConfig(data_dir=EMULATOR_DATA))
+    app = emulator.create_app(emulator.SandboxConfig())  # the packaged samples, as users get
     client = emulator.DEFAULT_CLIENT
     with emulator.serve_in_thread(app) as base:
         token = login_with_password(
