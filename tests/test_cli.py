@@ -1,13 +1,18 @@
 import json
 
+import click
 from click.testing import CliRunner
 
-from bbmigrate.cli import main
+from bbmigrate.cli import COMMANDS, main
 
 
 def test_every_command_has_help_with_example_and_json_option():
     runner = CliRunner()
-    for name, command in main.commands.items():
+    ctx = click.Context(main)
+    names = main.list_commands(ctx)
+    assert len(names) == len(COMMANDS)
+    for name in names:
+        command = main.get_command(ctx, name)
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Example" in result.output, f"{name} --help has no example"
