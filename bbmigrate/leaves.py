@@ -23,6 +23,7 @@ Integral floats compare as integers, booleans never equal numbers, and ``IGNORED
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -98,18 +99,43 @@ def tag(value: Any) -> Value:
 
 def iter_leaves(document: Any, key: str = "", path: str = "") -> Iterator[Leaf]:
     """Yield every scalar leaf of ``document`` with its semantic and concrete paths."""
-    if isinstance(document, dict):
-        for name, child in document.items():
-            yield from iter_leaves(
-                child, f"{key}.{name}" if key else name, f"{path}.{name}" if path else name
-            )
-    elif isinstance(document, list):
-        for index, child in enumerate(document):
-            yield from iter_leaves(child, f"{key}[{element_key(child)}]", f"{path}[{index}]")
-    elif document is not None:
-        yield Leaf(key, path, document)
+    out: list[Leaf] = []
+    _walk(document, key, path, out)
+    return iter(out)
+
+
+_SCALARS = frozenset((str, int, float, bool))
+_leaf = functools.partial(tuple.__new__, Leaf)
+"""``Leaf(key, path, value)`` from a tuple, without the Python-level ``__new__`` of a NamedTuple."""
+
+
+def _walk(node: Any, key: str, path: str, out: list[Leaf]) -> None:
+    # one appending recursion: nested generators cost a resume per level for every leaf
+    if type(node) is dict:
+        for name, child in node.items():
+            ckey = f"{key}.{name}" if key else name
+            cpath = f"{path}.{name}" if path else name
+            if type(child) in _SCALARS:
+                out.append(_leaf((ckey, cpath, child)))
+            elif child is not None:
+                _walk(child, ckey, cpath, out)
+    elif type(node) is list:
+        for index, child in enumerate(node):
+            ckey = f"{key}[{element_key(child)}]"
+            cpath = f"{path}[{index}]"
+            if type(child) in _SCALARS:
+                out.append(_leaf((ckey, cpath, child)))
+            elif child is not None:
+                _walk(child, ckey, cpath, out)
+    elif isinstance(node, dict | list):
+        # subclasses (rare): the same walk through their plain forms
+        _walk(dict(node) if isinstance(node, dict) else list(node), key, path, out)
+    elif node is not None:
+        out.append(_leaf((key, path, node)))
 
 
 def flatten(document: Any) -> list[Leaf]:
     """All scalar leaves of ``document``, in document order."""
-    return list(iter_leaves(document))
+    out: list[Leaf] = []
+    _walk(document, "", "", out)
+    return out

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
+from golden_store import save_or_check
 
 from bbmigrate.errors import BBMigrateError
 from bbmigrate.mapping import load_mappings, map_resource, map_with_provenance, unmapped
@@ -60,23 +61,12 @@ def main() -> int:
         print(__doc__, file=sys.stderr)
         return 2
     mode, folder = sys.argv[1], Path(sys.argv[2])
-    folder.mkdir(parents=True, exist_ok=True)
-    changed = []
-    count = 0
-    for name, path in inputs():
-        for quirks in (True, False):
-            key = f"{name}__{'quirks' if quirks else 'noquirks'}.json"
-            data = render(path, quirks)
-            count += 1
-            if mode == "save":
-                (folder / key).write_bytes(data)
-            elif not (folder / key).is_file() or (folder / key).read_bytes() != data:
-                changed.append(key)
-    if changed:
-        print(f"CHANGED ({len(changed)} of {count}): " + ", ".join(changed))
-        return 1
-    print(f"{mode}: {count} outputs {'identical' if mode == 'check' else 'saved'}")
-    return 0
+    outputs = (
+        (f"{name}__{'quirks' if quirks else 'noquirks'}.json", render(path, quirks))
+        for name, path in inputs()
+        for quirks in (True, False)
+    )
+    return save_or_check(mode, folder, outputs)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
 import json
 
+import click
 from click.testing import CliRunner
 
-from bbmigrate.cli import main
+from bbmigrate.cli import COMMANDS, main
 
 
 def _leaf_commands(group, path=()):
-    """Every runnable command as its argv path; a group's own --help is checked too."""
-    for name, command in group.commands.items():
+    """Every command as its argv path, subcommands included; loads lazily like the CLI does."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield (*path, name), command
-        if getattr(command, "commands", None):
+        if isinstance(command, click.Group):
             yield from _leaf_commands(command, (*path, name))
 
 
@@ -24,6 +27,7 @@ def test_every_command_has_help_with_example_and_json_option():
         assert "Example" in result.output, f"{name} --help has no example"
         if not getattr(command, "commands", None):
             assert "--json" in result.output, f"{name} has no --json option"
+    assert len([n for n in seen if " " not in n]) == len(COMMANDS)
     # Subcommands are checked as well as the top-level ones.
     assert "auth login" in seen and "sandbox serve" in seen
 

@@ -20,20 +20,22 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, NamedTuple
 
 from ..leaves import IGNORED, Leaf, flatten, tag
 from .model import Change
 from .provenance import Mapped, prefixes, variable_in
 
 
-@dataclass(slots=True)
-class _Target:
+class _Target(NamedTuple):
     key: str
     rule: str | None
     variable: str | None
+
+
+_target = partial(tuple.__new__, _Target)
+"""``_Target(key, rule, variable)`` from a tuple: one per candidate of every v1 leaf."""
 
 
 def _last_name(path: str) -> str:
@@ -60,6 +62,8 @@ def _fast_tag(value: Any) -> Any:
     return value if type(value) is str else tag(value)
 
 
+_UNSET = object()
+
 ANY = ("any", None)
 """The tag under which IGNORED_FIELD leaves are indexed."""
 
@@ -80,39 +84,45 @@ class _Aligner:
         self.left = mapped.v1_leaves if mapped is not None and mapped.v1_leaves else flatten(v1)
         self.right = flatten(v2)
         self.mapped = mapped
-        self.ltags = [_fast_tag(leaf.value) for leaf in self.left]
-        self.rtags = [_fast_tag(leaf.value) for leaf in self.right]
+        self.ltags = [v if type(v) is str else tag(v) for _, _, v in self.left]
+        self.rtags = rtags = [v if type(v) is str else tag(v) for _, _, v in self.right]
         self.index: dict[str, list[int]] = defaultdict(list)
         self.exact: dict[tuple[str, Any], list[int]] = defaultdict(list)
         self.by_path: dict[str, int] = {}
-        for j, leaf in enumerate(self.right):
-            self.index[leaf.key].append(j)
-            self.by_path[leaf.path] = j
+        index, exact, by_path = self.index, self.exact, self.by_path
+        for j, (key, path, value) in enumerate(self.right):
+            index[key].append(j)
+            by_path[path] = j
             # IGNORED_FIELD equals anything: it is a candidate for every value of its key
-            self.exact[(leaf.key, ANY if leaf.value == IGNORED else self.rtags[j])].append(j)
+            exact[(key, ANY if value == IGNORED else rtags[j])].append(j)
         self.used = [False] * len(self.right)
         self.by_value: dict[Any, list[int]] | None = None
+        self.rvars: list[Any] = []
+        self.rnames: list[Any] = []
         self.match: list[tuple[int, _Target | None] | None] = [None] * len(self.left)
-        self.plans = [self._plan(leaf) for leaf in self.left]
+        self.plans = self._plans()
 
-    def _plan(self, leaf: Leaf) -> tuple[list[_Target], str | None]:
-        """Candidate targets of a v1 leaf and, when a rule drops it, that rule's id."""
-        targets: list[_Target] = []
-        dropped: str | None = None
-        if self.mapped is not None:
-            hits = self.mapped.index.from_v1(leaf.path)
-            for hit in hits:
-                key = self.mapped.key_of.get(hit.other_path) if hit.other_path else None
-                if key is not None:
-                    targets.append(_Target(key, hit.rule, hit.variable))
-            if hits and all(hit.other_path is None for hit in hits):
-                dropped = hits[0].rule
-            rule = hits[0].rule if hits else None
-            variable = hits[0].variable if hits else None
-        else:
-            rule = variable = None
-        targets.append(_Target(leaf.key, rule, variable))
-        return targets, dropped
+    def _plans(self) -> list[tuple[list[_Target], str | None]]:
+        """Candidate targets of each v1 leaf and, when a rule drops it, that rule's id."""
+        if self.mapped is None:
+            return [([_target((leaf.key, None, None))], None) for leaf in self.left]
+        from_v1, key_of = self.mapped.index.from_v1, self.mapped.key_of
+        plans = []
+        for leaf in self.left:
+            targets: list[_Target] = []
+            dropped = rule = variable = None
+            hits = from_v1(leaf.path)
+            if hits:
+                rule, variable = hits[0].rule, hits[0].variable
+                for hit in hits:
+                    key = key_of.get(hit.other_path) if hit.other_path else None
+                    if key is not None:
+                        targets.append(_target((key, hit.rule, hit.variable)))
+                if all(hit.other_path is None for hit in hits):
+                    dropped = rule
+            targets.append(_target((leaf.key, rule, variable)))
+            plans.append((targets, dropped))
+        return plans
 
     def _take(self, i: int, j: int, target: _Target | None) -> None:
         self.used[j] = True
@@ -140,15 +150,17 @@ class _Aligner:
         anything = self.left[i].value == IGNORED
         for target in self.plans[i][0]:
             if anything:
-                pool: Any = self.index.get(target.key, ())
+                pools: Any = (self.index.get(target.key, ()),)
             else:
-                pool = self.exact.get((target.key, self.ltags[i]), []) + self.exact.get(
-                    (target.key, ANY), []
+                pools = (
+                    self.exact.get((target.key, self.ltags[i]), ()),
+                    self.exact.get((target.key, ANY), ()),
                 )
-            j = next((j for j in pool if not self.used[j]), None)
-            if j is not None:
-                self._take(i, j, target)
-                return
+            for pool in pools:
+                for j in pool:
+                    if not self.used[j]:
+                        self._take(i, j, target)
+                        return
 
     def _any_value(self, i: int, *, shared: bool) -> None:
         """Pass 3 (a candidate key, any value: ``changed``) and the last pass (``shared``: an
@@ -189,6 +201,9 @@ class _Aligner:
             for j, leaf in enumerate(self.right):
                 if not self.used[j] and leaf.value != IGNORED:
                     self.by_value[self.rtags[j]].append(j)
+            # what _best_move asks of a candidate, worked out once per v2 leaf when first asked
+            self.rvars = [_UNSET] * len(self.right)
+            self.rnames = [_UNSET] * len(self.right)
         by_value = self.by_value
         for i in pending:
             leaf = self.left[i]
@@ -203,7 +218,7 @@ class _Aligner:
 
         Runs after the strong moves, so an element that really moved is found there first.
         """
-        by_path = {leaf.path: j for j, leaf in enumerate(self.right)}
+        by_path = self.by_path
         for i, leaf in enumerate(self.left):
             if self.match[i] is None and self.plans[i][1] is None:
                 j = by_path.get(leaf.path)
@@ -219,18 +234,23 @@ class _Aligner:
         """
         variable = variable_in(leaf.key)
         name = _last_name(leaf.path)
+        distinctive = _distinctive(leaf.value)
+        long_text = isinstance(leaf.value, str) and len(leaf.value) >= 10
         best, best_score = None, min_score - 0.5
+        used, right, rvars, rnames = self.used, self.right, self.rvars, self.rnames
         for j in candidates:
-            if self.used[j]:
+            if used[j]:
                 continue
-            other = self.right[j]
-            anchored = variable is not None and variable == variable_in(other.key)
-            same_name = name == _last_name(other.path)
+            other = right[j]
+            if rnames[j] is _UNSET:
+                rvars[j], rnames[j] = variable_in(other.key), _last_name(other.path)
+            anchored = variable is not None and variable == rvars[j]
+            same_name = name == rnames[j]
             if anchored or _renamed(leaf.key, other.key):
                 score = 4 + same_name
-            elif _distinctive(leaf.value) and same_name:
+            elif distinctive and same_name:
                 score = 3
-            elif isinstance(leaf.value, str) and len(leaf.value) >= 10:
+            elif long_text:
                 score = 1
             else:
                 continue
@@ -260,10 +280,10 @@ class _Aligner:
 
     def _records(self) -> list[Change]:
         out: list[Change] = []
-        for i, leaf in enumerate(self.left):
-            targets, dropped = self.plans[i]
+        right, plans, same = self.right, self.plans, self._same
+        for i, (found, leaf) in enumerate(zip(self.match, self.left, strict=True)):
+            targets, dropped = plans[i]
             fallback = targets[-1]
-            found = self.match[i]
             if found is None:
                 out.append(
                     Change(
@@ -271,19 +291,19 @@ class _Aligner:
                         leaf.path,
                         None,
                         leaf.value,
-                        rule=dropped or fallback.rule,
-                        variable=fallback.variable or variable_in(leaf.key),
+                        None,
+                        dropped or fallback.rule,
+                        fallback.variable or variable_in(leaf.key),
                     )
                 )
                 continue
             j, target = found
-            other = self.right[j]
+            other = right[j]
             target = target or fallback
-            if not self._same(i, j):
+            if not same(i, j):
                 kind = "changed"
             else:
-                same = leaf.key == other.key or leaf.path == other.path
-                kind = "same" if same else "moved"
+                kind = "same" if leaf.key == other.key or leaf.path == other.path else "moved"
             out.append(
                 Change(
                     kind,
@@ -291,8 +311,8 @@ class _Aligner:
                     other.path,
                     leaf.value,
                     other.value,
-                    rule=target.rule,
-                    variable=target.variable or variable_in(other.key, leaf.key),
+                    target.rule,
+                    target.variable or variable_in(other.key, leaf.key),
                 )
             )
         out.extend(self._added())
@@ -300,33 +320,26 @@ class _Aligner:
 
     def _added(self) -> list[Change]:
         """Unclaimed v2 leaves; the rule that produces such a leaf, or the gap that explains it."""
-        free = [leaf for j, leaf in enumerate(self.right) if not self.used[j]]
+        free = [leaf for leaf, used in zip(self.right, self.used, strict=True) if not used]
         produced: dict[str, str] = {}
         gaps: dict[str, str] = {}
         if self.mapped is not None and free:
             wanted = {leaf.key for leaf in free}
+            from_v2 = self.mapped.index.from_v2
             for path, key in self.mapped.key_of.items():
                 if key in wanted and key not in produced:
-                    hits = self.mapped.index.from_v2(path)
+                    hits = from_v2(path)
                     if hits:
                         produced[key] = hits[0].rule
             gaps = self.mapped.gaps
+        # a leaf under no gap (most) is told by one startswith, not by walking its ancestors
+        under_gap = tuple(gap + sep for gap in gaps for sep in ".[")
         out = []
-        for leaf in free:
-            rule = produced.get(leaf.key)
-            if rule is None and gaps:
-                rule = next((gaps[a] for a, _ in prefixes(leaf.path) if a in gaps), None)
-            out.append(
-                Change(
-                    "added",
-                    None,
-                    leaf.path,
-                    None,
-                    leaf.value,
-                    rule=rule,
-                    variable=variable_in(leaf.key),
-                )
-            )
+        for key, path, value in free:
+            rule = produced.get(key)
+            if rule is None and gaps and (path in gaps or path.startswith(under_gap)):
+                rule = next((gaps[a] for a, _ in prefixes(path) if a in gaps), None)
+            out.append(Change("added", None, path, None, value, rule, variable_in(key)))
         return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import gc
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,24 @@ def diff_pair(
     return ResourceDiff(pair.resource_type, pair.id, "paired", how, changes, note=note), mapped
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block (it resumes as it was after).
+
+    A diff allocates a few hundred thousand short-lived containers (leaves, tags, records) that
+    reference counting frees; with the collector running, every burst of them triggers a
+    collection that re-walks all the live documents (15-20% of a beneficiary's diff). Any
+    cycle made meanwhile is collected when the collector resumes.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def diff_pairs(
     pairs: list[Pair],
     options: DiffOptions | None = None,
@@ -84,15 +104,16 @@ def diff_pairs(
         baseline=str(options.baseline) if options.baseline is not None else None,
     )
     items = progress(pairs, len(pairs)) if progress else pairs
-    for item in items:
-        try:
-            resource, mapped = diff_pair(item, options, engine)
-        except BBMigrateError as exc:
-            # name the input the engine refused (its own message names the resource)
-            exc.where = f"{left} ({exc.where})" if exc.where else left
-            raise
-        filt.apply(resource, (item.v1, item.v2, mapped.document if mapped else None))
-        report.resources.append(resource)
+    with collector_paused():
+        for item in items:
+            try:
+                resource, mapped = diff_pair(item, options, engine)
+            except BBMigrateError as exc:
+                # name the input the engine refused (its own message names the resource)
+                exc.where = f"{left} ({exc.where})" if exc.where else left
+                raise
+            filt.apply(resource, (item.v1, item.v2, mapped.document if mapped else None))
+            report.resources.append(resource)
     report.ignored = filt.dropped
     if options.baseline is not None:
         mark_new(report.resources, load_baseline(options.baseline))
@@ -106,7 +127,8 @@ def diff_paths(
     **kwargs: Any,
 ) -> tuple[Report, list[Pair]]:
     """Load LEFT and RIGHT (or a folder's v1/ and v2/), pair and diff them."""
-    pairs, left_name, right_name = load_pairs(left, right)
+    with collector_paused():
+        pairs, left_name, right_name = load_pairs(left, right)
     return diff_pairs(pairs, options, left=left_name, right=right_name, **kwargs), pairs
 
 

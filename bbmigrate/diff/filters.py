@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,22 +42,53 @@ def compile_selector(text: str) -> Any:
         raise InputError(f"bad JSONPath {text!r}: {exc}", where="--ignore/--config") from None
 
 
+_PLAIN = re.compile(r"^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$")
+
+
+@lru_cache(maxsize=256)
+def _plain_names(selector: str) -> tuple[str, ...] | None:
+    """The field names of a selector that only names fields (``$.meta.lastUpdated``), or None."""
+    match = _PLAIN.match(selector)
+    return tuple(match[1][1:].split(".")) if match else None
+
+
 def selected_paths(selector: str, document: Any) -> set[str]:
     """Concrete paths (``item[0].service``) of the nodes ``selector`` selects in ``document``."""
     if document is None:
         return set()
+    names = _plain_names(selector)
+    if names is not None:
+        # walked directly (jsonpath-ng's find costs ~0.2 ms a document); any node that is not
+        # an object on the way is left to jsonpath-ng, which has the last word on its rules
+        node = document
+        for name in names:
+            if type(node) is not dict:
+                break
+            if name not in node:
+                return set()
+            node = node[name]
+        else:
+            return {".".join(names)}
     return {
         str(found.full_path).replace(".[", "[")
         for found in compile_selector(selector).find(document)
     }
 
 
-def _under(path: str | None, roots: set[str]) -> bool:
-    if not path or not roots:
-        return False
-    if path in roots:
-        return True
-    return path.startswith(tuple(root + sep for root in roots for sep in ".["))
+class _Roots:
+    """Selected nodes' paths, asked "is this path one of them or under one?" many times."""
+
+    __slots__ = ("paths", "starts")
+
+    def __init__(self, paths: set[str]) -> None:
+        self.paths = paths
+        # built once: every record of the resource is tested against it
+        self.starts = tuple(root + sep for root in paths for sep in ".[")
+
+    def holds(self, path: str | None) -> bool:
+        if not path or not self.paths:
+            return False
+        return path in self.paths or path.startswith(self.starts)
 
 
 @dataclass(frozen=True)
@@ -146,21 +178,23 @@ class Filter:
         """``docs`` is (v1, v2, mapped) — the documents the records' paths point into."""
         v1, v2, mapped = docs
         ignored = [
-            set().union(*(selected_paths(s, doc) for s in self.ignore)) for doc in (v1, v2, mapped)
+            _Roots(set().union(*(selected_paths(s, doc) for s in self.ignore)))
+            for doc in (v1, v2, mapped)
         ]
-        kept = []
-        for change in resource.changes:
-            if (
-                _under(change.v1_path, ignored[0])
-                or _under(change.v2_path, ignored[1])
-                or _under(change.mapped_path, ignored[2])
-            ):
-                self.dropped += 1
-                continue
-            kept.append(change)
-        resource.changes = kept
+        if any(roots.paths for roots in ignored):
+            kept = []
+            for change in resource.changes:
+                if (
+                    ignored[0].holds(change.v1_path)
+                    or ignored[1].holds(change.v2_path)
+                    or ignored[2].holds(change.mapped_path)
+                ):
+                    self.dropped += 1
+                    continue
+                kept.append(change)
+            resource.changes = kept
         for accept in self.accept:
-            roots = [selected_paths(accept.path, doc) for doc in (v1, v2, mapped)]
+            roots = [_Roots(selected_paths(accept.path, doc)) for doc in (v1, v2, mapped)]
             for change in resource.changes:
                 if change.accepted is not None:
                     continue
@@ -169,9 +203,9 @@ class Filter:
                 if accept.rule and change.rule != accept.rule:
                     continue
                 if (
-                    _under(change.v1_path, roots[0])
-                    or _under(change.v2_path, roots[1])
-                    or _under(change.mapped_path, roots[2])
+                    roots[0].holds(change.v1_path)
+                    or roots[1].holds(change.v2_path)
+                    or roots[2].holds(change.mapped_path)
                 ):
                     change.accepted = accept.reason
 

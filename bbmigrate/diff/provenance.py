@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from ..errors import BBMigrateError
@@ -59,6 +59,9 @@ class Hit(NamedTuple):
     """The path on the other side (rest of the path carried over), None when there is none."""
 
 
+_hit = partial(tuple.__new__, Hit)  # no Python-level __new__: one Hit per leaf looked up
+
+
 class ProvenanceIndex:
     """Provenance records looked up by v1 path or by v2 (mapped) path.
 
@@ -97,7 +100,7 @@ class ProvenanceIndex:
                         target: str | None = other
                     else:
                         target = other + rest if other else None
-                    out.append(Hit(r.rule_id, r.variable, target))
+                    out.append(_hit((r.rule_id, r.variable, target)))
                 return out
         return []
 
