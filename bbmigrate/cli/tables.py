@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
 
 from ..errors import InputError
-from .common import emit_json, json_option, progress, quiet_option
+from .common import (
+    emit_json,
+    format_option,
+    json_option,
+    output_option,
+    progress,
+    quiet_option,
+)
 
 _FORMATS = ("xlsx", "csv", "markdown", "all")
 
 
 @click.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="File to write, or a folder to write the standard file name into (always a folder "
+@output_option(
+    "File to write, or a folder to write the standard file name into (always a folder "
     "with --format all). Default: comparison_tables/bb2-v1-v2-comparison.<ext>.",
+    dir_okay=True,
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_FORMATS),
+@format_option(
+    _FORMATS,
     default="xlsx",
-    show_default=True,
     help="Output format; 'all' writes xlsx, csv and markdown side by side.",
 )
 @click.option(
@@ -91,7 +93,7 @@ def tables(
     else:
         targets = [(fmt, output or default_path(fmt))]
 
-    def bar(keys):
+    def bar(keys: Iterable[str]) -> Iterator[str]:
         return progress(keys, total=len(SHEETS), label="Building sheets", quiet=quiet)
 
     built = build_tables(mappings=mappings, samples=samples, progress=bar)

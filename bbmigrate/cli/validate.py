@@ -11,7 +11,15 @@ from ..errors import InputError
 from ..validate import DEFAULT_IG, IG_VERSIONS, Validator, render, validate_path
 from ..validate.packages import ENV_VAR
 from ..validate.report import FORMATS, write_report
-from .common import emit_json, json_option, progress, quiet_option
+from .common import (
+    emit_json,
+    fail_on_option,
+    format_option,
+    json_option,
+    output_option,
+    progress,
+    quiet_option,
+)
 
 
 @click.command()
@@ -23,26 +31,13 @@ from .common import emit_json, json_option, progress, quiet_option
     show_default=True,
     help="CARIN Blue Button IG version to check against.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report format (xlsx needs -o).",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file (atomically) instead of stdout.",
-)
-@click.option(
-    "--fail-on",
+@format_option(FORMATS, help="Report format (xlsx needs -o).")
+@output_option()
+@fail_on_option(
+    "Exit 1 when a finding is at least this severe.",
     type=click.Choice(["error", "warning"]),
     default="error",
     show_default=True,
-    help="Exit 1 when a finding is at least this severe.",
 )
 @click.option(
     "--must-support",

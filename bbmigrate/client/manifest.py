@@ -83,7 +83,7 @@ class RequestLog:
         self.records: list[RequestRecord] = []
         self._lock = threading.Lock()
 
-    def hook(self, version: str):
+    def hook(self, version: str) -> Callable[[httpx.Response], None]:
         """An httpx ``response`` event hook recording exchanges under ``version``."""
 
         def record(response: httpx.Response) -> None:

@@ -84,9 +84,6 @@ class RetryPolicy:
         return seconds
 
 
-NO_RETRY = RetryPolicy(attempts=1)
-
-
 def asks_too_long(policy: RetryPolicy, retry_after: str | None) -> float | None:
     """The server's requested wait when it exceeds ``policy.max_wait``, else ``None``."""
     asked = retry_after_seconds(retry_after)

@@ -14,7 +14,19 @@ from typing import Any
 
 import orjson
 
-from .paths import APPEND, EACH, FIELD, PROTO, ROOT, WHERE, Path, fill, template_names, values
+from .paths import (
+    APPEND,
+    EACH,
+    FIELD,
+    PROTO,
+    ROOT,
+    WHERE,
+    Path,
+    fill,
+    template_names,
+    values,
+    where_matches,
+)
 from .shapes import plain
 from .write import assign, merge, put
 
@@ -68,7 +80,26 @@ def reader(path: Path) -> Reader:
             return child if isinstance(child, list) else (child,)
 
         return every
+    if len(path) == 1 and path[0][0] == WHERE:
+        return _where_reader(path)
     return lambda node: values(node, path)
+
+
+def _where_reader(path: Path) -> Reader:
+    """``name[sub=value]`` (``adjudication[category.coding.code=…]``) on one element."""
+    name, sub, want = path[0][1], path[0][2], path[0][3]
+
+    def where(node: Any) -> Sequence[Any]:
+        if not isinstance(node, dict):
+            return values(node, path)
+        if name not in node:
+            return ()
+        child = node[name]
+        if isinstance(child, list):
+            return [item for item in child if where_matches(item, sub, want)]
+        return (child,) if where_matches(child, sub, want) else ()
+
+    return where
 
 
 def _itself(node: Any) -> Sequence[Any]:

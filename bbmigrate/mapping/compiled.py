@@ -25,12 +25,11 @@ from ..errors import RuleError
 from .access import copier, path_names, reader, writer
 from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
-from .ops import OPS, _origin, _whole_copy
+from .ops import OPS, _origin
 from .paths import ROOT, equals, fill_text, first, template_names
-from .refs import is_linked
-from .shapes import _CONTAINERS, RESHAPES, plain, templated
+from .refs import bound_variables, follow_reference, is_linked
 from .tables import table_chain
-from .write import assign
+from .valueops import BUILDERS, GLOBAL, checked_copy
 
 Fn = Callable[[Context, Any, dict], None]
 Build = Callable[[Context, dict, Any, Any], Any]
@@ -52,24 +51,18 @@ def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
     return run
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
 class _Compiler:
     def __init__(self, mapping: MappingSet, rmap: ResourceMap) -> None:
         self.mapping = mapping
         self.variables = dict(rmap.variables)  # lookup_var and fill read plain dicts
         binds = {n for r in rmap.all_rules() for n in r.params.get("bind_paths") or {}}
         self.dynamic = _DYNAMIC | binds
+        self.binds = frozenset(binds)
 
     # --- what is fixed for the whole resource map ---------------------------------------------
+
+    reader = staticmethod(reader)
+    copier = staticmethod(copier)
 
     def is_static(self, names: list[str]) -> bool:
         return all(name.split(".", 1)[0] not in self.dynamic for name in names)
@@ -178,115 +171,10 @@ class _Compiler:
 
     # --- ops ----------------------------------------------------------------------------------
 
-    def copy(self, rule: Rule) -> Fn:
-        reshape = RESHAPES[rule.params.get("reshape", "money")]
-        skip = rule.params.get("except")
-        get = reader(rule.v1_path)
-        guarded = rule.guarded
-        field = rule.v2_field
-        if field is not None and not (skip or guarded):
-
-            def copy_to_field(ctx: Context, src: Any, dst: dict) -> None:
-                for value in get(src):
-                    if isinstance(value, _CONTAINERS):
-                        value = reshape(value)
-                    if field in dst:
-                        assign(dst, field, value)
-                    else:
-                        dst[field] = value
-
-            return copy_to_field
-        write = self.writer(rule.v2_path)
-        guard = self.guard(rule)
-
-        def copy(ctx: Context, src: Any, dst: dict) -> None:
-            if guarded and not guard(src, ctx):
-                return
-            for value in get(src):
-                if skip and isinstance(value, dict):
-                    value = {k: v for k, v in value.items() if k not in skip}
-                    if not value:
-                        continue
-                write(ctx, dst, reshape(value))
-
-        return copy
-
-    def constant(self, rule: Rule) -> Fn:
-        value = rule.params["value"]
-        names = [n for s in _strings(value) for n in template_names(s)]
-        write = self.writer(rule.v2_path)
-        guarded = rule.guarded
-        guard = self.guard(rule)
-        if names and not self.is_static(names):
-
-            def filled(ctx: Context, src: Any, dst: dict) -> None:
-                if guarded and not guard(src, ctx):
-                    return
-                write(ctx, dst, templated(value, ctx.variables))
-
-            return filled
-        make = copier(templated(value, self.variables) if names else value)
-
-        def constant(ctx: Context, src: Any, dst: dict) -> None:
-            if guarded and not guard(src, ctx):
-                return
-            write(ctx, dst, make())
-
-        return constant
-
-    def lookup(self, rule: Rule) -> Fn | None:
-        table = self.table(rule)
-        if table is None or "linked_path" in rule.params:
-            return None
-        get = reader(rule.v1_path)
-        write = self.writer(rule.v2_path)
-        field = rule.params.get("field")
-        default = rule.params.get("default", "keep")
-
-        def lookup(ctx: Context, src: Any, dst: dict) -> None:
-            for value in get(src):
-                row = table.get(value)
-                if row is None:
-                    if default == "keep":
-                        out = plain(value)
-                    elif default == "drop":
-                        continue
-                    elif default == "error":
-                        raise RuleError(
-                            f"rule {rule.id}: value {value!r} not in table {table.id}",
-                            where=str(rule.origin),
-                        )
-                    else:
-                        out = templated(plain(default), {**ctx.variables, "value": value})
-                else:
-                    out = plain(row[field] if field and isinstance(row, dict) else row)
-                write(ctx, dst, out)
-
-        return lookup
-
-    def link(self, rule: Rule) -> Fn | None:
-        if rule.v2_path and rule.v2_path[0][0] == ROOT:
-            return None  # op_link writes under the element even then
-        get = reader(rule.v1_path)
-        write = self.writer(rule.v2_path)
-        target = rule.params["target"]
-
-        def link(ctx: Context, src: Any, dst: dict) -> None:
-            for value in get(src):
-                olds = value if isinstance(value, list) else [value]
-                markers = [Link(target, old=o) for o in olds]
-                container, key = write(ctx, dst, markers)
-                links = container[key]
-                for i, marker in enumerate(links):
-                    if isinstance(marker, Link) and marker in markers:
-                        ctx.links.append((links, i, marker))
-
-        return link
-
     def each(self, rule: Rule) -> Fn | None:
         params = rule.params
         if "follow_path" in params:
-            return None
+            return self.follow(rule)
         get = reader(rule.v1_path)
         guarded = rule.guarded
         origin_path = params.get("origin_path")
@@ -305,15 +193,29 @@ class _Compiler:
                     origin = None if origin_path is None else _origin(ctx, elem, origin_path)
                     build(ctx, dst, elem, origin)
                     continue
-                saved = ctx.variables
-                ctx.variables = {**saved, **{n: first(elem, p, "") for n, p in binds.items()}}
-                try:
-                    origin = None if origin_path is None else _origin(ctx, elem, origin_path)
-                    build(ctx, dst, elem, origin)
-                finally:
-                    ctx.variables = saved
+                bound = {**ctx.variables, **{n: first(elem, p, "") for n, p in binds.items()}}
+                _build_with(ctx, bound, build, dst, elem, origin_path)
 
         return each
+
+    def follow(self, rule: Rule) -> Fn:
+        """``each`` with ``follow``: build from the element a reference under the match names."""
+        get = reader(rule.v1_path)
+        guard = self.guard(rule)
+        origin_path = rule.params.get("origin_path")
+        build = self.builder(rule.v2_path, rule.rules)
+
+        def test(_: Rule, target: Any, ctx: Context) -> bool:
+            return guard(target, ctx)
+
+        def follow(ctx: Context, src: Any, dst: dict) -> None:
+            for elem in get(src):
+                found = follow_reference(rule, ctx, elem, (), test)
+                if found is not None:
+                    bound = bound_variables(rule, ctx, found[1])
+                    _build_with(ctx, bound, build, dst, found[1], origin_path)
+
+        return follow
 
     def route(self, rule: Rule) -> Fn | None:
         table = self.table(rule)
@@ -353,12 +255,11 @@ class _Compiler:
                     build, backlink, target_list, sets_vars = branch
                     if sets_vars:
                         row_vars = row if isinstance(row, dict) else {}
-                        ctx.variables = {**saved, "key": key, "row": row_vars}
-                    try:
+                        bound = {**saved, "key": key, "row": row_vars}
+                        placed = _build_with(ctx, bound, build, dst, elem, origin_path)
+                    else:
                         origin = None if origin_path is None else _origin(ctx, elem, origin_path)
                         placed = build(ctx, dst, elem, origin)
-                    finally:
-                        ctx.variables = saved
                     if placed is not None and backlink:
                         links = dst.setdefault(backlink, [])
                         links.append(Link(target_list, element=placed))
@@ -382,12 +283,18 @@ class _Compiler:
         run = self.runner(rules, steps)
         whole = steps[0][2] if steps and steps[0][2].whole_copy else None
         rest = self.runner(rules, steps[1:]) if whole is not None else run
+        skip = whole.params.get("except") if whole is not None else None
+        money = whole is not None and whole.params.get("reshape", "money") == "money"
         write = self.writer(v2_path)
 
         def build(ctx: Context, dst: dict, elem: Any, origin: Any) -> Any:
             if whole is not None and isinstance(elem, dict):
                 # the element starts as a copy of the v1 one: take the copy, not a merge into {}
-                target = _whole_copy(whole, elem)
+                kept = {k: v for k, v in elem.items() if k not in skip} if skip else elem
+                found: list = []
+                target = checked_copy(kept, money, found) if kept else {}
+                if found:
+                    ctx.maybe_empty.append(GLOBAL)
                 body = rest
             else:
                 target = {}
@@ -413,23 +320,42 @@ class _Compiler:
 
 
 _BUILDERS: dict[str, Callable[[_Compiler, Rule], Fn | None]] = {
-    "copy": _Compiler.copy,
-    "constant": _Compiler.constant,
-    "lookup": _Compiler.lookup,
-    "link": _Compiler.link,
+    **BUILDERS,
     "each": _Compiler.each,
     "route": _Compiler.route,
 }
+# general ops that never write an empty element (the others mark the output for pruning)
+_NEVER_EMPTY = frozenset({"renumber", "dedupe"})
+
+
+def _build_with(
+    ctx: Context, variables: dict, build: Build, dst: dict, elem: Any, origin_path: Any
+) -> Any:
+    """``build`` one element with ``variables`` in effect (and its origin read under them)."""
+    saved = ctx.variables
+    ctx.variables = variables
+    try:
+        origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+        return build(ctx, dst, elem, origin)
+    finally:
+        ctx.variables = saved
 
 
 def _general(rule: Rule) -> Fn:
     """The general op function (gates already decided; their guards it tests itself)."""
     func = OPS[rule.op][0]
+    if rule.op in _NEVER_EMPTY:
 
-    def general(ctx: Context, src: Any, dst: dict) -> None:
+        def general(ctx: Context, src: Any, dst: dict) -> None:
+            func(rule, ctx, src, (), dst)
+
+        return general
+
+    def general_marked(ctx: Context, src: Any, dst: dict) -> None:
         func(rule, ctx, src, (), dst)
+        ctx.maybe_empty.append(GLOBAL)
 
-    return general
+    return general_marked
 
 
 def _claim_type_gate(rule: Rule, fn: Fn) -> Fn:

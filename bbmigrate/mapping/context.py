@@ -50,6 +50,8 @@ class Context:
     # provenance only (see tracing): where merged or deduped containers went, slices created
     alias: dict[int, tuple] = field(default_factory=dict)
     slices: dict[int, Any] = field(default_factory=dict)
+    # plain mapping only (see valueops): (container, key) slots an empty element may be in
+    maybe_empty: list[tuple] = field(default_factory=list)
 
     def consume(self, rule: Rule, at: tuple, value: Any, dst: Any = None, key: Any = None) -> None:
         """Record that the v1 subtree at ``at`` was used by ``rule``.

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import orjson
-
 from ..errors import BBMigrateError, InputError
 from .compiled import compiled_rules
 from .context import Context, Link, leaf_paths
@@ -21,6 +19,7 @@ from .model import MappingSet, Provenance
 from .ops import apply
 from .paths import format_path
 from .tracing import _index, resolve
+from .valueops import has_empty
 
 
 def _check(resource: Any, mapping: MappingSet) -> str:
@@ -60,7 +59,30 @@ def _run(
     else:  # nothing to record: the rules compiled for this resource map
         compiled_rules(mapping, rmap)(ctx, resource, out)
     resolve_links(ctx)
-    return (prune(out) if track or provenance else prune_checked(out)), ctx
+    return (prune(out) if track or provenance else _pruned_plain(ctx, out)), ctx
+
+
+def _pruned_plain(ctx: Context, out: dict) -> dict:
+    """:func:`prune` after compiled rules, which say where an empty element may be.
+
+    Nothing marked and no empty link list: nothing to prune. Only top-level fields marked:
+    just those are pruned. Anything else: the whole output.
+    """
+    lists = {id(links): links for links, _, _ in ctx.links}
+    if any(has_empty(links) for links in lists.values()):
+        return prune(out)
+    marks = ctx.maybe_empty
+    if not marks:
+        return out
+    if any(container is not out for container, _ in marks):
+        return prune(out)
+    for key in {key for _, key in marks}:
+        if key in out:
+            entry = {key: out[key]}
+            _prune_dict(entry)
+            if not entry:
+                del out[key]
+    return out
 
 
 def prune(value: Any) -> Any:
@@ -73,39 +95,6 @@ def prune(value: Any) -> Any:
     elif type(value) is list:
         _prune_list(value)
     return value
-
-
-def prune_checked(out: dict) -> dict:
-    """:func:`prune`, walking only the top-level subtrees that may hold an empty element.
-
-    What prune removes serialises as ``""``, ``{}``, ``[]`` or ``null``: the check serialises
-    each subtree (orjson, C speed) and looks for those; a string that merely contains one, or a
-    value orjson cannot serialise (a leftover link), just sends its subtree through the full
-    walk. Most outputs have no empty element.
-    """
-    dead = []
-    for key, child in out.items():
-        kind = type(child)
-        if kind is dict or kind is list:
-            if child:
-                try:
-                    blob = orjson.dumps(child)
-                except orjson.JSONEncodeError:
-                    blob = b"{}"
-                if not (b'""' in blob or b"{}" in blob or b"[]" in blob or b"null" in blob):
-                    continue
-                prune(child)
-                if child:
-                    continue
-        elif kind is str:
-            if child:
-                continue
-        elif child is not None:
-            continue
-        dead.append(key)
-    for key in dead:
-        del out[key]
-    return out
 
 
 # Exact type tests: the output is built from parsed JSON and rule values (plain dicts, lists,

@@ -35,7 +35,7 @@ from .model import Rule
 from .paths import ROOT, equals, fill, first, format_path, select, values
 from .refs import bound_variables, follow_reference, is_linked
 from .shapes import RESHAPES, plain, templated
-from .tables import table_for
+from .tables import DROPPED, link_suffix, recode, table_for
 from .tracing import SOURCES, alias, alias_equal, key_source, leaves, sliced, wrote
 from .write import assign, put
 
@@ -149,35 +149,12 @@ def op_constant(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
 
 def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     table = table_for(rule, ctx)
-    field = rule.params.get("field")
-    default = rule.params.get("default", "keep")
-    linked = rule.params.get("linked_path")
-    suffix = ""
-    if linked is not None:
-        # a context-dependent code: is this element referenced from elsewhere (e.g. by an item)?
-        refs = set()
-        for ref in values(ctx.root, linked):
-            refs.update(ref if isinstance(ref, list) else [ref])
-        suffix = "|linked" if src.get("sequence") in refs else "|unlinked"
+    suffix = link_suffix(rule, ctx, src)
     for rel, value in select(src, rule.v1_path) if ctx.track else _untracked(src, rule.v1_path):
-        row = table.get(f"{value}{suffix}") if suffix else None
-        if row is None:
-            row = table.get(value)
-        if row is None:
-            if default == "keep":
-                out = plain(value)
-            elif default == "drop":
-                ctx.consume(rule, (*at, *rel), value)
-                continue
-            elif default == "error":
-                raise RuleError(
-                    f"rule {rule.id}: value {value!r} not in table {table.id}",
-                    where=str(rule.origin),
-                )
-            else:  # a fixed value, ${var} filled in (e.g. the claim type's default coding)
-                out = templated(plain(default), {**ctx.variables, "value": value})
-        else:
-            out = plain(row[field] if field and isinstance(row, dict) else row)
+        out = recode(rule, table, value, suffix, ctx.variables)
+        if out is DROPPED:
+            ctx.consume(rule, (*at, *rel), value)
+            continue
         obj, key = _place(ctx, dst, rule, out)
         if ctx.track:
             ctx.consumed.add((*at, *rel))

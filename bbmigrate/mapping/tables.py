@@ -9,7 +9,8 @@ from typing import Any
 from ..errors import RuleError
 from .context import Context
 from .model import MappingSet, Rule
-from .paths import fill_text
+from .paths import fill_text, values
+from .shapes import plain, templated
 
 
 class _Chain:
@@ -57,3 +58,39 @@ def table_chain(mapping: MappingSet, names: tuple[str, ...]) -> _Chain | None:
             return None
         chain = mapping.memo[("table", names)] = _Chain(tables)
     return chain
+
+
+DROPPED = object()  # ``recode``: the value is dropped (``default: drop``)
+
+
+def link_suffix(rule: Rule, ctx: Context, src: Any) -> str:
+    """``|linked`` / ``|unlinked`` for a ``linked_by`` lookup (is ``src`` referenced from its
+    path, e.g. by an item?); "" for a plain lookup."""
+    linked = rule.params.get("linked_path")
+    if linked is None:
+        return ""
+    refs = set()
+    for ref in values(ctx.root, linked):
+        refs.update(ref if isinstance(ref, list) else [ref])
+    return "|linked" if src.get("sequence") in refs else "|unlinked"
+
+
+def recode(rule: Rule, table: Any, value: Any, suffix: str, variables: dict) -> Any:
+    """What a lookup writes for ``value``: its row (or the row's ``field``), else the default."""
+    row = table.get(f"{value}{suffix}") if suffix else None
+    if row is None:
+        row = table.get(value)
+    if row is not None:
+        field = rule.params.get("field")
+        return plain(row[field] if field and isinstance(row, dict) else row)
+    default = rule.params.get("default", "keep")
+    if default == "keep":
+        return plain(value)
+    if default == "drop":
+        return DROPPED
+    if default == "error":
+        raise RuleError(
+            f"rule {rule.id}: value {value!r} not in table {table.id}", where=str(rule.origin)
+        )
+    # a fixed value, ${var} filled in (e.g. the claim type's default coding)
+    return templated(plain(default), {**variables, "value": value})

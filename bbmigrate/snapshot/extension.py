@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from ..jsonio import write_bytes_atomic
+from ..jsonio import shared_mode, write_bytes_atomic
 from .changes import FieldChange, equivalent, field_changes, render_changes
 from .normalize import compile_paths, normalize
 
@@ -100,7 +100,7 @@ class FhirSnapshotExtension(JSONSnapshotExtension):
         if not isinstance(data, str):
             raise TypeError(f"a FHIR snapshot is JSON text, got {type(data).__name__}")
         # Readable like any source file (a temporary file starts out owner-only).
-        write_bytes_atomic(snapshot_collection.location, data.encode("utf-8"), mode=0o644)
+        write_bytes_atomic(snapshot_collection.location, data.encode("utf-8"), mode=shared_mode())
 
 
 def _parse_pair(serialized_data: Any, snapshot_data: Any) -> tuple[Any, Any] | None:

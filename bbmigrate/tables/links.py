@@ -19,10 +19,6 @@ def profile_name(profile_url: str) -> str:
     return profile_url.rstrip("/").rsplit("/", 1)[-1].split("|", 1)[0]
 
 
-def profile_page(profile_url: str) -> str:
-    return f"{CARIN_PAGES}StructureDefinition-{profile_name(profile_url)}.html"
-
-
 _TYPE_NAME = re.compile(r"\b(\w+)Type\b")
 
 

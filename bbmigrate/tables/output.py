@@ -7,12 +7,11 @@ is a zip whose members carry timestamps, so two identical workbooks differ byte 
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..jsonio import write_bytes_atomic
+from ..jsonio import shared_mode, write_bytes_atomic
 from .excel import read_values, workbook_bytes
 from .rows import ComparisonTables
 from .text_formats import csv_text, markdown_text, read_csv_rows
@@ -27,21 +26,13 @@ _CONTENT = {
 }
 
 
-def _shared_mode() -> int:
-    """The mode a plain ``open()`` would give: these are documents to share, while the atomic
-    writer's temporary file starts private (0600)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def default_path(fmt: str, directory: Path = DEFAULT_DIR) -> Path:
     return directory / f"{BASENAME}{FORMATS[fmt]}"
 
 
 def write_tables(tables: ComparisonTables, fmt: str, path: str | Path) -> Path:
     """Write ``tables`` as ``fmt`` (xlsx, csv or markdown) to ``path``, atomically."""
-    write_bytes_atomic(path, _CONTENT[fmt](tables), mode=_shared_mode())
+    write_bytes_atomic(path, _CONTENT[fmt](tables), mode=shared_mode())
     return Path(path)
 
 

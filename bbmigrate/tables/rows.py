@@ -142,11 +142,3 @@ class ComparisonTables:
             "rows": sum(totals.values()),
             "changes": totals,
         }
-
-
-def sheet_title(key: str) -> str:
-    return SHEETS[key][0]
-
-
-def sheet_resource(key: str) -> str:
-    return SHEETS[key][1]

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from ..jsonio import write_bytes_atomic
 from .packages import (
     CORE_PACKAGE,
@@ -338,7 +338,7 @@ def load_ruleset(
         ruleset = compile_from_packages(folder, version)
         if disk_cache:
             # A cache that cannot be written only makes the next run slower.
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(OSError, OutputError):
                 write_bytes_atomic(cache, orjson.dumps(ruleset))
     _MEMORY[key] = ruleset
     return ruleset

@@ -17,9 +17,11 @@ import pytest
 from bbmigrate.errors import BBMigrateError, RuleError
 from bbmigrate.mapping import engine, load_mappings, map_resource
 from bbmigrate.mapping.context import Link
-from bbmigrate.mapping.engine import prune, prune_checked
+from bbmigrate.mapping.engine import prune
 from bbmigrate.mapping.loader import load_from
 from bbmigrate.mapping.ops import apply
+from bbmigrate.mapping.shapes import plain, reshape_money
+from bbmigrate.mapping.valueops import checked_copy, has_empty
 from bbmigrate.resources import mappings_dir
 
 from .perturb import Perturber
@@ -31,6 +33,7 @@ def _interpreted(mapping, rmap):
     def run(ctx, src, dst):
         for rule in rmap.rules:
             apply(rule, ctx, src, (), dst)
+        ctx.maybe_empty.append((None, None))  # the interpreter keeps no marks: prune it all
 
     return run
 
@@ -129,6 +132,7 @@ rules:
         rules:
           - {id: t.ext.label, op: constant, v2: value, value: "${prefix}${row.label}", note: n}
           - {id: t.ext.system, op: copy, v1: valueString, v2: system, note: n}
+          - {id: t.ext.coding, op: constant, v2: "type.coding[+]", value: "${row.coding}", note: n}
       gone:
         drop: "not sent"
   - id: t.names
@@ -147,7 +151,7 @@ rules:
 TABLE = """id: t-ext
 note: test routes
 rows:
-  "urn:a": {route: tagged, label: A}
+  "urn:a": {route: tagged, label: A, coding: {system: "urn:s", code: a}}
   "urn:b": {route: [tagged, default], label: B}
   "urn:c": gone
 """
@@ -174,7 +178,11 @@ def test_variables_set_while_mapping_are_filled_per_element(tmp_path, monkeypatc
     assert compiled == interpreted
     out = orjson.loads(compiled)
     assert out["identifier"] == [
-        {"type": {"text": "urn:a"}, "value": "P-A", "system": "s-a"},
+        {
+            "type": {"text": "urn:a", "coding": [{"system": "urn:s", "code": "a"}]},
+            "value": "P-A",
+            "system": "s-a",
+        },
         {"type": {"text": "urn:b"}, "value": "P-B", "system": "s-b"},
     ]
     assert [e["url"] for e in out["extension"]] == ["urn:b", "urn:z"]
@@ -187,22 +195,46 @@ def test_variables_set_while_mapping_are_filled_per_element(tmp_path, monkeypatc
     # the copies handed out for a constant are fresh: changing one output leaves the next alone
     out1 = map_resource(copy.deepcopy(patient), mappings=mapping)
     out1["meta"]["tag"][0]["code"] = "changed"
-    assert map_resource(copy.deepcopy(patient), mappings=mapping)["meta"]["tag"][0]["code"] == "c"
+    out1["identifier"][0]["type"]["coding"][0]["code"] = "changed"
+    out2 = map_resource(copy.deepcopy(patient), mappings=mapping)
+    assert out2["meta"]["tag"][0]["code"] == "c"
+    assert out2["identifier"][0]["type"]["coding"][0]["code"] == "a"
 
 
 @pytest.mark.parametrize(
     "doc",
     [
         {"a": {"b": "", "c": [None, {}, []], "d": "x"}, "e": "", "f": None, "g": 0, "h": False},
-        {"a": {"text": 'looks like {} and [] and null and ""'}, "b": [1, 2]},
+        {"a": {"text": 'looks like {} and [] and null and ""'}, "b": [1, 2], "z": 0.0},
         {"a": [{"b": {"c": {}}}], "k": [[], [[]]], "s": "keep"},
-        {"a": [Link("x", old=1)], "b": [Link("y"), 3], "c": {"d": math.nan}},
-        {"a": {"big": 2**70, "e": ""}, "b": {1: "non-text key", "c": []}},
+        {"amount": {"value": 1, "system": "urn:iso:std:iso:4217", "code": "USD"}, "n": math.nan},
+        {"amount": {"system": "urn:iso:std:iso:4217", "code": ""}, "x": [0, False]},
+        {"a": [{"b": [{"c": "deep"}, {"d": None}]}]},
     ],
 )
-def test_checked_prune_removes_exactly_what_prune_removes(doc):
-    expected = prune(_clone(doc))
-    assert repr(prune_checked(_clone(doc))) == repr(expected)
+def test_copies_note_an_empty_element_exactly_when_prune_would_remove_one(doc):
+    for money, reference in ((True, reshape_money), (False, plain)):
+        found: list = []
+        copied = checked_copy(doc, money, found)
+        assert repr(copied) == repr(reference(doc))
+        pruned = prune(_clone(copied))
+        assert bool(found) == (repr(pruned) != repr(copied)), (money, found)
+        assert has_empty(copied) == bool(found)
+
+
+def test_links_and_empty_lists_count_as_empty():
+    assert has_empty([Link("careTeam", old=1)]) and has_empty({"a": [[]]})
+    assert not has_empty({"a": [0, False, "x", {"b": 0.0}]})
+
+
+def test_a_clean_output_is_not_walked_again(bfd_responses, monkeypatch):
+    walks = []
+    monkeypatch.setattr(engine, "prune", lambda value: walks.append(value) or value)
+    for name in ("eobReadInpatient", "eobReadCarrier", "patientRead"):
+        doc = orjson.loads((bfd_responses / "v1" / f"{name}.json").read_bytes())
+        out = map_resource(doc)
+        assert not walks, name
+        assert "" not in out.values()  # carrier's empty subType is pruned where it was written
 
 
 def _clone(value):

@@ -52,8 +52,7 @@ def first_eob(kind: str) -> dict[str, Any] | None:
 def sample() -> Path:
     """The first sample beneficiary folder."""
     folders = _beneficiaries()
-    if not folders:
-        pytest.skip("no samples with v1/ExplanationOfBenefit.json in this checkout")
+    assert folders, "no samples with v1/ExplanationOfBenefit.json: the checkout is broken"
     return folders[0]
 
 

@@ -1,0 +1,263 @@
+"""The value-writing ops compiled for plain mapping: copy, constant, lookup, link, rewrite.
+
+Each builder takes the resource map's compiler (:mod:`.compiled`) for its readers, writers,
+guards and tables, and returns ``fn(ctx, src, dst)``.
+
+They also note where an empty element (``""``, None, ``{}``, ``[]``) may have gone into the
+output (``ctx.maybe_empty``), so that the final prune walks the output only when it has
+something to remove: copies of v1 data look for empties while they copy, constants are checked
+once when compiled, other values when written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .context import Context, Link
+from .paths import ROOT, template_names
+from .shapes import MONEY_SYSTEM, plain, templated
+from .tables import DROPPED, link_suffix, recode
+from .write import assign
+
+Fn = Callable[[Context, Any, dict], None]
+_CONTAINERS = (dict, list)
+GLOBAL = (None, None)  # a mark for an empty that may be anywhere
+ROUTE_VARS = frozenset({"key", "row"})  # set per element by a route
+
+
+def checked_copy(value: Any, money: bool, found: list) -> Any:
+    """A fresh copy (STU3 Money reshaped to R4 when ``money``); appends to ``found`` when the
+    copy holds an empty element. Same result as :func:`~.shapes.reshape_money` / ``plain``."""
+    if isinstance(value, dict):
+        is_money = money and value.get("system") == MONEY_SYSTEM and "code" in value
+        out = {}
+        for key, child in value.items():
+            if is_money and (key == "system" or key == "code"):
+                continue
+            if isinstance(child, _CONTAINERS):
+                child = checked_copy(child, money, found)
+                if not child:
+                    found.append(key)
+            elif not child and (child is None or child == ""):
+                found.append(key)
+            out[key] = child
+        if is_money:
+            out["currency"] = code = value["code"]
+            if has_empty(code):
+                found.append("currency")
+        return out
+    if isinstance(value, list):
+        items = []
+        for child in value:
+            if isinstance(child, _CONTAINERS):
+                child = checked_copy(child, money, found)
+                if not child:
+                    found.append(0)
+            elif not child and (child is None or child == ""):
+                found.append(0)
+            items.append(child)
+        return items
+    return value
+
+
+def _is_empty(value: Any) -> bool:
+    return not value and (value is None or value == "" or isinstance(value, _CONTAINERS))
+
+
+def has_empty(value: Any) -> bool:
+    """Is ``value`` or anything in it something the prune removes (links included)?"""
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return value is None or value == ""
+    if not children:
+        return True
+    for child in children:
+        if isinstance(child, _CONTAINERS):
+            if has_empty(child):
+                return True
+        elif child is None or child == "" or isinstance(child, Link):
+            return True
+    return False
+
+
+def copy_op(comp: Any, rule: Any) -> Fn:
+    money = rule.params.get("reshape", "money") == "money"
+    skip = rule.params.get("except")
+    get = comp.reader(rule.v1_path)
+    guarded = rule.guarded
+    field = rule.v2_field
+    if field is not None and not (skip or guarded):
+
+        def copy_to_field(ctx: Context, src: Any, dst: dict) -> None:
+            for value in get(src):
+                if isinstance(value, _CONTAINERS):
+                    found: list = []
+                    value = checked_copy(value, money, found)
+                    if found or not value:
+                        ctx.maybe_empty.append((dst, field))
+                elif _is_empty(value):
+                    ctx.maybe_empty.append((dst, field))
+                if field in dst:
+                    assign(dst, field, value)
+                else:
+                    dst[field] = value
+
+        return copy_to_field
+    write = comp.writer(rule.v2_path)
+    guard = comp.guard(rule)
+
+    def copy(ctx: Context, src: Any, dst: dict) -> None:
+        if guarded and not guard(src, ctx):
+            return
+        for value in get(src):
+            if skip and isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k not in skip}
+                if not value:
+                    continue
+            found: list = []
+            value = checked_copy(value, money, found)
+            slot = write(ctx, dst, value)
+            if found or _is_empty(value):
+                ctx.maybe_empty.append(slot)
+
+    return copy
+
+
+def constant_op(comp: Any, rule: Any) -> Fn:
+    value = rule.params["value"]
+    names = [n for s in _strings(value) for n in template_names(s)]
+    write = comp.writer(rule.v2_path)
+    guarded = rule.guarded
+    guard = comp.guard(rule)
+    if names and not comp.is_static(names):
+        others = [n for n in names if n.split(".", 1)[0] not in ROUTE_VARS]
+        if comp.is_static(others) and not comp.binds & ROUTE_VARS:
+            return _per_route_row(value, write, guarded, guard, comp.copier)
+
+        def filled(ctx: Context, src: Any, dst: dict) -> None:
+            if guarded and not guard(src, ctx):
+                return
+            out = templated(value, ctx.variables)
+            slot = write(ctx, dst, out)
+            if has_empty(out):
+                ctx.maybe_empty.append(slot)
+
+        return filled
+    fixed = templated(value, comp.variables) if names else value
+    make = comp.copier(fixed)
+    empty = has_empty(fixed)
+
+    def constant(ctx: Context, src: Any, dst: dict) -> None:
+        if guarded and not guard(src, ctx):
+            return
+        slot = write(ctx, dst, make())
+        if empty:
+            ctx.maybe_empty.append(slot)
+
+    return constant
+
+
+def _per_route_row(value: Any, write: Any, guarded: bool, guard: Any, copier: Any) -> Fn:
+    """A constant that reads only a route's ``${key}`` / ``${row.x}`` (and fixed variables):
+    filled once per text key and table row, then handed out as fresh copies."""
+    filled: dict[tuple, tuple[Callable[[], Any], bool]] = {}
+
+    def per_row(ctx: Context, src: Any, dst: dict) -> None:
+        if guarded and not guard(src, ctx):
+            return
+        variables = ctx.variables
+        key, row = variables.get("key"), variables.get("row")
+        # rows live in the frozen tables, so their ids are stable; keys must be text
+        memo = (key, id(row)) if key is None or type(key) is str else None
+        hit = filled.get(memo) if memo is not None else None
+        if hit is None:
+            out = templated(value, variables)
+            hit = (copier(plain(out)), has_empty(out))
+            if memo is not None and len(filled) < 4096:
+                filled[memo] = hit
+        make, empty = hit
+        slot = write(ctx, dst, make())
+        if empty:
+            ctx.maybe_empty.append(slot)
+
+    return per_row
+
+
+def lookup_op(comp: Any, rule: Any) -> Fn | None:
+    table = comp.table(rule)
+    if table is None:
+        return None
+    get = comp.reader(rule.v1_path)
+    write = comp.writer(rule.v2_path)
+
+    def lookup(ctx: Context, src: Any, dst: dict) -> None:
+        suffix = link_suffix(rule, ctx, src)
+        for value in get(src):
+            out = recode(rule, table, value, suffix, ctx.variables)
+            if out is DROPPED:
+                continue
+            slot = write(ctx, dst, out)
+            if has_empty(out):
+                ctx.maybe_empty.append(slot)
+
+    return lookup
+
+
+def link_op(comp: Any, rule: Any) -> Fn | None:
+    if rule.v2_path and rule.v2_path[0][0] == ROOT:
+        return None  # op_link writes under the element even then
+    get = comp.reader(rule.v1_path)
+    write = comp.writer(rule.v2_path)
+    target = rule.params["target"]
+
+    def link(ctx: Context, src: Any, dst: dict) -> None:
+        # the link lists are checked for empties once resolved (see engine)
+        for value in get(src):
+            olds = value if isinstance(value, list) else [value]
+            markers = [Link(target, old=o) for o in olds]
+            container, key = write(ctx, dst, markers)
+            links = container[key]
+            for i, marker in enumerate(links):
+                if isinstance(marker, Link) and marker in markers:
+                    ctx.links.append((links, i, marker))
+
+    return link
+
+
+def rewrite_op(comp: Any, rule: Any) -> Fn:
+    get = comp.reader(rule.v1_path)
+    write = comp.writer(rule.v2_path)
+    pattern = rule.params["pattern_re"]
+    repl = rule.params["replace"]
+
+    def rewrite(ctx: Context, src: Any, dst: dict) -> None:
+        for value in list(get(src)):
+            out = pattern.sub(repl, value) if isinstance(value, str) else value
+            slot = write(ctx, dst, out)
+            if has_empty(out):
+                ctx.maybe_empty.append(slot)
+
+    return rewrite
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+BUILDERS: dict[str, Callable[[Any, Any], Fn | None]] = {
+    "copy": copy_op,
+    "constant": constant_op,
+    "lookup": lookup_op,
+    "link": link_op,
+    "rewrite": rewrite_op,
+}

@@ -1,0 +1,36 @@
+"""Progress bars appear on stderr only for a terminal and never with --quiet."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+from bbmigrate.cli.common import progress, progress_bars
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stream", "quiet", "shown"),
+    [(_Terminal, False, True), (_Terminal, True, False), (io.StringIO, False, False)],
+)
+def test_bar_only_on_a_terminal_and_not_quiet(monkeypatch, stream, quiet, shown):
+    err = stream()
+    monkeypatch.setattr(sys, "stderr", err)
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    items = progress(iter(range(5)), total=5, label="crunching", quiet=quiet)
+    assert list(items) == [0, 1, 2, 3, 4]
+    assert ("crunching" in err.getvalue()) is shown
+    assert out.getvalue() == ""  # a bar never lands on stdout, which may carry --json
+
+
+def test_progress_bars_yields_nothing_to_draw_on_when_piped(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with progress_bars(quiet=False) as bars:
+        assert bars is None
