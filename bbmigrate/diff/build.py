@@ -140,6 +140,13 @@ def report_dict(
     redact: bool = False,
 ) -> dict[str, Any]:
     """The JSON form of a report (the one every renderer reads), filtered and redacted."""
+    with collector_paused():  # one dict per record: the same burst of containers as the diff
+        return _report_dict(report, pairs, only, redact)
+
+
+def _report_dict(
+    report: Report, pairs: list[Pair] | None, only: frozenset[str] | None, redact: bool
+) -> dict[str, Any]:
     data = report.to_dict()
     if only:
         for resource in data["resources"]:
