@@ -29,7 +29,7 @@ from .paths import (
     select,
     where_matches,
 )
-from .write import _contains, put
+from .write import contains, put
 
 SOURCES = "_sources"
 """A reserved variable (provenance only): variable name → the v1 path its value was read from."""
@@ -208,7 +208,7 @@ def sliced(ctx: Any, rule: Any, dst: Any, path: Any) -> None:
 
 def _holds(item: Any, kind: str, step: tuple, proto: Any) -> bool:
     if kind == PROTO:
-        return _contains(item, proto)
+        return contains(item, proto)
     return where_matches(item, step[2], step[3])
 
 

@@ -13,14 +13,14 @@ from ..errors import MappingError
 from .paths import APPEND, EACH, FIELD, INDEX, PROTO, ROOT, WHERE, Path, where_matches
 
 
-def _contains(item: Any, proto: Any) -> bool:
+def contains(item: Any, proto: Any) -> bool:
     """True when ``item`` has every field of ``proto`` (lists: every proto element matches one)."""
     if isinstance(proto, dict):
         return isinstance(item, dict) and all(
-            k in item and _contains(item[k], v) for k, v in proto.items()
+            k in item and contains(item[k], v) for k, v in proto.items()
         )
     if isinstance(proto, list):
-        return isinstance(item, list) and all(any(_contains(i, p) for i in item) for p in proto)
+        return isinstance(item, list) and all(any(contains(i, p) for i in item) for p in proto)
     return item == proto
 
 
@@ -71,7 +71,7 @@ def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
             current = items[step[2]]
         else:  # WHERE / PROTO: find or create the slice
             for item in items:
-                if (kind == PROTO and _contains(item, step[2])) or (
+                if (kind == PROTO and contains(item, step[2])) or (
                     kind == WHERE and where_matches(item, step[2], step[3])
                 ):
                     current = item

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..mapping.write import contains
 from .sample_values import VariableHit, scalar_text
 
 _INDEX = re.compile(r"\[\d+\]")
@@ -66,21 +67,10 @@ def _get(node: Any, dotted: str) -> Iterator[Any]:
         yield from value if isinstance(value, list) else [value]
 
 
-def _contains(item: Any, proto: Any) -> bool:
-    """True when ``item`` has everything ``proto`` has (lists: each proto item somewhere)."""
-    if isinstance(proto, dict):
-        return isinstance(item, dict) and all(
-            k in item and _contains(item[k], v) for k, v in proto.items()
-        )
-    if isinstance(proto, list):
-        return isinstance(item, list) and all(any(_contains(i, p) for i in item) for p in proto)
-    return item == proto
-
-
 def _select(items: list[Any], selector: str | None, variables: dict[str, Any]) -> list[Any]:
     if selector is not None and selector.startswith("~"):
         proto = variables.get(selector[1:])
-        return [i for i in items if _contains(i, proto)] if proto is not None else items
+        return [i for i in items if contains(i, proto)] if proto is not None else items
     if selector is None or selector in ("*", "+"):
         return items
     if selector.isdigit():
