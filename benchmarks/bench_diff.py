@@ -32,9 +32,10 @@ from pathlib import Path
 
 import orjson
 from deepdiff import DeepDiff
+from sandbox_login import login_user
 
 from bbmigrate import emulator
-from bbmigrate.client import fetch_beneficiary, login_with_password
+from bbmigrate.client import fetch_beneficiary
 from bbmigrate.diff import diff_pairs, diff_paths
 from bbmigrate.diff.build import collector_paused
 from bbmigrate.diff.inputs import Pair, load_pairs
@@ -64,15 +65,8 @@ def build(responses: Path, n_eobs: int) -> list[Pair]:
 def fetch_user(out: Path) -> None:
     """BBUser00042's v1 and v2 data, fetched from the emulator over loopback HTTP into ``out``."""
     app = emulator.create_app(emulator.SandboxConfig())  # the packaged samples, as users get
-    client = emulator.DEFAULT_CLIENT
     with emulator.serve_in_thread(app) as base:
-        token = login_with_password(
-            base,
-            emulator.username(USER),
-            emulator.password(USER),
-            client_id=client.client_id,
-            client_secret=client.client_secret,
-        )
+        token = login_user(base, USER)
         fetch_beneficiary(base, out, token)
 
 

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import httpx
 import orjson
+from sandbox_login import login_user
 
 from bbmigrate import emulator
-from bbmigrate.client import fetch_beneficiary, login_with_password
+from bbmigrate.client import fetch_beneficiary
 
 USER = 42
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "tests" / "emulator" / "data"
@@ -67,15 +68,8 @@ def main() -> None:
 def run(args: argparse.Namespace, latency: float) -> None:
     app = emulator.create_app(emulator.SandboxConfig(data_dir=args.data))
     app.add_middleware(Latency, seconds=latency)
-    client = emulator.DEFAULT_CLIENT
     with emulator.serve_in_thread(app) as base, tempfile.TemporaryDirectory() as tmp:
-        token = login_with_password(
-            base,
-            emulator.username(USER),
-            emulator.password(USER),
-            client_id=client.client_id,
-            client_secret=client.client_secret,
-        )
+        token = login_user(base, USER)
         headers = {
             "Authorization": f"Bearer {token.access_token}",
             "Accept": "application/fhir+json",

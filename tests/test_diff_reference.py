@@ -129,9 +129,6 @@ def test_bundles_are_paired_by_entry(bfd_responses):
     assert {r.id.split("-")[1] for r in report.resources} == {"a", "b", "c", "d"}
 
 
-@pytest.mark.skipif(
-    MAPPER is None, reason="the mapping engine (bbmigrate.mapping) is not installed"
-)
 @pytest.mark.parametrize("name", READS)
 def test_removed_and_added_are_explained_by_the_mapping_model(bfd_responses, name):
     """A removed leaf is one a rule consumed without output, and v2 holds its value nowhere
@@ -154,9 +151,6 @@ def test_removed_and_added_are_explained_by_the_mapping_model(bfd_responses, nam
     assert sum(c.kind == "changed" for c in changes) <= sum(c.kind == "changed" for c in structural)
 
 
-@pytest.mark.skipif(
-    MAPPER is None, reason="the mapping engine (bbmigrate.mapping) is not installed"
-)
 def test_mapped_cli_reports_the_fidelity_of_the_mapping(bfd_responses):
     from click.testing import CliRunner
 
@@ -179,9 +173,6 @@ def test_mapped_cli_reports_the_fidelity_of_the_mapping(bfd_responses):
     assert sourced and all(r["v1_path"] in v1_paths and r["rule"] for r in sourced)
 
 
-@pytest.mark.skipif(
-    MAPPER is None, reason="the mapping engine (bbmigrate.mapping) is not installed"
-)
 def test_mapped_refuses_v2_as_left(bfd_responses):
     from click.testing import CliRunner
 

@@ -162,12 +162,9 @@ class Engine:
         return out
 
 
-def default_mapper() -> Engine | None:
-    """The installed engine, or None while ``bbmigrate.mapping`` is not there."""
-    try:
-        return Engine()
-    except ImportError:
-        return None
+def default_mapper() -> Engine:
+    """The mapping engine diffs align through by default."""
+    return Engine()
 
 
 def map_resource(

@@ -190,6 +190,23 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+_ABSENT = object()
+_LIST = object()
+
+
+def _down_dicts(node: Any, fields: tuple[str, ...]) -> Any:
+    """The value at a plain ``a.b.c`` path walked down dicts; ``_ABSENT`` when a field is missing,
+    ``_LIST`` when a list on the way needs the general step-by-step walk."""
+    cur = node
+    for name in fields:
+        if not isinstance(cur, dict):
+            return _LIST
+        if name not in cur:
+            return _ABSENT
+        cur = cur[name]
+    return cur
+
+
 def select(node: Any, path: Path, at: tuple = ()) -> list[tuple[tuple, Any]]:
     """``(concrete path, value)`` for every match of ``path`` under ``node``, in document order.
 
@@ -197,16 +214,10 @@ def select(node: Any, path: Path, at: tuple = ()) -> list[tuple[tuple, Any]]:
     document order and costs one list per step instead of one generator frame per node.
     """
     fields = getattr(path, "fields", None)
-    if fields is not None:  # a walk down dicts, unless a list on the way needs flattening
-        cur = node
-        for name in fields:
-            if not isinstance(cur, dict):
-                break
-            if name not in cur:
-                return []
-            cur = cur[name]
-        else:
-            return [((*at, *fields), cur)]
+    if fields is not None:
+        found = _down_dicts(node, fields)
+        if found is not _LIST:
+            return [] if found is _ABSENT else [((*at, *fields), found)]
     matches: list[tuple[tuple, Any]] = [(at, node)]
     for step in path:
         kind, name = step[0], step[1]
@@ -261,15 +272,9 @@ def values(node: Any, path: Path) -> list[Any]:
     """The values :func:`select` would give, without building their concrete paths."""
     fields = getattr(path, "fields", None)
     if fields is not None:
-        cur = node
-        for name in fields:
-            if not isinstance(cur, dict):
-                break
-            if name not in cur:
-                return []
-            cur = cur[name]
-        else:
-            return [cur]
+        found = _down_dicts(node, fields)
+        if found is not _LIST:
+            return [] if found is _ABSENT else [found]
     matches = [node]
     for step in path:
         kind, name = step[0], step[1]
