@@ -14,6 +14,7 @@ import click
 
 from .. import __version__
 from ..errors import BBMigrateError
+from ..escaping import for_terminal
 
 # module name -> attribute holding the click command or group, in the order --help lists them.
 COMMANDS: dict[str, str] = {
@@ -52,7 +53,8 @@ class _Main(click.Group):
         except BBMigrateError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"bbmigrate: error: {exc}", err=True)
+            # the message may quote a value or a file name from the input: show, never obey, it
+            click.echo(f"bbmigrate: error: {for_terminal(exc)}", err=True)
             sys.exit(exc.exit_code)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..escaping import for_terminal
 from ..mapping import load_mappings, map_file
 from .common import emit_json, json_option, output_option, progress_bars, quiet_option
 
@@ -69,9 +70,10 @@ def map_command(
         emit_json(report.to_dict())
     else:
         for item in report.unmapped:
-            click.echo(f"{item['where']}: {item['path']}")
+            click.echo(for_terminal(f"{item['where']}: {item['path']}"))
         for failure in report.failures:
-            click.echo(f"bbmigrate: failed: {failure['where']}: {failure['error']}", err=True)
+            line = f"{failure['where']}: {failure['error']}"
+            click.echo(f"bbmigrate: failed: {for_terminal(line)}", err=True)
         if not quiet and output is not None:
             click.echo(f"mapped {report.mapped} resource(s) to {output}", err=True)
     if report.failures:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..escaping import append_row, for_terminal
 from ..jsonio import dumps, write_bytes_atomic
 from ..redact import Redactor
 from .engine import ResourceResult, Validator
@@ -155,10 +156,11 @@ def render_text(report: Report, *, must_support: bool = False, redact: bool = Fa
     for f in sorted(findings, key=lambda f: (f.source or "", f.resource, order[f.severity])):
         if f.source != current:
             current = f.source
-            lines.append(f"{current}")
+            lines.append(for_terminal(current))
         value = shown_value(f, redact)
         shown = f"  [{value}]" if value not in (None, "") and f.rule != "not-checked" else ""
-        lines.append(f"  {f.severity:<11} {f.resource}  {f.path}  ({f.rule}) {f.message}{shown}")
+        line = f"  {f.severity:<11} {f.resource}  {f.path}  ({f.rule}) {f.message}{shown}"
+        lines.append(for_terminal(line))
     s = report.summary
     lines.append(
         f"CARIN {report.ig}: {s['resources']} resources, {s['errors']} errors, "
@@ -168,10 +170,12 @@ def render_text(report: Report, *, must_support: bool = False, redact: bool = Fa
         lines.append("Must-support elements never populated (per profile, across all inputs):")
         for url, entry in report.must_support.items():
             lines.append(
-                f"  {url.rsplit('/', 1)[-1]}: {entry['present']}/{entry['must_support']} present "
-                f"in {entry['resources']} resource(s)"
+                for_terminal(
+                    f"  {url.rsplit('/', 1)[-1]}: {entry['present']}/{entry['must_support']} "
+                    f"present in {entry['resources']} resource(s)"
+                )
             )
-            lines.extend(f"    - {element}" for element in entry["never_present"])
+            lines.extend(for_terminal(f"    - {element}") for element in entry["never_present"])
     return "\n".join(lines) + "\n"
 
 
@@ -192,7 +196,7 @@ def render_xlsx(report: Report, *, must_support: bool = False, redact: bool = Fa
     rows.append(list(_COLUMNS))
     for f in shown_findings(report.findings, redact):
         row = _row(f, redact)
-        rows.append([_cell(row[c]) for c in _COLUMNS])
+        append_row(rows, [row[c] for c in _COLUMNS])
     for cell in rows[1]:
         cell.font = Font(bold=True)
     rows.freeze_panes = "A2"
@@ -202,16 +206,12 @@ def render_xlsx(report: Report, *, must_support: bool = False, redact: bool = Fa
         ms.append(["profile", "resources", "must_support", "present", "never_present"])
         for url, entry in report.must_support.items():
             for element in entry["never_present"] or [""]:
-                ms.append(
-                    [url, entry["resources"], entry["must_support"], entry["present"], element]
+                append_row(
+                    ms, [url, entry["resources"], entry["must_support"], entry["present"], element]
                 )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
 def render(report: Report, fmt: str, *, must_support: bool = False, redact: bool = False) -> bytes:
