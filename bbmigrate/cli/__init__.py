@@ -56,6 +56,13 @@ class _Main(click.Group):
             # the message may quote a value or a file name from the input: show, never obey, it
             click.echo(f"bbmigrate: error: {for_terminal(exc)}", err=True)
             sys.exit(exc.exit_code)
+        except click.BadParameter as exc:
+            # A path that does not exist or has the wrong kind is bad input like any other:
+            # one line and exit 2, not the usage block meant for a mistyped option.
+            if not isinstance(getattr(exc.param, "type", None), click.Path):
+                raise
+            click.echo(f"bbmigrate: error: {for_terminal(exc.format_message())}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,6 +10,7 @@ import click
 
 from ..escaping import for_terminal
 from ..mapping import load_mappings, map_file
+from ..output_guard import guard_output
 from .common import emit_json, json_option, output_option, progress_bars, quiet_option
 
 
@@ -55,6 +56,7 @@ def map_command(
     """
     if as_json and output is None and not list_unmapped:
         raise click.UsageError("--json needs -o OUTPUT (stdout carries the mapped resources)")
+    guard_output(output, [source, mappings_path], folder=source != "-" and Path(source).is_dir())
     mapping = load_mappings(mappings_path, quirks=not no_quirks)
     with progress_bars(quiet) as bars:
         tick = None if bars is None else partial(bars.advance, bars.add_task("mapping", total=None))

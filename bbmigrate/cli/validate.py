@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ..output_guard import guard_output
 from ..validate import DEFAULT_IG, IG_VERSIONS, Validator, render, validate_path
 from ..validate.packages import ENV_VAR
 from ..validate.report import FORMATS, write_report
@@ -100,6 +101,7 @@ def validate(
     """
     if fmt == "xlsx" and output is None:
         raise InputError("--format xlsx needs -o FILE", where="--format")
+    guard_output(output, [source, package_dir])
     validator = Validator(ig, package_dir, invariants=not no_invariants)
     report = validate_path(
         source,
@@ -107,6 +109,8 @@ def validate(
         jobs=jobs,
         wrap=lambda results: progress(results, total=None, label="validating", quiet=quiet),
     )
+    if report.summary["resources"] == 0:
+        raise InputError("no FHIR resources found", where=source)
     if output is not None:
         write_report(output, render(report, fmt, must_support=must_support, redact=redact))
     if as_json:

@@ -72,7 +72,10 @@ def load_side(path: str | Path) -> Resources:
     out: Resources = {}
     if target.is_dir():
         files = sorted(
-            p for p in target.iterdir() if p.is_file() and p.suffix.lower() in (".json", ".ndjson")
+            p
+            for p in target.iterdir()
+            # a dangling symlink is listed too, so that reading it reports it
+            if (p.is_file() or p.is_symlink()) and p.suffix.lower() in (".json", ".ndjson")
         )
         if not files:
             raise InputError("folder holds no .json or .ndjson file", where=str(target))

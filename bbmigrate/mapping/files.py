@@ -166,6 +166,7 @@ def map_file(
         if write and output is None:
             raise InputError("a directory input needs -o OUTPUT_DIR", where=src)
         _map_dir(Path(src), Path(output) if output else None, runner, write)
+        _require_resources(runner, src)
         return runner.report
     where = "<stdin>" if src == "-" else src
     if src == "-":
@@ -176,13 +177,19 @@ def map_file(
         if not Path(src).is_file():
             raise InputError("no such file", where=src)
         ndjson = _is_ndjson(src)
-        stream = open(src, "rb")  # noqa: SIM115 - closed below, streamed line by line
+        stream = jsonio.open_input(src)  # closed below, streamed line by line
     try:
         if ndjson:
-            _emit_lines(_ndjson(stream, where, runner), output, out_stream, write)
+            _emit_lines(
+                _resources_in(_ndjson(stream, where, runner), runner, where),
+                output,
+                out_stream,
+                write,
+            )
         else:
             document = jsonio.loads(stream.read(), where=where)
             result = runner.one(document, where)
+            _require_resources(runner, where)
             if write and result is not None:
                 if output is None:
                     out_stream.write(jsonio.dumps(result) + b"\n")
@@ -192,6 +199,18 @@ def map_file(
     finally:
         stream.close()
     return runner.report
+
+
+def _require_resources(runner: _Runner, where: str) -> None:
+    """An input that held no resource at all is bad input, not an empty success."""
+    if runner.report.mapped == 0 and not runner.report.failures:
+        raise InputError("no FHIR resources found", where=where)
+
+
+def _resources_in(lines: Iterator[bytes], runner: _Runner, where: str) -> Iterator[bytes]:
+    # checked before the output is committed: the atomic writer then discards its temporary file
+    yield from lines
+    _require_resources(runner, where)
 
 
 def _looks_ndjson(data: bytes) -> bool:
@@ -221,13 +240,16 @@ def _emit_lines(lines: Iterator[bytes], output, out_stream: BinaryIO, write: boo
 
 def _map_dir(src: Path, out: Path | None, runner: _Runner, write: bool) -> None:
     files = sorted(
-        p for p in src.rglob("*") if p.is_file() and (p.suffix == ".json" or _is_ndjson(p.name))
+        p
+        for p in src.rglob("*")
+        # a dangling symlink is listed too, so that reading it reports it
+        if (p.is_file() or p.is_symlink()) and (p.suffix == ".json" or _is_ndjson(p.name))
     )
     for path in files:
         rel = path.relative_to(src)
         target = out / rel if out is not None else None
         if _is_ndjson(path.name):
-            with open(path, "rb") as stream:
+            with jsonio.open_input(path) as stream:
                 _emit_lines(_ndjson(stream, str(path), runner), target, sys.stdout.buffer, write)
         else:
             try:
