@@ -106,9 +106,25 @@ def read_json(path: str | Path) -> Any:
     return loads(read_bytes(path), where=where)
 
 
+def read_stream(stream: BinaryIO, *, where: str) -> bytes:
+    """The rest of an open input; a read error (EIO, a vanished network file) is one line."""
+    try:
+        return stream.read()
+    except OSError as exc:
+        raise input_error(exc, where) from None
+
+
+def lines(stream: BinaryIO, *, where: str) -> Iterator[bytes]:
+    """The lines of an open input, one in memory at a time; a read error is one line."""
+    try:
+        yield from stream
+    except OSError as exc:
+        raise input_error(exc, where) from None
+
+
 def iter_ndjson(stream: BinaryIO, *, where: str) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, document)`` for each non-blank line, one line in memory at a time."""
-    for number, line in enumerate(stream, start=1):
+    for number, line in enumerate(lines(stream, where=where), start=1):
         if not line.strip():
             continue
         yield number, loads(line, where=f"{where}:{number}")

@@ -136,7 +136,7 @@ def _ndjson(stream: BinaryIO, where: str, runner: _Runner) -> Iterator[bytes]:
 
 def _iter_lines(stream: BinaryIO, where: str, runner: _Runner):
     number = 0
-    for number, line in enumerate(stream, start=1):
+    for number, line in enumerate(jsonio.lines(stream, where=where), start=1):
         if not line.strip():
             continue
         try:
@@ -187,7 +187,7 @@ def map_file(
                 write,
             )
         else:
-            document = jsonio.loads(stream.read(), where=where)
+            document = jsonio.loads(jsonio.read_stream(stream, where=where), where=where)
             result = runner.one(document, where)
             _require_resources(runner, where)
             if write and result is not None:

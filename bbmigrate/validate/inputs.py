@@ -30,6 +30,8 @@ def _from_document(doc: Any, where: str, *, strict: bool) -> Iterator[Located]:
             here = f"{where}#entry[{index}]"
             if isinstance(resource, Mapping) and isinstance(resource.get("resourceType"), str):
                 yield from _from_document(resource, here, strict=True)
+            elif isinstance(resource, Mapping):
+                yield resource, here  # the validator reports its missing resourceType
             else:
                 # Not a resource: validate the entry inside its Bundle, so that the R4 rules
                 # report what is wrong with it (one finding per entry, never a silent skip).
