@@ -65,7 +65,10 @@ def to_json_data(resource: Any) -> Any:
     dump = getattr(resource, "model_dump", None)
     if callable(dump):
         return dump(mode="json", by_alias=True, exclude_none=True)
-    return orjson.loads(orjson.dumps(resource, default=_json_default))
+    try:
+        return orjson.loads(orjson.dumps(resource, default=_json_default))
+    except orjson.JSONEncodeError as exc:  # an int past 64 bits, nesting past orjson's limit
+        raise InputError(f"cannot snapshot this data: {exc}", where="snapshot data") from None
 
 
 def _json_default(value: Any) -> Any:

@@ -39,6 +39,8 @@ HOSTILE: tuple[str, ...] = (
 )
 # Everything the escaping rule makes visible, except the line feed that separates lines.
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# JSON may carry DEL, C1 and U+2028 raw (they are valid in a JSON string); C0 never.
+RAW_JSON_CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")
 FORMULA_START = ("=", "+", "-", "@")
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 BENE = "-19990000004781"
@@ -115,6 +117,13 @@ def assert_no_raw_control(text: str, where: str) -> None:
         raise AssertionError(f"{where}: raw control {found.group()!r} near {near!r}")
 
 
+def assert_json_inert(text: str, where: str) -> None:
+    """Valid JSON whose strings hold controls only as escapes (``\\u001b``)."""
+    json.loads(text)
+    found = RAW_JSON_CONTROL.search(text)
+    assert found is None, f"{where}: raw control {found.group()!r} in JSON"
+
+
 def assert_text_inert(text: str) -> None:
     assert_no_raw_control(text, "text")
     # the values are there, escaped, not dropped
@@ -141,31 +150,43 @@ def html_tags(page: str) -> _Tags:
     return parser
 
 
-def assert_html_inert(page: str) -> None:
+def _assert_no_live_tags(parsed: _Tags, where: str) -> None:
+    for tag, attrs in parsed.tags:
+        assert tag not in ("img", "iframe", "script") or (where == "html" and tag == "script"), (
+            f"{where}: live <{tag}>"
+        )
+        for name, value in attrs:
+            assert not name.startswith("on"), f"{where}: event handler {name} on <{tag}>"
+            assert not (value or "").strip().lower().startswith("javascript:"), (tag, name)
+
+
+def assert_html_inert_tags(page: str) -> _Tags:
+    """No raw control, no live tag or handler from data (the page's own one script is ours)."""
     assert_no_raw_control(page, "html")
     parsed = html_tags(page)
-    for tag, attrs in parsed.tags:
-        assert tag not in ("img", "iframe"), f"live <{tag}> in the page"
-        for name, value in attrs:
-            assert not name.startswith("on"), f"event handler {name} on <{tag}>"
-            assert not (value or "").strip().lower().startswith("javascript:"), (tag, name)
+    _assert_no_live_tags(parsed, "html")
+    assert sum(tag == "script" for tag, _ in parsed.tags) <= 1
+    return parsed
+
+
+def assert_html_inert(page: str) -> None:
+    parsed = assert_html_inert_tags(page)
     shown = "".join(parsed.text)
     assert "<img src=x onerror=alert(1)>" in shown or "<iframe src=x></iframe>" in shown
 
 
-def assert_markdown_inert(markdown: str) -> None:
+def assert_markdown_inert_tags(markdown: str) -> _Tags:
     """Render the Markdown as a CommonMark + tables renderer would and check the HTML."""
     from markdown_it import MarkdownIt
 
     assert_no_raw_control(markdown, "markdown")
-    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
-    parsed = html_tags(rendered)
-    for tag, attrs in parsed.tags:
-        assert tag not in ("img", "iframe"), f"Markdown renders a live <{tag}>"
-        for name, value in attrs:
-            assert not (value or "").strip().lower().startswith("javascript:"), (tag, name, value)
-            assert not name.startswith("on"), (tag, name)
-    shown = "".join(parsed.text)
+    parsed = html_tags(MarkdownIt("commonmark").enable("table").render(markdown))
+    _assert_no_live_tags(parsed, "markdown")
+    return parsed
+
+
+def assert_markdown_inert(markdown: str) -> None:
+    shown = "".join(assert_markdown_inert_tags(markdown).text)
     assert "<img src=x onerror=alert(1)>" in shown or "[x](javascript:alert(1))" in shown
 
 
