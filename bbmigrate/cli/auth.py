@@ -10,6 +10,7 @@ from ..client import SANDBOX_URL, OAuthApp, TokenStore, login_in_browser, login_
 from ..client.manifest import REDACTED
 from ..client.tokens import default_token_file
 from ..errors import InputError
+from ..escaping import for_terminal
 from .common import F, emit_json, json_option
 
 CLIENT_ID_ENV = "BBMIGRATE_CLIENT_ID"
@@ -172,7 +173,7 @@ def login(
     if as_json:
         emit_json(summary)
     else:
-        patient = summary["patient"]
+        patient = for_terminal(summary["patient"])  # the server's word: shown, never obeyed
         click.echo(f"logged in to {version} as patient {patient}; token saved to {store.path}")
 
 

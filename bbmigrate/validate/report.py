@@ -189,9 +189,9 @@ def render_xlsx(report: Report, *, must_support: bool = False, redact: bool = Fa
     for key, value in report.summary.items():
         if isinstance(value, dict):
             for sub, count in value.items():
-                sheet.append([f"{key}: {sub}", count])
+                append_row(sheet, [f"{key}: {sub}", count])
         else:
-            sheet.append([key, value])
+            append_row(sheet, [key, value])
     rows = book.create_sheet("Findings")
     rows.append(list(_COLUMNS))
     for f in shown_findings(report.findings, redact):

@@ -78,16 +78,17 @@ def hostile_beneficiary(root: Path, files: tuple[str, ...] = ("Patient.json",)) 
 
 
 def hostile_tables_inputs(root: Path) -> tuple[Path, Path]:
-    """A mapping folder whose notes are hostile, and a sample folder whose displays and names
-    (the tables' labels and examples) are hostile."""
+    """A mapping folder whose notes and reasons are hostile, and a sample folder whose displays
+    and names (the tables' labels and examples) are hostile."""
     mappings = root / "mappings"
     shutil.copytree(mappings_dir(), mappings)
     values = itertools.cycle(HOSTILE)
     for path in (mappings / "patient.yaml", mappings / "coverage.yaml"):
         document = yaml.safe_load(path.read_text())
-        for rule in _rules(document):
-            if "note" in rule:
-                rule["note"] = next(values)
+        for node in _nodes(document):
+            for key in ("note", "reason", "drop"):  # rule notes, gap and drop reasons
+                if isinstance(node.get(key), str):
+                    node[key] = next(values)
         path.write_text(yaml.safe_dump(document, allow_unicode=False, sort_keys=False))
     samples = root / "samples"
     shutil.copytree(samples_dir() / BENE, samples / BENE)
@@ -98,15 +99,14 @@ def hostile_tables_inputs(root: Path) -> tuple[Path, Path]:
     return mappings, samples
 
 
-def _rules(node: Any) -> Iterator[dict]:
+def _nodes(node: Any) -> Iterator[dict]:
     if isinstance(node, dict):
-        if "id" in node and ("op" in node or "routes" in node):
-            yield node
+        yield node
         for value in node.values():
-            yield from _rules(value)
+            yield from _nodes(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _rules(value)
+            yield from _nodes(value)
 
 
 # -- the checks ------------------------------------------------------------------------------

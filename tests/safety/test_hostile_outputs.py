@@ -85,6 +85,13 @@ def test_tables_every_format(tables_inputs, tmp_path):
     assert_markdown_inert((tmp_path / "bb2-v1-v2-comparison.md").read_text())
 
 
+def test_mappings_gaps_text(tables_inputs):
+    mappings, _ = tables_inputs
+    result = CliRunner().invoke(main, ["mappings", "gaps", "--mappings", str(mappings)])
+    assert result.exit_code == 0, result.output
+    assert_text_inert(result.stdout)
+
+
 def test_error_lines_show_controls_escaped(tmp_path):
     """A file name (or a quoted value) in a one-line error cannot drive the terminal."""
     bad = tmp_path / "\x1b]0;owned\x07.json"
