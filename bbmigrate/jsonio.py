@@ -42,7 +42,7 @@ def _position(data: bytes, pos: int) -> str:
 
 
 def check_depth(document: Any, *, where: str) -> Any:
-    """``document`` if it is nested at most :data:`MAX_DEPTH` levels, else an :class:`InputError`.
+    """Parsed JSON ``document`` if nested at most :data:`MAX_DEPTH` levels, else an InputError.
 
     The test is orjson's own writer limit, reached by wrapping the document in the levels the
     limit allows beyond ``MAX_DEPTH``: it runs in C, about ten times faster than a Python walk.
@@ -53,7 +53,7 @@ def check_depth(document: Any, *, where: str) -> Any:
     for _ in range(_WRITER_DEPTH - MAX_DEPTH):
         probe = [probe]
     try:
-        orjson.dumps(probe, option=orjson.OPT_NON_STR_KEYS)
+        orjson.dumps(probe)
     except orjson.JSONEncodeError:
         raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", where=where) from None
     return document
