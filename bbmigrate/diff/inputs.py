@@ -113,4 +113,6 @@ def load_pairs(left: str | Path, right: str | Path | None = None) -> tuple[list[
     """Load both sides and pair them; also returns the side names for the report."""
     left_path, right_path = resolve_sides(left, right)
     pairs = pair(load_side(left_path), load_side(right_path))
+    if not pairs:  # nothing to compare is bad input, not a clean diff
+        raise InputError("no FHIR resources found on either side", where=str(left))
     return pairs, str(left_path), str(right_path)

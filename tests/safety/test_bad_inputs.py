@@ -148,6 +148,16 @@ def test_input_without_resources_is_exit_2(tmp_path, name, content, command):
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
 
 
+def test_diff_with_no_resources_on_either_side_is_exit_2(tmp_path):
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"resourceType": "Bundle", "type": "searchset"}')
+    out = tmp_path / "out"
+    out.mkdir()
+    result = invoke("diff", str(empty), str(empty), "--format", "json", "-o", str(out / "d.json"))
+    assert "no FHIR resources" in one_line_error(result, naming=str(empty))
+    assert list(out.iterdir()) == []
+
+
 def test_folder_without_resources_is_exit_2(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
