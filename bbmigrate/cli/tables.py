@@ -101,6 +101,12 @@ def tables(
     def bar(keys: Iterable[str]) -> Iterator[str]:
         return progress(keys, total=len(SHEETS), label="Building sheets", quiet=quiet)
 
+    # the whole dictionary is read and checked before anything is written
+    entries = None
+    if dictionary is not None:
+        from ..tables.dictionary import read_dictionary
+
+        entries = read_dictionary(dictionary)
     built = build_tables(mappings=mappings, samples=samples, progress=bar)
     result: dict[str, object] = built.summary()
     result["files"] = [str(path) for _, path in targets]
@@ -110,11 +116,10 @@ def tables(
         for f, path in targets:
             write_tables(built, f, path)
 
-    if dictionary is not None:
-        from ..tables.dictionary import compare, read_dictionary
+    if entries is not None:
+        from ..tables.dictionary import compare
 
-        agreement = compare(dict(built.ordered()), read_dictionary(dictionary))
-        result["dictionary"] = agreement.as_dict()
+        result["dictionary"] = compare(dict(built.ordered()), entries).as_dict()
 
     if as_json:
         emit_json(result)

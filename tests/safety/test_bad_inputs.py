@@ -214,3 +214,28 @@ def test_bad_path_options_are_one_line_not_a_usage_block(tmp_path, args):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("bbmigrate: error: "), result.stderr
     assert "Usage:" not in result.output
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        [],
+        {"id": "x", "fhirMapping": [{}]},
+        {"id": 1, "fhirMapping": ["not an object"]},
+        {"id": 1, "fhirMapping": [{"discriminator": 5}]},
+        {"id": 1, "appliesTo": 3, "fhirMapping": [{"resource": "ExplanationOfBenefit"}]},
+    ],
+)
+def test_a_dictionary_with_wrong_field_types_is_one_line_and_nothing_is_written(tmp_path, document):
+    root = tmp_path / "dd"
+    (root / "data" / "V2").mkdir(parents=True)
+    good = {"id": 1, "name": "ok", "fhirMapping": [{"resource": "Patient", "element": "id"}]}
+    (root / "data" / "V2" / "1_ok.json").write_text(json.dumps(good))
+    bad = root / "data" / "V2" / "2_bad.json"
+    bad.write_text(json.dumps(document))
+    out = tmp_path / "out"
+    result = invoke(
+        "tables", "--format", "csv", "-o", str(out / "t.csv"), "--dictionary", str(root)
+    )
+    one_line_error(result, naming=str(bad))
+    assert not out.exists()
