@@ -118,7 +118,9 @@ def input_files(draw) -> tuple[bytes, str]:
         return "\n".join(json.dumps(d) for d in docs).encode() + b"\n", ".ndjson"
     text = json.dumps(draw(DOCUMENT), ensure_ascii=draw(st.booleans()))
     how = draw(
-        st.sampled_from(("plain", "bom", "duplicate", "deep", "truncated", "latin1", "control"))
+        st.sampled_from(
+            ("plain", "bom", "duplicate", "deep", "wide", "truncated", "latin1", "control")
+        )
     )
     if how == "bom":
         text = "\ufeff" + text
@@ -126,6 +128,10 @@ def input_files(draw) -> tuple[bytes, str]:
         text = '{"id": "first", "resourceType": "Patient", ' + text[1:]
     elif how == "deep":
         text = _nest(text, draw(st.integers(min_value=90, max_value=1100)))
+    elif how == "wide":  # size: many elements and a long value
+        value = draw(TEXT) * draw(st.integers(min_value=1, max_value=500))
+        names = [{"family": value, "given": [value]}] * draw(st.integers(50, 300))
+        text = json.dumps({"resourceType": "Patient", "id": "wide", "name": names})
     elif how == "truncated":
         text = text[: draw(st.integers(min_value=0, max_value=max(0, len(text) - 1)))]
     elif how == "latin1":
