@@ -145,6 +145,9 @@ def dumps(document: Any, *, pretty: bool = True) -> bytes:
 _LIVE: set[str] = set()
 _HANDLED = (signal.SIGTERM, signal.SIGHUP)
 _previous: dict[int, Any] = {}
+# A forked worker (validate --jobs) owns none of its parent's temporary files: a SIGTERM that
+# ends the worker must not delete them.
+os.register_at_fork(after_in_child=_LIVE.clear)
 
 
 def _remove(path: str) -> None:

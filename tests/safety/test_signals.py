@@ -101,3 +101,22 @@ os.kill(os.getpid(), signal.SIGHUP)
     assert proc.returncode == -signal.SIGHUP
     assert kept.read_text() == "{}"
     assert os.listdir(tmp_path) == ["kept.json"]
+
+
+def test_a_forked_child_does_not_remove_its_parents_temporary_files(tmp_path):
+    script = f"""
+import os, signal, pathlib, sys
+from bbmigrate.jsonio import atomic_writer
+target = pathlib.Path({str(tmp_path / "out.json")!r})
+with atomic_writer(target) as handle:
+    handle.write(b"{{}}")
+    child = os.fork()
+    if child == 0:
+        os.kill(os.getpid(), signal.SIGTERM)  # the child is killed; the parent goes on
+    _, status = os.waitpid(child, 0)
+    assert os.WIFSIGNALED(status), status
+sys.exit(0)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert os.listdir(tmp_path) == ["out.json"]
