@@ -83,6 +83,10 @@ def test_tables_every_format(tables_inputs, tmp_path):
     assert_workbook_inert(tmp_path / "bb2-v1-v2-comparison.xlsx")
     assert_csv_inert((tmp_path / "bb2-v1-v2-comparison.csv").read_text())
     assert_markdown_inert((tmp_path / "bb2-v1-v2-comparison.md").read_text())
+    # every other format --format all writes (an HTML page is on its way) obeys the same rule
+    for path in tmp_path.iterdir():
+        if path.suffix == ".html":
+            assert_html_inert(path.read_text())
 
 
 def test_mappings_gaps_text(tables_inputs):

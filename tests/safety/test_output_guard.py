@@ -59,6 +59,13 @@ def test_diff_onto_its_left_input(bene):
     refused(bene, "diff", str(left), str(right), "--format", "xlsx", "-o", str(right))
 
 
+def test_diff_onto_its_baseline(bene, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    result = CliRunner().invoke(main, ["diff", str(bene), "--format", "json", "-o", str(baseline)])
+    assert result.exit_code == 0, result.output
+    refused(tmp_path, "diff", str(bene), "--baseline", str(baseline), "-o", str(baseline))
+
+
 def test_diff_onto_a_file_of_an_input_folder(bene):
     refused(bene, "diff", str(bene), "--format", "json", "-o", str(bene / "v2" / "Coverage.json"))
 
