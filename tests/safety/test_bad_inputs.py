@@ -229,8 +229,7 @@ def test_bad_path_options_are_one_line_not_a_usage_block(tmp_path, args):
 def test_a_dictionary_with_wrong_field_types_is_one_line_and_nothing_is_written(tmp_path, document):
     root = tmp_path / "dd"
     (root / "data" / "V2").mkdir(parents=True)
-    good = {"id": 1, "name": "ok", "fhirMapping": [{"resource": "Patient", "element": "id"}]}
-    (root / "data" / "V2" / "1_ok.json").write_text(json.dumps(good))
+    (root / "data" / "V1").mkdir()
     bad = root / "data" / "V2" / "2_bad.json"
     bad.write_text(json.dumps(document))
     out = tmp_path / "out"
