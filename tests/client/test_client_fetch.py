@@ -346,3 +346,12 @@ def test_one_version_failing_fails_the_fetch_with_its_own_error(tmp_path):
     assert info.value.status == 404 and "/v1/fhir/Coverage" in str(info.value)
     assert str(info.value).endswith("HTTP 404: gone")  # not the other version's "stopped"
     assert not (tmp_path / "out").exists()
+
+
+def test_manifest_request_times_show_no_delayed_ack_stall(sandbox, tmp_path):
+    token = login(sandbox.url, BIG_USER)
+    manifest = fetch_beneficiary(sandbox.url, tmp_path / "bene", token, count=10)
+    fhir = [r.elapsed_ms for r in manifest.requests if "/fhir/" in r.url and r.status == 200]
+    assert len(fhir) >= 30
+    # Each of these took >= 40 ms while the emulator's sockets lacked TCP_NODELAY.
+    assert sorted(fhir)[len(fhir) // 2] < 10, fhir
