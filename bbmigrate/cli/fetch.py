@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..client import ClientCredentials, PasswordLogin, TokenStore, fetch_beneficiary
+from ..client import ClientCredentials, PasswordLogin, RetryPolicy, TokenStore, fetch_beneficiary
 from ..client.bluebutton import PageCallback
+from ..client.retry import DEFAULT_RETRIES
 from ..client.tokens import default_token_file
 from ..errors import InputError
 from .auth import base_url_option, client_options, token_file_option, user_options
@@ -55,6 +56,13 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 )
 @click.option("--since", default=None, help="Only EOBs updated on or after this ISO date.")
 @click.option("--count", type=int, default=None, help="Page size, 1..50 (server default 10).")
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 100),
+    default=DEFAULT_RETRIES,
+    show_default=True,
+    help="Retries per request after 429/500/502/503/504 or a timeout (jittered backoff).",
+)
 @token_file_option
 @client_options
 @user_options
@@ -68,6 +76,7 @@ def fetch(
     types: tuple[str, ...],
     since: str | None,
     count: int | None,
+    retries: int,
     token_file: Path | None,
     client_id: str | None,
     client_secret: str | None,
@@ -113,6 +122,7 @@ def fetch(
             since=since,
             count=count,
             progress=on_page,
+            retry=RetryPolicy(attempts=retries + 1),
             redact=redact,
         )
     doc = manifest.to_dict(redact=redact)

@@ -355,3 +355,50 @@ def test_manifest_request_times_show_no_delayed_ack_stall(sandbox, tmp_path):
     assert len(fhir) >= 30
     # Each of these took >= 40 ms while the emulator's sockets lacked TCP_NODELAY.
     assert sorted(fhir)[len(fhir) // 2] < 10, fhir
+
+
+@pytest.mark.parametrize(("rate", "needed"), [(0.3, 10), (0.5, 9)])
+def test_default_retry_budget_survives_the_default_fault_mix(sandbox, tmp_path, rate, needed):
+    """Issue #10's bar: with 429/500/502/503 injected, the default budget gives clean content."""
+    token = login(sandbox.url, BIG_USER)
+    fetch_beneficiary(sandbox.url, tmp_path / "clean", token)
+    ok = 0
+    with running(fault_rate=rate, seed=11) as faulty:
+        token = login(faulty.url, BIG_USER)
+        for run in range(10):
+            out = tmp_path / f"run{run}"
+            try:
+                fetch_beneficiary(faulty.url, out, token, retry=fast_retry())
+            except ApiError:
+                continue
+            same = all(
+                comparable(read(out / v / "ExplanationOfBenefit.json"))
+                == comparable(read(tmp_path / "clean" / v / "ExplanationOfBenefit.json"))
+                and read(out / v / "Patient.json") == read(tmp_path / "clean" / v / "Patient.json")
+                for v in ("v1", "v2")
+            )
+            ok += same
+        assert set(faulty.state.faults.injected) == {429, 500, 502, 503}
+    assert ok >= needed
+
+
+def test_exhausted_retries_name_the_url_the_last_status_and_the_tries(tmp_path):
+    app = create_app(SandboxConfig(data_dir=DATA))
+    app.add_middleware(
+        AnswerInstead, path="Coverage", query="", status=500, body=b'{"error":"Server Error (500)"}'
+    )
+    waits = Waits()
+    with running(app) as server, pytest.raises(ApiError) as info:
+        fetch_beneficiary(
+            server.url,
+            tmp_path / "bene",
+            credentials=CREDENTIALS,
+            login=login_as(USER),
+            versions=["v2"],
+            retry=fast_retry(waits, attempts=4),
+        )
+    message = str(info.value)
+    assert "/v2/fhir/Coverage/" in message
+    assert "HTTP 500: Server Error (500) (gave up after 4 tries)" in message
+    assert len(waits.seconds) == 3 and info.value.status == 500
+    assert not (tmp_path / "bene").exists()
