@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..client import ClientCredentials, PasswordLogin, RetryPolicy, TokenStore, fetch_beneficiary
+from ..client import PasswordLogin, RetryPolicy, TokenStore, fetch_beneficiary
 from ..client.bluebutton import PageCallback
+from ..client.fetch import default_credentials
 from ..client.retry import DEFAULT_RETRIES
 from ..client.tokens import default_token_file
 from ..errors import InputError
@@ -99,9 +100,8 @@ def fetch(
       bbmigrate fetch --base-url http://127.0.0.1:8000 --user BBUser00000 \\
           --password 'PW00000!' --client-id ID --client-secret SECRET --out bene --json
     """
-    credentials = (
-        ClientCredentials(client_id, client_secret) if client_id and client_secret else None
-    )
+    # A loopback --base-url is the local emulator: its public test client is the default there.
+    credentials = default_credentials(base_url, client_id, client_secret)
     login = None
     if user:
         if not password:
