@@ -14,8 +14,8 @@ rewrites are made, all of them mechanical:
 - commands that are the developer's own tooling (installing, the test suite, ruff, git,
   regenerating samples, benchmarks) are not run: ``TOOLING`` lists them with the reason.
 
-The scratch folder is seeded with what the examples name as their input (``out/`` fetched from the
-emulator, ``eob.json``, ``claims.ndjson``, ``mapped/``, ``v1/``, ``v2/``), built by bbmigrate itself.
+The scratch folder is seeded with the inputs the examples name (``out/`` fetched from the
+emulator, ``eob.json``, ``claims.ndjson``, ``mapped/``, ``v1/``, ``v2/``), made by bbmigrate.
 """
 
 from __future__ import annotations
@@ -148,9 +148,7 @@ def environment(home: Path, base_url: str) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize(
-    ("where", "script"), [pytest.param(w, s, id=w) for w, s in sh_blocks()]
-)
+@pytest.mark.parametrize(("where", "script"), [pytest.param(w, s, id=w) for w, s in sh_blocks()])
 def test_documented_commands_run(where, script, world, emulator_url, tmp_path):
     if "../shared/reference" in script and not (ROOT.parent / "shared" / "reference").is_dir():
         pytest.skip("needs ../shared/reference")
