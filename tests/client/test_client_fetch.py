@@ -154,12 +154,15 @@ def test_expired_token_is_refreshed_and_the_rotated_one_saved(tmp_path):
         statuses = [r["status"] for r in manifest.to_dict()["requests"]]
         assert statuses.count(401) >= 1 and statuses[-1] == 200
         assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-        # The spent refresh token is dead; the saved one works.
+        # The saved one works; the spent one is dead, and replaying it revokes its descendants.
         app = OAuthApp(server.url, "v2", CREDENTIALS.client_id, CREDENTIALS.client_secret)
         with httpx.Client() as http:
+            newest = refresh(http, app, saved)
+            assert newest.access_token
             with pytest.raises(AuthError, match="HTTP 400 invalid_grant"):
                 refresh(http, app, token)
-            assert refresh(http, app, saved).access_token
+            with pytest.raises(AuthError, match="HTTP 400 invalid_grant"):
+                refresh(http, app, newest)
 
 
 def test_token_expiring_soon_is_refreshed_before_use(sandbox, tmp_path):

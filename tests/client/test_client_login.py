@@ -112,7 +112,9 @@ def test_reused_refresh_token_is_rejected(sandbox):
         assert rotated.refresh_token != token.refresh_token
         with pytest.raises(AuthError, match="token refresh: HTTP 400 invalid_grant"):
             refresh(http, app, token)
-        assert refresh(http, app, rotated).access_token
+        # The replay revoked the rotated token too (RFC 6749 §10.4): the user logs in again.
+        with pytest.raises(AuthError, match="token refresh: HTTP 400 invalid_grant"):
+            refresh(http, app, rotated)
 
 
 def test_wrong_password_is_a_one_line_auth_error(sandbox):
