@@ -181,10 +181,7 @@ class OAuthServer:
                 self.revoke_family(family)  # RFC 6749 §4.1.2: a replayed code
             raise _invalid_grant()
         self._spent_codes[code_value] = code_value
-        if (
-            code.client_id != client.client_id
-            or code.expires_at < self.config.clock.now()
-        ):
+        if code.client_id != client.client_id or code.expires_at < self.config.clock.now():
             raise _invalid_grant()
         if form.get("redirect_uri") != code.redirect_uri:
             raise OAuthError(
