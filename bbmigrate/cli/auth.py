@@ -137,7 +137,7 @@ def login(
     Example:
       bbmigrate auth login --client-id ID --client-secret SECRET
       bbmigrate auth login --base-url http://127.0.0.1:8000 --user BBUser00000 \\
-          --password 'PW00000!' --client-id ID --client-secret SECRET --json
+          --password 'PW00000!' --json
     """
     cid, secret = require_client(base_url, client_id, client_secret)
     store = TokenStore(token_file or default_token_file())

@@ -92,13 +92,15 @@ def fetch(
 
     Tokens come from --user/--password (emulator login) or the token file written by
     `bbmigrate auth login`; with --client-id/--client-secret an expired token is refreshed and
-    the rotated token saved. Nothing is written unless every version succeeds.
+    the rotated token saved (for a loopback --base-url the emulator's test client is the
+    default). Failed requests are retried (--retries). Nothing is written unless every version
+    succeeds.
 
     \b
     Example:
       bbmigrate fetch --out bene --type carrier,pde --since 2020-01-01
       bbmigrate fetch --base-url http://127.0.0.1:8000 --user BBUser00000 \\
-          --password 'PW00000!' --client-id ID --client-secret SECRET --out bene --json
+          --password 'PW00000!' --out bene --json
     """
     # A loopback --base-url is the local emulator: its public test client is the default there.
     credentials = default_credentials(base_url, client_id, client_secret)
