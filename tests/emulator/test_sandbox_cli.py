@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from sandbox_helpers import DATA
 
@@ -66,3 +67,47 @@ def test_serve_on_a_busy_port_is_a_one_line_error():
         result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert f"bbmigrate: error: sandbox: cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def _corrupt(tmp_path, change) -> str:
+    """A copy of the test data whose first v2 EOB of the first sample is changed by ``change``."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    sample = sorted(p for p in data.iterdir() if p.is_dir())[0]
+    path = sample / "v2" / "ExplanationOfBenefit.json"
+    bundle = json.loads(path.read_text())
+    change(bundle["entry"][0]["resource"])
+    path.write_text(json.dumps(bundle))
+    return str(data), sample.name
+
+
+def _deep(eob: dict) -> None:
+    node = eob
+    for _ in range(300):  # deeper than orjson serialises (255 levels)
+        node["extension"] = [{}]
+        node = node["extension"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda eob: eob.update(billablePeriod={"start": 5}), "cannot be served"),
+        (lambda eob: eob.update(billablePeriod="2021-01-10"), "cannot be served"),
+        (_deep, "cannot be served"),
+    ],
+)
+def test_serve_refuses_a_sample_it_could_not_serve(tmp_path, change, reason):
+    data, sample = _corrupt(tmp_path, change)
+    # A subprocess with a timeout: a server that wrongly starts must not hang the suite.
+    result = subprocess.run(
+        [sys.executable, "-m", "bbmigrate", "sandbox", "serve", "--data", data, "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bbmigrate: error: "), lines
+    assert sample in lines[0] and reason in lines[0]
