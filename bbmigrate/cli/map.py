@@ -70,6 +70,8 @@ def map_command(
     else:
         for item in report.unmapped:
             click.echo(f"{item['where']}: {item['path']}")
+        if list_unmapped and not report.unmapped and not report.failures:
+            click.echo("no unmapped leaves")
         for failure in report.failures:
             click.echo(f"bbmigrate: failed: {failure['where']}: {failure['error']}", err=True)
         if not quiet and output is not None:
