@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import itertools
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,9 +15,9 @@ from .engine import ResourceResult, Validator
 from .findings import SEVERITIES, Finding, at_least, summarize
 from .inputs import Located, iter_resources
 from .mustsupport import MustSupportTally
+from .parallel import validate_in_processes
 
 REDACTED = "[redacted]"
-_BATCH = 256  # resources per worker process read ahead with --jobs
 FORMATS = ("text", "json", "xlsx")
 _COLUMNS = (
     "severity",
@@ -89,32 +87,13 @@ def shown_value(finding: Finding, redact: bool) -> Any:
     return finding.value
 
 
-_WORKER: Validator | None = None
-
-
-def _start_worker(ig: str, package_dir: str | None, invariants: bool) -> None:
-    global _WORKER
-    _WORKER = Validator(ig, package_dir, invariants=invariants)
-
-
-def _validate_one(item: Located) -> ResourceResult:
-    assert _WORKER is not None
-    return _WORKER.validate(item[0], source=item[1])
-
-
 def _results(items: Iterable[Located], validator: Validator, jobs: int) -> Iterator[ResourceResult]:
     """Validate lazily, so a large NDJSON input is never all in memory at once."""
-    if jobs <= 1:
-        for resource, source in items:
-            yield validator.validate(resource, source=source)
+    if jobs > 1:
+        yield from validate_in_processes(items, validator, jobs)
         return
-    # Worker processes each build their own Validator (the rule set loads in milliseconds);
-    # batches bound how much input is read ahead of the results.
-    setup = (validator.ig, validator.package_dir, validator.invariants is not None)
-    iterator = iter(items)
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=setup) as pool:
-        while batch := list(itertools.islice(iterator, _BATCH * jobs)):
-            yield from pool.map(_validate_one, batch, chunksize=max(1, len(batch) // (4 * jobs)))
+    for resource, source in items:
+        yield validator.validate(resource, source=source)
 
 
 def validate_resources(
