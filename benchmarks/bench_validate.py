@@ -125,17 +125,28 @@ def bench_jobs(args: argparse.Namespace) -> int:
             ):
                 rows.setdefault(name, []).append(fn())
     medians = {name: statistics.median(values) for name, values in rows.items()}
+    best = {name: min(values) for name, values in rows.items()}
     base = medians["orjson loads+dumps (baseline)"]
     load = os.getloadavg()[0]
     print(f"{args.eobs} EOBs (BBUser00042's {len(eobs)}, repeated), CARIN {args.ig}, wall time,")
-    print(f"median of {args.rounds} interleaved rounds, {os.cpu_count()} CPUs, load {load:.2f}")
-    print(f"{'case':<34} {'s':>7} {'x orjson':>9}")
+    print(f"{args.rounds} interleaved rounds, {os.cpu_count()} CPUs, load average {load:.2f}")
+    print(f"{'case':<34} {'median s':>9} {'best s':>8} {'x orjson':>9}")
     for name, seconds in medians.items():
-        print(f"{name:<34} {seconds:>7.3f} {seconds / base:>9.1f}")
-    for kind in ("end to end", "validation only (warm)"):
-        one = medians[f"{kind}, --jobs 1" if kind == "end to end" else f"{kind}, jobs 1"]
-        two = medians[f"{kind}, --jobs 2" if kind == "end to end" else f"{kind}, jobs 2"]
-        print(f"speed-up 1 -> 2 jobs, {kind}: {one / two:.2f}x")
+        print(f"{name:<34} {seconds:>9.3f} {best[name]:>8.3f} {seconds / base:>9.1f}")
+    # Best-of is the run least disturbed by other processes: on a shared machine it is the
+    # closest to the idle machine the jobs figure is about; the median is shown beside it.
+    for kind, one, two in (
+        ("end to end", "end to end, --jobs 1", "end to end, --jobs 2"),
+        (
+            "validation only (warm)",
+            "validation only (warm), jobs 1",
+            "validation only (warm), jobs 2",
+        ),
+    ):
+        print(
+            f"speed-up 1 -> 2 jobs, {kind}: {best[one] / best[two]:.2f}x best-of, "
+            f"{medians[one] / medians[two]:.2f}x median"
+        )
     return 0
 
 
