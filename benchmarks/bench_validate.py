@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -96,12 +97,21 @@ def bench_jobs(args: argparse.Namespace) -> int:
         }
         assert reports[1] == reports[2], "--jobs 2 gave another report than --jobs 1"
 
+        cpu: dict[int, list[float]] = {1: [], 2: []}
+
         def end_to_end(jobs: int) -> float:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             report = Path(tmp) / f"report-{jobs}.json"
             command = [*cli, "--format", "json", "-o", str(report), "--jobs", str(jobs)]
             subprocess.run(command, check=False, capture_output=True)
-            return time.perf_counter() - start
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # CPU of the command and its (waited-for) workers: what parallelism costs, which
+            # other load on the machine hardly changes.
+            used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            cpu[jobs].append(used)
+            return wall
 
         def warm(jobs: int) -> float:
             start = time.perf_counter()
@@ -147,6 +157,9 @@ def bench_jobs(args: argparse.Namespace) -> int:
             f"speed-up 1 -> 2 jobs, {kind}: {best[one] / best[two]:.2f}x best-of, "
             f"{medians[one] / medians[two]:.2f}x median"
         )
+    one_cpu, two_cpu = (statistics.median(cpu[jobs]) for jobs in (1, 2))
+    print(f"CPU time end to end: {one_cpu:.3f} s with 1 job, {two_cpu:.3f} s with 2 ", end="")
+    print(f"({two_cpu / one_cpu:.2f}x)")
     return 0
 
 
