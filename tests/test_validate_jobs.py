@@ -36,7 +36,7 @@ def test_jobs_give_byte_identical_reports(validator, resources, monkeypatch, job
     many = validate_resources(iter(resources), validator, jobs=jobs)
     assert one.findings, "the sample must give findings, or the comparison proves little"
     assert len(resources) > chunk * jobs * parallel._IN_FLIGHT  # chunks queue up and drain
-    for fmt in ("json", "text"):
+    for fmt in ("json", "text", "html"):
         assert render(one, fmt, must_support=True) == render(many, fmt, must_support=True), fmt
     assert one.must_support == many.must_support and one.summary == many.summary
 
