@@ -73,6 +73,8 @@ def map_command(
     else:
         for item in report.unmapped:
             click.echo(for_terminal(f"{item['where']}: {item['path']}"))
+        if list_unmapped and not report.unmapped and not report.failures:
+            click.echo("no unmapped leaves")
         for failure in report.failures:
             line = f"{failure['where']}: {failure['error']}"
             click.echo(f"bbmigrate: failed: {for_terminal(line)}", err=True)

@@ -127,7 +127,17 @@ def normalize(resource: Any, *, ignore: Iterable[str] = ()) -> Any:
     """
     data = to_json_data(resource)
     _normalize_defaults(data)
-    for expression in compile_paths(ignore):
+    return ignored(data, ignore)
+
+
+def ignored(data: Any, paths: Iterable[str]) -> Any:
+    """``data`` (plain JSON data, changed in place where possible) with the values at the
+    jsonpath-ng ``paths`` replaced by :data:`PLACEHOLDER`.
+
+    Applied to the received value when serialising and to the stored one when comparing, so a
+    path added after a snapshot was recorded ignores that field on both sides.
+    """
+    for expression in compile_paths(paths):
         for match in expression.find(data):
             data = match.full_path.update(data, PLACEHOLDER)
     return data
