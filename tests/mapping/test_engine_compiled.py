@@ -72,6 +72,7 @@ def _roughen(value, depth=0):
     return value
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("quirks", [True, False])
 def test_compiled_and_interpreted_rules_give_the_same_bytes(bfd_responses, monkeypatch, quirks):
     mapping = load_mappings(quirks=quirks)
@@ -227,6 +228,7 @@ def test_links_and_empty_lists_count_as_empty():
     assert not has_empty({"a": [0, False, "x", {"b": 0.0}]})
 
 
+@pytest.mark.reference
 def test_a_clean_output_is_not_walked_again(bfd_responses, monkeypatch):
     walks = []
     monkeypatch.setattr(engine, "prune", lambda value: walks.append(value) or value)
