@@ -311,6 +311,34 @@ def test_supporting_info_categories(ctype, side, mapped):
         )
 
 
+def _payload(element: dict) -> dict:
+    return {k: v for k, v in element.items() if k not in ("sequence", "category")}
+
+
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize("ctype", CLAIM_TYPES)
+def test_supporting_info_values(ctype, side, mapped):
+    """B.28/B.29: each information entry keeps its value[x] (timingDate, code, valueQuantity...),
+    and hospitalization start/end become the admissionperiod's timingPeriod."""
+    checked = 0
+    for v1, v2 in _claims(ctype, side, mapped):
+        by_category: dict[str, list[dict]] = {}
+        for entry in v2.get("supportingInfo", []):
+            name = _variable(entry["category"]) or _codings(entry["category"])[0][1]
+            by_category.setdefault(name, []).append(_payload(entry))
+        for info in v1.get("information", []):
+            var = _variable(info["category"])
+            if var in INFORMATION_DROPPED:
+                continue
+            name = var if INFORMATION.get(var, ("", True))[1] else INFORMATION[var][0]
+            assert _payload(info) in by_category.get(name, []), (v1["id"], var)
+            checked += 1
+        stay = {k: v for k, v in v1.get("hospitalization", {}).items() if k != "extension"}
+        if stay.get("start"):
+            assert by_category["admissionperiod"] == [{"timingPeriod": stay}], v1["id"]
+    assert checked >= 1
+
+
 def _variable_of(codings: tuple) -> str | None:
     return _variable({"coding": [{"system": s, "code": c} for s, c in codings]})
 
