@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections import Counter
 
 import httpx
 import pytest
@@ -46,16 +47,28 @@ def test_serve_bad_data_is_one_line_exit_2(tmp_path):
     assert str(tmp_path) in lines[0]
 
 
-def test_user_command_matches_the_population():
-    from bbmigrate.emulator.population import Population
-
+def test_user_command_matches_what_the_server_serves(live, login):
+    """The command's view of user 42 against the FHIR API of a server on the same data (not
+    against the Population code the command itself calls)."""
     result = CliRunner().invoke(main, ["sandbox", "user", "42", "--data", str(DATA), "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
-    bene = Population(DATA).user(42)
-    assert info["patient_id"] == bene.patient_id and info["eob_count"] == len(bene.claims)
-    assert sum(info["eob_by_type"].values()) == len(bene.claims) >= 100
     assert (info["username"], info["password"]) == ("BBUser00042", "PW00042!")
+    token = login(live, 42)
+    assert token["patient"] == info["patient_id"]
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    page = live.get("/v2/fhir/ExplanationOfBenefit", params={"_count": 50}, headers=headers).json()
+    served = []
+    while True:
+        served += [entry["resource"]["id"] for entry in page.get("entry", [])]
+        nxt = [link["url"] for link in page["link"] if link["relation"] == "next"]
+        if not nxt:
+            break
+        assert len(served) < 10_000
+        page = live.get(nxt[0], headers=headers).json()
+    assert info["eob_count"] == len(set(served)) == len(served) >= 100
+    by_type = Counter(eob_id.split("-", 1)[0] for eob_id in served)
+    assert info["eob_by_type"] == dict(sorted(by_type.items()))
 
 
 def test_serve_on_a_busy_port_is_a_one_line_error():
