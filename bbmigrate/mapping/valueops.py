@@ -29,36 +29,69 @@ ROUTE_VARS = frozenset({"key", "row"})  # set per element by a route
 def checked_copy(value: Any, money: bool, found: list) -> Any:
     """A fresh copy (STU3 Money reshaped to R4 when ``money``); appends to ``found`` when the
     copy holds an empty element. Same result as :func:`~.shapes.reshape_money` / ``plain``."""
+    kind = type(value)
+    if kind is dict:
+        return _copy_dict(value, money, found)
+    if kind is list:
+        return _copy_list(value, money, found)
     if isinstance(value, dict):
-        is_money = money and value.get("system") == MONEY_SYSTEM and "code" in value
-        out = {}
-        for key, child in value.items():
-            if is_money and (key == "system" or key == "code"):
-                continue
+        return _copy_dict(value, money, found)
+    if isinstance(value, list):
+        return _copy_list(value, money, found)
+    return value
+
+
+# Exact type tests first: parsed JSON holds plain str/int/float/bool/dict/list, and a test per
+# leaf is what copying spends its time on; anything else takes the isinstance route.
+def _copy_dict(value: dict, money: bool, found: list) -> dict:
+    is_money = money and value.get("system") == MONEY_SYSTEM and "code" in value
+    out = {}
+    for key, child in value.items():
+        if is_money and (key == "system" or key == "code"):
+            continue
+        kind = type(child)
+        if kind is str:
+            if not child:
+                found.append(key)
+        elif kind is dict or kind is list:
+            child = (_copy_dict if kind is dict else _copy_list)(child, money, found)
+            if not child:
+                found.append(key)
+        elif kind is not int and kind is not float and kind is not bool:
             if isinstance(child, _CONTAINERS):
                 child = checked_copy(child, money, found)
                 if not child:
                     found.append(key)
             elif not child and (child is None or child == ""):
                 found.append(key)
-            out[key] = child
-        if is_money:
-            out["currency"] = code = value["code"]
-            if has_empty(code):
-                found.append("currency")
-        return out
-    if isinstance(value, list):
-        items = []
-        for child in value:
+        out[key] = child
+    if is_money:
+        out["currency"] = code = value["code"]
+        if has_empty(code):
+            found.append("currency")
+    return out
+
+
+def _copy_list(value: list, money: bool, found: list) -> list:
+    items = []
+    for child in value:
+        kind = type(child)
+        if kind is str:
+            if not child:
+                found.append(0)
+        elif kind is dict or kind is list:
+            child = (_copy_dict if kind is dict else _copy_list)(child, money, found)
+            if not child:
+                found.append(0)
+        elif kind is not int and kind is not float and kind is not bool:
             if isinstance(child, _CONTAINERS):
                 child = checked_copy(child, money, found)
                 if not child:
                     found.append(0)
             elif not child and (child is None or child == ""):
                 found.append(0)
-            items.append(child)
-        return items
-    return value
+        items.append(child)
+    return items
 
 
 def _is_empty(value: Any) -> bool:
@@ -129,7 +162,7 @@ def copy_op(comp: Any, rule: Any) -> Fn:
 
 def constant_op(comp: Any, rule: Any) -> Fn:
     value = rule.params["value"]
-    names = [n for s in _strings(value) for n in template_names(s)]
+    names = [n for s in strings(value) for n in template_names(s)]
     write = comp.writer(rule.v2_path)
     guarded = rule.guarded
     guard = comp.guard(rule)
@@ -244,13 +277,13 @@ def rewrite_op(comp: Any, rule: Any) -> Fn:
     return rewrite
 
 
-def _strings(value: Any) -> list[str]:
+def strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
+        return [s for v in value.values() for s in strings(v)]
     if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
+        return [s for v in value for s in strings(v)]
     return []
 
 
