@@ -38,6 +38,11 @@ from .common import emit_json, json_option, output_option, progress_bars, quiet_
     help="Processes for NDJSON inputs (default: every core for inputs of 8 MB or more, else 1). "
     "The output is the same whatever the number.",
 )
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="Map NDJSON on the workers of this Dask scheduler (pip install 'bbmigrate[dask]').",
+)
 @json_option
 @quiet_option
 def map_command(
@@ -48,6 +53,7 @@ def map_command(
     no_quirks: bool,
     mappings_path: Path | None,
     workers: int | None,
+    scheduler: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -64,6 +70,7 @@ def map_command(
       bbmigrate map --unmapped v1/Patient.json
       bbmigrate map v1/ -o mapped/ --keep-going --json
       bbmigrate map export.ndjson.gz -o mapped.ndjson.gz --workers 4
+      bbmigrate map export/ -o mapped/ --scheduler tcp://10.0.0.5:8786
     """
     if as_json and output is None and not list_unmapped:
         raise click.UsageError("--json needs -o OUTPUT (stdout carries the mapped resources)")
@@ -78,6 +85,7 @@ def map_command(
             list_unmapped=list_unmapped,
             tick=tick,
             workers=workers,
+            scheduler=scheduler,
         )
     if as_json:
         emit_json(report.to_dict())

@@ -145,11 +145,14 @@ def map_file(
     tick: Tick | None = None,
     stdout: BinaryIO | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
 ) -> MapReport:
     """Map ``source`` (file, directory or ``-``) to ``output`` (same shape; stdout when None).
 
     ``workers``: processes for NDJSON inputs (None: every core when the NDJSON to map is
-    large enough to pay for starting them, else 1). The output does not depend on it.
+    large enough to pay for starting them, else 1). ``scheduler``: the address of a Dask
+    scheduler whose workers map the NDJSON instead (:mod:`.cluster`). The output depends on
+    neither.
     """
     runner = Runner(
         mappings or load_mappings(), keep_going=keep_going, list_unmapped=list_unmapped, tick=tick
@@ -160,7 +163,7 @@ def map_file(
     if src != "-" and Path(src).is_dir():
         if write and output is None:
             raise InputError("a directory input needs -o OUTPUT_DIR", where=src)
-        _map_dir(Path(src), Path(output) if output else None, runner, write, workers)
+        _map_dir(Path(src), Path(output) if output else None, runner, write, workers, scheduler)
         return runner.report
     where = "<stdin>" if src == "-" else src
     if src == "-":
@@ -175,10 +178,7 @@ def map_file(
     try:
         if ndjson:
             count = _workers(workers, [Path(src)] if src != "-" else [])
-            runner.report.workers = count
-            with ChunkMapper(
-                runner.mapping, workers=count, keep_going=keep_going, list_unmapped=list_unmapped
-            ) as mapper:
+            with _mapper(runner, count, scheduler) as mapper:
                 _map_ndjson(stream, where, output, out_stream, runner, mapper)
             if write and output is not None:
                 runner.report.outputs.append(str(output))
@@ -194,6 +194,19 @@ def map_file(
     finally:
         stream.close()
     return runner.report
+
+
+def _mapper(runner: Runner, workers: int, scheduler: str | None) -> Any:
+    """Where chunks are mapped: here, in ``workers`` processes, or on a Dask cluster."""
+    options = {"keep_going": runner.keep_going, "list_unmapped": runner.list_unmapped}
+    if scheduler is not None:
+        from .cluster import ClusterMapper  # Dask is an optional extra
+
+        mapper: Any = ClusterMapper(runner.mapping, scheduler=scheduler, **options)
+    else:
+        mapper = ChunkMapper(runner.mapping, workers=workers, **options)
+    runner.report.workers = mapper.workers
+    return mapper
 
 
 def _workers(asked: int | None, inputs: list[Path]) -> int:
@@ -258,13 +271,19 @@ def _map_ndjson(
     }
 
 
-def _map_dir(src: Path, out: Path | None, runner: Runner, write: bool, workers: int | None) -> None:
+def _map_dir(
+    src: Path,
+    out: Path | None,
+    runner: Runner,
+    write: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
     """Map every JSON / NDJSON file under ``src`` as one job: all of it lands, or none."""
     files = sorted(
         p for p in src.rglob("*") if p.is_file() and (p.suffix == ".json" or is_ndjson(p.name))
     )
     count = _workers(workers, files)
-    runner.report.workers = count
     stage = None
     if write and out is not None:
         try:
@@ -276,12 +295,7 @@ def _map_dir(src: Path, out: Path | None, runner: Runner, write: bool, workers: 
         except OSError as exc:
             raise OutputError(exc.strerror or str(exc), where=str(out)) from None
     try:
-        with ChunkMapper(
-            runner.mapping,
-            workers=count,
-            keep_going=runner.keep_going,
-            list_unmapped=runner.list_unmapped,
-        ) as mapper:
+        with _mapper(runner, count, scheduler) as mapper:
             for path in files:
                 rel = path.relative_to(src)
                 target = stage / rel if stage is not None else None

@@ -129,6 +129,7 @@ class ChunkMapper:
             )
 
     def map(self, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
+        """The result of each chunk, in input order."""
         if self.pool is None:
             for chunk in chunks:
                 yield map_chunk(
