@@ -42,7 +42,7 @@ from .paths import APPEND, EACH, FIELD, ROOT, equals, fill, fill_text, first, te
 from .refs import bound_variables, follow_reference, is_linked
 from .shapes import plain, templated
 from .tables import table_chain
-from .valueops import BUILDERS, GLOBAL, checked_copy, has_empty, strings
+from .valueops import BUILDERS, GLOBAL, checked_copy, checked_copy_except, has_empty, strings
 from .write import assign, merge
 
 Fn = Callable[[Context, Any, dict], None]
@@ -91,6 +91,7 @@ class _Generator:
             "_C": _CONTAINERS,
             "_rule_error": _rule_error,
             "checked_copy": checked_copy,
+            "checked_copy_except": checked_copy_except,
             "assign": assign,
             "merge": merge,
             "first": first,
@@ -99,6 +100,8 @@ class _Generator:
             "_build_with": _build_with,
             "Link": Link,
             "GLOBAL": GLOBAL,
+            "_ABSENT": _ABSENT,
+            "_put_back": _put_back,
         }
         self.count = 0
 
@@ -386,15 +389,19 @@ class _Generator:
             out.append(f"if {self.name('guard', self.guard(rule))}({src}, ctx):")
         pre, loop = self.values(rule, rule.v1_path, src, value)
         body = []
-        if skip:
+        if skip:  # the fields left out and the copy in one pass
             keep = self.name("skip", frozenset(skip))
             body += [
                 f"if isinstance({value}, dict):",
-                f"    {value} = {{k: x for k, x in {value}.items() if k not in {keep}}}",
+                f"    _f{i} = []",
+                f"    {value} = checked_copy_except({value}, {keep}, {money}, _f{i})",
                 f"    if not {value}: continue",
+                f"    _e{i} = bool(_f{i})",
+                f"elif isinstance({value}, _C):",
             ]
+        else:
+            body.append(f"if isinstance({value}, _C):")
         body += [
-            f"if isinstance({value}, _C):",
             f"    _f{i} = []",
             f"    {value} = checked_copy({value}, {money}, _f{i})",
             f"    _e{i} = _f{i} or not {value}",
@@ -527,7 +534,15 @@ class _Generator:
             f"if {var} is None: {var} = {choose_name}({key})",
             f"row{i} = {var}[0]",
             f"for b{i}, back{i}, into{i}, sets{i} in {var}[1]:",
-            f"    if sets{i}:",
+            f"    if sets{i} == 1:  # key and row set in place, and put back",
+            f"        hk{i}, hr{i} = sv{i}.get('key', _ABSENT), sv{i}.get('row', _ABSENT)",
+            f"        sv{i}['key'] = {key}",
+            f"        sv{i}['row'] = row{i} if isinstance(row{i}, dict) else {{}}",
+            "        try:",
+            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            "        finally:",
+            f"            _put_back(sv{i}, hk{i}, hr{i})",
+            f"    elif sets{i}:",
             f"        ctx.variables = {{**sv{i}, 'key': {key}, "
             f"'row': row{i} if isinstance(row{i}, dict) else {{}}}}",
             "        try:",
@@ -546,10 +561,10 @@ class _Generator:
     def branch(self, route: Route, has_origin: bool) -> tuple | None:
         if route.drop is not None:
             return None  # a branch that only consumes: nothing to do untracked
-        # the per-element copy of the variables is only made where a nested rule reads them
-        sets_vars = bool(_READS_ROUTE_VARS.search(repr(route))) or any(
-            r.op == "renumber" for child in route.rules for r in child.walk()
-        )
+        # key and row are only set where a nested rule reads them: in place (and put back
+        # after), or in a copy of the variables where a nested renumber adds its bookkeeping
+        renumbers = any(r.op == "renumber" for child in route.rules for r in child.walk())
+        sets_vars = 2 if renumbers else int(bool(_READS_ROUTE_VARS.search(repr(route))))
         target_list = route.v2_path[0][1] if route.v2_path else ""
         build = self.builder(route.v2_path, route.rules, has_origin)  # resolved when chosen
         return build, route.backlink, target_list, sets_vars
@@ -575,18 +590,11 @@ class _Generator:
         if whole is not None:
             skip = whole.params.get("except")
             money = whole.params.get("reshape", "money") == "money"
-            if skip:
-                keep = self.name("skip", frozenset(skip))
-                out.append(f"{pad}    kept = {{k: x for k, x in elem.items() if k not in {keep}}}")
-            else:
-                out.append(f"{pad}    kept = elem")
-            out += [
-                f"{pad}    if kept:",
-                f"{pad}        found = []",
-                f"{pad}        target = checked_copy(kept, {money}, found)",
-                f"{pad}        if found: ctx.maybe_empty.append(GLOBAL)",
-                f"{pad}    else:",
-                f"{pad}        target = {{}}",
+            keep = self.name("skip", frozenset(skip or ()))
+            out += [  # the element starts as a copy of the v1 one (less the fields in skip)
+                f"{pad}    found = []",
+                f"{pad}    target = checked_copy_except(elem, {keep}, {money}, found)",
+                f"{pad}    if found: ctx.maybe_empty.append(GLOBAL)",
             ]
         else:
             out.append(f"{pad}    target = {{}}")
@@ -606,6 +614,18 @@ class _Generator:
         self.lines += out
         self.ns.pop(fn)
         return fn
+
+
+_ABSENT = object()
+
+
+def _put_back(variables: dict, key: Any, row: Any) -> None:
+    """Restore the ``key`` and ``row`` variables a route element set in place."""
+    for name, value in (("key", key), ("row", row)):
+        if value is _ABSENT:
+            variables.pop(name, None)
+        else:
+            variables[name] = value
 
 
 def _build_with(

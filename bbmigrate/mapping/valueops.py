@@ -43,10 +43,25 @@ def checked_copy(value: Any, money: bool, found: list) -> Any:
 
 # Exact type tests first: parsed JSON holds plain str/int/float/bool/dict/list, and a test per
 # leaf is what copying spends its time on; anything else takes the isinstance route.
-def _copy_dict(value: dict, money: bool, found: list) -> dict:
-    is_money = money and value.get("system") == MONEY_SYSTEM and "code" in value
+def checked_copy_except(value: dict, skip: frozenset, money: bool, found: list) -> dict:
+    """``checked_copy`` of ``value`` without the fields in ``skip``, in one pass."""
+    return _copy_dict(value, money, found, skip)
+
+
+_KEEP_ALL: frozenset = frozenset()
+
+
+def _copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_ALL) -> dict:
+    is_money = (
+        money
+        and value.get("system") == MONEY_SYSTEM
+        and "code" in value
+        and not (skip and ("system" in skip or "code" in skip))  # Money of what is kept
+    )
     out = {}
     for key, child in value.items():
+        if skip and key in skip:
+            continue
         if is_money and (key == "system" or key == "code"):
             continue
         kind = type(child)
