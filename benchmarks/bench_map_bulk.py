@@ -96,7 +96,7 @@ def run_map(src: Path, dst: Path, workers: int) -> tuple[float, int]:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.1)
+            time.sleep(0.5)  # a /proc scan costs CPU the runs measured need
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
