@@ -12,7 +12,9 @@ by side in this run:
 
 and prints EOB/s, EOB/s per core, the ratio to the orjson pass, the 2-worker speed-up, peak
 RSS (the whole process tree, sampled from /proc) and a projection for 10 million EOBs.
-Wall times on a shared machine swing; the ratios printed come from runs made minutes apart.
+Wall times on a shared machine swing (and with the kernel's autogroup scheduling, a busy
+machine gives a session one share however many processes it runs), so the CPU seconds of every
+process are sampled too: the busiest process bounds what 2 workers take when the cores are free.
 """
 
 from __future__ import annotations
@@ -59,43 +61,53 @@ def orjson_pass(src: Path, dst: Path) -> float:
     return time.perf_counter() - start
 
 
-def _tree_rss(root: int) -> int:
-    """Resident memory (KB) of ``root`` and every process descending from it."""
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(root: int) -> dict[int, tuple[int, float]]:
+    """Resident memory (KB) and CPU seconds so far of ``root`` and each of its descendants."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+    usage: dict[int, tuple[int, float]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/status") as status:
-                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
         pid = int(entry)
-        parents[pid] = int(fields["PPid"])
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total = 0
-    for pid in rss:
+        parents[pid] = int(fields[1])
+        cpu = (int(fields[11]) + int(fields[12])) / _TICK
+        usage[pid] = (int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024, cpu)
+    found = {}
+    for pid, value in usage.items():
         walk = pid
         while walk and walk != root:
             walk = parents.get(walk, 0)
         if walk == root:
-            total += rss[pid]
-    return total
+            found[pid] = value
+    return found
 
 
-def run_map(src: Path, dst: Path, workers: int) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KB, process tree) of one ``bbmigrate map`` run."""
+def run_map(src: Path, dst: Path, workers: int) -> tuple[float, int, float, float]:
+    """One ``bbmigrate map`` run: wall seconds, peak RSS (KB) of the process tree, CPU seconds
+    of the whole tree and of its busiest process (sampled from /proc; a process's last half
+    second may be missed)."""
     start = time.perf_counter()
     proc = subprocess.Popen([*BBMIGRATE, "map", str(src), "-o", str(dst), "--quiet",
                              "--workers", str(workers)])  # fmt: skip
     peak = 0
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            tree = _tree(proc.pid)
+            peak = max(peak, sum(rss for rss, _ in tree.values()))
+            for pid, (_, seconds) in tree.items():
+                cpu[pid] = max(cpu.get(pid, 0.0), seconds)
             time.sleep(0.5)  # a /proc scan costs CPU the runs measured need
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -106,7 +118,7 @@ def run_map(src: Path, dst: Path, workers: int) -> tuple[float, int]:
     sampler.join()
     if code:
         raise SystemExit(f"bbmigrate map failed ({code})")
-    return wall, peak
+    return wall, peak, sum(cpu.values()), max(cpu.values(), default=0.0)
 
 
 def bench(count: int, folder: Path) -> dict:
@@ -115,17 +127,31 @@ def bench(count: int, folder: Path) -> dict:
     repeats = 3 if count <= 20_000 else 1
     best = {"orjson": float("inf"), 1: float("inf"), 2: float("inf")}
     peak = {1: 0, 2: 0}
+    cpu: dict[int, tuple[float, float]] = {}
+    floor_cpu = float("inf")
     for _ in range(repeats):  # interleaved, so a busy spell hits every variant alike
+        before = time.process_time()
         best["orjson"] = min(best["orjson"], orjson_pass(src, folder / "floor.ndjson"))
+        floor_cpu = min(floor_cpu, time.process_time() - before)
         for workers in (1, 2):
-            wall, rss = run_map(src, folder / f"out-{workers}.ndjson", workers)
+            wall, rss, total, busiest = run_map(src, folder / f"out-{workers}.ndjson", workers)
             best[workers] = min(best[workers], wall)
             peak[workers] = max(peak[workers], rss)
+            if workers not in cpu or total < cpu[workers][0]:
+                cpu[workers] = (total, busiest)
     same = (folder / "out-1.ndjson").read_bytes() == (folder / "out-2.ndjson").read_bytes()
     size = src.stat().st_size
     for name in ("floor.ndjson", "out-1.ndjson", "out-2.ndjson", src.name):
         (folder / name).unlink()
-    return {"count": count, "size": size, "best": best, "peak": peak, "same": same}
+    return {
+        "count": count,
+        "size": size,
+        "best": best,
+        "peak": peak,
+        "same": same,
+        "cpu": cpu,
+        "floor_cpu": floor_cpu,
+    }
 
 
 def main() -> None:
@@ -152,6 +178,13 @@ def main() -> None:
                     f"{best[1] / wall:>7.2f}x {result['peak'][workers] / 1024:>7.0f} MB"
                 )
             print(f"{'':>8} outputs of 1 and 2 workers identical: {result['same']}")
+            (one, _), (two, busiest) = result["cpu"][1], result["cpu"][2]
+            print(
+                f"{'':>8} CPU s: orjson pass {result['floor_cpu']:.2f}, map -w 1 {one:.2f} "
+                f"({one / result['floor_cpu']:.1f}x orjson), map -w 2 {two:.2f} in all, "
+                f"busiest process {busiest:.2f}: with the cores free, -w 2 takes "
+                f"~{busiest / one:.2f} of -w 1's wall (speed-up ~{one / busiest:.2f}x)"
+            )
     last = rows[-1]
     for workers in (1, 2):
         hours = 10_000_000 / (last["count"] / last["best"][workers]) / 3600
