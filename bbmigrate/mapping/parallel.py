@@ -149,10 +149,15 @@ class ChunkMapper:
             yield pending.popleft().result()
 
     def close(self, *, failed: bool = False) -> None:
-        if self.pool is not None:
-            # on a failure or a signal, queued chunks are dropped and nothing waits for them
-            self.pool.shutdown(wait=not failed, cancel_futures=failed)
-            self.pool = None
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        if failed:
+            # on a failure or a signal the queued chunks are dropped, and a worker busy with one
+            # is stopped: left alone it (and its forkserver) would outlive this process
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=failed)
 
     def __enter__(self) -> ChunkMapper:
         return self

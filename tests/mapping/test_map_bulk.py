@@ -176,9 +176,32 @@ def test_a_signal_mid_run_leaves_no_output_and_no_temp_files(tmp_path, sig, work
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         assert time.monotonic() < deadline
         time.sleep(0.02)
+    helpers = _descendants(proc.pid)  # the forkserver and the workers, with 2 workers
     proc.send_signal(sig)
     assert proc.wait(timeout=60) == 128 + sig
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers):
+        assert time.monotonic() < deadline, "worker processes outlived the run"
+        time.sleep(0.05)
+
+
+def _descendants(root: int) -> list[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        children = [child for child, parent in parents.items() if parent == pid]
+        found += children
+        todo += children
+    return found
 
 
 def test_edited_mapping_files_are_picked_up_and_recompiled(tmp_path, monkeypatch):
