@@ -56,6 +56,7 @@ _READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
 # general ops that never write an empty element (the others mark the output for pruning)
 _NEVER_EMPTY = frozenset({"renumber", "dedupe"})
 _INHERIT = (("field", "^"),)  # ``origin: "^"``: the enclosing element's origin
+_CODE: dict[str, Any] = {}  # compiled code by the hash of its source
 
 
 def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
@@ -180,9 +181,11 @@ class _Generator:
         top = self.rule_list(self.rmap.rules)
         source = "\n".join(self.lines) + "\n"
         digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-        filename = f"<bbmigrate-rules {self.rmap.resource}/{self.rmap.claim_type} {digest}>"
-        code = compile(source, filename, "exec")
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        code = _CODE.get(digest)
+        if code is None:  # claim types whose rules read alike share the code (not the constants)
+            filename = f"<bbmigrate-rules {digest}>"
+            code = _CODE[digest] = compile(source, filename, "exec")
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(code, self.ns)
         run = self.ns[top]
         run.__bbmigrate_source__ = source
