@@ -42,7 +42,16 @@ from .paths import APPEND, EACH, FIELD, ROOT, equals, fill, fill_text, first, te
 from .refs import bound_variables, follow_reference, is_linked
 from .shapes import plain, templated
 from .tables import table_chain
-from .valueops import BUILDERS, GLOBAL, checked_copy, checked_copy_except, has_empty, strings
+from .valueops import (
+    BUILDERS,
+    GLOBAL,
+    checked_copy,
+    checked_copy_except,
+    has_empty,
+    reads_only_route_vars,
+    route_row_filler,
+    strings,
+)
 from .write import assign, merge
 
 Fn = Callable[[Context, Any, dict], None]
@@ -422,7 +431,18 @@ class _Generator:
         value = rule.params["value"]
         names = [n for s in strings(value) for n in template_names(s)]
         if names and not self.is_static(names):
-            return None  # filled per element (valueops)
+            if not reads_only_route_vars(self, names):
+                return None  # filled per element (valueops)
+            # filled once per route key and row, then a fresh copy per element
+            fill = self.name("fill", route_row_filler(value, copier))
+            slot = f"s{i}"
+            out = [
+                f"h{i} = {fill}(ctx.variables)",
+                f"v{i} = h{i}[0]()",
+                *self.write(rule.v2_path, dst, f"v{i}", slot),
+                f"if h{i}[1]: ctx.maybe_empty.append({slot})",
+            ]
+            return self.guard_lines(rule, src, out)
         fixed = templated(value, self.variables) if names else value
         if isinstance(fixed, _CONTAINERS):
             blob = _blob(fixed)
@@ -437,12 +457,14 @@ class _Generator:
         out = [f"v{i} = {expr}", *self.write(rule.v2_path, dst, f"v{i}", slot)]
         if has_empty(fixed):
             out.append(f"ctx.maybe_empty.append({slot})")
-        if rule.guarded:
-            return [
-                f"if {self.name('guard', self.guard(rule))}({src}, ctx):",
-                *("    " + line for line in out),
-            ]
-        return out
+        return self.guard_lines(rule, src, out)
+
+    def guard_lines(self, rule: Rule, src: str, lines: list[str]) -> list[str]:
+        """``lines`` under the rule's guard on ``src`` (when it has one)."""
+        if not rule.guarded:
+            return lines
+        test = f"if {self.name('guard', self.guard(rule))}({src}, ctx):"
+        return [test, *("    " + line for line in lines)]
 
     def origin(self, origin_path: Any, elem: str) -> str:
         if origin_path is None:

@@ -182,8 +182,7 @@ def constant_op(comp: Any, rule: Any) -> Fn:
     guarded = rule.guarded
     guard = comp.guard(rule)
     if names and not comp.is_static(names):
-        others = [n for n in names if n.split(".", 1)[0] not in ROUTE_VARS]
-        if comp.is_static(others) and not comp.binds & ROUTE_VARS:
+        if reads_only_route_vars(comp, names):
             return _per_route_row(value, write, guarded, guard, comp.copier)
 
         def filled(ctx: Context, src: Any, dst: dict) -> None:
@@ -209,15 +208,13 @@ def constant_op(comp: Any, rule: Any) -> Fn:
     return constant
 
 
-def _per_route_row(value: Any, write: Any, guarded: bool, guard: Any, copier: Any) -> Fn:
-    """A constant that reads only a route's ``${key}`` / ``${row.x}`` (and fixed variables):
-    filled once per text key and table row, then handed out as fresh copies."""
+def route_row_filler(value: Any, copier: Any) -> Callable[[dict], tuple[Callable[[], Any], bool]]:
+    """For a constant that reads only a route's ``${key}`` / ``${row.x}`` (and fixed
+    variables): ``fill(variables) -> (make a fresh copy, may hold an empty)``, filled once per
+    text key and table row."""
     filled: dict[tuple, tuple[Callable[[], Any], bool]] = {}
 
-    def per_row(ctx: Context, src: Any, dst: dict) -> None:
-        if guarded and not guard(src, ctx):
-            return
-        variables = ctx.variables
+    def fill(variables: dict) -> tuple[Callable[[], Any], bool]:
         key, row = variables.get("key"), variables.get("row")
         # rows live in the frozen tables, so their ids are stable; keys must be text
         memo = (key, id(row)) if key is None or type(key) is str else None
@@ -227,12 +224,29 @@ def _per_route_row(value: Any, write: Any, guarded: bool, guard: Any, copier: An
             hit = (copier(plain(out)), has_empty(out))
             if memo is not None and len(filled) < 4096:
                 filled[memo] = hit
-        make, empty = hit
+        return hit
+
+    return fill
+
+
+def _per_route_row(value: Any, write: Any, guarded: bool, guard: Any, copier: Any) -> Fn:
+    fill = route_row_filler(value, copier)
+
+    def per_row(ctx: Context, src: Any, dst: dict) -> None:
+        if guarded and not guard(src, ctx):
+            return
+        make, empty = fill(ctx.variables)
         slot = write(ctx, dst, make())
         if empty:
             ctx.maybe_empty.append(slot)
 
     return per_row
+
+
+def reads_only_route_vars(comp: Any, names: list[str]) -> bool:
+    """Do the variables ``names`` change only with a route's key and row?"""
+    others = [n for n in names if n.split(".", 1)[0] not in ROUTE_VARS]
+    return comp.is_static(others) and not comp.binds & ROUTE_VARS
 
 
 def lookup_op(comp: Any, rule: Any) -> Fn | None:
