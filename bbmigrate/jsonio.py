@@ -251,3 +251,27 @@ def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int | None = None
 def write_json_atomic(path: str | Path, document: Any, *, mode: int | None = None) -> None:
     """Write one JSON document to ``path`` atomically."""
     write_bytes_atomic(path, dumps(document) + b"\n", mode=mode)
+
+
+@contextlib.contextmanager
+def exit_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into ``SystemExit(128 + signal)`` while the block runs.
+
+    Their default action kills the process on the spot, skipping the clean-ups that Ctrl-C
+    (KeyboardInterrupt) runs: the atomic writer's temporary file, a staging folder. Raised as an
+    exception instead, they unwind the same way. Outside the main thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
