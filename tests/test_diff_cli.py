@@ -66,11 +66,17 @@ def test_only_and_ignore(bene):
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
-def test_text_formats_list_the_moves(bene, fmt):
+def test_text_formats_lead_with_the_grouped_moves(bene, fmt):
     result = run(bene, "--format", fmt)
     assert result.exit_code == 0, result.output
-    assert "item[0].productOrService.coding[0].code" in result.stdout
-    assert "moved" in result.stdout
+    # the element pattern, indexes generalised, the coding named by its system
+    shown = result.stdout.replace("\\", "")  # Markdown escapes [ ] * _
+    assert "item[*].productOrService.coding[system=" in shown
+    assert "eob.item.service" in shown and "moved" in shown
+    # per-leaf records only on request
+    assert "item[0].productOrService.coding[0].code" not in result.stdout.replace("\\", "")
+    detail = run(bene, "--format", fmt, "--detail")
+    assert "item[0].productOrService.coding[0].code" in detail.stdout.replace("\\", "")
 
 
 def test_html_is_self_contained(bene, tmp_path):
@@ -81,12 +87,18 @@ def test_html_is_self_contained(bene, tmp_path):
     assert "<script>" in page and 'name="kind"' in page
 
 
-def test_xlsx_has_a_row_per_record(bene, tmp_path):
+def test_xlsx_leads_with_groups_and_has_a_row_per_record_with_detail(bene, tmp_path):
     out = tmp_path / "r.xlsx"
     assert run(bene, "--format", "xlsx", "-o", out).exit_code == 0
     data = json.loads(run(bene, "--json").stdout)
     book = load_workbook(out)
-    rows = list(book["Changes"].iter_rows(values_only=True))
+    assert book.sheetnames == ["Changes by element", "Summary"]
+    groups = list(book["Changes by element"].iter_rows(values_only=True))
+    assert groups[0][:5] == ("kind", "v1 element", "v2 element", "leaves", "resources")
+    assert len(groups) - 1 == len(data["groups"])
+    assert book["Changes by element"].freeze_panes == "B2"
+    assert run(bene, "--format", "xlsx", "--detail", "-o", out).exit_code == 0
+    rows = list(load_workbook(out)["Records"].iter_rows(values_only=True))
     assert rows[0][:4] == ("resource", "kind", "v1_path", "v2_path")
     assert len(rows) - 1 == sum(len(r["changes"]) for r in data["resources"])
 

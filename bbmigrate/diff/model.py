@@ -17,7 +17,9 @@ from ..fidelity import Fidelity, total
 DIFF_KINDS = ("same", "moved", "changed", "removed", "added")
 MAPPED_KINDS = ("reproduced", "differs", "missing", "extra")
 ALL_KINDS = DIFF_KINDS + MAPPED_KINDS
-NOT_SAME = frozenset(ALL_KINDS) - {"same", "reproduced"}
+QUIET_KINDS = frozenset({"same", "reproduced"})
+"""Kinds that are counted, not listed, unless asked for (``--only``)."""
+NOT_SAME = frozenset(ALL_KINDS) - QUIET_KINDS
 
 
 @dataclass(slots=True)
@@ -37,6 +39,8 @@ class Change:
     """Why this difference is accepted (from the config file), or None."""
     new: bool | None = None
     """Against a baseline: True when the baseline does not have this record."""
+    group: Any = None
+    """The :class:`~bbmigrate.diff.groups.Group` this record was counted in (not serialised)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -113,6 +117,8 @@ class Report:
     """Records dropped by ``--ignore`` paths."""
     ignore_paths: tuple[str, ...] = ()
     baseline: str | None = None
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    """The grouped view (see :mod:`bbmigrate.diff.groups`), every kind."""
 
     def kinds(self) -> tuple[str, ...]:
         return MAPPED_KINDS if self.mode == "mapped" else DIFF_KINDS
@@ -150,5 +156,6 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "summary": self.summary(),
+            "groups": self.groups,
             "resources": [resource.to_dict() for resource in self.resources],
         }
