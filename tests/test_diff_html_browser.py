@@ -47,4 +47,4 @@ def test_filters_run_offline_in_chromium(tmp_path):
     assert total == len(rows) == shown > 0
     assert "same" not in rows and {"moved", "changed", "removed", "added"} <= set(rows)
     assert dom.count('<details class="ex">') == total
-    assert '<span class="rid">ExplanationOfBenefit/carrier-10000930037</span>' in dom
+    assert 'ExplanationOfBenefit/<wbr><span class="rid">carrier-10000930037</span>' in dom

@@ -141,7 +141,9 @@ def diff(
         options,
         progress=lambda items, n: progress(items, total=n, label="diffing", quiet=quiet),
     )
-    data = report_dict(report, pairs, only=only_kinds, redact=redact)
+    # per-leaf records are rendered by json/jsonl, --detail and the baseline's text listing
+    records = detail or as_json or baseline is not None or fmt in ("json", "jsonl")
+    data = report_dict(report, pairs, only=only_kinds, redact=redact, records=records)
     # --json always means the JSON report on stdout; -o still gets the --format asked for.
     if output is not None:
         write(data, fmt, output, detail=detail)

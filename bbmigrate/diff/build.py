@@ -145,16 +145,22 @@ def report_dict(
     *,
     only: frozenset[str] | None = None,
     redact: bool = False,
+    records: bool = True,
 ) -> dict[str, Any]:
-    """The JSON form of a report (the one every renderer reads), filtered and redacted."""
+    """The JSON form of a report (the one every renderer reads), filtered and redacted;
+    ``records=False`` leaves out the per-leaf records (the grouped view and counts stay)."""
     with collector_paused():  # one dict per record: the same burst of containers as the diff
-        return _report_dict(report, pairs, only, redact)
+        return _report_dict(report, pairs, only, redact, records)
 
 
 def _report_dict(
-    report: Report, pairs: list[Pair] | None, only: frozenset[str] | None, redact: bool
+    report: Report,
+    pairs: list[Pair] | None,
+    only: frozenset[str] | None,
+    redact: bool,
+    records: bool,
 ) -> dict[str, Any]:
-    data = report.to_dict()
+    data = report.to_dict(records)
     # the grouped view lists differences; same-as-v1 kinds are counted, listed only on request
     listed = only or (frozenset(report.kinds()) - QUIET_KINDS)
     data["groups"] = [g for g in data["groups"] if g["kind"] in listed]

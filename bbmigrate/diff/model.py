@@ -88,7 +88,7 @@ class ResourceDiff:
     def counts(self) -> Counter[str]:
         return Counter(change.kind for change in self.changes)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, records: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
             "resourceType": self.resource_type,
             "id": self.id,
@@ -100,7 +100,7 @@ class ResourceDiff:
             out["fidelity"] = self.fidelity.to_dict()
         if self.note:
             out["note"] = self.note
-        out["changes"] = [change.to_dict() for change in self.changes]
+        out["changes"] = [change.to_dict() for change in self.changes] if records else []
         return out
 
 
@@ -153,9 +153,11 @@ class Report:
             out["new"] = sum(1 for r in self.resources for c in r.changes if c.new)
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, records: bool = True) -> dict[str, Any]:
+        """The JSON form; ``records=False`` leaves each resource's ``changes`` empty (a grouped
+        report does not read them, and they are most of the memory)."""
         return {
             "summary": self.summary(),
             "groups": self.groups,
-            "resources": [resource.to_dict() for resource in self.resources],
+            "resources": [resource.to_dict(records) for resource in self.resources],
         }

@@ -44,7 +44,9 @@ tr.k-same td,tr.k-reproduced td{color:#777}
 .rid{white-space:nowrap;font-family:ui-monospace,monospace;font-size:12px}
 td.num{text-align:right;white-space:nowrap}
 details.ex summary{cursor:pointer;color:#1d4ed8}
-details.ex table{margin:.3em 0;width:100%}
+details.ex table{margin:.3em 0;width:100%;table-layout:fixed}
+details.ex td{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+details.ex th{position:static;background:#e5edfb;color:#222}
 .note{color:#555;font-size:12px}
 """
 
@@ -98,19 +100,31 @@ def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> 
 
 
 def _rid(label: str) -> str:
-    return f'<span class="rid">{escape(label)}</span>'
+    # the id never wraps (a claim number split over two lines reads as two numbers); the line
+    # may break after the resource type
+    kind, _, rid = label.partition("/")
+    if not rid:
+        return f'<span class="rid">{escape(label)}</span>'
+    return f'{escape(kind)}/<wbr><span class="rid">{escape(rid)}</span>'
 
 
 def _group_rows(data: dict[str, Any]) -> str:
+    left = "mapped path" if data["summary"]["mode"] == "mapped" else "v1 path"
+    ex_head = (
+        '<colgroup><col style="width:32%"><col style="width:20%"><col style="width:20%">'
+        '<col style="width:14%"><col style="width:14%"></colgroup>'
+        f"<thead><tr><th>resource</th><th>{left}</th><th>v2 path</th><th>old</th>"
+        "<th>new</th></tr></thead>"
+    )
     rows = []
     for g in data.get("groups") or []:
         kind = escape(g["kind"])
         examples = "".join(
             f"<tr><td>{_rid(e['resource'])}</td>"
-            + _cell(e.get("v1_path"), "path")
-            + _cell(e.get("v2_path"), "path")
-            + _cell(e.get("old"), "val")
-            + _cell(e.get("new"), "val")
+            + _cell(e.get("v1_path"))
+            + _cell(e.get("v2_path"))
+            + _cell(e.get("old"))
+            + _cell(e.get("new"))
             + "</tr>"
             for e in g.get("examples", [])
         )
@@ -130,9 +144,7 @@ def _group_rows(data: dict[str, Any]) -> str:
             f'<td><span class="kind">{kind}</span> {" ".join(flags)}</td>'
             f'<td class="path">{escape(group_title(g))}'
             f'<details class="ex"><summary>{len(g.get("examples", []))} examples</summary>'
-            f"<table><thead><tr><th>resource</th><th>{escape(headers(data)[0])}</th>"
-            f"<th>v2 path</th><th>old</th><th>new</th></tr></thead>"
-            f"<tbody>{examples}</tbody></table></details></td>"
+            f"<table>{ex_head}<tbody>{examples}</tbody></table></details></td>"
             f'<td class="num">{g["leaves"]}</td><td class="num">{g["resources"]}</td>'
             f"<td>{rule}</td><td>{variable}</td>"
             f'<td class="note">{escape(g.get("note") or "")}</td></tr>'
@@ -198,10 +210,10 @@ def render_html(data: dict[str, Any], *, detail: bool = False) -> str:
         f'<div class="controls">{checks}'
         ' <input id="text" type="search" placeholder="filter text" aria-label="filter">'
         '<span id="count" data-what="element changes"></span></div>'
-        '<table id="records"><colgroup><col style="width:8%"><col style="width:42%">'
-        '<col style="width:5%"><col style="width:5%"><col style="width:14%">'
-        '<col style="width:10%"><col style="width:16%"></colgroup><thead><tr><th>kind</th>'
-        "<th>element (v1 → v2) and examples</th><th>leaves</th><th>resources</th>"
+        '<table id="records"><colgroup><col style="width:8%"><col style="width:40%">'
+        '<col style="width:6%"><col style="width:6%"><col style="width:15%">'
+        '<col style="width:10%"><col style="width:15%"></colgroup><thead><tr><th>kind</th>'
+        '<th>element (v1 → v2) and examples</th><th>leaves</th><th title="resources">res.</th>'
         "<th>rule</th><th>variable</th><th>note</th></tr>"
         f"</thead><tbody>{_group_rows(data)}</tbody></table>{detail_html}"
         f"<script>{_SCRIPT}</script></body></html>\n"
