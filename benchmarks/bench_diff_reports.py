@@ -19,7 +19,6 @@ Each figure is measured in a fresh child process (``python -m bbmigrate.cli``...
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -35,17 +34,20 @@ FORMATS = ("text", "json", "markdown", "html", "xlsx", "jsonl")
 
 
 def run(root: Path, args: list[str]) -> tuple[float, float, int, bytes]:
-    """Wall seconds, peak RSS MiB, exit code and stdout of one child ``bbmigrate`` command."""
+    """Wall seconds, peak RSS MiB, exit code and stdout of one child ``bbmigrate`` command.
+
+    The peak is measured by /usr/bin/time around the child: a forked child's own ru_maxrss
+    starts at this (large) process's size before it execs."""
     command = [sys.executable, "-c", "from bbmigrate.cli import main; main()", *args]
-    with tempfile.TemporaryFile() as stdout:
+    with tempfile.TemporaryDirectory() as name:
+        report = Path(name) / "rss"
+        if Path("/usr/bin/time").exists():
+            command = ["/usr/bin/time", "-f", "%M", "-o", str(report), *command]
         start = time.perf_counter()
-        child = subprocess.Popen(command, cwd=root, stdout=stdout, stderr=subprocess.DEVNULL)
-        # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would be the max of all)
-        _, status, usage = os.wait4(child.pid, 0)
+        done = subprocess.run(command, cwd=root, capture_output=True)
         wall = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        stdout.seek(0)
-        return wall, usage.ru_maxrss / 1024, child.returncode, stdout.read()
+        rss = int(report.read_text().split()[-1]) / 1024 if report.exists() else float("nan")
+        return wall, rss, done.returncode, done.stdout
 
 
 def copies(folder: Path, target: Path, n: int, eobs_only: bool = False) -> Path:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..escaping import append_row
-from ..jsonio import dumps, write_bytes_atomic
+from ..jsonio import atomic_writer, dumps, write_bytes_atomic
 from .render_html import render_html
 from .render_text import render_markdown, render_text
 
@@ -128,17 +129,21 @@ def render_xlsx(data: dict[str, Any], *, detail: bool = False) -> bytes:
     return out.getvalue()
 
 
-def render_jsonl(data: dict[str, Any]) -> bytes:
+def jsonl_lines(data: dict[str, Any]) -> Iterator[bytes]:
     """JSON Lines: one line per record (with its resource), then one per group, then the
-    summary — for per-leaf detail of inputs too big to read as one JSON document."""
-    lines = []
+    summary — for per-leaf detail of inputs too big to read as one JSON document. Lines are
+    made one at a time, so writing them never holds the whole rendering."""
     for resource in data["resources"]:
         label = f"{resource['resourceType']}/{resource['id']}"
         for change in resource["changes"]:
-            lines.append(dumps({"type": "record", "resource": label, **change}, pretty=False))
-    lines += [dumps({"type": "group", **g}, pretty=False) for g in data.get("groups") or []]
-    lines.append(dumps({"type": "summary", **data["summary"]}, pretty=False))
-    return b"\n".join(lines) + b"\n"
+            yield dumps({"type": "record", "resource": label, **change}, pretty=False) + b"\n"
+    for group in data.get("groups") or []:
+        yield dumps({"type": "group", **group}, pretty=False) + b"\n"
+    yield dumps({"type": "summary", **data["summary"]}, pretty=False) + b"\n"
+
+
+def render_jsonl(data: dict[str, Any]) -> bytes:
+    return b"".join(jsonl_lines(data))
 
 
 def render(
@@ -172,6 +177,14 @@ def write(
     """Write the rendering to ``output`` atomically, or to stdout when there is none."""
     if output is None and fmt == "xlsx":
         raise InputError("xlsx is binary: give an output file with -o", where="--format")
+    if fmt == "jsonl":
+        if output is None or str(output) == "-":
+            sys.stdout.buffer.writelines(jsonl_lines(data))
+            sys.stdout.flush()
+        else:
+            with atomic_writer(output) as stream:
+                stream.writelines(jsonl_lines(data))
+        return
     tty = output is None and fmt == "text" and sys.stdout.isatty()
     # a terminal gets its own width; files and pipes get long lines rather than folded paths
     width = shutil.get_terminal_size().columns if tty else 250
