@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ..output_guard import guard_output
 from .common import (
     emit_json,
     format_option,
@@ -93,9 +94,19 @@ def tables(
     else:
         targets = [(fmt, output or default_path(fmt))]
 
+    # the outputs are files of fixed names: each must not be one of the inputs' files
+    for _, path in targets:
+        guard_output(path, [mappings, samples, dictionary])
+
     def bar(keys: Iterable[str]) -> Iterator[str]:
         return progress(keys, total=len(SHEETS), label="Building sheets", quiet=quiet)
 
+    # the whole dictionary is read and checked before anything is written
+    entries = None
+    if dictionary is not None:
+        from ..tables.dictionary import read_dictionary
+
+        entries = read_dictionary(dictionary)
     built = build_tables(mappings=mappings, samples=samples, progress=bar)
     result: dict[str, object] = built.summary()
     result["files"] = [str(path) for _, path in targets]
@@ -105,11 +116,10 @@ def tables(
         for f, path in targets:
             write_tables(built, f, path)
 
-    if dictionary is not None:
-        from ..tables.dictionary import compare, read_dictionary
+    if entries is not None:
+        from ..tables.dictionary import compare
 
-        agreement = compare(dict(built.ordered()), read_dictionary(dictionary))
-        result["dictionary"] = agreement.as_dict()
+        result["dictionary"] = compare(dict(built.ordered()), entries).as_dict()
 
     if as_json:
         emit_json(result)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..escaping import for_html as escape
+from ..escaping import for_html
 from .render_text import (
     QUIET_KINDS,
     fmt_value,
@@ -77,13 +77,13 @@ _SCRIPT = """
 
 def _cell(value: Any, cls: str = "") -> str:
     attr = f' class="{cls}"' if cls else ""
-    return f"<td{attr}>{escape(fmt_value(value, 200))}</td>"
+    return f"<td{attr}>{for_html(fmt_value(value, 200))}</td>"
 
 
 def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> str:
     """A folded table of counts (and fidelity) per resource."""
     mapped = data["summary"]["mode"] == "mapped"
-    head = "".join(f"<th>{escape(k)}</th>" for k in kinds)
+    head = "".join(f"<th>{for_html(k)}</th>" for k in kinds)
     head += "<th>recall</th><th>precision</th>" if mapped else ""
     rows = []
     for resource, label in zip(data["resources"], labels, strict=True):
@@ -91,7 +91,7 @@ def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> 
         fid = resource.get("fidelity")
         if mapped and fid:
             cells += f"<td>{fid['recall']:.3f}</td><td>{fid['precision']:.3f}</td>"
-        rows.append(f"<tr><td>{_rid(label)} ({escape(resource['status'])})</td>{cells}</tr>")
+        rows.append(f"<tr><td>{_rid(label)} ({for_html(resource['status'])})</td>{cells}</tr>")
     return (
         f'<details><summary>{len(labels)} resources</summary><table class="counts">'
         f"<thead><tr><th>resource</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
@@ -104,8 +104,8 @@ def _rid(label: str) -> str:
     # may break after the resource type
     kind, _, rid = label.partition("/")
     if not rid:
-        return f'<span class="rid">{escape(label)}</span>'
-    return f'{escape(kind)}/<wbr><span class="rid">{escape(rid)}</span>'
+        return f'<span class="rid">{for_html(label)}</span>'
+    return f'{for_html(kind)}/<wbr><span class="rid">{for_html(rid)}</span>'
 
 
 def _group_rows(data: dict[str, Any]) -> str:
@@ -118,7 +118,7 @@ def _group_rows(data: dict[str, Any]) -> str:
     )
     rows = []
     for g in data.get("groups") or []:
-        kind = escape(g["kind"])
+        kind = for_html(g["kind"])
         examples = "".join(
             f"<tr><td>{_rid(e['resource'])}</td>"
             + _cell(e.get("v1_path"))
@@ -128,26 +128,26 @@ def _group_rows(data: dict[str, Any]) -> str:
             + "</tr>"
             for e in g.get("examples", [])
         )
-        variable = escape(g.get("variable") or "")
+        variable = for_html(g.get("variable") or "")
         if g.get("label"):
-            variable += f'<div class="note">{escape(g["label"])}</div>'
+            variable += f'<div class="note">{for_html(g["label"])}</div>'
         flags = []
         if g.get("new"):
             flags.append(f'<span class="new">{g["new"]} new</span>')
         if g.get("accepted"):
             flags.append(f'<span class="accepted">{g["accepted"]} accepted</span>')
-        rule = escape(g.get("rule") or "")
+        rule = for_html(g.get("rule") or "")
         if g.get("other_rules"):
-            rule += f'<div class="note">+ {escape(", ".join(g["other_rules"]))}</div>'
+            rule += f'<div class="note">+ {for_html(", ".join(g["other_rules"]))}</div>'
         rows.append(
             f'<tr class="k-{kind}" data-kind="{kind}">'
             f'<td><span class="kind">{kind}</span> {" ".join(flags)}</td>'
-            f'<td class="path">{escape(group_title(g))}'
+            f'<td class="path">{for_html(group_title(g))}'
             f'<details class="ex"><summary>{len(g.get("examples", []))} examples</summary>'
             f"<table>{ex_head}<tbody>{examples}</tbody></table></details></td>"
             f'<td class="num">{g["leaves"]}</td><td class="num">{g["resources"]}</td>'
             f"<td>{rule}</td><td>{variable}</td>"
-            f'<td class="note">{escape(g.get("note") or "")}</td></tr>'
+            f'<td class="note">{for_html(g.get("note") or "")}</td></tr>'
         )
     return "".join(rows)
 
@@ -161,16 +161,16 @@ def _detail_table(data: dict[str, Any], labels: list[str]) -> str:
             if c.get("new"):
                 notes.append('<span class="new">new</span>')
             if c.get("accepted"):
-                notes.append(f'<span class="accepted">accepted: {escape(c["accepted"])}</span>')
+                notes.append(f'<span class="accepted">accepted: {for_html(c["accepted"])}</span>')
             mapped = c.get("mapped_path")
             v1_path = c["v1_path"] or ""
             if mapped:
                 v1_path = f"{v1_path} ⇒ {mapped}" if v1_path else f"⇒ {mapped}"
             v1_value = c.get("mapped_value") if mapped else c["v1_value"]
             rows.append(
-                f'<tr class="k-{escape(c["kind"])}">'
+                f'<tr class="k-{for_html(c["kind"])}">'
                 f"<td>{_rid(label)}</td>"
-                f'<td><span class="kind">{escape(c["kind"])}</span></td>'
+                f'<td><span class="kind">{for_html(c["kind"])}</span></td>'
                 + _cell(v1_path, "path")
                 + _cell(c["v2_path"], "path")
                 + _cell(v1_value, "val")
@@ -182,7 +182,7 @@ def _detail_table(data: dict[str, Any], labels: list[str]) -> str:
     return (
         '<details><summary>Records (every leaf)</summary><table class="detail">'
         "<thead><tr><th>resource</th><th>kind</th>"
-        + "".join(f"<th>{escape(title)}</th>" for title in headers(data))
+        + "".join(f"<th>{for_html(title)}</th>" for title in headers(data))
         + "<th>rule</th><th>variable</th><th>note</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table></details>"
     )
@@ -194,12 +194,12 @@ def render_html(data: dict[str, Any], *, detail: bool = False) -> str:
     kinds = list(summary["counts"])
     labels = [f"{r['resourceType']}/{r['id']}" for r in data["resources"]]
     checks = "".join(
-        f'<label><input type="checkbox" name="kind" value="{escape(k)}"'
+        f'<label><input type="checkbox" name="kind" value="{for_html(k)}"'
         f"{'' if k in QUIET_KINDS and k not in summary.get('only', ()) else ' checked'}> "
-        f"{escape(k)} ({summary['counts'][k]})</label>"
+        f"{for_html(k)} ({summary['counts'][k]})</label>"
         for k in kinds
     )
-    items = "".join(f"<li>{escape(line)}</li>" for line in summary_lines(data))
+    items = "".join(f"<li>{for_html(line)}</li>" for line in summary_lines(data))
     per_resource = _per_resource(data, kinds, labels)
     detail_html = _detail_table(data, labels) if detail else ""
     return (

@@ -33,7 +33,7 @@ def headers(data: dict[str, Any]) -> tuple[str, str, str, str]:
 def fmt_value(value: Any, width: int = VALUE_WIDTH) -> str:
     if value is None:
         return ""
-    text = value if isinstance(value, str) else repr(value)
+    text = for_terminal(value if isinstance(value, str) else repr(value))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -21,6 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
+from ..escaping import set_cell
 from .rows import CHANGE_LABELS, CHANGES, COLUMNS, HEADERS, SHEETS, ComparisonTables
 
 SUMMARY = "Summary"
@@ -86,7 +87,7 @@ def _write_sheet(ws: Worksheet, rows: tuple[Any, ...]) -> None:
     for number, row in enumerate(rows, start=2):
         fill = CHANGE_FILLS[row.change]
         for col, (column, text) in enumerate(zip(COLUMNS, row.cells(), strict=True), start=1):
-            cell = ws.cell(row=number, column=col, value=text or None)
+            cell = set_cell(ws.cell(row=number, column=col), text or None, keep_newlines=True)
             cell.fill, cell.border = fill, _BORDER
             cell.alignment = _WRAP if column.wrap else _TOP
         if row.profile_url:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from ..escaping import for_csv, for_markdown
 from .rows import CHANGE_LABELS, CHANGES, HEADERS, SHEETS, ComparisonTables
 
 CSV_HEADERS: tuple[str, ...] = ("Sheet", *HEADERS)
@@ -24,7 +25,9 @@ def csv_text(tables: ComparisonTables) -> str:
     writer.writerow(CSV_HEADERS)
     for key, rows in tables.ordered():
         for row in rows:
-            writer.writerow([SHEETS[key][0], *row.cells()])
+            writer.writerow(
+                [SHEETS[key][0], *(for_csv(c, keep_newlines=True) for c in row.cells())]
+            )
     return buffer.getvalue()
 
 
@@ -32,13 +35,10 @@ def read_csv_rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
-
-
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table of cells that are already Markdown (escaped data or our own links)."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
 
@@ -64,6 +64,12 @@ def markdown_text(tables: ComparisonTables) -> str:
     rule_column = HEADERS.index("Rule id")
     for key, rows in tables.ordered():
         lines += ["", f"## {SHEETS[key][0]}", ""]
-        body = [[*row.cells()[: MARKDOWN_COLUMNS - 1], row.cells()[rule_column]] for row in rows]
+        body = [
+            [
+                for_markdown(cell, breaks=True)
+                for cell in (*row.cells()[: MARKDOWN_COLUMNS - 1], row.cells()[rule_column])
+            ]
+            for row in rows
+        ]
         lines += _table([*HEADERS[: MARKDOWN_COLUMNS - 1], "Rule id"], body)
     return "\n".join(lines) + "\n"
