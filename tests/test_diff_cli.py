@@ -11,7 +11,6 @@ from diff_data import write_beneficiary
 from openpyxl import load_workbook
 
 from bbmigrate.cli import main
-from bbmigrate.escaping import for_markdown
 from bbmigrate.leaves import flatten
 from bbmigrate.redact import category
 
@@ -67,17 +66,22 @@ def test_only_and_ignore(bene):
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
-def test_text_formats_list_the_moves(bene, fmt):
+def test_text_formats_lead_with_the_grouped_moves(bene, fmt):
     result = run(bene, "--format", fmt)
     assert result.exit_code == 0, result.output
-    # The record (a line, or an HTML table row) of the service code says "moved": the word
-    # alone proves nothing, the page's CSS and kind filters always contain it. Markdown escapes
-    # brackets so that no value can open a link; it renders as the path.
-    shown = for_markdown if fmt == "markdown" else str
-    records = re.split(r"\n|<tr\b", result.stdout)
-    [record] = [r for r in records if shown("item[0].service.coding[0].code") in r]
-    assert shown("item[0].productOrService.coding[0].code") in record
+    # the element pattern, indexes generalised, the coding named by its system
+    shown = result.stdout.replace("\\", "")  # Markdown escapes [ ] * _
+    assert "item[*].productOrService.coding[system=" in shown
+    assert "eob.item.service" in shown
+    # The record (a line, or an HTML table row) of the service coding says "moved": the word
+    # alone proves nothing, the page's CSS and kind filters always contain it.
+    records = re.split(r"\n|<tr\b", shown)
+    [record] = [r for r in records if "item[*].service.coding[system=" in r]
     assert re.search(r"\bmoved\b", record), record
+    # per-leaf records only on request
+    assert "item[0].productOrService.coding[0].code" not in shown
+    detail = run(bene, "--format", fmt, "--detail")
+    assert "item[0].productOrService.coding[0].code" in detail.stdout.replace("\\", "")
 
 
 def test_html_is_self_contained(bene, tmp_path):
@@ -88,12 +92,18 @@ def test_html_is_self_contained(bene, tmp_path):
     assert "<script>" in page and 'name="kind"' in page
 
 
-def test_xlsx_has_a_row_per_record(bene, tmp_path):
+def test_xlsx_leads_with_groups_and_has_a_row_per_record_with_detail(bene, tmp_path):
     out = tmp_path / "r.xlsx"
     assert run(bene, "--format", "xlsx", "-o", out).exit_code == 0
     data = json.loads(run(bene, "--json").stdout)
     book = load_workbook(out)
-    rows = list(book["Changes"].iter_rows(values_only=True))
+    assert book.sheetnames == ["Changes by element", "Summary"]
+    groups = list(book["Changes by element"].iter_rows(values_only=True))
+    assert groups[0][:5] == ("kind", "v1 element", "v2 element", "leaves", "resources")
+    assert len(groups) - 1 == len(data["groups"])
+    assert book["Changes by element"].freeze_panes == "B2"
+    assert run(bene, "--format", "xlsx", "--detail", "-o", out).exit_code == 0
+    rows = list(load_workbook(out)["Records"].iter_rows(values_only=True))
     assert rows[0][:4] == ("resource", "kind", "v1_path", "v2_path")
     assert len(rows) - 1 == sum(len(r["changes"]) for r in data["resources"])
 

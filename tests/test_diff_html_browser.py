@@ -40,9 +40,11 @@ def test_filters_run_offline_in_chromium(tmp_path):
         timeout=90,
         check=True,
     ).stdout
-    # the inline script ran: it counted the rows and hid the "same" ones (unchecked at first)
-    shown, total = map(int, re.search(r"(\d+) of (\d+) records shown", dom).groups())
-    hidden = re.findall(r'<tr class="k-(\w+)"[^>]*style="display: none;"', dom)
-    assert total == len(re.findall(r"<tr class=\"k-", dom))
-    assert hidden and set(hidden) == {"same"}
-    assert shown == total - len(hidden)
+    # the inline script ran: it counted the grouped rows (one per element change), all shown
+    # (same-as-v1 is counted, not listed), each with its examples folded in a <details>
+    shown, total = map(int, re.search(r"(\d+) of (\d+) element changes shown", dom).groups())
+    rows = re.findall(r'<tr class="k-(\w+)" data-kind', dom)
+    assert total == len(rows) == shown > 0
+    assert "same" not in rows and {"moved", "changed", "removed", "added"} <= set(rows)
+    assert dom.count('<details class="ex">') == total
+    assert 'ExplanationOfBenefit/<wbr><span class="rid">carrier-10000930037</span>' in dom

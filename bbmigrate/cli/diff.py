@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -75,6 +76,11 @@ def _kinds(text: str | None, option: str) -> frozenset[str] | None:
     help="Replace names, identifiers and birth dates with stable placeholders.",
 )
 @click.option(
+    "--detail",
+    is_flag=True,
+    help="Also list every leaf record (text, markdown, html, xlsx); json and jsonl always do.",
+)
+@click.option(
     "--no-mapping",
     is_flag=True,
     help="Align by semantic keys only, without the mapping model's provenance.",
@@ -93,6 +99,7 @@ def diff(
     fail_on: str | None,
     baseline: Path | None,
     redact: bool,
+    detail: bool,
     no_mapping: bool,
     as_json: bool,
     quiet: bool,
@@ -102,7 +109,10 @@ def diff(
     LEFT and RIGHT are resource files, Bundles, NDJSON files or folders. Resources are paired
     by type and id; a value that moved (item.service -> item.productOrService, an extension ->
     benefitBalance) is reported as `moved` with both paths and the mapping rule that moves it.
-    `same` records are counted but listed only by json, html and xlsx (or with --only).
+    Every report leads with the changes grouped by element (kind, v1 and v2 element pattern,
+    rule, variable, counts, examples); per-leaf records follow with --detail and are always in
+    json and jsonl. `same` leaves are counted, not listed (unless --only names them). With
+    --baseline the text report is one summary line plus the records not in the baseline.
 
     \b
     Exit status: 0 done, 1 --fail-on matched, 2 bad input.
@@ -133,23 +143,34 @@ def diff(
         options,
         progress=lambda items, n: progress(items, total=n, label="diffing", quiet=quiet),
     )
-    data = report_dict(report, pairs, only=only_kinds, redact=redact)
+    # per-leaf records are rendered by json/jsonl, --detail and the baseline's text listing
+    records = detail or as_json or baseline is not None or fmt in ("json", "jsonl")
+    data = report_dict(report, pairs, only=only_kinds, redact=redact, records=records)
     # --json always means the JSON report on stdout; -o still gets the --format asked for.
     if output is not None:
-        write(data, fmt, output)
+        write(data, fmt, output, detail=detail)
     if as_json:
         write(data, "json", None)
     elif output is None:
-        write(data, fmt, None)
+        write(data, fmt, None, detail=detail)
     failures = failing(report.resources, fail_kinds) if fail_kinds else []
     if not quiet and (output is not None or as_json or fmt != "text"):
         counts = ", ".join(f"{k} {n}" for k, n in data["summary"]["counts"].items())
         click.echo(f"diff: {data['summary']['resources']} resources; {counts}", err=True)
     if failures:
         if not quiet:
-            click.echo(
-                f"diff: {len(failures)} records of kinds {','.join(sorted(fail_kinds or ()))}"
-                " fail the run",
-                err=True,
-            )
+            click.echo(failure_line(failures, fail_kinds or frozenset(), baseline), err=True)
         sys.exit(1)
+
+
+def failure_line(failures: list, kinds: frozenset[str], baseline: Path | None) -> str:
+    """Why the run failed, in one line: how many records of which kinds (and in how many
+    resources), new against which baseline."""
+    per_kind = Counter(change.kind for _, change in failures)
+    resources = len({label for label, _ in failures})
+    which = ", ".join(f"{kind} {n}" for kind, n in sorted(per_kind.items()))
+    against = f" not in baseline {baseline}" if baseline is not None else ""
+    return (
+        f"diff: FAILED: {len(failures)} records{against} in {resources} resources "
+        f"({which}); --fail-on {','.join(sorted(kinds))}"
+    )

@@ -14,8 +14,9 @@ from ..redact import Redactor
 from .align import align, whole
 from .compare import compare_mapped
 from .filters import DiffConfig, Filter, load_baseline, mark_new
+from .groups import Grouper, RuleInfo, count_new
 from .inputs import Pair, load_pairs
-from .model import Report, ResourceDiff
+from .model import QUIET_KINDS, Report, ResourceDiff
 from .provenance import MapFn, Mapped, default_mapper, map_resource
 
 Progress = Callable[[Iterable[Pair], int], Iterable[Pair]]
@@ -103,6 +104,8 @@ def diff_pairs(
         ignore_paths=ignore,
         baseline=str(options.baseline) if options.baseline is not None else None,
     )
+    info = getattr(engine, "rule_info", None)
+    grouper = Grouper(info() if info is not None else RuleInfo())
     items = progress(pairs, len(pairs)) if progress else pairs
     with collector_paused():
         for item in items:
@@ -112,11 +115,15 @@ def diff_pairs(
                 # name the input the engine refused (its own message names the resource)
                 exc.where = f"{left} ({exc.where})" if exc.where else left
                 raise
-            filt.apply(resource, (item.v1, item.v2, mapped.document if mapped else None))
+            docs = (item.v1, item.v2, mapped.document if mapped else None)
+            filt.apply(resource, docs)
+            grouper.add(resource, docs)
             report.resources.append(resource)
     report.ignored = filt.dropped
     if options.baseline is not None:
         mark_new(report.resources, load_baseline(options.baseline))
+        count_new(report.resources)
+    report.groups = grouper.to_list()
     return report
 
 
@@ -138,16 +145,25 @@ def report_dict(
     *,
     only: frozenset[str] | None = None,
     redact: bool = False,
+    records: bool = True,
 ) -> dict[str, Any]:
-    """The JSON form of a report (the one every renderer reads), filtered and redacted."""
+    """The JSON form of a report (the one every renderer reads), filtered and redacted;
+    ``records=False`` leaves out the per-leaf records (the grouped view and counts stay)."""
     with collector_paused():  # one dict per record: the same burst of containers as the diff
-        return _report_dict(report, pairs, only, redact)
+        return _report_dict(report, pairs, only, redact, records)
 
 
 def _report_dict(
-    report: Report, pairs: list[Pair] | None, only: frozenset[str] | None, redact: bool
+    report: Report,
+    pairs: list[Pair] | None,
+    only: frozenset[str] | None,
+    redact: bool,
+    records: bool,
 ) -> dict[str, Any]:
-    data = report.to_dict()
+    data = report.to_dict(records)
+    # the grouped view lists differences; same-as-v1 kinds are counted, listed only on request
+    listed = only or (frozenset(report.kinds()) - QUIET_KINDS)
+    data["groups"] = [g for g in data["groups"] if g["kind"] in listed]
     if only:
         for resource in data["resources"]:
             resource["changes"] = [c for c in resource["changes"] if c["kind"] in only]

@@ -17,7 +17,9 @@ from ..fidelity import Fidelity, total
 DIFF_KINDS = ("same", "moved", "changed", "removed", "added")
 MAPPED_KINDS = ("reproduced", "differs", "missing", "extra")
 ALL_KINDS = DIFF_KINDS + MAPPED_KINDS
-NOT_SAME = frozenset(ALL_KINDS) - {"same", "reproduced"}
+QUIET_KINDS = frozenset({"same", "reproduced"})
+"""Kinds that are counted, not listed, unless asked for (``--only``)."""
+NOT_SAME = frozenset(ALL_KINDS) - QUIET_KINDS
 
 
 @dataclass(slots=True)
@@ -37,6 +39,8 @@ class Change:
     """Why this difference is accepted (from the config file), or None."""
     new: bool | None = None
     """Against a baseline: True when the baseline does not have this record."""
+    group: Any = None
+    """The :class:`~bbmigrate.diff.groups.Group` this record was counted in (not serialised)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -84,7 +88,7 @@ class ResourceDiff:
     def counts(self) -> Counter[str]:
         return Counter(change.kind for change in self.changes)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, records: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
             "resourceType": self.resource_type,
             "id": self.id,
@@ -96,7 +100,7 @@ class ResourceDiff:
             out["fidelity"] = self.fidelity.to_dict()
         if self.note:
             out["note"] = self.note
-        out["changes"] = [change.to_dict() for change in self.changes]
+        out["changes"] = [change.to_dict() for change in self.changes] if records else []
         return out
 
 
@@ -113,6 +117,8 @@ class Report:
     """Records dropped by ``--ignore`` paths."""
     ignore_paths: tuple[str, ...] = ()
     baseline: str | None = None
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    """The grouped view (see :mod:`bbmigrate.diff.groups`), every kind."""
 
     def kinds(self) -> tuple[str, ...]:
         return MAPPED_KINDS if self.mode == "mapped" else DIFF_KINDS
@@ -147,8 +153,11 @@ class Report:
             out["new"] = sum(1 for r in self.resources for c in r.changes if c.new)
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, records: bool = True) -> dict[str, Any]:
+        """The JSON form; ``records=False`` leaves each resource's ``changes`` empty (a grouped
+        report does not read them, and they are most of the memory)."""
         return {
             "summary": self.summary(),
-            "resources": [resource.to_dict() for resource in self.resources],
+            "groups": self.groups,
+            "resources": [resource.to_dict(records) for resource in self.resources],
         }

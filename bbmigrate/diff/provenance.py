@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from ..errors import BBMigrateError
 from ..leaves import Leaf, flatten
+from .groups import RuleInfo, variable_labels
 
 _VARIABLE = re.compile(r"/resources/variables/([A-Za-z0-9_]+)")
 
@@ -139,6 +140,17 @@ class Engine:
         self._claim_type = detect_claim_type
         self._select, self._format = select, format_path
         self._gaps = [(gap, compile_path(gap.v2)) for gap in self._mappings.gaps]
+
+    def rule_info(self) -> RuleInfo:
+        """Every rule's note (and every gap's reason) by id, for the grouped view."""
+        notes: dict[str, str] = {}
+        for rmap in self._mappings.maps.values():
+            for rule in rmap.all_rules():
+                if rule.note:
+                    notes.setdefault(rule.id, rule.note)
+        for gap in self._mappings.gaps:
+            notes.setdefault(gap.id, gap.reason)
+        return RuleInfo(notes, variable_labels())
 
     def __call__(self, resource: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
         return self._map(resource, mappings=self._mappings)

@@ -1,7 +1,11 @@
-"""One self-contained HTML page (no CDN, works offline), filterable by kind, resource and text.
+"""One self-contained HTML page (no CDN, works offline), filterable by kind and text.
 
-Rows are rendered on the server side so the page reads without JavaScript; a few lines of inline
-script only hide and show rows. Every value is HTML-escaped.
+The page leads with the grouped view: one row per element change with its counts, rule,
+variable and note; the examples of a group (old → new, concrete paths, resource ids) open on
+demand in a ``<details>``. Per-leaf records are listed only with ``--detail`` (they make a page
+of tens of megabytes for one beneficiary). Rows are rendered on the server side so the page
+reads without JavaScript; a few lines of inline script only hide and show rows. Every value
+goes through :func:`bbmigrate.escaping.for_html`.
 """
 
 from __future__ import annotations
@@ -9,7 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..escaping import for_html
-from .render_text import QUIET_KINDS, fmt_value, headers, summary_lines
+from .render_text import (
+    QUIET_KINDS,
+    fmt_value,
+    group_title,
+    headers,
+    summary_lines,
+)
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
@@ -31,13 +41,21 @@ tr.k-same td,tr.k-reproduced td{color:#777}
 .k-added .kind,.k-extra .kind{background:#dcfce7}
 .new{color:#b91c1c;font-weight:600}.accepted{color:#047857}
 #count{margin-left:1em;color:#555}
+.rid{white-space:nowrap;font-family:ui-monospace,monospace;font-size:12px}
+td.num{text-align:right;white-space:nowrap}
+details.ex summary{cursor:pointer;color:#1d4ed8}
+details.ex table{margin:.3em 0;width:100%;table-layout:fixed}
+details.ex td{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+details.ex th{position:static;background:#e5edfb;color:#222}
+.note{color:#555;font-size:12px}
 """
 
 _SCRIPT = """
 (function(){
-  var rows = Array.prototype.slice.call(document.querySelectorAll('#records tbody tr'));
+  var rows = Array.prototype.slice.call(document.querySelectorAll('#records > tbody > tr'));
   var boxes = document.querySelectorAll('input[name=kind]');
-  var res = document.getElementById('resource'), text = document.getElementById('text');
+  var res = document.getElementById('resource') || {value: ''};
+  var text = document.getElementById('text');
   var count = document.getElementById('count');
   function apply(){
     var kinds = {}; boxes.forEach(function(b){ kinds[b.value] = b.checked; });
@@ -47,10 +65,11 @@ _SCRIPT = """
                (!t || row.textContent.toLowerCase().indexOf(t) >= 0);
       row.style.display = ok ? '' : 'none'; if (ok) n++;
     });
-    count.textContent = n + ' of ' + rows.length + ' records shown';
+    count.textContent = n + ' of ' + rows.length + ' ' + count.dataset.what + ' shown';
   }
   boxes.forEach(function(b){ b.addEventListener('change', apply); });
-  res.addEventListener('change', apply); text.addEventListener('input', apply);
+  if (res.addEventListener) res.addEventListener('change', apply);
+  text.addEventListener('input', apply);
   apply();
 })();
 """
@@ -72,7 +91,7 @@ def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> 
         fid = resource.get("fidelity")
         if mapped and fid:
             cells += f"<td>{fid['recall']:.3f}</td><td>{fid['precision']:.3f}</td>"
-        rows.append(f"<tr><td>{for_html(label)} ({for_html(resource['status'])})</td>{cells}</tr>")
+        rows.append(f"<tr><td>{_rid(label)} ({for_html(resource['status'])})</td>{cells}</tr>")
     return (
         f'<details><summary>{len(labels)} resources</summary><table class="counts">'
         f"<thead><tr><th>resource</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
@@ -80,20 +99,61 @@ def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> 
     )
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The whole page as a string."""
-    summary = data["summary"]
-    kinds = list(summary["counts"])
-    labels = [f"{r['resourceType']}/{r['id']}" for r in data["resources"]]
-    checks = "".join(
-        f'<label><input type="checkbox" name="kind" value="{for_html(k)}"'
-        f"{'' if k in QUIET_KINDS and k not in summary.get('only', ()) else ' checked'}> "
-        f"{for_html(k)} ({summary['counts'][k]})</label>"
-        for k in kinds
+def _rid(label: str) -> str:
+    # the id never wraps (a claim number split over two lines reads as two numbers); the line
+    # may break after the resource type
+    kind, _, rid = label.partition("/")
+    if not rid:
+        return f'<span class="rid">{for_html(label)}</span>'
+    return f'{for_html(kind)}/<wbr><span class="rid">{for_html(rid)}</span>'
+
+
+def _group_rows(data: dict[str, Any]) -> str:
+    left = "mapped path" if data["summary"]["mode"] == "mapped" else "v1 path"
+    ex_head = (
+        '<colgroup><col style="width:32%"><col style="width:20%"><col style="width:20%">'
+        '<col style="width:14%"><col style="width:14%"></colgroup>'
+        f"<thead><tr><th>resource</th><th>{left}</th><th>v2 path</th><th>old</th>"
+        "<th>new</th></tr></thead>"
     )
-    options = '<option value="">all resources</option>' + "".join(
-        f'<option value="{for_html(label)}">{for_html(label)}</option>' for label in labels
-    )
+    rows = []
+    for g in data.get("groups") or []:
+        kind = for_html(g["kind"])
+        examples = "".join(
+            f"<tr><td>{_rid(e['resource'])}</td>"
+            + _cell(e.get("v1_path"))
+            + _cell(e.get("v2_path"))
+            + _cell(e.get("old"))
+            + _cell(e.get("new"))
+            + "</tr>"
+            for e in g.get("examples", [])
+        )
+        variable = for_html(g.get("variable") or "")
+        if g.get("label"):
+            variable += f'<div class="note">{for_html(g["label"])}</div>'
+        flags = []
+        if g.get("new"):
+            flags.append(f'<span class="new">{g["new"]} new</span>')
+        if g.get("accepted"):
+            flags.append(f'<span class="accepted">{g["accepted"]} accepted</span>')
+        rule = for_html(g.get("rule") or "")
+        if g.get("other_rules"):
+            rule += f'<div class="note">+ {for_html(", ".join(g["other_rules"]))}</div>'
+        rows.append(
+            f'<tr class="k-{kind}" data-kind="{kind}">'
+            f'<td><span class="kind">{kind}</span> {" ".join(flags)}</td>'
+            f'<td class="path">{for_html(group_title(g))}'
+            f'<details class="ex"><summary>{len(g.get("examples", []))} examples</summary>'
+            f"<table>{ex_head}<tbody>{examples}</tbody></table></details></td>"
+            f'<td class="num">{g["leaves"]}</td><td class="num">{g["resources"]}</td>'
+            f"<td>{rule}</td><td>{variable}</td>"
+            f'<td class="note">{for_html(g.get("note") or "")}</td></tr>'
+        )
+    return "".join(rows)
+
+
+def _detail_table(data: dict[str, Any], labels: list[str]) -> str:
+    """The per-leaf records (``--detail``): one row per record, unbounded."""
     rows = []
     for resource, label in zip(data["resources"], labels, strict=True):
         for c in resource["changes"]:
@@ -108,8 +168,8 @@ def render_html(data: dict[str, Any]) -> str:
                 v1_path = f"{v1_path} ⇒ {mapped}" if v1_path else f"⇒ {mapped}"
             v1_value = c.get("mapped_value") if mapped else c["v1_value"]
             rows.append(
-                f'<tr class="k-{for_html(c["kind"])}" data-kind="{for_html(c["kind"])}" '
-                f'data-res="{for_html(label)}"><td>{for_html(label)}</td>'
+                f'<tr class="k-{for_html(c["kind"])}">'
+                f"<td>{_rid(label)}</td>"
                 f'<td><span class="kind">{for_html(c["kind"])}</span></td>'
                 + _cell(v1_path, "path")
                 + _cell(c["v2_path"], "path")
@@ -119,22 +179,42 @@ def render_html(data: dict[str, Any]) -> str:
                 + _cell(c.get("variable"))
                 + f"<td>{' '.join(notes)}</td></tr>"
             )
+    return (
+        '<details><summary>Records (every leaf)</summary><table class="detail">'
+        "<thead><tr><th>resource</th><th>kind</th>"
+        + "".join(f"<th>{for_html(title)}</th>" for title in headers(data))
+        + "<th>rule</th><th>variable</th><th>note</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table></details>"
+    )
+
+
+def render_html(data: dict[str, Any], *, detail: bool = False) -> str:
+    """The whole page as a string."""
+    summary = data["summary"]
+    kinds = list(summary["counts"])
+    labels = [f"{r['resourceType']}/{r['id']}" for r in data["resources"]]
+    checks = "".join(
+        f'<label><input type="checkbox" name="kind" value="{for_html(k)}"'
+        f"{'' if k in QUIET_KINDS and k not in summary.get('only', ()) else ' checked'}> "
+        f"{for_html(k)} ({summary['counts'][k]})</label>"
+        for k in kinds
+    )
     items = "".join(f"<li>{for_html(line)}</li>" for line in summary_lines(data))
     per_resource = _per_resource(data, kinds, labels)
+    detail_html = _detail_table(data, labels) if detail else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>bbmigrate diff</title><style>{_STYLE}</style></head><body>"
         f'<h1>bbmigrate diff</h1><ul class="summary">{items}</ul>{per_resource}'
-        f'<div class="controls">{checks}<select id="resource" aria-label="resource">{options}'
-        '</select> <input id="text" type="search" placeholder="filter text" aria-label="filter">'
-        '<span id="count"></span></div>'
-        '<table id="records"><colgroup><col style="width:10%"><col style="width:7%">'
-        '<col style="width:19%"><col style="width:19%"><col style="width:13%">'
-        '<col style="width:13%"><col style="width:7%"><col style="width:7%">'
-        '<col style="width:5%"></colgroup><thead><tr><th>resource</th><th>kind</th>'
-        + "".join(f"<th>{for_html(title)}</th>" for title in headers(data))
-        + "<th>rule</th><th>variable</th><th>note</th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="controls">{checks}'
+        ' <input id="text" type="search" placeholder="filter text" aria-label="filter">'
+        '<span id="count" data-what="element changes"></span></div>'
+        '<table id="records"><colgroup><col style="width:8%"><col style="width:40%">'
+        '<col style="width:6%"><col style="width:6%"><col style="width:15%">'
+        '<col style="width:10%"><col style="width:15%"></colgroup><thead><tr><th>kind</th>'
+        '<th>element (v1 → v2) and examples</th><th>leaves</th><th title="resources">res.</th>'
+        "<th>rule</th><th>variable</th><th>note</th></tr>"
+        f"</thead><tbody>{_group_rows(data)}</tbody></table>{detail_html}"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )

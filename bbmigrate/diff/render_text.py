@@ -1,16 +1,20 @@
 """Text and Markdown renderings of a diff report (both read the report's JSON form).
 
-Both list the differences only — ``same`` / ``reproduced`` records are counted in the summary
-but not listed unless ``--only`` asks for them — so that a terminal shows what needs attention.
+Both lead with the grouped view (one entry per kind and element pattern, with counts, rule,
+variable, note and examples); per-leaf records follow only with ``--detail``. ``same`` /
+``reproduced`` leaves are counted in the summary, not listed, unless ``--only`` asks for them.
+Against a baseline, the text report is CI-sized: one summary line and the new records only.
+Every data value goes through :mod:`bbmigrate.escaping`.
 """
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from ..escaping import for_markdown, for_terminal
+from .model import QUIET_KINDS
 
-QUIET_KINDS = frozenset({"same", "reproduced"})
 VALUE_WIDTH = 60
 
 
@@ -86,7 +90,17 @@ _COLORS = {
 _CAPS = (9, 56, 56, 32, 32)
 
 
-def _row_cells(c: dict[str, Any]) -> list[str]:
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the middle replaced by a marker (a path's start and
+    its leaf are what a reader needs)."""
+    if len(text) <= width:
+        return text
+    keep = max(1, width - 1)
+    head = keep // 2
+    return text[:head] + "…" + text[len(text) - (keep - head) :]
+
+
+def _row_cells(c: dict[str, Any], caps: tuple[int, ...]) -> list[str]:
     v1_path = c["v1_path"] or ""
     if c.get("mapped_path"):
         v1_path = f"{v1_path} ⇒ {c['mapped_path']}" if v1_path else f"⇒ {c['mapped_path']}"
@@ -94,26 +108,96 @@ def _row_cells(c: dict[str, Any]) -> list[str]:
     note = " ".join(x for x in (c.get("rule"), c.get("variable"), _flags(c)) if x)
     return [
         for_terminal(c["kind"]),
-        for_terminal(v1_path),
-        for_terminal(c["v2_path"] or ""),
-        fmt_value(v1_value, _CAPS[3]),
-        fmt_value(c["v2_value"], _CAPS[4]),
+        clip(for_terminal(v1_path), caps[1]),
+        clip(for_terminal(c["v2_path"] or ""), caps[2]),
+        for_terminal(fmt_value(v1_value, caps[3])),
+        for_terminal(fmt_value(c["v2_value"], caps[4])),
         for_terminal(note),
     ]
 
 
-def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) -> str:
-    """The summary, then per resource one aligned line per listed record.
+def _arrow(old: Any, new: Any, width: int = 40) -> str:
+    if old is None:
+        return f"+ {fmt_value(new, width)}"
+    if new is None:
+        return f"- {fmt_value(old, width)}"
+    return f"{fmt_value(old, width)} → {fmt_value(new, width)}"
 
-    Plain columns rather than a drawn table: a beneficiary has thousands of records, and a
-    terminal table library takes seconds to lay them out. ``width`` caps the path columns.
-    """
-    lines = [for_terminal(line) for line in summary_lines(data)]
+
+def group_title(group: dict[str, Any]) -> str:
+    """``v1 pattern → v2 pattern`` (one side only for added/removed leaves)."""
+    left, right = group.get("v1_pattern"), group.get("v2_pattern")
+    if left and right:
+        return left if left == right else f"{left} → {right}"
+    return left or right or ""
+
+
+def group_facts(group: dict[str, Any]) -> str:
+    """Rule, variable (and label), note, accepted/new counts: one line of plain text."""
+    parts = []
+    if group.get("rule"):
+        more = len(group.get("other_rules") or ())
+        parts.append(f"rule {group['rule']}" + (f" (+{more})" if more else ""))
+    if group.get("variable"):
+        label = f" ({group['label']})" if group.get("label") else ""
+        parts.append(f"variable {group['variable']}{label}")
+    if group.get("accepted"):
+        parts.append(f"{group['accepted']} accepted")
+    if group.get("new"):
+        parts.append(f"{group['new']} new")
+    if group.get("note"):
+        parts.append(group["note"])
+    return " · ".join(parts)
+
+
+def _wrap(text: str, width: int, indent: str) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [indent]
+
+
+def _group_lines(data: dict[str, Any], width: int) -> list[str]:
+    groups = data.get("groups") or []
+    if not groups:
+        return ["", "No differences."]
+    leaves = sum(g["leaves"] for g in groups)
+    lines = [
+        "",
+        f"{len(groups)} element changes ({leaves} leaves); per-leaf records: --detail or --json",
+        "",
+        f"  {'kind':9s} {'leaves':>6s} {'res.':>5s}  element (v1 → v2)",
+    ]
+    body = max(40, width - 26)
+    for g in groups:
+        title = _wrap(for_terminal(group_title(g)), body, "")
+        lines.append(f"  {g['kind']:9s} {g['leaves']:>6d} {g['resources']:>5d}  {title[0]}")
+        lines += [" " * 26 + t for t in title[1:]]
+        facts = for_terminal(group_facts(g))
+        if facts:
+            lines += _wrap(facts, width - 4, " " * 26)
+        for e in g.get("examples", []):
+            example = f"e.g. {_arrow(e['old'], e['new'])}  ({e['resource']})"
+            lines += _wrap(for_terminal(example), width - 4, " " * 26)
+    return lines
+
+
+def _record_table(data: dict[str, Any], width: int, color: bool, keep: Any = None) -> list[str]:
+    """Per resource, one aligned line per listed record (``keep`` filters the records)."""
     titles = ["kind", *headers(data), "rule / variable"]
     path_cap = max(24, min(_CAPS[1], (width - 90) // 2))
     caps = (_CAPS[0], path_cap, path_cap, _CAPS[3], _CAPS[4])
+    lines: list[str] = []
     for resource in data["resources"]:
-        rows = [_row_cells(c) for c in resource["changes"] if shown(data, c)]
+        rows = [
+            _row_cells(c, caps)
+            for c in resource["changes"]
+            if shown(data, c) and (keep is None or keep(c))
+        ]
         if not rows:
             continue
         widths = [
@@ -127,36 +211,93 @@ def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) 
             if color and n and cells[0] in _COLORS:
                 text = text.replace(cells[0], f"{_COLORS[cells[0]]}{cells[0]}\x1b[0m", 1)
             lines.append(text)
+    return lines
+
+
+def render_text(
+    data: dict[str, Any], *, width: int = 160, color: bool = False, detail: bool = False
+) -> str:
+    """The summary and the grouped view; per-leaf records with ``detail``.
+
+    Against a baseline: one summary line and the new records only (a CI log). Paths longer
+    than their column are cut in the middle with a ``…`` marker, so values stay in columns.
+    """
+    summary = data["summary"]
+    if "baseline" in summary:
+        new = summary.get("new", 0)
+        line = (
+            f"diff: {summary['resources']} resources, {new} records not in baseline "
+            f"{summary['baseline']}"
+        )
+        lines = [for_terminal(line)]
+        if new:
+            lines += _record_table(data, width, color, keep=lambda c: c.get("new"))
+        return "\n".join(lines) + "\n"
+    lines = [for_terminal(line) for line in summary_lines(data)]
+    lines += _group_lines(data, width)
+    if detail:
+        lines += ["", "Records:"]
+        lines += _record_table(data, width, color)
     return "\n".join(lines) + "\n"
 
 
-def _md(text: Any) -> str:
-    return for_markdown(fmt_value(text, 120))
+def _md(text: Any, width: int = 120) -> str:
+    return for_markdown(fmt_value(text, width))
 
 
-def render_markdown(data: dict[str, Any]) -> str:
-    """GitHub-flavoured Markdown: a summary list, then one table per resource."""
+def render_markdown(data: dict[str, Any], *, detail: bool = False) -> str:
+    """GitHub-flavoured Markdown: a summary list, the grouped view as a table, then (with
+    ``detail``) one table of records per resource."""
     out = ["# bbmigrate diff", ""]
-    out += [f"- {_md(line)}" for line in summary_lines(data)]
-    for resource in data["resources"]:
-        rows = [c for c in resource["changes"] if shown(data, c)]
-        out += ["", f"## {_md(_title(resource))}", ""]
-        if not rows:
-            out.append("No differences.")
-            continue
-        out.append(f"| kind | {' | '.join(headers(data))} | rule | variable | note |")
+    out += [f"- {_md(line, 400)}" for line in summary_lines(data)]
+    groups = data.get("groups") or []
+    out += ["", "## Changes by element", ""]
+    if not groups:
+        out.append("No differences.")
+    else:
+        out.append(
+            "| kind | element (v1 → v2) | leaves | resources | rule | variable | note | examples |"
+        )
         out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
-        for c in rows:
-            v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
-            cells = (
-                c["kind"],
-                c["v1_path"] or c.get("mapped_path"),
-                c["v2_path"],
-                v1_value,
-                c["v2_value"],
-                c.get("rule"),
-                c.get("variable"),
-                _flags(c),
+        for g in groups:
+            examples = "; ".join(
+                f"{_md(_arrow(e['old'], e['new']))} ({_md(e['resource'])})"
+                for e in g.get("examples", [])
             )
-            out.append("| " + " | ".join(_md(x) for x in cells) + " |")
+            variable = g.get("variable") or ""
+            if variable and g.get("label"):
+                variable = f"{variable} ({g['label']})"
+            cells = (
+                _md(g["kind"]),
+                _md(group_title(g), 300),
+                str(g["leaves"]),
+                str(g["resources"]),
+                _md(g.get("rule")),
+                _md(variable),
+                _md(g.get("note"), 300),
+                examples,
+            )
+            out.append("| " + " | ".join(cells) + " |")
+    if detail:
+        for resource in data["resources"]:
+            rows = [c for c in resource["changes"] if shown(data, c)]
+            out += ["", f"## {_md(_title(resource), 400)}", ""]
+            if not rows:
+                out.append("No differences.")
+                continue
+            out.append(f"| kind | {' | '.join(headers(data))} | rule | variable | note |")
+            out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+            for c in rows:
+                v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
+                cells = (
+                    c["kind"],
+                    c["v1_path"] or c.get("mapped_path"),
+                    c["v2_path"],
+                    v1_value,
+                    c["v2_value"],
+                    c.get("rule"),
+                    c.get("variable"),
+                    _flags(c),
+                )
+                out.append("| " + " | ".join(_md(x) for x in cells) + " |")
     return "\n".join(out) + "\n"

@@ -1,0 +1,162 @@
+"""The grouped view every diff report leads with, CI-sized baseline output, JSON Lines."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from click.testing import CliRunner
+from diff_data import EOB_V1, EOB_V2, PATIENT_V1, PATIENT_V2, write_beneficiary
+
+from bbmigrate.cli import main
+from bbmigrate.diff import diff_pairs, report_dict
+from bbmigrate.diff.groups import EXAMPLES, pattern
+from bbmigrate.diff.inputs import Pair
+from bbmigrate.diff.render import render
+from bbmigrate.diff.render_text import clip
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["diff", *map(str, args)])
+
+
+def _copies(n: int) -> list[Pair]:
+    pairs = [Pair("Patient", PATIENT_V1["id"], PATIENT_V1, PATIENT_V2)]
+    for k in range(n):
+        v1, v2 = copy.deepcopy(EOB_V1), copy.deepcopy(EOB_V2)
+        v1["id"] = v2["id"] = f"carrier-{k}"
+        pairs.append(Pair("ExplanationOfBenefit", v1["id"], v1, v2))
+    return pairs
+
+
+def test_pattern_generalises_indexes_and_keeps_what_an_element_is():
+    doc = {
+        "item": [
+            {"sequence": 1, "adjudication": [{"category": {"coding": [{"code": "x"}]}}]},
+            {
+                "sequence": 2,
+                "adjudication": [
+                    {"category": {"coding": [{"code": "a"}]}},
+                    {"category": {"coding": [{"code": "b"}]}, "amount": {"value": 3}},
+                ],
+            },
+        ]
+    }
+    # a claim line's sequence is not what it is; an adjudication's category is, and the
+    # pattern stops at that element (its amount, code and display are one change)
+    assert pattern(doc, "item[1].adjudication[1].amount.value") == (
+        "item[*].adjudication[category=b]"
+    )
+    assert pattern({"a": [{"b": 1}]}, "a[0].b") == "a[*].b"
+    assert pattern(doc, None) is None
+
+
+def test_one_group_per_element_change_across_resources():
+    report = diff_pairs(_copies(5))
+    data = report_dict(report)
+    moved = next(
+        g
+        for g in data["groups"]
+        if g["kind"] == "moved" and g["v2_pattern"].startswith("item[*].productOrService")
+    )
+    assert moved["v1_pattern"].startswith("item[*].service.coding[system=")
+    assert moved["rule"] == "eob.item.service"
+    assert moved["note"]  # the rule's note from the mapping files
+    assert moved["resources"] == 5 and moved["leaves"] == 10
+    assert len(moved["examples"]) == EXAMPLES
+    assert {e["resource"] for e in moved["examples"]} <= {
+        f"ExplanationOfBenefit/carrier-{k}" for k in range(5)
+    }
+    # every listed record is counted in exactly one group; same-as-v1 is counted, not listed
+    listed = sum(n for k, n in data["summary"]["counts"].items() if k != "same")
+    assert sum(g["leaves"] for g in data["groups"]) == listed
+    assert all(g["kind"] != "same" for g in data["groups"])
+    # JSON keeps every per-leaf record
+    assert sum(len(r["changes"]) for r in data["resources"]) == sum(
+        data["summary"]["counts"].values()
+    )
+
+
+def test_only_same_lists_the_same_groups():
+    data = report_dict(diff_pairs(_copies(1)), only=frozenset({"same"}))
+    assert data["groups"] and {g["kind"] for g in data["groups"]} == {"same"}
+
+
+def test_baseline_text_is_ci_sized_and_fail_on_says_why(tmp_path):
+    bene = write_beneficiary(tmp_path / "b1")
+    baseline = tmp_path / "baseline.json"
+    assert run(bene, "--format", "json", "-o", baseline).exit_code == 0
+    same = run(bene, "--baseline", baseline, "--fail-on", "changed,removed,added")
+    assert same.exit_code == 0
+    assert same.stdout.splitlines() == [f"diff: 2 resources, 0 records not in baseline {baseline}"]
+    changed = write_beneficiary(tmp_path / "b2", v2_changes={"status": "active"})
+    result = run(changed, "--baseline", baseline, "--fail-on", "changed,removed,added")
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert lines[0].startswith("diff: 2 resources, 1 records not in baseline")
+    records = [line for line in lines if line.lstrip().startswith("added ")]
+    assert len(records) == 1 and "status" in records[0] and "NEW" in records[0]
+    failure = [line for line in result.stderr.splitlines() if "FAILED" in line]
+    assert failure == [
+        f"diff: FAILED: 1 records not in baseline {baseline} in 1 resources (added 1); "
+        "--fail-on added,changed,removed"
+    ]
+
+
+def test_long_paths_keep_values_in_their_columns():
+    assert clip("abcdefghij", 5) == "ab…ij" and clip("abc", 5) == "abc"
+    long_path = "extension[0]." + "x" * 300
+    data = {
+        "summary": {
+            "mode": "diff",
+            "left": "l",
+            "right": "r",
+            "resources": 1,
+            "paired": 1,
+            "only_left": 0,
+            "only_right": 0,
+            "counts": {"removed": 2},
+            "ignore_paths": [],
+        },
+        "groups": [],
+        "resources": [
+            {
+                "resourceType": "Patient",
+                "id": "1",
+                "status": "paired",
+                "counts": {},
+                "changes": [
+                    {
+                        "kind": "removed",
+                        "v1_path": long_path,
+                        "v2_path": None,
+                        "v1_value": "VALUE1",
+                        "v2_value": None,
+                    },
+                    {
+                        "kind": "removed",
+                        "v1_path": "gender",
+                        "v2_path": None,
+                        "v1_value": "VALUE2",
+                        "v2_value": None,
+                    },
+                ],
+            }
+        ],
+    }
+    text = render(data, "text", width=160, detail=True).decode()
+    columns = {line.index("VALUE") for line in text.splitlines() if "VALUE" in line}
+    assert len(columns) == 1  # both values start in the same column
+    assert "…" in text and long_path not in text
+
+
+def test_jsonl_has_every_record_then_groups_then_summary(tmp_path):
+    bene = write_beneficiary(tmp_path / "b")
+    out = tmp_path / "r.jsonl"
+    assert run(bene, "--format", "jsonl", "-o", out).exit_code == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    data = json.loads(run(bene, "--json").stdout)
+    records = [x for x in lines if x["type"] == "record"]
+    assert len(records) == sum(len(r["changes"]) for r in data["resources"])
+    assert len([x for x in lines if x["type"] == "group"]) == len(data["groups"])
+    assert lines[-1]["type"] == "summary" and lines[-1]["counts"] == data["summary"]["counts"]
