@@ -67,14 +67,14 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 # Cell text is 10 pt; the public columns are sized so that fit-to-width on a landscape Letter
-# page scales by no less than 0.8, i.e. the printed text stays at 8 pt or more.
+# page scales by no less than 0.8, i.e. the printed text stays at 8 pt or more (rows.COLUMNS).
 FONT_SIZE = 10
 FONT_NAME = "Arial"  # LibreOffice substitutes the metric-compatible Liberation Sans
 _FONT = Font(name=FONT_NAME, size=FONT_SIZE)
 _HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF", size=FONT_SIZE)
 _SECTION_FONT = Font(name=FONT_NAME, bold=True, size=FONT_SIZE)
 _SECTION_FILL = PatternFill("solid", fgColor="D9D9D9")
-_LINE_HEIGHT = 13.0  # points per text line at FONT_SIZE
+_LINE_HEIGHT = 12.0  # points per text line at FONT_SIZE (LibreOffice sets 10 pt Arial at ~11.5)
 _MAX_LINES = 12
 RULES = "Rules"
 COLUMN_DEFINITIONS = "Column definitions"
@@ -130,7 +130,7 @@ def _page_setup(ws: Worksheet, *, repeat_header: bool) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_LETTER
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.left = ws.page_margins.right = 0.3
     ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.print_options.gridLines = False
     ws.oddFooter.center.text = "&A: page &P of &N"

@@ -48,23 +48,24 @@ class Column:
     meaning: str = ""  # what the column holds (the workbook's Column definitions sheet)
 
 
-# The public view: exactly these columns, in this order. Widths keep a landscape Letter/A4 page
-# at 8 pt (about 170 characters of 8 pt text across), so fit-to-width does not shrink the font.
+# The public view: exactly these columns, in this order. LibreOffice renders one width unit as
+# about 7.3 pt, so 123 units fit a landscape Letter page (0.3 in margins) at a scale of about 0.84:
+# 10 pt cell text prints at 8.4 pt (measured on the rendered PDF, see docs/tables.md).
 COLUMNS: tuple[Column, ...] = (
     Column(
         "Variable",
         "display_name",
-        16,
+        13,
         wrap=True,
         meaning="The BFD column name of the variable (the URL name in "
         ".../resources/variables/<name> follows when it differs), or the FHIR element for "
         "structural rows (use, meta.profile...).",
     ),
-    Column("Label", "label", 15, wrap=True, meaning="The variable's name in BFD's dictionary."),
+    Column("Label", "label", 11, wrap=True, meaning="The variable's name in BFD's dictionary."),
     Column(
         "V1 (STU3) element",
         "v1_element",
-        18,
+        14,
         wrap=True,
         meaning="Where v1 (FHIR STU3) puts the value, in the data dictionary's notation "
         "([N] = any element of a list).",
@@ -72,7 +73,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "V1 discriminator",
         "v1_discriminator",
-        18,
+        14,
         wrap=True,
         meaning="The condition that picks the v1 list element holding the variable, written from "
         "that element (url = '...', system = '...').",
@@ -80,42 +81,42 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "V2 (R4) element",
         "v2_element",
-        18,
+        14,
         wrap=True,
         meaning="Where v2 (FHIR R4 / CARIN Blue Button) puts the value.",
     ),
     Column(
         "V2 discriminator",
         "v2_discriminator",
-        18,
+        14,
         wrap=True,
         meaning="The condition that picks the v2 list element holding the variable.",
     ),
     Column(
         "Change",
         "change_label",
-        8,
+        7,
         wrap=True,
         meaning="same, moved, recoded, added in v2 or removed in v2 (see Summary of changes).",
     ),
     Column(
         "V1 example",
         "v1_example",
-        11,
+        9,
         wrap=True,
         meaning="A value from our synthetic v1 samples (blank: the samples lack it).",
     ),
     Column(
         "V2 example",
         "v2_example",
-        11,
+        9,
         wrap=True,
         meaning="A value from our synthetic v2 samples.",
     ),
     Column(
         "Note",
         "note",
-        25,
+        18,
         wrap=True,
         meaning="What a migrating client must do, in bbmigrate's words (a mapping rule's note, "
         "or a sentence written from the change).",
