@@ -93,8 +93,15 @@ def select(
     # The n-th match is counted where the conditions select (else at the first list step).
     ordinal_at = _deepest(conditions, element) or (lists[0] if lists else "")
     for step in _steps(element):
-        name = step.replace("[N]", "")
+        position = re.fullmatch(r"(\w+)\[(\d+)\]", step)
+        name = position.group(1) if position else step.replace("[N]", "")
         prefix = f"{prefix}.{step}" if prefix else step
+        if position:
+            # A fixed position (``name[N].given[1]``: the middle name) within each parent.
+            index = int(position.group(2))
+            picked = [_children(n, name) for n in nodes]
+            nodes = [found[index] for found in picked if len(found) > index]
+            continue
         nodes = [child for n in nodes for child in _children(n, name)]
         if step.endswith("[N]"):
             here = [c for c in conditions if _applies_at(c, element, prefix)]
@@ -147,12 +154,8 @@ def example(
 
 
 def _without_systems(conditions: list[Condition]) -> list[Condition]:
-    """The conditions less a ``.system`` test beside a ``.code`` test on the same coding: the
-    dictionary names the code system of some diagnosis types the other way round from BFD's v2
-    responses (and our samples), while the code itself agrees."""
-    codes = {c.path.rsplit(".", 1)[0] for c in conditions if c.path.endswith(".code")}
-    return [
-        c
-        for c in conditions
-        if not (c.path.endswith(".system") and c.path.rsplit(".", 1)[0] in codes)
-    ]
+    """The conditions less their ``.system`` tests, when other tests remain: the dictionary names
+    code systems BFD's v2 responses (and our samples) no longer use in places (a diagnosis
+    type's system, an NPI typed by ``type`` rather than ``system``), while the codes agree."""
+    rest = [c for c in conditions if not c.path.endswith(".system")]
+    return rest if rest else conditions

@@ -229,13 +229,18 @@ def _write_changes(ws: Worksheet, tables: ComparisonTables) -> None:
     set_cell(ws["A1"], "Summary of changes: what a client moving from v1 to v2 must change")
     ws["A1"].font = Font(bold=True, size=13)
     all_rows = [row for _, rows in tables.ordered() for row in rows]
+    last = 3 + len(CHANGES)  # the widest column: the advice texts end there
     _header(ws, 3, ["Change", "Rows", "Variables", "What a migrating client must do"])
+    ws.merge_cells(start_row=3, start_column=4, end_row=3, end_column=last)
     for offset, change in enumerate(CHANGES, start=1):
         members = [r for r in all_rows if r.change == change]
         names = {r.display_name for r in members if r.is_variable}
         cells = (CHANGE_LABELS[change], len(members), len(names), CHANGE_ACTIONS[change])
         for col, value in enumerate(cells, start=1):
             _text_cell(ws, 3 + offset, col, value).fill = CHANGE_FILLS[change]
+        # The advice spans the count columns below it, so it reads on one or two lines.
+        ws.merge_cells(start_row=3 + offset, start_column=4, end_row=3 + offset, end_column=last)
+        ws.row_dimensions[3 + offset].height = _LINE_HEIGHT * _lines(CHANGE_ACTIONS[change], 100)
     top = 4 + len(CHANGES) + 1
     labels = [CHANGE_LABELS[c] for c in CHANGES]
     _header(ws, top, ["Section", *labels, "Total", "What changes in this section"])

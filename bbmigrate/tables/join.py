@@ -116,12 +116,26 @@ class SheetJoin:
         return candidates[0]
 
     def _examples(self, fact: VariableFact) -> tuple[str, str]:
+        position = fact.last_position
+
+        def at(element: str) -> str:
+            # ``address[N].line[N]`` with position 1 reads ``address[N].line[1]``.
+            if position is None or not element.endswith("[N]"):
+                return element
+            return f"{element[:-3]}[{position}]"
+
         return (
             example(
-                self.documents.get("v1", ()), fact.v1.element, fact.v1.discriminator, fact.ordinal
+                self.documents.get("v1", ()),
+                at(fact.v1.element),
+                fact.v1.discriminator,
+                fact.ordinal,
             ),
             example(
-                self.documents.get("v2", ()), fact.v2.element, fact.v2.discriminator, fact.ordinal
+                self.documents.get("v2", ()),
+                at(fact.v2.element),
+                fact.v2.discriminator,
+                fact.ordinal,
             ),
         )
 

@@ -82,6 +82,13 @@ class VariableFact:
         match = re.search(r"\)\[(\d+)\]", self.v2.fhirpath)
         return int(match.group(1)) + 1 if match else None
 
+    @property
+    def last_position(self) -> int | None:
+        """The index the V2 FHIRPath gives the element's last list (``address[%n].line[1]``:
+        the second address line), else None."""
+        match = re.search(r"\.\w+\[(\d+)\]$", self.v2.fhirpath)
+        return int(match.group(1)) if match else None
+
 
 # -- reading and checking the dictionary ----------------------------------------------------------
 def _check(doc: Any, path: Path) -> dict[str, Any]:
