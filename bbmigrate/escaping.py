@@ -31,23 +31,36 @@ def _escape_control(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def visible(text: str) -> str:
-    """``text`` with every control character replaced by a visible escape (the common rule)."""
+def visible(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control character replaced by a visible escape (the common rule).
+
+    ``keep_newlines`` keeps ``\n`` as a line break, for writers whose cells may legitimately
+    span lines (a multi-line note in a workbook or CSV); every other control is still escaped.
+    """
     if _CONTROL.search(text) is None:
         return text
+    if keep_newlines and "\n" in text:
+        return "\n".join(_CONTROL.sub(_escape_control, part) for part in text.split("\n"))
     return _CONTROL.sub(_escape_control, text)
+
+
+def _text(value: Any, keep_newlines: bool = False) -> str:
+    return visible(value if isinstance(value, str) else str(value), keep_newlines=keep_newlines)
 
 
 def for_terminal(value: Any) -> str:
     """Text for a terminal or a plain-text report: controls escaped, so ESC/BEL/CR from data can
     neither move the cursor, set a window title nor overwrite a line."""
-    return visible(value if isinstance(value, str) else str(value))
+    return _text(value)
 
 
 def for_html(value: Any) -> str:
     """HTML text content or attribute value: entities escaped (quotes too) and controls visible."""
-    return html.escape(visible(value if isinstance(value, str) else str(value)), quote=True)
+    return html.escape(_text(value), quote=True)
 
+
+# A plain signed number: data, not a formula or a list marker, in every format.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 # Characters that start Markdown (or inline HTML) syntax: escaping them all means no value can
 # open a link, an image, an autolink (`<javascript:...>`), emphasis, code or a table cell.
@@ -55,44 +68,50 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MARKDOWN_LINE_START = re.compile(r"^([#+\-=])")
 
 
-def for_markdown(value: Any) -> str:
+def for_markdown(value: Any, *, breaks: bool = False) -> str:
     """A Markdown table cell or inline text: raw HTML escaped as entities, Markdown syntax
-    backslash-escaped, controls visible. The result renders as the literal value."""
-    text = visible(value if isinstance(value, str) else str(value))
-    text = html.escape(text, quote=True)
-    return _MARKDOWN_LINE_START.sub(r"\\\1", _MARKDOWN_SPECIAL.sub(r"\\\1", text))
+    backslash-escaped, controls visible. The result renders as the literal value.
+
+    ``breaks`` renders each line break as ``<br>`` (a table cell cannot hold a newline)."""
+    if breaks:
+        return "<br>".join(for_markdown(line) for line in _text(value, True).split("\n"))
+    text = html.escape(_text(value), quote=True)
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    # A leading "-"/"+" only starts a list before a space; a signed number is plain data.
+    return text if _NUMBER.fullmatch(text) else _MARKDOWN_LINE_START.sub(r"\\\1", text)
 
 
 # Spreadsheet programs treat a cell that starts with one of these as a formula (CSV import,
 # and paste into a cell); "\t"/"\r" are already escaped by visible().
 _FORMULA_START = ("=", "+", "-", "@")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def for_csv(value: Any) -> str:
+def for_csv(value: Any, *, keep_newlines: bool = False) -> str:
     """A CSV field: controls visible and a leading formula character neutralised with an
-    apostrophe (OWASP's rule), except for a plain signed number, which is data."""
+    apostrophe (OWASP's rule), except for a plain signed number, which is data. The csv module
+    quotes a field with a line break, so ``keep_newlines`` may keep them."""
     if value is None:
         return ""
-    text = visible(value if isinstance(value, str) else str(value))
+    text = _text(value, keep_newlines)
     if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
 
 
-def xlsx_value(value: Any) -> Any:
+def xlsx_value(value: Any, *, keep_newlines: bool = False) -> Any:
     """A value for an openpyxl cell: numbers, booleans and None pass through; everything else is
-    text with controls visible (openpyxl refuses most controls and would raise). Assigning the
-    result may still make a formula cell: use :func:`set_cell` or :func:`append_row`."""
+    text with controls visible (openpyxl refuses most controls and would raise; a wrapped cell
+    may keep its line breaks). Assigning the result may still make a formula cell: use
+    :func:`set_cell` or :func:`append_row`."""
     if value is None or isinstance(value, bool | int | float):
         return value
-    return visible(value if isinstance(value, str) else str(value))
+    return _text(value, keep_newlines)
 
 
-def set_cell(cell: Any, value: Any) -> Any:
+def set_cell(cell: Any, value: Any, *, keep_newlines: bool = False) -> Any:
     """Put ``value`` in an openpyxl cell as data: a string that starts with ``=`` is stored as text
     (data type ``s``), never as a formula. Returns the cell."""
-    cell.value = xlsx_value(value)
+    cell.value = xlsx_value(value, keep_newlines=keep_newlines)
     if cell.data_type == "f":
         cell.data_type = "s"
     return cell

@@ -6,13 +6,17 @@ Run: ``python benchmarks/bench_sandbox.py [--data DIR] [--repeat N]``. Figures:
   orjson loads+dumps of the same documents (the cheapest possible copy of that data);
 - serve in-process: every EOB page (``_count=50``) of that user in both versions through
   ``httpx.ASGITransport``, against orjson loads+dumps of the same page bodies;
-- serve loopback: the same pages over real HTTP (uvicorn on 127.0.0.1), against the same baseline.
+- serve loopback: the same pages over real HTTP (uvicorn on 127.0.0.1), against the same baseline;
+- 8 clients: requests per second when 8 keep-alive clients (threads in this process, sharing its
+  GIL with the server) each read Patient, Coverage and a 10-EOB page 20 times over loopback,
+  against one client doing the same alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -102,10 +106,35 @@ def main() -> None:
     with serve_in_thread(app) as url, httpx.Client(base_url=url) as client:
         loopback = best(lambda: [client.get(u, headers=headers).content for u in urls], args.repeat)
         per_page = loopback / len(urls)
+        patient = app.state.sandbox.population.user(USER).patient_id
+        mix = [f"/v2/fhir/Patient/{patient}", "/v2/fhir/Coverage/"]
+        mix += ["/v1/fhir/ExplanationOfBenefit/?_count=10"]
+        one = best(lambda: clients(url, headers, mix * 20, 1), args.repeat)
+        eight = best(lambda: clients(url, headers, mix * 20, 8), args.repeat)
     print(
         f"serve loopback    {loopback * 1000:8.1f} ms  = {loopback / baseline:6.1f} x orjson"
         f"  ({per_page * 1000:.1f} ms/page)"
     )
+    requests = len(mix) * 20
+    rate, alone = 8 * requests / eight, requests / one
+    print(
+        f"8 clients         {rate:8.0f} req/s = {rate / alone:5.2f} x 1 client ({alone:.0f} req/s)"
+    )
+
+
+def clients(url: str, headers: dict[str, str], paths: list[str], count: int) -> None:
+    """``count`` keep-alive clients in threads, each GETting every path once."""
+
+    def run() -> None:
+        with httpx.Client(base_url=url, headers=headers) as client:
+            for path in paths:
+                client.get(path).raise_for_status()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 if __name__ == "__main__":

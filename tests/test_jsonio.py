@@ -1,15 +1,21 @@
 import io
 import os
+import signal
 import stat
 
 import pytest
 
+from bbmigrate import jsonio
 from bbmigrate.errors import InputError, OutputError
 from bbmigrate.jsonio import (
+    MAX_DEPTH,
     atomic_writer,
+    dumps,
     iter_ndjson,
     loads,
+    open_input,
     read_json,
+    read_stream,
     shared_mode,
     write_json_atomic,
 )
@@ -86,3 +92,64 @@ def test_atomic_write_over_a_folder_is_an_output_error(tmp_path):
         write_json_atomic(target, {"v": 1})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp file left
     assert (target / "keep").read_text() == "x"
+
+
+def _nested_lists(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def test_depth_up_to_the_limit_is_read_and_one_more_is_refused():
+    assert loads(_nested_lists(MAX_DEPTH), where="x.json") is not None
+    with pytest.raises(InputError, match=rf"^x\.json: JSON nested deeper than {MAX_DEPTH} levels$"):
+        loads(_nested_lists(MAX_DEPTH + 1), where="x.json")
+    # past orjson's own parse limit the message is still one line naming the file
+    with pytest.raises(InputError, match=r"^x\.json: invalid JSON"):
+        loads(_nested_lists(5000), where="x.json")
+
+
+def test_deep_ndjson_line_names_its_line():
+    stream = io.BytesIO(b"[]\n" + _nested_lists(MAX_DEPTH + 1) + b"\n")
+    with pytest.raises(InputError, match=r"^in\.ndjson:2: JSON nested deeper"):
+        list(iter_ndjson(stream, where="in.ndjson"))
+
+
+def test_dangling_symlink_says_so(tmp_path):
+    link = tmp_path / "gone.json"
+    link.symlink_to(tmp_path / "missing.json")
+    with pytest.raises(InputError, match=r"gone\.json: dangling symlink to .*missing\.json$"):
+        read_json(link)
+    with pytest.raises(InputError, match="dangling symlink"):
+        open_input(link)
+
+
+def test_a_read_error_while_streaming_is_an_input_error():
+    class Broken(io.BytesIO):
+        def read(self, *args):
+            raise OSError(5, "Input/output error")
+
+        def __iter__(self):
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(InputError, match=r"^f\.json: Input/output error$"):
+        read_stream(Broken(), where="f.json")
+    with pytest.raises(InputError, match=r"^f\.ndjson: Input/output error$"):
+        list(iter_ndjson(Broken(), where="f.ndjson"))
+
+
+def test_dumps_past_the_writer_limit_is_an_output_error():
+    deep: list = []
+    for _ in range(300):
+        deep = [deep]
+    with pytest.raises(OutputError, match="cannot write JSON"):
+        dumps(deep)
+
+
+def test_temporary_file_is_registered_only_while_it_exists(tmp_path):
+    target = tmp_path / "out.json"
+    with atomic_writer(target) as handle:
+        (temporary,) = jsonio._LIVE
+        assert os.path.dirname(temporary) == str(tmp_path) and os.path.exists(temporary)
+        handle.write(b"{}")
+    assert not jsonio._LIVE
+    assert signal.getsignal(signal.SIGTERM) is jsonio._on_signal
+    assert signal.getsignal(signal.SIGHUP) is jsonio._on_signal

@@ -155,8 +155,12 @@ def test_xlsx_report_and_no_partial_output(files, tmp_path):
     book = load_workbook(out)
     assert book.sheetnames == ["Summary", "Findings", "Must-support"]
     rows = list(book["Findings"].values)
-    assert rows[0][:4] == ("severity", "resource", "path", "rule")
-    assert ("error", "Patient/p1", "Patient.gender", "binding") in [r[:4] for r in rows]
+    assert rows[0][:4] == ("severity", "profile", "rule", "element")
+    assert ("error", "base R4", "binding", "Patient.gender") in [r[:4] for r in rows]
+    assert _run(files[1], "--format", "xlsx", "-o", out, "--detail").exit_code == 1
+    detail = list(load_workbook(out)["All findings"].values)
+    assert detail[0][:4] == ("severity", "resource", "path", "rule")
+    assert ("error", "Patient/p1", "Patient.gender", "binding") in [r[:4] for r in detail]
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     target = tmp_path / "never.json"
@@ -191,19 +195,20 @@ def test_must_support_report_and_redact(tmp_path):
     assert "- Patient.birthDate" in text and "[F]" not in text
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "xlsx"])
+@pytest.mark.parametrize("fmt", ["text", "json", "xlsx", "html"])
 def test_redact_hides_resource_ids_and_the_patient_folder(tmp_path, fmt):
     patient_id = "-88880000001234"
     folder = tmp_path / patient_id / "v2"  # the fetch layout names the folder after the patient
     folder.mkdir(parents=True)
     (folder / "Patient.json").write_text(json.dumps(_patient(id=patient_id, gender="F")))
     out = tmp_path / f"report.{fmt}"
-    result = _run(folder, "--redact", "--format", fmt, "-o", out)
+    result = _run(folder, "--redact", "--detail", "--format", fmt, "-o", out)
     assert result.exit_code == 1, result.output  # the bad gender is still reported
     if fmt == "xlsx":
         from openpyxl import load_workbook
 
-        rows = load_workbook(out)["Findings"].iter_rows(values_only=True)
+        sheets = load_workbook(out).worksheets
+        rows = [row for sheet in sheets for row in sheet.iter_rows(values_only=True)]
         shown = "\n".join(str(cell) for row in rows for cell in row)
     else:
         shown = out.read_text()

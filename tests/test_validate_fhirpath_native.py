@@ -18,8 +18,6 @@ from validate_support import examples, packages_dir, reference_resources, sample
 from bbmigrate.validate import Validator
 from bbmigrate.validate import fhirpath_native as native
 
-pytestmark = pytest.mark.reference
-
 
 def _plain(result: list) -> list:
     return [getattr(item, "data", item) for item in result]
@@ -100,6 +98,7 @@ def _mutants(resource: dict, rng: random.Random, count: int) -> list[dict]:
     return out
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("ig", ["1.1.0", "2.0.0"])
 def test_native_and_fhirpathpy_agree_on_every_evaluation(ig, bfd_responses):
     validator = Validator(ig, packages_dir())

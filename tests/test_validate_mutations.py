@@ -62,9 +62,14 @@ def test_bad_cardinality(validator):
 
 def test_cardinality_above_profile_max(validator):
     eob = _inpatient()
-    eob["subType"]["coding"].append(dict(eob["subType"]["coding"][0]))
+    # diagnosis.type is 0..* in R4 and 0..1 in C4BB (the duplicated subType coding this test
+    # once used broke no maximum at all).
+    eob["diagnosis"][0]["type"].append(dict(eob["diagnosis"][0]["type"][0]))
     eob["billablePeriod"] = {"end": eob["billablePeriod"]["end"]}  # billablePeriod.start 1..1
-    assert _check(validator, eob) == {("cardinality", "ExplanationOfBenefit.billablePeriod.start")}
+    assert _check(validator, eob) == {
+        ("cardinality", "ExplanationOfBenefit.diagnosis[0].type[0]"),
+        ("cardinality", "ExplanationOfBenefit.billablePeriod.start"),
+    }
 
 
 def test_violated_invariant(validator):

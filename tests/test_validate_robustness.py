@@ -28,6 +28,7 @@ def test_random_shape_mutations_never_crash_the_validator():
     validator = Validator("2.0.0")
     corpus = list(examples("2.0.0").values()) + list(examples("1.1.0").values())
     rnd = random.Random(20261128)
+    flagged = 0
     for _ in range(250):
         resource = copy.deepcopy(rnd.choice(corpus))
         for _ in range(rnd.randint(1, 3)):
@@ -40,3 +41,7 @@ def test_random_shape_mutations_never_crash_the_validator():
         for finding in result.findings:
             assert finding.severity in ("error", "warning", "information")
             assert isinstance(finding.path, str) and finding.path
+        flagged += any(f.severity == "error" for f in result.findings)
+    # Not crashing is half of it: a validator that returned nothing would pass the loop. Most
+    # of these mutations (null, "", [] or a wrong type somewhere) break the resource (247 do).
+    assert flagged >= 225, flagged

@@ -7,12 +7,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
+from reference_data import PACKAGES, skip_without
 
 from bbmigrate.validate.packages import IG_PACKAGES, read_package
 
-PROJECT = Path(__file__).resolve().parent.parent
-PACKAGES = PROJECT.parent / "shared" / "reference" / "fhir-packages"
 # BFD's test fixtures blank volatile values; give them well-formed stand-ins of the right type.
 PLACEHOLDER = "IGNORED_FIELD"
 _STAND_INS = {
@@ -24,8 +22,8 @@ _STAND_INS = {
 
 
 def packages_dir() -> Path:
-    if not all((PACKAGES / name).is_file() for name in IG_PACKAGES.values()):
-        pytest.skip(f"FHIR packages not found at {PACKAGES} (they ship beside the project in CI)")
+    for name in IG_PACKAGES.values():
+        skip_without(PACKAGES / name, "FHIR package")
     return PACKAGES
 
 

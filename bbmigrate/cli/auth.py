@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 
 from ..client import SANDBOX_URL, OAuthApp, TokenStore, login_in_browser, login_with_password
+from ..client.fetch import NEED_CLIENT, check_base_url, default_credentials
 from ..client.manifest import REDACTED
 from ..client.tokens import default_token_file
 from ..errors import InputError
+from ..escaping import for_terminal
 from .common import F, emit_json, json_option
 
 CLIENT_ID_ENV = "BBMIGRATE_CLIENT_ID"
@@ -22,6 +24,7 @@ def base_url_option(func: F) -> F:
         default=SANDBOX_URL,
         show_default=True,
         envvar="BBMIGRATE_BASE_URL",
+        callback=lambda _ctx, _param, value: check_base_url(value),
         help="BB2 server (the real sandbox, or the local emulator's URL).",
     )(func)
 
@@ -58,14 +61,14 @@ def token_file_option(func: F) -> F:
     )(func)
 
 
-def require_client(client_id: str | None, client_secret: str | None) -> tuple[str, str]:
-    if not client_id or not client_secret:
-        raise InputError(
-            f"a client id and secret are needed (--client-id/--client-secret or "
-            f"${CLIENT_ID_ENV}/${CLIENT_SECRET_ENV})",
-            where="auth",
-        )
-    return client_id, client_secret
+def require_client(
+    base_url: str, client_id: str | None, client_secret: str | None
+) -> tuple[str, str]:
+    """The app's client; for the local emulator (a loopback URL) its test client by default."""
+    credentials = default_credentials(base_url, client_id, client_secret)
+    if credentials is None:
+        raise InputError(f"logging in {NEED_CLIENT}", where="auth")
+    return credentials.client_id, credentials.client_secret
 
 
 @click.group()
@@ -135,9 +138,9 @@ def login(
     Example:
       bbmigrate auth login --client-id ID --client-secret SECRET
       bbmigrate auth login --base-url http://127.0.0.1:8000 --user BBUser00000 \\
-          --password 'PW00000!' --client-id ID --client-secret SECRET --json
+          --password 'PW00000!' --json
     """
-    cid, secret = require_client(client_id, client_secret)
+    cid, secret = require_client(base_url, client_id, client_secret)
     store = TokenStore(token_file or default_token_file())
     if user:
         if not password:
@@ -172,7 +175,7 @@ def login(
     if as_json:
         emit_json(summary)
     else:
-        patient = summary["patient"]
+        patient = for_terminal(summary["patient"])  # the server's word: shown, never obeyed
         click.echo(f"logged in to {version} as patient {patient}; token saved to {store.path}")
 
 

@@ -12,6 +12,7 @@ from ..diff.filters import DiffConfig, failing, load_config
 from ..diff.model import NOT_SAME
 from ..diff.render import FORMATS, write
 from ..errors import InputError
+from ..output_guard import guard_output
 from .common import (
     fail_on_option,
     format_option,
@@ -114,6 +115,7 @@ def diff(
       bbmigrate diff out/ --json > baseline.json
       bbmigrate diff out/ --baseline baseline.json --fail-on changed,removed,added
     """
+    guard_output(output, [left, right, config, baseline])
     only_kinds = _kinds(only, "--only")
     fail_kinds = _kinds(fail_on, "--fail-on")
     if baseline is not None and fail_kinds is None:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
-from ..client import ClientCredentials, PasswordLogin, TokenStore, fetch_beneficiary
+from ..client import PasswordLogin, RetryPolicy, TokenStore, fetch_beneficiary
 from ..client.bluebutton import PageCallback
+from ..client.fetch import default_credentials
+from ..client.retry import DEFAULT_RETRIES
 from ..client.tokens import default_token_file
 from ..errors import InputError
 from .auth import base_url_option, client_options, token_file_option, user_options
@@ -55,6 +57,13 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 )
 @click.option("--since", default=None, help="Only EOBs updated on or after this ISO date.")
 @click.option("--count", type=int, default=None, help="Page size, 1..50 (server default 10).")
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 100),
+    default=DEFAULT_RETRIES,
+    show_default=True,
+    help="Retries per request after 429/500/502/503/504 or a timeout (jittered backoff).",
+)
 @token_file_option
 @client_options
 @user_options
@@ -68,6 +77,7 @@ def fetch(
     types: tuple[str, ...],
     since: str | None,
     count: int | None,
+    retries: int,
     token_file: Path | None,
     client_id: str | None,
     client_secret: str | None,
@@ -82,17 +92,18 @@ def fetch(
 
     Tokens come from --user/--password (emulator login) or the token file written by
     `bbmigrate auth login`; with --client-id/--client-secret an expired token is refreshed and
-    the rotated token saved. Nothing is written unless every version succeeds.
+    the rotated token saved (for a loopback --base-url the emulator's test client is the
+    default). Failed requests are retried (--retries). Nothing is written unless every version
+    succeeds.
 
     \b
     Example:
       bbmigrate fetch --out bene --type carrier,pde --since 2020-01-01
       bbmigrate fetch --base-url http://127.0.0.1:8000 --user BBUser00000 \\
-          --password 'PW00000!' --client-id ID --client-secret SECRET --out bene --json
+          --password 'PW00000!' --out bene --json
     """
-    credentials = (
-        ClientCredentials(client_id, client_secret) if client_id and client_secret else None
-    )
+    # A loopback --base-url is the local emulator: its public test client is the default there.
+    credentials = default_credentials(base_url, client_id, client_secret)
     login = None
     if user:
         if not password:
@@ -113,6 +124,7 @@ def fetch(
             since=since,
             count=count,
             progress=on_page,
+            retry=RetryPolicy(attempts=retries + 1),
             redact=redact,
         )
     doc = manifest.to_dict(redact=redact)

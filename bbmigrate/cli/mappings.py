@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..escaping import for_terminal
 from ..mapping import load_mappings
 from .common import emit_json, json_option
 
@@ -79,7 +80,7 @@ def gaps(mappings_path: Path | None, as_json: bool) -> None:
         return
     click.echo("v2 elements v1 cannot provide:")
     for row in gap_rows:
-        click.echo(f"  {row['v2']}: {row['reason']} ({row['origin']})")
+        click.echo(for_terminal(f"  {row['v2']}: {row['reason']} ({row['origin']})"))
     click.echo("v1 data dropped on purpose:")
     for row in drops:
-        click.echo(f"  {row['v1']}: {row['reason']} ({row['origin']})")
+        click.echo(for_terminal(f"  {row['v1']}: {row['reason']} ({row['origin']})"))

@@ -179,6 +179,7 @@ def serve(
     )
     app = create_app(config)
     population = app.state.sandbox.population
+    population.check()  # a sample that cannot be served is refused now, not per request later
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

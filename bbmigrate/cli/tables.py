@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ..output_guard import guard_output
 from .common import (
     emit_json,
     format_option,
@@ -100,6 +101,10 @@ def tables(
         targets = [(fmt, default_path(fmt, output))]
     else:
         targets = [(fmt, output or default_path(fmt))]
+
+    # the outputs are files of fixed names: each must not be one of the inputs' files
+    for _, path in targets:
+        guard_output(path, [mappings, samples, dictionary])
 
     def bar(keys: Iterable[str]) -> Iterator[str]:
         return progress(keys, total=len(SHEETS), label="Building sheets", quiet=quiet)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ..output_guard import guard_output
 from ..validate import DEFAULT_IG, IG_VERSIONS, Validator, render, validate_path
 from ..validate.packages import ENV_VAR
 from ..validate.report import FORMATS, write_report
@@ -31,7 +32,10 @@ from .common import (
     show_default=True,
     help="CARIN Blue Button IG version to check against.",
 )
-@format_option(FORMATS, help="Report format (xlsx needs -o).")
+@format_option(
+    FORMATS,
+    help="Report format (xlsx needs -o). xlsx and html group the findings by profile and rule.",
+)
 @output_option()
 @fail_on_option(
     "Exit 1 when a finding is at least this severe.",
@@ -43,6 +47,11 @@ from .common import (
     "--must-support",
     is_flag=True,
     help="Add the corpus must-support report (elements never populated per profile).",
+)
+@click.option(
+    "--detail",
+    is_flag=True,
+    help="xlsx/html: also list every finding (an 'All findings' sheet; every location per group).",
 )
 @click.option(
     "--package-dir",
@@ -77,6 +86,7 @@ def validate(
     output: Path | None,
     fail_on: str,
     must_support: bool,
+    detail: bool,
     package_dir: Path | None,
     redact: bool,
     no_invariants: bool,
@@ -96,10 +106,12 @@ def validate(
       bbmigrate validate out/567834/v2 --ig 2.0.0
       bbmigrate validate eob.json --format json -o report.json --must-support
       bbmigrate validate bundle.json --ig 1.1.0 --format xlsx -o report.xlsx
+      bbmigrate validate out/567834 --format html -o report.html --must-support
       bbmigrate validate claims.ndjson --jobs 2 --quiet --json > report.json
     """
     if fmt == "xlsx" and output is None:
         raise InputError("--format xlsx needs -o FILE", where="--format")
+    guard_output(output, [source, package_dir])
     validator = Validator(ig, package_dir, invariants=not no_invariants)
     report = validate_path(
         source,
@@ -107,15 +119,21 @@ def validate(
         jobs=jobs,
         wrap=lambda results: progress(results, total=None, label="validating", quiet=quiet),
     )
+    if report.summary["resources"] == 0:
+        raise InputError("no FHIR resources found", where=source)
     if output is not None:
-        write_report(output, render(report, fmt, must_support=must_support, redact=redact))
+        write_report(
+            output, render(report, fmt, must_support=must_support, redact=redact, detail=detail)
+        )
     if as_json:
         if output is None:
             emit_json(report.as_dict(must_support=must_support, redact=redact))
         else:
             emit_json({"summary": report.summary, "output": str(output)})
     elif output is None:
-        sys.stdout.buffer.write(render(report, fmt, must_support=must_support, redact=redact))
+        sys.stdout.buffer.write(
+            render(report, fmt, must_support=must_support, redact=redact, detail=detail)
+        )
     elif not quiet:
         s = report.summary
         click.echo(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import ipaddress
 import os
 import ssl
 import threading
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -53,6 +55,48 @@ class ClientCredentials:
 
     client_id: str
     client_secret: str = field(repr=False)
+
+
+# The local emulator's registered test client (docs/sandbox.md): a public credential, used when
+# a loopback base URL is given no client, so the documented emulator commands need no setup.
+EMULATOR_CREDENTIALS = ClientCredentials("bbmigrate-sandbox-client", "bbmigrate-sandbox-secret")
+NEED_CLIENT = (
+    "needs the app's client id and secret: pass --client-id/--client-secret or set "
+    "BBMIGRATE_CLIENT_ID/BBMIGRATE_CLIENT_SECRET"
+)
+
+
+def check_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash, or a one-line ``InputError`` if it is no http URL."""
+    try:
+        parts = urlsplit(str(base_url))
+        host, _port = parts.hostname, parts.port  # .port raises on a bad port
+    except ValueError as exc:
+        raise InputError(f"not a valid URL ({exc})", where="--base-url") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise InputError("expected an http:// or https:// URL with a host", where="--base-url")
+    return str(base_url).rstrip("/")
+
+
+def is_loopback(base_url: str) -> bool:
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def default_credentials(
+    base_url: str, client_id: str | None, client_secret: str | None
+) -> ClientCredentials | None:
+    """The given client; else, for a loopback (emulator) URL, the emulator's test client."""
+    if client_id and client_secret:
+        return ClientCredentials(client_id, client_secret)
+    if not client_id and not client_secret and is_loopback(base_url):
+        return EMULATOR_CREDENTIALS
+    return None
 
 
 @dataclass(frozen=True)
@@ -92,7 +136,7 @@ def _resolve_tokens(
     given = {tokens.version: tokens} if isinstance(tokens, Token) else dict(tokens or {})
     if login is not None and any(version not in given for version in versions):
         if credentials is None:
-            raise AuthError("a password login needs the client id and secret", where="login")
+            raise AuthError(f"a password login {NEED_CLIENT}", where="login")
         # One login serves both versions: a BB2 grant reads /v1 and /v2 alike, and a second
         # consent that withholds demographics would revoke the first consent's tokens.
         issuer = "v2" if "v2" in versions else versions[0]
@@ -238,6 +282,7 @@ def fetch_beneficiary(
     ``credentials`` are needed to log in and to refresh; refreshed tokens are saved to the store.
     ``redact`` keeps the patient id out of ``manifest.json`` (the data files still hold it).
     """
+    base_url = check_base_url(base_url)
     versions = parse_versions(versions)
     wanted_types = validate_types(types)
     since_text = validate_since(since)

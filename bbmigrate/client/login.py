@@ -206,18 +206,37 @@ _PAGE = (
 
 
 class CallbackListener:
-    """A one-shot HTTP server on 127.0.0.1 that captures the redirect to ``/callback``."""
+    """A one-shot HTTP server on 127.0.0.1 that captures the redirect to ``/callback``.
 
-    def __init__(self, port: int = 0, path: str = "/callback") -> None:
+    With ``state`` given, a callback carrying any other state is answered 400 and ignored, and
+    the listener keeps waiting: any local web page can send ``GET /callback?state=wrong`` to a
+    loopback port, and such a forgery must not abort (or hijack) the real login.
+    """
+
+    def __init__(self, port: int = 0, path: str = "/callback", state: str | None = None) -> None:
         self.path = path
+        self.ignored = 0
         self.result: str | None = None
         self._received = threading.Event()
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if urlsplit(self.path).path != listener.path:
+                parts = urlsplit(self.path)
+                if parts.path != listener.path:
                     self.send_error(404)
+                    return
+                if state is not None and not states_match(
+                    state, parse_qs(parts.query).get("state", [None])[0]
+                ):
+                    listener.ignored += 1
+                    self.send_response(400)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.end_headers()
+                    self.wfile.write(_PAGE % b"This is not the login bbmigrate is waiting for.")
+                    return
+                if listener._received.is_set():
+                    self.send_error(409)  # the one real redirect came already
                     return
                 host, port = self.server.server_address[:2]
                 listener.result = f"http://{host}:{port}{self.path}"
@@ -254,7 +273,8 @@ class CallbackListener:
 
     def wait(self, timeout: float) -> str:
         if not self._received.wait(timeout):
-            raise AuthError(f"no redirect to {self.redirect_uri} within {timeout:.0f} s")
+            ignored = f" ({self.ignored} with a wrong state ignored)" if self.ignored else ""
+            raise AuthError(f"no redirect to {self.redirect_uri} within {timeout:.0f} s{ignored}")
         assert self.result is not None
         return self.result
 
@@ -271,7 +291,7 @@ def login_in_browser(
     """The authorization-code flow with PKCE in the user's browser, redirected to loopback."""
     pkce = PKCE()
     where = f"{app.version} browser login"
-    with CallbackListener(port) as listener:
+    with CallbackListener(port, state=pkce.state) as listener:
         app = app.with_redirect(listener.redirect_uri)
         url = authorize_url(app, pkce)
         if announce is not None:

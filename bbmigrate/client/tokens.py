@@ -25,6 +25,23 @@ TOKEN_FILE_MODE = 0o600
 VERSIONS = ("v1", "v2")
 
 
+# Token values go into an Authorization header: a CR or LF (or any control character) would
+# split it. Such a value is refused, and never shown, since it is a secret.
+_UNSAFE = frozenset(map(chr, [*range(0x20), 0x7F]))
+
+
+def _check_secret(value: object, name: str, where: str, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or not value:
+        raise InputError(f"'{name}' must be a non-empty string", where=where)
+    if not _UNSAFE.isdisjoint(value):
+        raise InputError(
+            f"'{name}' holds a line break or control character; refused (value not shown)",
+            where=where,
+        )
+
+
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -52,6 +69,11 @@ class Token:
         """Build a token from a ``/vN/o/token/`` JSON body."""
         if not isinstance(body, Mapping) or not isinstance(body.get("access_token"), str):
             raise AuthError("token response has no access_token", where=f"{version} token")
+        for name in ("access_token", "refresh_token"):
+            try:
+                _check_secret(body.get(name), name, f"{version} token", optional=True)
+            except InputError as exc:  # the server's answer, not the user's input: exit 3
+                raise AuthError(exc.message, where=exc.where) from None
         try:
             expires_in = float(body.get("expires_in", 3600))
         except (TypeError, ValueError):
@@ -84,19 +106,38 @@ class Token:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str) -> Token:
-        try:
-            return cls(
-                access_token=data["access_token"],
-                refresh_token=data.get("refresh_token"),
-                expires_at=float(data["expires_at"]),
-                version=data["version"],
-                token_type=data.get("token_type", "Bearer"),
-                scope=frozenset(data.get("scope") or ()),
-                patient=data.get("patient"),
-                access_grant_expiration=data.get("access_grant_expiration"),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"not a bbmigrate token entry ({exc})", where=where) from None
+        """A token from its token-file entry; every field's type is checked, values never shown."""
+
+        def bad(message: str) -> InputError:
+            return InputError(f"not a bbmigrate token entry: {message}", where=where)
+
+        if not isinstance(data, Mapping):
+            raise bad("expected an object")
+        if "access_token" not in data or "expires_at" not in data or "version" not in data:
+            raise bad("needs 'access_token', 'expires_at' and 'version'")
+        _check_secret(data["access_token"], "access_token", where)
+        _check_secret(data.get("refresh_token"), "refresh_token", where, optional=True)
+        expires_at = data["expires_at"]
+        if isinstance(expires_at, bool) or not isinstance(expires_at, int | float):
+            raise bad("'expires_at' must be a number (seconds since 1970)")
+        if data["version"] not in VERSIONS:
+            raise bad(f"'version' must be one of {', '.join(VERSIONS)}")
+        scope = data.get("scope") or []
+        if not isinstance(scope, list) or not all(isinstance(s, str) for s in scope):
+            raise bad("'scope' must be a list of strings")
+        for name in ("token_type", "patient", "access_grant_expiration"):
+            if data.get(name) is not None and not isinstance(data[name], str):
+                raise bad(f"'{name}' must be a string")
+        return cls(
+            access_token=data["access_token"],
+            refresh_token=data.get("refresh_token"),
+            expires_at=float(expires_at),
+            version=data["version"],
+            token_type=data.get("token_type") or "Bearer",
+            scope=frozenset(scope),
+            patient=data.get("patient"),
+            access_grant_expiration=data.get("access_grant_expiration"),
+        )
 
     def summary(self) -> dict[str, Any]:
         """What may be shown to a user: everything except the secrets."""

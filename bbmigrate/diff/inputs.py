@@ -72,7 +72,10 @@ def load_side(path: str | Path) -> Resources:
     out: Resources = {}
     if target.is_dir():
         files = sorted(
-            p for p in target.iterdir() if p.is_file() and p.suffix.lower() in (".json", ".ndjson")
+            p
+            for p in target.iterdir()
+            # a dangling symlink is listed too, so that reading it reports it
+            if (p.is_file() or p.is_symlink()) and p.suffix.lower() in (".json", ".ndjson")
         )
         if not files:
             raise InputError("folder holds no .json or .ndjson file", where=str(target))
@@ -110,4 +113,6 @@ def load_pairs(left: str | Path, right: str | Path | None = None) -> tuple[list[
     """Load both sides and pair them; also returns the side names for the report."""
     left_path, right_path = resolve_sides(left, right)
     pairs = pair(load_side(left_path), load_side(right_path))
+    if not pairs:  # nothing to compare is bad input, not a clean diff
+        raise InputError("no FHIR resources found on either side", where=str(left))
     return pairs, str(left_path), str(right_path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..escaping import append_row
 from ..jsonio import dumps, write_bytes_atomic
 from .render_html import render_html
 from .render_text import render_markdown, render_text
@@ -31,12 +32,6 @@ _COLUMNS = (
 )
 
 
-def _excel(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return str(value)
-
-
 def render_xlsx(data: dict[str, Any]) -> bytes:
     """A workbook: a Summary sheet and a Changes sheet (one row per record, filterable)."""
     from openpyxl import Workbook
@@ -49,12 +44,12 @@ def render_xlsx(data: dict[str, Any]) -> bytes:
     bold = Font(bold=True, color="FFFFFF")
     summary = data["summary"]
     for key in ("mode", "left", "right", "resources", "paired", "only_left", "only_right"):
-        sheet.append([key, _excel(summary[key])])
+        append_row(sheet, [key, summary[key]])
     for kind, n in summary["counts"].items():
-        sheet.append([kind, n])
+        append_row(sheet, [kind, n])
     for key in ("ignored", "accepted", "new"):
         if key in summary:
-            sheet.append([key, summary[key]])
+            append_row(sheet, [key, summary[key]])
     if "fidelity" in summary:
         sheet.append(["recall", summary["fidelity"]["recall"]])
         sheet.append(["precision", summary["fidelity"]["precision"]])
@@ -70,7 +65,7 @@ def render_xlsx(data: dict[str, Any]) -> bytes:
     for resource in data["resources"]:
         label = f"{resource['resourceType']}/{resource['id']}"
         for c in resource["changes"]:
-            changes.append([label] + [_excel(c.get(name)) for name, _ in _COLUMNS[1:]])
+            append_row(changes, [label] + [c.get(name) for name, _ in _COLUMNS[1:]])
     changes.freeze_panes = "C2"
     changes.auto_filter.ref = changes.dimensions
     out = io.BytesIO()

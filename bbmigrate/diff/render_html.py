@@ -6,9 +6,9 @@ script only hide and show rows. Every value is HTML-escaped.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
+from ..escaping import for_html
 from .render_text import QUIET_KINDS, fmt_value, headers, summary_lines
 
 _STYLE = """
@@ -58,13 +58,13 @@ _SCRIPT = """
 
 def _cell(value: Any, cls: str = "") -> str:
     attr = f' class="{cls}"' if cls else ""
-    return f"<td{attr}>{escape(fmt_value(value, 200))}</td>"
+    return f"<td{attr}>{for_html(fmt_value(value, 200))}</td>"
 
 
 def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> str:
     """A folded table of counts (and fidelity) per resource."""
     mapped = data["summary"]["mode"] == "mapped"
-    head = "".join(f"<th>{escape(k)}</th>" for k in kinds)
+    head = "".join(f"<th>{for_html(k)}</th>" for k in kinds)
     head += "<th>recall</th><th>precision</th>" if mapped else ""
     rows = []
     for resource, label in zip(data["resources"], labels, strict=True):
@@ -72,7 +72,7 @@ def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> 
         fid = resource.get("fidelity")
         if mapped and fid:
             cells += f"<td>{fid['recall']:.3f}</td><td>{fid['precision']:.3f}</td>"
-        rows.append(f"<tr><td>{escape(label)} ({escape(resource['status'])})</td>{cells}</tr>")
+        rows.append(f"<tr><td>{for_html(label)} ({for_html(resource['status'])})</td>{cells}</tr>")
     return (
         f'<details><summary>{len(labels)} resources</summary><table class="counts">'
         f"<thead><tr><th>resource</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
@@ -86,13 +86,13 @@ def render_html(data: dict[str, Any]) -> str:
     kinds = list(summary["counts"])
     labels = [f"{r['resourceType']}/{r['id']}" for r in data["resources"]]
     checks = "".join(
-        f'<label><input type="checkbox" name="kind" value="{escape(k)}"'
+        f'<label><input type="checkbox" name="kind" value="{for_html(k)}"'
         f"{'' if k in QUIET_KINDS and k not in summary.get('only', ()) else ' checked'}> "
-        f"{escape(k)} ({summary['counts'][k]})</label>"
+        f"{for_html(k)} ({summary['counts'][k]})</label>"
         for k in kinds
     )
     options = '<option value="">all resources</option>' + "".join(
-        f'<option value="{escape(label)}">{escape(label)}</option>' for label in labels
+        f'<option value="{for_html(label)}">{for_html(label)}</option>' for label in labels
     )
     rows = []
     for resource, label in zip(data["resources"], labels, strict=True):
@@ -101,16 +101,16 @@ def render_html(data: dict[str, Any]) -> str:
             if c.get("new"):
                 notes.append('<span class="new">new</span>')
             if c.get("accepted"):
-                notes.append(f'<span class="accepted">accepted: {escape(c["accepted"])}</span>')
+                notes.append(f'<span class="accepted">accepted: {for_html(c["accepted"])}</span>')
             mapped = c.get("mapped_path")
             v1_path = c["v1_path"] or ""
             if mapped:
                 v1_path = f"{v1_path} ⇒ {mapped}" if v1_path else f"⇒ {mapped}"
             v1_value = c.get("mapped_value") if mapped else c["v1_value"]
             rows.append(
-                f'<tr class="k-{escape(c["kind"])}" data-kind="{escape(c["kind"])}" '
-                f'data-res="{escape(label)}"><td>{escape(label)}</td>'
-                f'<td><span class="kind">{escape(c["kind"])}</span></td>'
+                f'<tr class="k-{for_html(c["kind"])}" data-kind="{for_html(c["kind"])}" '
+                f'data-res="{for_html(label)}"><td>{for_html(label)}</td>'
+                f'<td><span class="kind">{for_html(c["kind"])}</span></td>'
                 + _cell(v1_path, "path")
                 + _cell(c["v2_path"], "path")
                 + _cell(v1_value, "val")
@@ -119,7 +119,7 @@ def render_html(data: dict[str, Any]) -> str:
                 + _cell(c.get("variable"))
                 + f"<td>{' '.join(notes)}</td></tr>"
             )
-    items = "".join(f"<li>{escape(line)}</li>" for line in summary_lines(data))
+    items = "".join(f"<li>{for_html(line)}</li>" for line in summary_lines(data))
     per_resource = _per_resource(data, kinds, labels)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -133,7 +133,7 @@ def render_html(data: dict[str, Any]) -> str:
         '<col style="width:19%"><col style="width:19%"><col style="width:13%">'
         '<col style="width:13%"><col style="width:7%"><col style="width:7%">'
         '<col style="width:5%"></colgroup><thead><tr><th>resource</th><th>kind</th>'
-        + "".join(f"<th>{escape(title)}</th>" for title in headers(data))
+        + "".join(f"<th>{for_html(title)}</th>" for title in headers(data))
         + "<th>rule</th><th>variable</th><th>note</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
         f"<script>{_SCRIPT}</script></body></html>\n"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..escaping import for_markdown, for_terminal
+
 QUIET_KINDS = frozenset({"same", "reproduced"})
 VALUE_WIDTH = 60
 
@@ -27,7 +29,7 @@ def headers(data: dict[str, Any]) -> tuple[str, str, str, str]:
 def fmt_value(value: Any, width: int = VALUE_WIDTH) -> str:
     if value is None:
         return ""
-    text = value if isinstance(value, str) else repr(value)
+    text = for_terminal(value if isinstance(value, str) else repr(value))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -91,12 +93,12 @@ def _row_cells(c: dict[str, Any]) -> list[str]:
     v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
     note = " ".join(x for x in (c.get("rule"), c.get("variable"), _flags(c)) if x)
     return [
-        c["kind"],
-        v1_path,
-        c["v2_path"] or "",
+        for_terminal(c["kind"]),
+        for_terminal(v1_path),
+        for_terminal(c["v2_path"] or ""),
         fmt_value(v1_value, _CAPS[3]),
         fmt_value(c["v2_value"], _CAPS[4]),
-        note,
+        for_terminal(note),
     ]
 
 
@@ -106,7 +108,7 @@ def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) 
     Plain columns rather than a drawn table: a beneficiary has thousands of records, and a
     terminal table library takes seconds to lay them out. ``width`` caps the path columns.
     """
-    lines = summary_lines(data)
+    lines = [for_terminal(line) for line in summary_lines(data)]
     titles = ["kind", *headers(data), "rule / variable"]
     path_cap = max(24, min(_CAPS[1], (width - 90) // 2))
     caps = (_CAPS[0], path_cap, path_cap, _CAPS[3], _CAPS[4])
@@ -117,7 +119,7 @@ def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) 
         widths = [
             min(cap, max(len(titles[n]), *(len(r[n]) for r in rows))) for n, cap in enumerate(caps)
         ]
-        lines += ["", _title(resource)]
+        lines += ["", for_terminal(_title(resource))]
         table = [titles, *rows]
         for n, cells in enumerate(table):
             text = "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False))
@@ -129,7 +131,7 @@ def render_text(data: dict[str, Any], *, width: int = 160, color: bool = False) 
 
 
 def _md(text: Any) -> str:
-    return fmt_value(text, 120).replace("|", "\\|").replace("\n", " ")
+    return for_markdown(fmt_value(text, 120))
 
 
 def render_markdown(data: dict[str, Any]) -> str:

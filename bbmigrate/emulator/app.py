@@ -6,6 +6,7 @@ Use :func:`create_app` in-process (``httpx.ASGITransport``) or serve it over loo
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
@@ -34,6 +35,8 @@ class Sandbox:
     faults: FaultInjector
     # consent-form ticket -> (user number, client id, expiry): carries the login to the consent
     tickets: dict[str, tuple[int, str, float]] = field(default_factory=dict)
+    # lower-cased username -> times of its latest wrong passwords (login throttling)
+    failed_logins: dict[str, deque[float]] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Sandbox:

@@ -11,7 +11,10 @@ A client without a browser may POST the login and the consent fields in one requ
 from __future__ import annotations
 
 import html
+import math
+import re
 import secrets
+from collections import deque
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -43,6 +46,15 @@ _OAUTH_FIELDS = (
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _TRUE = frozenset({"true", "1", "yes", "on", "allow", "approve", "authorize"})
 _TICKET_SECONDS = 600
+# RFC 7636 §4.2: a challenge is 43-128 characters of the unreserved set. Trailing '=' padding
+# is stripped first, as BB2 stores it, so the official SDK's padded challenges still pass.
+_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+MAX_STATE = 512
+MAX_REDIRECT_URI = 2048
+# Wrong passwords for one user: this many within the window lock that user's login for the rest
+# of the window (an online guessing attack gets ~5 tries per 5 minutes).
+LOGIN_FAILURES = 5
+LOGIN_WINDOW = 300.0
 
 
 def _sandbox(request: Request) -> Sandbox:
@@ -123,6 +135,19 @@ def _check(request: Request, params: dict[str, str]) -> Response | None:
     if len(params["state"]) < 16:
         message = "State parameter should have a minimum of 16 characters"
         return JSONResponse({"status_code": 400, "message": message}, 400)
+    if len(params["state"]) > MAX_STATE:
+        message = f"State parameter should have a maximum of {MAX_STATE} characters"
+        return JSONResponse({"status_code": 400, "message": message}, 400)
+    if not _CHALLENGE.fullmatch(params["code_challenge"].rstrip("=")):
+        body = {
+            "error": "invalid_request",
+            "error_description": "code_challenge must be 43-128 characters of "
+            "A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636)",
+        }
+        return JSONResponse(body, 400)
+    if len(params.get("redirect_uri", "")) > MAX_REDIRECT_URI:
+        body = {"error": "invalid_request", "error_description": "redirect_uri is too long."}
+        return JSONResponse(body, 400)
     client = _sandbox(request).oauth.client(params.get("client_id"))
     if client is None:
         body = {
@@ -155,9 +180,18 @@ async def authorize(request: Request) -> Response:
     ticket = params.pop("login_ticket", "")
     number = _ticket_user(sandbox, ticket, client.client_id) if ticket else None
     if number is None:
-        number = sandbox.population.login(params.get("username", ""), params.get("password", ""))
+        username = params.get("username", "")
+        wait = _locked_for(sandbox, username)
+        if wait:
+            page = _login_page(path, params, "Too many failed logins; try again later.")
+            page.status_code = 429
+            page.headers["Retry-After"] = str(wait)
+            return page
+        number = sandbox.population.login(username, params.get("password", ""))
         if number is None:
+            _record_failure(sandbox, username)
             return _login_page(path, params, "Invalid username or password.")
+        sandbox.failed_logins.pop(_login_key(username), None)
     if not ticket and "allow" not in params:
         now = sandbox.config.clock.now()
         for stale in [k for k, v in sandbox.tickets.items() if v[2] < now]:
@@ -184,6 +218,32 @@ async def authorize(request: Request) -> Response:
         shared_demographics=share,
     )
     return RedirectResponse(_with_query(redirect_uri, {"code": code, "state": state}), 302)
+
+
+def _locked_for(sandbox: Sandbox, username: str) -> int:
+    """Seconds left on a user's login lock after repeated wrong passwords (0: not locked)."""
+    failures = sandbox.failed_logins.get(_login_key(username))
+    if not failures:
+        return 0
+    now = sandbox.config.clock.now()
+    while failures and failures[0] <= now - LOGIN_WINDOW:
+        failures.popleft()
+    if len(failures) < LOGIN_FAILURES:
+        return 0
+    return max(1, math.ceil(failures[0] + LOGIN_WINDOW - now))
+
+
+def _login_key(username: str) -> str:
+    return username.strip().lower()[:64]  # bounded: long names cannot grow the table's keys
+
+
+def _record_failure(sandbox: Sandbox, username: str) -> None:
+    now = sandbox.config.clock.now()
+    table = sandbox.failed_logins
+    if len(table) > 10_000:  # many names guessed: forget the ones whose window has passed
+        for key in [k for k, v in table.items() if not v or v[-1] <= now - LOGIN_WINDOW]:
+            del table[key]
+    table.setdefault(_login_key(username), deque(maxlen=LOGIN_FAILURES)).append(now)
 
 
 def _ticket_user(sandbox: Sandbox, ticket: str, client_id: str) -> int | None:

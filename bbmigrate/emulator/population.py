@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..errors import InputError
 from ..jsonio import read_json
 from .search import instant
@@ -239,6 +241,33 @@ class Population:
         self._prepared: dict[int, _Prepared] = {}
         self.user = functools.lru_cache(maxsize=cache_size)(self._derive)
 
+    def check(self) -> None:
+        """Derive and serialise every document of every sample once, as serving would.
+
+        A sample the emulator could read but not serve (a malformed ``billablePeriod``, a date
+        it cannot shift, nesting too deep for the JSON encoder) is an ``InputError`` naming it
+        here, at start-up, instead of an HTTP 500 for every request of its users later.
+        """
+        for index, sample in enumerate(self.samples):
+            where = str(sample.folder)
+            try:
+                bene = self._derive(index)
+                orjson.dumps([bene.patients, bene.coverages, bene.userinfo])
+                user = self._user(index, sample)[1]
+                for j, base in enumerate(sample.claims):
+                    where = f"{sample.folder}: EOB {base.eob_id}"
+                    for doc in self._claim(index, j, 0, base, user).forms.values():
+                        orjson.dumps(doc)
+            except InputError:
+                raise
+            except Exception as exc:  # whatever serving would have hit, as one line
+                detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+                raise InputError(
+                    f"sample cannot be served ({type(exc).__name__}{': ' if detail else ''}"
+                    f"{detail})",
+                    where=where,
+                ) from None
+
     def _render(self, template: Template, doc: dict[str, Any], variation: Variation) -> dict:
         return template.render(variation) if self.compiled else variation.apply(doc)
 
@@ -261,18 +290,24 @@ class Population:
             return None
         return number if 0 <= number < self.size and pid == patient_id(number) else None
 
+    def _user(self, number: int, sample: _Sample) -> tuple[random.Random, Variation]:
+        """User ``number``'s variation, and its random stream positioned for the rest."""
+        rng = random.Random(f"bbmigrate-sandbox:{number}")
+        given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
+        ids = {sample.patient_id: patient_id(number)}
+        for value in _member_numbers(sample):
+            ids.setdefault(value, shape_preserving(value, random.Random(f"{number}:{value}")))
+        return rng, Variation(ids=ids, day_shift=-rng.randint(1, 730), names=(given, family))
+
     def _derive(self, number: int) -> Beneficiary:
         if not 0 <= number < self.size:
             raise KeyError(number)
         sample = self.samples[number % len(self.samples)]
         prepared = self._prepare(number % len(self.samples))
-        rng = random.Random(f"bbmigrate-sandbox:{number}")
+        rng, user = self._user(number, sample)
         pid = patient_id(number)
-        given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
-        ids = {sample.patient_id: pid}
-        for value in _member_numbers(sample):
-            ids.setdefault(value, shape_preserving(value, random.Random(f"{number}:{value}")))
-        user = Variation(ids=ids, day_shift=-rng.randint(1, 730), names=(given, family))
+        assert user.names is not None
+        given, family = user.names
 
         patients = {
             v: self._render(prepared.patients[v], sample.patients[v], user) for v in VERSIONS

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import BBMigrateError, InputError
-from .compiled import compiled_rules
+from .codegen import compiled_rules
 from .context import Context, Link, leaf_paths
 from .detect import SUPPORTED, detect_claim_type, r4_marker
 from .links import resolve_links

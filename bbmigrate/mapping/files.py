@@ -1,26 +1,35 @@
-"""Map files: one resource, a Bundle, NDJSON (streamed), a directory of them, or stdin.
+"""Map files: one resource, a Bundle, NDJSON (streamed, optionally gzip), a folder, or stdin.
 
 The output mirrors the input's shape. Every output is written atomically, so a failure leaves
-no half-written file. Errors name the input and the position (Bundle entry, NDJSON line); with
-``keep_going`` the failing resources are skipped and reported instead.
+no half-written file; a folder is one job, staged in a temporary sibling folder and renamed into
+place at the end, so a failure (or a signal) leaves no output folder at all. Errors name the
+input and the position (Bundle entry, NDJSON line); with ``keep_going`` the failing resources
+are skipped and reported instead. NDJSON is mapped in chunks, in worker processes when
+``workers`` > 1 (:mod:`.parallel`), with the same output as one process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import shutil
 import sys
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from .. import jsonio
-from ..errors import BBMigrateError, InputError
+from ..errors import BBMigrateError, InputError, OutputError
 from .engine import map_resource, unmapped
 from .loader import load_mappings
 from .model import MappingSet
+from .ndjson import chunks, gzip_member, is_gzip, is_ndjson, open_input
+from .parallel import PARALLEL_BYTES, ChunkMapper, available_cores
 
-NDJSON = jsonio.NDJSON_SUFFIXES
+Tick = Callable[[int], None]
 
 
 @dataclass
@@ -32,6 +41,8 @@ class MapReport:
     unmapped: list[dict[str, str]] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)  # per input file of a folder
+    workers: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,22 +52,24 @@ class MapReport:
             "unmapped": self.unmapped,
             "outputs": self.outputs,
             "skipped": self.skipped,
+            "files": self.files,
+            "workers": self.workers,
         }
 
 
-class _Runner:
+class Runner:
     def __init__(
         self,
         mapping: MappingSet,
         *,
         keep_going: bool,
         list_unmapped: bool,
-        tick: Callable[[], None] | None,
+        tick: Tick | None,
     ) -> None:
         self.mapping = mapping
         self.keep_going = keep_going
         self.list_unmapped = list_unmapped
-        self.tick = tick or (lambda: None)
+        self.tick = tick or (lambda _: None)
         self.report = MapReport()
 
     def one(self, resource: Any, where: str) -> Any | None:
@@ -83,7 +96,7 @@ class _Runner:
             exc.where = f"{where}: {exc.where}" if exc.where else where
             raise
         self.report.mapped += 1
-        self.tick()
+        self.tick(1)
         return out
 
     def _bundle(self, bundle: dict, where: str) -> dict:
@@ -97,7 +110,7 @@ class _Runner:
         for index, entry in enumerate(entries):
             here = f"{where}: entry[{index}]"
             if not isinstance(entry, dict) or "resource" not in entry:
-                self._fail(InputError("Bundle entry without a resource", where=here))
+                self.fail(InputError("Bundle entry without a resource", where=here))
                 continue
             resource = self.one(entry["resource"], here)
             if resource is None:
@@ -110,7 +123,7 @@ class _Runner:
             out["entry"] = mapped_entries
         return out
 
-    def _fail(self, exc: BBMigrateError) -> None:
+    def fail(self, exc: BBMigrateError) -> None:
         if not self.keep_going:
             raise exc
         self.report.failures.append({"where": exc.where or "", "error": exc.message})
@@ -123,28 +136,6 @@ def _rewrite_entry(entry: dict) -> dict:
     return entry
 
 
-def _is_ndjson(name: str) -> bool:
-    return name.endswith(NDJSON)
-
-
-def _ndjson(stream: BinaryIO, where: str, runner: _Runner) -> Iterator[bytes]:
-    for number, resource in _iter_lines(stream, where, runner):
-        out = runner.one(resource, f"{where}:{number}")
-        if out is not None:
-            yield jsonio.dumps(out, pretty=False) + b"\n"
-
-
-def _iter_lines(stream: BinaryIO, where: str, runner: _Runner):
-    number = 0
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, jsonio.loads(line, where=f"{where}:{number}")
-        except InputError as exc:
-            runner._fail(exc)
-
-
 def map_file(
     source: str | Path,
     output: str | Path | None = None,
@@ -152,11 +143,19 @@ def map_file(
     mappings: MappingSet | None = None,
     keep_going: bool = False,
     list_unmapped: bool = False,
-    tick: Callable[[], None] | None = None,
+    tick: Tick | None = None,
     stdout: BinaryIO | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> MapReport:
-    """Map ``source`` (file, directory or ``-``) to ``output`` (same shape; stdout when None)."""
-    runner = _Runner(
+    """Map ``source`` (file, directory or ``-``) to ``output`` (same shape; stdout when None).
+
+    ``workers``: processes for NDJSON inputs (None: every core when the NDJSON to map is
+    large enough to pay for starting them, else 1). ``scheduler``: the address of a Dask
+    scheduler whose workers map the NDJSON instead (:mod:`.cluster`). The output depends on
+    neither.
+    """
+    runner = Runner(
         mappings or load_mappings(), keep_going=keep_going, list_unmapped=list_unmapped, tick=tick
     )
     write = not list_unmapped
@@ -165,7 +164,7 @@ def map_file(
     if src != "-" and Path(src).is_dir():
         if write and output is None:
             raise InputError("a directory input needs -o OUTPUT_DIR", where=src)
-        _map_dir(Path(src), Path(output) if output else None, runner, write)
+        _map_dir(Path(src), Path(output) if output else None, runner, write, workers, scheduler)
         return runner.report
     where = "<stdin>" if src == "-" else src
     if src == "-":
@@ -175,14 +174,20 @@ def map_file(
     else:
         if not Path(src).is_file():
             raise InputError("no such file", where=src)
-        ndjson = _is_ndjson(src)
-        stream = open(src, "rb")  # noqa: SIM115 - closed below, streamed line by line
+        ndjson = is_ndjson(src)
+        # closed below; NDJSON is streamed line by line
+        stream = open_input(src) if ndjson else jsonio.open_input(src)
     try:
         if ndjson:
-            _emit_lines(_ndjson(stream, where, runner), output, out_stream, write)
+            count = _workers(workers, [Path(src)] if src != "-" else [])
+            with _mapper(runner, count, scheduler) as mapper:
+                _map_ndjson(stream, where, output, out_stream, runner, mapper, require=True)
+            if write and output is not None:
+                runner.report.outputs.append(str(output))
         else:
-            document = jsonio.loads(stream.read(), where=where)
+            document = jsonio.loads(jsonio.read_stream(stream, where=where), where=where)
             result = runner.one(document, where)
+            _require_resources(runner, where)
             if write and result is not None:
                 if output is None:
                     out_stream.write(jsonio.dumps(result) + b"\n")
@@ -192,6 +197,33 @@ def map_file(
     finally:
         stream.close()
     return runner.report
+
+
+def _require_resources(runner: Runner, where: str) -> None:
+    """An input that held no resource at all is bad input, not an empty success."""
+    if runner.report.mapped == 0 and not runner.report.failures:
+        raise InputError("no FHIR resources found", where=where)
+
+
+def _mapper(runner: Runner, workers: int, scheduler: str | None) -> Any:
+    """Where chunks are mapped: here, in ``workers`` processes, or on a Dask cluster."""
+    options = {"keep_going": runner.keep_going, "list_unmapped": runner.list_unmapped}
+    if scheduler is not None:
+        from .cluster import ClusterMapper  # Dask is an optional extra
+
+        mapper: Any = ClusterMapper(runner.mapping, scheduler=scheduler, **options)
+    else:
+        mapper = ChunkMapper(runner.mapping, workers=workers, **options)
+    runner.report.workers = mapper.workers
+    return mapper
+
+
+def _workers(asked: int | None, inputs: list[Path]) -> int:
+    """``asked``, or every core when the NDJSON inputs are large enough to pay off."""
+    if asked is not None:
+        return max(1, asked)
+    size = sum(p.stat().st_size for p in inputs if is_ndjson(p.name))
+    return available_cores() if size >= PARALLEL_BYTES else 1
 
 
 def _looks_ndjson(data: bytes) -> bool:
@@ -205,42 +237,144 @@ def _looks_ndjson(data: bytes) -> bool:
     return True
 
 
-def _emit_lines(lines: Iterator[bytes], output, out_stream: BinaryIO, write: bool) -> None:
-    if not write:
-        for _ in lines:
-            pass
-        return
-    if output is None:
-        for line in lines:
-            out_stream.write(line)
-        return
-    with jsonio.atomic_writer(output) as handle:
-        for line in lines:
-            handle.write(line)
+def _map_ndjson(
+    stream: BinaryIO,
+    where: str,
+    output: str | Path | None,
+    out_stream: BinaryIO,
+    runner: Runner,
+    mapper: ChunkMapper,
+    *,
+    require: bool = False,
+) -> dict[str, Any]:
+    """Map one NDJSON stream chunk by chunk into ``output`` (atomically), or ``out_stream``.
+
+    ``require``: a stream without a single resource is an InputError, raised before the output
+    is committed (the atomic writer then discards its temporary file).
+    """
+    report = runner.report
+    before = (report.mapped, len(report.failures))
+
+    gz = output is not None and is_gzip(str(output))
+
+    def results(sink: BinaryIO | None) -> None:
+        written = False
+        for result in mapper.map(chunks(stream, where, gz_out=gz)):
+            result.raise_error()
+            if sink is not None and result.data:
+                sink.write(result.data)
+                written = True
+            report.mapped += result.mapped
+            report.failures += result.failures
+            report.unmapped += result.unmapped
+            runner.tick(result.mapped)
+        if require:
+            _require_resources(runner, where)
+        if gz and sink is not None and not written:
+            sink.write(gzip_member(b""))  # an empty .gz is still a gzip file
+
+    if runner.list_unmapped:
+        results(None)
+    elif output is None:
+        results(out_stream)
+    else:
+        with jsonio.atomic_writer(output) as handle:
+            results(handle)
+    return {
+        "input": where,
+        "output": None if output is None or runner.list_unmapped else str(output),
+        "mapped": report.mapped - before[0],
+        "failed": len(report.failures) - before[1],
+    }
 
 
-def _map_dir(src: Path, out: Path | None, runner: _Runner, write: bool) -> None:
+def _map_dir(
+    src: Path,
+    out: Path | None,
+    runner: Runner,
+    write: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
+    """Map every JSON / NDJSON file under ``src`` as one job: all of it lands, or none."""
     files = sorted(
-        p for p in src.rglob("*") if p.is_file() and (p.suffix == ".json" or _is_ndjson(p.name))
+        p
+        for p in src.rglob("*")
+        # a dangling symlink is listed too, so that reading it reports it
+        if (p.is_file() or p.is_symlink()) and (p.suffix == ".json" or is_ndjson(p.name))
     )
-    for path in files:
-        rel = path.relative_to(src)
-        target = out / rel if out is not None else None
-        if _is_ndjson(path.name):
-            with open(path, "rb") as stream:
-                _emit_lines(_ndjson(stream, str(path), runner), target, sys.stdout.buffer, write)
-        else:
-            try:
-                document = jsonio.read_json(path)
-            except InputError as exc:
-                runner._fail(exc)
-                continue
-            if isinstance(document, dict) and "resourceType" not in document:
-                # A folder may hold other JSON beside the resources (a fetch's userinfo.json).
-                runner.report.skipped.append(str(path))
-                continue
-            result = runner.one(document, str(path))
-            if write and result is not None and target is not None:
-                jsonio.write_json_atomic(target, result)
-        if write and target is not None:
-            runner.report.outputs.append(str(target))
+    count = _workers(workers, files)
+    stage = None
+    if write and out is not None:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+            # mkdtemp makes it private; once renamed it is the output folder, made as mkdir would
+            shared = jsonio.shared_mode()
+            os.chmod(stage, shared | (shared & 0o444) >> 2)  # searchable where readable
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc), where=str(out)) from None
+    try:
+        with _staged(stage), _mapper(runner, count, scheduler) as mapper:
+            for path in files:
+                rel = path.relative_to(src)
+                target = stage / rel if stage is not None else None
+                summary = _map_one_file(path, target, runner, mapper, write)
+                if summary is not None:
+                    summary["output"] = str(out / rel) if summary["output"] else None
+                    runner.report.files.append(summary)
+            _require_resources(runner, str(src))
+        if stage is not None and out is not None:
+            runner.report.outputs += _publish(stage, out)
+    finally:
+        if stage is not None and stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _staged(stage: Path | None) -> contextlib.AbstractContextManager[None]:
+    """The staging folder is removed if SIGTERM/SIGHUP ends the process while it exists."""
+    return contextlib.nullcontext() if stage is None else jsonio.removed_on_signal(stage)
+
+
+def _map_one_file(
+    path: Path, target: Path | None, runner: Runner, mapper: ChunkMapper, write: bool
+) -> dict[str, Any] | None:
+    if is_ndjson(path.name):
+        with open_input(path) as stream:
+            return _map_ndjson(stream, str(path), target, sys.stdout.buffer, runner, mapper)
+    report = runner.report
+    before = (report.mapped, len(report.failures))
+    try:
+        document = jsonio.read_json(path)
+    except InputError as exc:
+        runner.fail(exc)
+        return {"input": str(path), "output": None, "mapped": 0, "failed": 1}
+    if isinstance(document, dict) and "resourceType" not in document:
+        # A folder may hold other JSON beside the resources (a fetch's userinfo.json).
+        report.skipped.append(str(path))
+        return None
+    result = runner.one(document, str(path))
+    written = write and result is not None and target is not None
+    if written:
+        jsonio.write_json_atomic(target, result)
+    return {
+        "input": str(path),
+        "output": str(target) if written else None,
+        "mapped": report.mapped - before[0],
+        "failed": len(report.failures) - before[1],
+    }
+
+
+def _publish(stage: Path, out: Path) -> list[str]:
+    """Move the staged outputs into ``out``: one rename when ``out`` does not exist yet."""
+    staged = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
+    try:
+        if not out.exists():
+            os.rename(stage, out)
+        else:  # an existing folder keeps its other files; ours replace theirs one by one
+            for rel in staged:
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(stage / rel, out / rel)
+    except OSError as exc:
+        raise OutputError(exc.strerror or str(exc), where=str(out)) from None
+    return [str(out / rel) for rel in staged]

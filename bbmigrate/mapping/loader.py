@@ -11,8 +11,9 @@ Layout read here (see ``mappings/README.md``): ``patient.yaml``, ``coverage.yaml
 
 from __future__ import annotations
 
-import functools
+import os
 import re
+import time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -434,12 +435,43 @@ def _check_tables(builder: _Builder, tables: dict, maps: dict[str, ResourceMap])
                 )
 
 
-@functools.lru_cache(maxsize=8)
-def _cached(root: str, quirks: bool) -> MappingSet:
-    return load_from(Path(root), quirks=quirks)
+# How long a loaded set is trusted before the files' sizes and times are looked at again: a
+# look costs ~40 µs, and map_resource() without ``mappings=`` asks for the set every time.
+RECHECK_SECONDS = 2.0
+_LOADED: dict[tuple[str, bool], tuple[float, tuple, MappingSet]] = {}
+
+
+def _signature(root: str) -> tuple:
+    """Path, size and modification time of every mapping file under ``root``."""
+    found = []
+    stack = [root]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    stack.append(entry.path)
+                elif entry.name.endswith((".yaml", ".yml")):
+                    info = entry.stat()
+                    found.append((entry.path, info.st_size, info.st_mtime_ns))
+    return tuple(sorted(found))
 
 
 def load_mappings(path: str | Path | None = None, *, quirks: bool = True) -> MappingSet:
-    """Load (once per folder) the mapping set; ``quirks=False`` leaves out the BFD quirk rules."""
-    root = Path(path) if path is not None else mappings_dir()
-    return _cached(str(root.resolve()), quirks)
+    """Load (once per folder) the mapping set; ``quirks=False`` leaves out the BFD quirk rules.
+
+    The set (and the code generated from it) is kept until a mapping file changes: edited files
+    are picked up by the next call after at most ``RECHECK_SECONDS``.
+    """
+    root = str((Path(path) if path is not None else mappings_dir()).resolve())
+    key = (root, quirks)
+    now = time.monotonic()
+    held = _LOADED.get(key)
+    if held is not None and now - held[0] < RECHECK_SECONDS:
+        return held[2]
+    signature = _signature(root) if os.path.isdir(root) else ()
+    if held is not None and held[1] == signature:
+        _LOADED[key] = (now, signature, held[2])
+        return held[2]
+    mapping = load_from(Path(root), quirks=quirks)
+    _LOADED[key] = (now, signature, mapping)
+    return mapping

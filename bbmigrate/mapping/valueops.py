@@ -29,36 +29,84 @@ ROUTE_VARS = frozenset({"key", "row"})  # set per element by a route
 def checked_copy(value: Any, money: bool, found: list) -> Any:
     """A fresh copy (STU3 Money reshaped to R4 when ``money``); appends to ``found`` when the
     copy holds an empty element. Same result as :func:`~.shapes.reshape_money` / ``plain``."""
+    kind = type(value)
+    if kind is dict:
+        return _copy_dict(value, money, found)
+    if kind is list:
+        return _copy_list(value, money, found)
     if isinstance(value, dict):
-        is_money = money and value.get("system") == MONEY_SYSTEM and "code" in value
-        out = {}
-        for key, child in value.items():
-            if is_money and (key == "system" or key == "code"):
-                continue
+        return _copy_dict(value, money, found)
+    if isinstance(value, list):
+        return _copy_list(value, money, found)
+    return value
+
+
+# Exact type tests first: parsed JSON holds plain str/int/float/bool/dict/list, and a test per
+# leaf is what copying spends its time on; anything else takes the isinstance route.
+def checked_copy_except(value: dict, skip: frozenset, money: bool, found: list) -> dict:
+    """``checked_copy`` of ``value`` without the fields in ``skip``, in one pass."""
+    return _copy_dict(value, money, found, skip)
+
+
+_KEEP_ALL: frozenset = frozenset()
+
+
+def _copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_ALL) -> dict:
+    is_money = (
+        money
+        and value.get("system") == MONEY_SYSTEM
+        and "code" in value
+        and not (skip and ("system" in skip or "code" in skip))  # Money of what is kept
+    )
+    out = {}
+    for key, child in value.items():
+        if skip and key in skip:
+            continue
+        if is_money and (key == "system" or key == "code"):
+            continue
+        kind = type(child)
+        if kind is str:
+            if not child:
+                found.append(key)
+        elif kind is dict or kind is list:
+            child = (_copy_dict if kind is dict else _copy_list)(child, money, found)
+            if not child:
+                found.append(key)
+        elif kind is not int and kind is not float and kind is not bool:
             if isinstance(child, _CONTAINERS):
                 child = checked_copy(child, money, found)
                 if not child:
                     found.append(key)
             elif not child and (child is None or child == ""):
                 found.append(key)
-            out[key] = child
-        if is_money:
-            out["currency"] = code = value["code"]
-            if has_empty(code):
-                found.append("currency")
-        return out
-    if isinstance(value, list):
-        items = []
-        for child in value:
+        out[key] = child
+    if is_money:
+        out["currency"] = code = value["code"]
+        if has_empty(code):
+            found.append("currency")
+    return out
+
+
+def _copy_list(value: list, money: bool, found: list) -> list:
+    items = []
+    for child in value:
+        kind = type(child)
+        if kind is str:
+            if not child:
+                found.append(0)
+        elif kind is dict or kind is list:
+            child = (_copy_dict if kind is dict else _copy_list)(child, money, found)
+            if not child:
+                found.append(0)
+        elif kind is not int and kind is not float and kind is not bool:
             if isinstance(child, _CONTAINERS):
                 child = checked_copy(child, money, found)
                 if not child:
                     found.append(0)
             elif not child and (child is None or child == ""):
                 found.append(0)
-            items.append(child)
-        return items
-    return value
+        items.append(child)
+    return items
 
 
 def _is_empty(value: Any) -> bool:
@@ -129,13 +177,12 @@ def copy_op(comp: Any, rule: Any) -> Fn:
 
 def constant_op(comp: Any, rule: Any) -> Fn:
     value = rule.params["value"]
-    names = [n for s in _strings(value) for n in template_names(s)]
+    names = [n for s in strings(value) for n in template_names(s)]
     write = comp.writer(rule.v2_path)
     guarded = rule.guarded
     guard = comp.guard(rule)
     if names and not comp.is_static(names):
-        others = [n for n in names if n.split(".", 1)[0] not in ROUTE_VARS]
-        if comp.is_static(others) and not comp.binds & ROUTE_VARS:
+        if reads_only_route_vars(comp, names):
             return _per_route_row(value, write, guarded, guard, comp.copier)
 
         def filled(ctx: Context, src: Any, dst: dict) -> None:
@@ -161,15 +208,13 @@ def constant_op(comp: Any, rule: Any) -> Fn:
     return constant
 
 
-def _per_route_row(value: Any, write: Any, guarded: bool, guard: Any, copier: Any) -> Fn:
-    """A constant that reads only a route's ``${key}`` / ``${row.x}`` (and fixed variables):
-    filled once per text key and table row, then handed out as fresh copies."""
+def route_row_filler(value: Any, copier: Any) -> Callable[[dict], tuple[Callable[[], Any], bool]]:
+    """For a constant that reads only a route's ``${key}`` / ``${row.x}`` (and fixed
+    variables): ``fill(variables) -> (make a fresh copy, may hold an empty)``, filled once per
+    text key and table row."""
     filled: dict[tuple, tuple[Callable[[], Any], bool]] = {}
 
-    def per_row(ctx: Context, src: Any, dst: dict) -> None:
-        if guarded and not guard(src, ctx):
-            return
-        variables = ctx.variables
+    def fill(variables: dict) -> tuple[Callable[[], Any], bool]:
         key, row = variables.get("key"), variables.get("row")
         # rows live in the frozen tables, so their ids are stable; keys must be text
         memo = (key, id(row)) if key is None or type(key) is str else None
@@ -179,12 +224,29 @@ def _per_route_row(value: Any, write: Any, guarded: bool, guard: Any, copier: An
             hit = (copier(plain(out)), has_empty(out))
             if memo is not None and len(filled) < 4096:
                 filled[memo] = hit
-        make, empty = hit
+        return hit
+
+    return fill
+
+
+def _per_route_row(value: Any, write: Any, guarded: bool, guard: Any, copier: Any) -> Fn:
+    fill = route_row_filler(value, copier)
+
+    def per_row(ctx: Context, src: Any, dst: dict) -> None:
+        if guarded and not guard(src, ctx):
+            return
+        make, empty = fill(ctx.variables)
         slot = write(ctx, dst, make())
         if empty:
             ctx.maybe_empty.append(slot)
 
     return per_row
+
+
+def reads_only_route_vars(comp: Any, names: list[str]) -> bool:
+    """Do the variables ``names`` change only with a route's key and row?"""
+    others = [n for n in names if n.split(".", 1)[0] not in ROUTE_VARS]
+    return comp.is_static(others) and not comp.binds & ROUTE_VARS
 
 
 def lookup_op(comp: Any, rule: Any) -> Fn | None:
@@ -244,13 +306,13 @@ def rewrite_op(comp: Any, rule: Any) -> Fn:
     return rewrite
 
 
-def _strings(value: Any) -> list[str]:
+def strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
+        return [s for v in value.values() for s in strings(v)]
     if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
+        return [s for v in value for s in strings(v)]
     return []
 
 

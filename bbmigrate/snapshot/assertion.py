@@ -8,7 +8,7 @@ the ini option, from :meth:`with_defaults` and from a one-off :meth:`ignoring`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from syrupy.assertion import SnapshotAssertion
@@ -22,6 +22,8 @@ class FhirSnapshotAssertion(SnapshotAssertion):
     """The ``fhir_snapshot`` fixture: ``assert resource == fhir_snapshot``."""
 
     ignore: tuple[str, ...] = ()
+    # execution index -> the extension of a one-off .ignoring() that compared it
+    _compared_with: dict[int, AbstractSyrupyExtension] = field(default_factory=dict)
 
     def _build_extension(self, ignore: tuple[str, ...]) -> AbstractSyrupyExtension:
         if issubclass(self.extension_class, FhirSnapshotExtension):
@@ -55,9 +57,26 @@ class FhirSnapshotAssertion(SnapshotAssertion):
         extension = self._build_extension((*self.ignore, *paths))
         previous = self._extension
         self._extension = extension
+
+        def restore() -> None:
+            # The failure message is rendered after this runs: keep the extension that
+            # compared, so the explanation ignores the same paths the comparison did.
+            self._compared_with[self.num_executions - 1] = extension
+            self._extension = previous
+
         # syrupy restores per-assertion options through this list after each assert.
-        self._post_assert_actions.append(lambda: setattr(self, "_extension", previous))
+        self._post_assert_actions.append(restore)
         return self
+
+    def get_assert_diff(self, **kwargs: Any) -> list[str]:
+        used = self._compared_with.get(self.num_executions - 1)
+        if used is None:
+            return super().get_assert_diff(**kwargs)
+        current, self._extension = self._extension, used
+        try:
+            return super().get_assert_diff(**kwargs)
+        finally:
+            self._extension = current
 
     def with_defaults(self, *, ignore: Iterable[str] = (), **options: Any) -> FhirSnapshotAssertion:
         """A new assertion with these defaults kept for all its asserts (use it in a fixture).

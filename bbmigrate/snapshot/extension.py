@@ -7,7 +7,8 @@ What it changes:
 - ``serialize``: normalise volatile fields first, then write canonical JSON (sorted object keys,
   2-space indent, FHIR list order kept, UTF-8, trailing newline), so a review shows field-level
   line changes.
-- ``matches``: a snapshot value ``"IGNORED_FIELD"`` accepts any received value.
+- ``matches``: a snapshot value ``"IGNORED_FIELD"`` accepts any received value, and the ignore
+  paths apply to the stored snapshot as well as to the received value.
 - ``diff_lines``: a failure lists changed fields as FHIR paths with old and new values.
 - ``write_snapshot_collection``: writes atomically, never leaving a half-written snapshot.
 """
@@ -22,7 +23,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from ..jsonio import shared_mode, write_bytes_atomic
 from .changes import FieldChange, equivalent, field_changes, render_changes
-from .normalize import compile_paths, normalize
+from .normalize import compile_paths, ignored, normalize
 
 if TYPE_CHECKING:
     from syrupy.data import SnapshotCollection
@@ -65,17 +66,27 @@ class FhirSnapshotExtension(JSONSnapshotExtension):
         )
         return canonical_json(filtered)
 
+    def _compared(self, serialized_data: Any, snapshot_data: Any) -> tuple[Any, Any] | None:
+        """(received, stored) as JSON data, the ignore paths applied to the stored side too:
+        the received side had them applied when serialised, and a snapshot recorded before a
+        path was added still holds the real value there. ``None`` if either is not JSON."""
+        parsed = _parse_pair(serialized_data, snapshot_data)
+        if parsed is None:
+            return None
+        received, stored = parsed
+        return received, ignored(stored, self.ignore) if self.ignore else stored
+
     def changes(self, serialized_data: Any, snapshot_data: Any) -> list[FieldChange] | None:
         """Field changes from the stored snapshot to the received data; ``None`` if either
         side is not JSON (a hand-edited or foreign snapshot file)."""
-        parsed = _parse_pair(serialized_data, snapshot_data)
-        return None if parsed is None else field_changes(parsed[1], parsed[0])
+        pair = self._compared(serialized_data, snapshot_data)
+        return None if pair is None else field_changes(pair[1], pair[0])
 
     def matches(self, *, serialized_data: Any, snapshot_data: Any) -> bool:
         if serialized_data == snapshot_data:
             return True
-        parsed = _parse_pair(serialized_data, snapshot_data)
-        return parsed is not None and equivalent(parsed[1], parsed[0])
+        pair = self._compared(serialized_data, snapshot_data)
+        return pair is not None and equivalent(pair[1], pair[0])
 
     def diff_lines(self, serialized_data: Any, snapshot_data: Any) -> Iterator[str]:
         if not str(snapshot_data).strip():

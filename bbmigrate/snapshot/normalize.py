@@ -65,7 +65,10 @@ def to_json_data(resource: Any) -> Any:
     dump = getattr(resource, "model_dump", None)
     if callable(dump):
         return dump(mode="json", by_alias=True, exclude_none=True)
-    return orjson.loads(orjson.dumps(resource, default=_json_default))
+    try:
+        return orjson.loads(orjson.dumps(resource, default=_json_default))
+    except orjson.JSONEncodeError as exc:  # an int past 64 bits, nesting past orjson's limit
+        raise InputError(f"cannot snapshot this data: {exc}", where="snapshot data") from None
 
 
 def _json_default(value: Any) -> Any:
@@ -124,7 +127,17 @@ def normalize(resource: Any, *, ignore: Iterable[str] = ()) -> Any:
     """
     data = to_json_data(resource)
     _normalize_defaults(data)
-    for expression in compile_paths(ignore):
+    return ignored(data, ignore)
+
+
+def ignored(data: Any, paths: Iterable[str]) -> Any:
+    """``data`` (plain JSON data, changed in place where possible) with the values at the
+    jsonpath-ng ``paths`` replaced by :data:`PLACEHOLDER`.
+
+    Applied to the received value when serialising and to the stored one when comparing, so a
+    path added after a snapshot was recorded ignores that field on both sides.
+    """
+    for expression in compile_paths(paths):
         for match in expression.find(data):
             data = match.full_path.update(data, PLACEHOLDER)
     return data

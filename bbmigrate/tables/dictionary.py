@@ -105,31 +105,39 @@ def read_dictionary(root: str | Path) -> list[DictionaryEntry]:
     v2_dir, v1_dir = base / "data" / "V2", base / "data" / "V1"
     entries = []
     for v2_path in sorted(v2_dir.glob("*.json")):
-        v2_doc = read_json(v2_path)
         v1_path = v1_dir / v2_path.name
-        v1_doc = read_json(v1_path) if v1_path.is_file() else {"fhirMapping": [{}]}
-        v2, v1 = _mapping(v2_doc, v2_path), _mapping(v1_doc, v1_path)
-        stem = v2_path.stem.split("_", 1)[-1]
-        urls = " ".join([*(v2.get("discriminator") or ()), *(v1.get("discriminator") or ())])
-        url_names = tuple(dict.fromkeys(_URL_NAME.findall(urls)))
-        names = url_names or (stem,)
-        resource = v2.get("resource") or v1.get("resource") or ""
-        entries.append(
-            DictionaryEntry(
-                id=int(v2_doc.get("id", 0)),
-                stem=stem,
-                label=str(v2_doc.get("name") or ""),
-                sheets=_sheets(resource, v2_doc.get("appliesTo") or ()),
-                names=names if stem in names else (*names, stem),
-                bb2="BB2" in (v2_doc.get("suppliedIn") or ()),
-                v1_element=str(v1.get("element") or ""),
-                v2_element=str(v2.get("element") or ""),
-                v2_fhirpath=str(v2.get("fhirPath") or ""),
-                v2_discriminator=tuple(d for d in v2.get("discriminator") or () if d),
-                by_url=bool(url_names),
-            )
-        )
+        try:
+            entries.append(_entry(v2_path, v1_path))
+        except (AttributeError, TypeError, ValueError) as exc:
+            # a field of the wrong type (a list where an object belongs, an id that is not a
+            # number): one line naming the file, like any other bad input
+            raise InputError(f"unexpected field type: {exc}", where=str(v2_path)) from None
     return entries
+
+
+def _entry(v2_path: Path, v1_path: Path) -> DictionaryEntry:
+    """One dictionary variable from its V2 file and (when there is one) its V1 file."""
+    v2_doc = read_json(v2_path)
+    v1_doc = read_json(v1_path) if v1_path.is_file() else {"fhirMapping": [{}]}
+    v2, v1 = _mapping(v2_doc, v2_path), _mapping(v1_doc, v1_path)
+    stem = v2_path.stem.split("_", 1)[-1]
+    urls = " ".join([*(v2.get("discriminator") or ()), *(v1.get("discriminator") or ())])
+    url_names = tuple(dict.fromkeys(_URL_NAME.findall(urls)))
+    names = url_names or (stem,)
+    resource = v2.get("resource") or v1.get("resource") or ""
+    return DictionaryEntry(
+        id=int(v2_doc.get("id", 0)),
+        stem=stem,
+        label=str(v2_doc.get("name") or ""),
+        sheets=_sheets(resource, v2_doc.get("appliesTo") or ()),
+        names=names if stem in names else (*names, stem),
+        bb2="BB2" in (v2_doc.get("suppliedIn") or ()),
+        v1_element=str(v1.get("element") or ""),
+        v2_element=str(v2.get("element") or ""),
+        v2_fhirpath=str(v2.get("fhirPath") or ""),
+        v2_discriminator=tuple(d for d in v2.get("discriminator") or () if d),
+        by_url=bool(url_names),
+    )
 
 
 @dataclass(frozen=True)

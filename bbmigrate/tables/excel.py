@@ -139,7 +139,9 @@ def _page_setup(ws: Worksheet, *, repeat_header: bool) -> None:
 
 
 def _text_cell(ws: Worksheet, row: int, col: int, value: Any, *, wrap: bool = True) -> Any:
-    cell = set_cell(ws.cell(row=row, column=col), None if value == "" else value)
+    cell = set_cell(
+        ws.cell(row=row, column=col), None if value == "" else value, keep_newlines=True
+    )
     cell.font, cell.border = _FONT, _BORDER
     cell.alignment = _WRAP if wrap else _TOP
     return cell

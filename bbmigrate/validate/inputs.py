@@ -27,8 +27,17 @@ def _from_document(doc: Any, where: str, *, strict: bool) -> Iterator[Located]:
             raise InputError("Bundle.entry is not an array", where=where)
         for index, entry in enumerate(entries):
             resource = entry.get("resource") if isinstance(entry, Mapping) else None
-            if isinstance(resource, Mapping):
-                yield from _from_document(resource, f"{where}#entry[{index}]", strict=True)
+            here = f"{where}#entry[{index}]"
+            if isinstance(resource, Mapping) and isinstance(resource.get("resourceType"), str):
+                yield from _from_document(resource, here, strict=True)
+            elif isinstance(resource, Mapping):
+                yield resource, here  # the validator reports its missing resourceType
+            else:
+                # Not a resource: validate the entry inside its Bundle, so that the R4 rules
+                # report what is wrong with it (one finding per entry, never a silent skip).
+                # (A missing Bundle.type is the envelope's fault, not this entry's.)
+                shell = {"resourceType": "Bundle", "type": doc.get("type") or "collection"}
+                yield {**shell, "entry": [entry]}, here
         return
     yield doc, where
 

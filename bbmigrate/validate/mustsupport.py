@@ -2,35 +2,39 @@
 
 An element flagged mustSupport passes when at least one resource of that profile populates it
 (slices count when some value matches the slice). The report lists, per profile, the elements
-never populated — what a server or mapper would need to add to pass Inferno's check.
+never populated — what a server or mapper would need to add to pass Inferno's check — and,
+per element, in how many resources it is populated (``present_in``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 
 class MustSupportTally:
     def __init__(self, profiles: Mapping[str, Mapping]) -> None:
         self._profiles = profiles
-        self._present: dict[str, set[str]] = {}
+        self._present: dict[str, Counter[str]] = {}
         self._count: dict[str, int] = {}
 
     def add(self, present: Mapping[str, Iterable[str]]) -> None:
         """Record one resource's populated elements, per profile (contained ones included)."""
         for profile_url, elements in present.items():
-            self._present.setdefault(profile_url, set()).update(elements)
+            self._present.setdefault(profile_url, Counter()).update(set(elements))
             self._count[profile_url] = self._count.get(profile_url, 0) + 1
 
     def report(self) -> dict[str, dict]:
         out = {}
         for url in sorted(self._present):
             elements = self._profiles[url]["must_support"]
-            missing = [e for e in elements if e not in self._present[url]]
+            counts = self._present[url]
+            missing = [e for e in elements if not counts[e]]
             out[url] = {
                 "resources": self._count[url],
                 "must_support": len(elements),
                 "present": len(elements) - len(missing),
                 "never_present": missing,
+                "present_in": {e: counts[e] for e in elements},
             }
         return out

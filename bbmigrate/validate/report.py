@@ -1,37 +1,26 @@
-"""Validate a whole input and render the result as text, JSON or an Excel workbook."""
+"""Validate a whole input and render the result as text, JSON, an Excel workbook or HTML."""
 
 from __future__ import annotations
 
-import io
-import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..escaping import for_terminal
 from ..jsonio import dumps, write_bytes_atomic
 from ..redact import Redactor
 from .engine import ResourceResult, Validator
 from .findings import SEVERITIES, Finding, at_least, summarize
+from .groups import SEVERITY_COLUMNS
 from .inputs import Located, iter_resources
 from .mustsupport import MustSupportTally
+from .parallel import validate_in_processes
 
 REDACTED = "[redacted]"
-_BATCH = 256  # resources per worker process read ahead with --jobs
-FORMATS = ("text", "json", "xlsx")
-_COLUMNS = (
-    "severity",
-    "resource",
-    "path",
-    "rule",
-    "message",
-    "value",
-    "profile",
-    "element",
-    "source",
-)
+FORMATS = ("text", "json", "xlsx", "html")
 
 
 @dataclass
@@ -89,32 +78,13 @@ def shown_value(finding: Finding, redact: bool) -> Any:
     return finding.value
 
 
-_WORKER: Validator | None = None
-
-
-def _start_worker(ig: str, package_dir: str | None, invariants: bool) -> None:
-    global _WORKER
-    _WORKER = Validator(ig, package_dir, invariants=invariants)
-
-
-def _validate_one(item: Located) -> ResourceResult:
-    assert _WORKER is not None
-    return _WORKER.validate(item[0], source=item[1])
-
-
 def _results(items: Iterable[Located], validator: Validator, jobs: int) -> Iterator[ResourceResult]:
     """Validate lazily, so a large NDJSON input is never all in memory at once."""
-    if jobs <= 1:
-        for resource, source in items:
-            yield validator.validate(resource, source=source)
+    if jobs > 1:
+        yield from validate_in_processes(items, validator, jobs)
         return
-    # Worker processes each build their own Validator (the rule set loads in milliseconds);
-    # batches bound how much input is read ahead of the results.
-    setup = (validator.ig, validator.package_dir, validator.invariants is not None)
-    iterator = iter(items)
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=setup) as pool:
-        while batch := list(itertools.islice(iterator, _BATCH * jobs)):
-            yield from pool.map(_validate_one, batch, chunksize=max(1, len(batch) // (4 * jobs)))
+    for resource, source in items:
+        yield validator.validate(resource, source=source)
 
 
 def validate_resources(
@@ -129,6 +99,7 @@ def validate_resources(
     tally = MustSupportTally(validator.profiles)
     findings: list[Finding] = []
     profiles_used: dict[str, int] = {}
+    by_profile: dict[str, Counter[str]] = {}
     count = 0
     results = _results(resources, validator, jobs)
     for result in wrap(results) if wrap else results:
@@ -137,8 +108,19 @@ def validate_resources(
         tally.add(result.present)
         key = result.profile or f"(base R4) {result.label.split('/', 1)[0]}"
         profiles_used[key] = profiles_used.get(key, 0) + 1
+        # Every finding of a resource counts for the profile it was checked against, base-R4
+        # ones included: the severity × profile table answers "how bad is each claim type".
+        tally_profile = by_profile.setdefault(key, Counter())
+        tally_profile["resources"] += 1
+        tally_profile.update(f.severity for f in result.findings)
+        if any(f.severity == "error" for f in result.findings):
+            tally_profile["resources_with_errors"] += 1
     summary = summarize(findings, resources=count, profiles=profiles_used)
     summary = {"ig": validator.ig, "invariants": validator.invariants is not None, **summary}
+    summary["by_profile"] = {
+        key: {column: counts[column] for column in SEVERITY_COLUMNS}
+        for key, counts in sorted(by_profile.items())
+    }
     return Report(validator.ig, summary, findings, tally.report())
 
 
@@ -155,10 +137,11 @@ def render_text(report: Report, *, must_support: bool = False, redact: bool = Fa
     for f in sorted(findings, key=lambda f: (f.source or "", f.resource, order[f.severity])):
         if f.source != current:
             current = f.source
-            lines.append(f"{current}")
+            lines.append(for_terminal(current))
         value = shown_value(f, redact)
         shown = f"  [{value}]" if value not in (None, "") and f.rule != "not-checked" else ""
-        lines.append(f"  {f.severity:<11} {f.resource}  {f.path}  ({f.rule}) {f.message}{shown}")
+        line = f"  {f.severity:<11} {f.resource}  {f.path}  ({f.rule}) {f.message}{shown}"
+        lines.append(for_terminal(line))
     s = report.summary
     lines.append(
         f"CARIN {report.ig}: {s['resources']} resources, {s['errors']} errors, "
@@ -168,57 +151,35 @@ def render_text(report: Report, *, must_support: bool = False, redact: bool = Fa
         lines.append("Must-support elements never populated (per profile, across all inputs):")
         for url, entry in report.must_support.items():
             lines.append(
-                f"  {url.rsplit('/', 1)[-1]}: {entry['present']}/{entry['must_support']} present "
-                f"in {entry['resources']} resource(s)"
+                for_terminal(
+                    f"  {url.rsplit('/', 1)[-1]}: {entry['present']}/{entry['must_support']} "
+                    f"present in {entry['resources']} resource(s)"
+                )
             )
-            lines.extend(f"    - {element}" for element in entry["never_present"])
+            lines.extend(for_terminal(f"    - {element}") for element in entry["never_present"])
     return "\n".join(lines) + "\n"
 
 
-def render_xlsx(report: Report, *, must_support: bool = False, redact: bool = False) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Summary"
-    for key, value in report.summary.items():
-        if isinstance(value, dict):
-            for sub, count in value.items():
-                sheet.append([f"{key}: {sub}", count])
-        else:
-            sheet.append([key, value])
-    rows = book.create_sheet("Findings")
-    rows.append(list(_COLUMNS))
-    for f in shown_findings(report.findings, redact):
-        row = _row(f, redact)
-        rows.append([_cell(row[c]) for c in _COLUMNS])
-    for cell in rows[1]:
-        cell.font = Font(bold=True)
-    rows.freeze_panes = "A2"
-    rows.auto_filter.ref = rows.dimensions
-    if must_support:
-        ms = book.create_sheet("Must-support")
-        ms.append(["profile", "resources", "must_support", "present", "never_present"])
-        for url, entry in report.must_support.items():
-            for element in entry["never_present"] or [""]:
-                ms.append(
-                    [url, entry["resources"], entry["must_support"], entry["present"], element]
-                )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
-
-
-def render(report: Report, fmt: str, *, must_support: bool = False, redact: bool = False) -> bytes:
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    must_support: bool = False,
+    redact: bool = False,
+    detail: bool = False,
+) -> bytes:
+    """The report in ``fmt``. xlsx and html lead with grouped findings; ``detail`` adds every
+    finding (JSON always has them all; text lists them all)."""
     if fmt == "json":
         return dumps(report.as_dict(must_support=must_support, redact=redact)) + b"\n"
     if fmt == "xlsx":
-        return render_xlsx(report, must_support=must_support, redact=redact)
+        from .report_xlsx import render_xlsx
+
+        return render_xlsx(report, must_support=must_support, redact=redact, detail=detail)
+    if fmt == "html":
+        from .report_html import render_html
+
+        return render_html(report, must_support=must_support, redact=redact, detail=detail)
     if fmt == "text":
         return render_text(report, must_support=must_support, redact=redact).encode()
     raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

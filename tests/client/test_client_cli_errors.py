@@ -42,12 +42,50 @@ def test_fetch_rejects_bad_input_with_one_line(tmp_path, args, code, message):
     assert not out.exists()
 
 
-def test_auth_login_needs_client_credentials(tmp_path, monkeypatch):
+# Not loopback, so no emulator test client is assumed; .invalid never resolves (RFC 6761).
+REMOTE = "https://sandbox.example.invalid"
+NAMES_BOTH = ("--client-id/--client-secret or set BBMIGRATE_CLIENT_ID/BBMIGRATE_CLIENT_SECRET",)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["auth", "login", "--base-url", REMOTE],
+        ["fetch", "--base-url", REMOTE, "--out", "out", "--user", "U", "--password", "P"],
+        [
+            "fetch",
+            "--base-url",
+            REMOTE,
+            "--out",
+            "out",
+            "--user",
+            "U",
+            "--password",
+            "P",
+            "--client-id",
+            "only-the-id",
+        ],
+    ],
+)
+def test_a_login_without_a_client_names_the_options_and_variables(tmp_path, monkeypatch, args):
     monkeypatch.delenv("BBMIGRATE_CLIENT_ID", raising=False)
     monkeypatch.delenv("BBMIGRATE_CLIENT_SECRET", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [*args, "--token-file", str(tmp_path / "t.json")])
+    assert result.exit_code in (2, 3), result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and NAMES_BOTH[0] in lines[0]
+    assert not (tmp_path / "t.json").exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "ftp://127.0.0.1", "http://127.0.0.1:99999", "localhost:8000"]
+)
+def test_a_malformed_base_url_is_one_line(tmp_path, url):
     result = CliRunner().invoke(
-        main, ["auth", "login", "--base-url", BASE, "--token-file", str(tmp_path / "t.json")]
+        main, ["fetch", "--base-url", url, "--out", str(tmp_path / "o"), "--user", "U"]
     )
-    assert result.exit_code == 2
-    assert "a client id and secret are needed" in result.stderr
-    assert not (tmp_path / "t.json").exists()
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bbmigrate: error: --base-url: "), lines
+    assert "Traceback" not in result.output

@@ -154,12 +154,15 @@ def test_expired_token_is_refreshed_and_the_rotated_one_saved(tmp_path):
         statuses = [r["status"] for r in manifest.to_dict()["requests"]]
         assert statuses.count(401) >= 1 and statuses[-1] == 200
         assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-        # The spent refresh token is dead; the saved one works.
+        # The saved one works; the spent one is dead, and replaying it revokes its descendants.
         app = OAuthApp(server.url, "v2", CREDENTIALS.client_id, CREDENTIALS.client_secret)
         with httpx.Client() as http:
+            newest = refresh(http, app, saved)
+            assert newest.access_token
             with pytest.raises(AuthError, match="HTTP 400 invalid_grant"):
                 refresh(http, app, token)
-            assert refresh(http, app, saved).access_token
+            with pytest.raises(AuthError, match="HTTP 400 invalid_grant"):
+                refresh(http, app, newest)
 
 
 def test_token_expiring_soon_is_refreshed_before_use(sandbox, tmp_path):
@@ -346,3 +349,59 @@ def test_one_version_failing_fails_the_fetch_with_its_own_error(tmp_path):
     assert info.value.status == 404 and "/v1/fhir/Coverage" in str(info.value)
     assert str(info.value).endswith("HTTP 404: gone")  # not the other version's "stopped"
     assert not (tmp_path / "out").exists()
+
+
+def test_manifest_request_times_show_no_delayed_ack_stall(sandbox, tmp_path):
+    token = login(sandbox.url, BIG_USER)
+    manifest = fetch_beneficiary(sandbox.url, tmp_path / "bene", token, count=10)
+    fhir = [r.elapsed_ms for r in manifest.requests if "/fhir/" in r.url and r.status == 200]
+    assert len(fhir) >= 30
+    # Each of these took >= 40 ms while the emulator's sockets lacked TCP_NODELAY.
+    assert sorted(fhir)[len(fhir) // 2] < 10, fhir
+
+
+@pytest.mark.parametrize(("rate", "needed"), [(0.3, 10), (0.5, 9)])
+def test_default_retry_budget_survives_the_default_fault_mix(sandbox, tmp_path, rate, needed):
+    """Issue #10's bar: with 429/500/502/503 injected, the default budget gives clean content."""
+    token = login(sandbox.url, BIG_USER)
+    fetch_beneficiary(sandbox.url, tmp_path / "clean", token)
+    ok = 0
+    with running(fault_rate=rate, seed=11) as faulty:
+        token = login(faulty.url, BIG_USER)
+        for run in range(10):
+            out = tmp_path / f"run{run}"
+            try:
+                fetch_beneficiary(faulty.url, out, token, retry=fast_retry())
+            except ApiError:
+                continue
+            same = all(
+                comparable(read(out / v / "ExplanationOfBenefit.json"))
+                == comparable(read(tmp_path / "clean" / v / "ExplanationOfBenefit.json"))
+                and read(out / v / "Patient.json") == read(tmp_path / "clean" / v / "Patient.json")
+                for v in ("v1", "v2")
+            )
+            ok += same
+        assert set(faulty.state.faults.injected) == {429, 500, 502, 503}
+    assert ok >= needed
+
+
+def test_exhausted_retries_name_the_url_the_last_status_and_the_tries(tmp_path):
+    app = create_app(SandboxConfig(data_dir=DATA))
+    app.add_middleware(
+        AnswerInstead, path="Coverage", query="", status=500, body=b'{"error":"Server Error (500)"}'
+    )
+    waits = Waits()
+    with running(app) as server, pytest.raises(ApiError) as info:
+        fetch_beneficiary(
+            server.url,
+            tmp_path / "bene",
+            credentials=CREDENTIALS,
+            login=login_as(USER),
+            versions=["v2"],
+            retry=fast_retry(waits, attempts=4),
+        )
+    message = str(info.value)
+    assert "/v2/fhir/Coverage/" in message
+    assert "HTTP 500: Server Error (500) (gave up after 4 tries)" in message
+    assert len(waits.seconds) == 3 and info.value.status == 500
+    assert not (tmp_path / "bene").exists()

@@ -33,12 +33,18 @@ def app_for(base_url: str, version: str = "v2", redirect: str = "http://127.0.0.
     )
 
 
-def browser(number: int, *, tamper_state: bool = False):
-    """Stands in for the user's browser: log in, approve, follow the redirect to the listener."""
+def browser(number: int, *, tamper_state: bool = False, forge_first: bool = False):
+    """Stands in for the user's browser: log in, approve, follow the redirect to the listener.
+
+    ``forge_first``: a hostile local page first sends the listener callbacks with other states.
+    """
 
     def open_url(url: str) -> None:
         redirect_uri = httpx.URL(url).params["redirect_uri"]
         with httpx.Client() as http:
+            if forge_first:
+                for query in ("state=wrong&error=access_denied", "code=evil&state=" + "x" * 32):
+                    assert http.get(f"{redirect_uri}?{query}").status_code == 400
             location = drive_authorization(
                 http,
                 url,
@@ -48,7 +54,8 @@ def browser(number: int, *, tamper_state: bool = False):
             )
             if tamper_state:
                 location = str(httpx.URL(location).copy_set_param("state", "x" * 32))
-            assert http.get(location).status_code == 200  # the listener's "you may close" page
+            # the listener's "you may close" page, or its refusal of a state it did not send
+            assert http.get(location).status_code == (400 if tamper_state else 200)
 
     return open_url
 
@@ -67,10 +74,17 @@ def test_browser_login_through_the_loopback_listener(sandbox):
     assert response.status_code == 200 and response.json()["id"] == token.patient
 
 
-def test_browser_login_refuses_a_redirect_with_another_state(sandbox):
-    with pytest.raises(AuthError, match="state mismatch"):
+def test_browser_login_ignores_forged_callbacks_and_takes_the_real_one(sandbox):
+    token = login_in_browser(
+        app_for(sandbox.url), port=0, open_url=browser(USER, forge_first=True), timeout=10
+    )
+    assert token.patient and token.access_token
+
+
+def test_browser_login_with_only_a_wrong_state_times_out_naming_it(sandbox):
+    with pytest.raises(AuthError, match=r"within 1 s \(1 with a wrong state ignored\)"):
         login_in_browser(
-            app_for(sandbox.url), port=0, open_url=browser(USER, tamper_state=True), timeout=10
+            app_for(sandbox.url), port=0, open_url=browser(USER, tamper_state=True), timeout=1
         )
 
 
@@ -112,7 +126,9 @@ def test_reused_refresh_token_is_rejected(sandbox):
         assert rotated.refresh_token != token.refresh_token
         with pytest.raises(AuthError, match="token refresh: HTTP 400 invalid_grant"):
             refresh(http, app, token)
-        assert refresh(http, app, rotated).access_token
+        # The replay revoked the rotated token too (RFC 6749 §10.4): the user logs in again.
+        with pytest.raises(AuthError, match="token refresh: HTTP 400 invalid_grant"):
+            refresh(http, app, rotated)
 
 
 def test_wrong_password_is_a_one_line_auth_error(sandbox):

@@ -44,8 +44,8 @@ def test_backoff_is_bounded_jittered_and_honours_retry_after():
 
 def test_which_failures_are_retried():
     policy = RetryPolicy(attempts=3)
-    assert all(policy.should_retry_status(s, 1) for s in (429, 502, 503, 504))
-    assert not any(policy.should_retry_status(s, 1) for s in (400, 401, 403, 404, 500))
+    assert all(policy.should_retry_status(s, 1) for s in (429, 500, 502, 503, 504))
+    assert not any(policy.should_retry_status(s, 1) for s in (400, 401, 403, 404, 501))
     assert not policy.should_retry_status(503, 3)  # attempts are bounded
     assert policy.should_retry_exception(httpx.ReadTimeout("t"), 1)
     assert not policy.should_retry_exception(httpx.ConnectError("refused"), 1)

@@ -77,3 +77,45 @@ def test_public_api_is_exactly_what_the_package_exports():
     }
     assert set(client.__all__) == public
     assert len(client.__all__) == len(public)
+
+
+GOOD = {"access_token": "a" * 20, "expires_at": 2e9, "version": "v2", "scope": ["profile"]}
+SECRET = "s3cr3t-value-never-shown"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"access_token": 5}, "'access_token' must be a non-empty string"),
+        ({"access_token": ""}, "'access_token' must be a non-empty string"),
+        ({"expires_at": "soon"}, "'expires_at' must be a number"),
+        ({"expires_at": True}, "'expires_at' must be a number"),
+        ({"version": 2}, "'version' must be one of v1, v2"),
+        ({"scope": "profile"}, "'scope' must be a list of strings"),
+        ({"scope": [1]}, "'scope' must be a list of strings"),
+        ({"patient": -1}, "'patient' must be a string"),
+        ({"refresh_token": {"x": 1}}, "'refresh_token' must be a non-empty string"),
+        ({"access_token": SECRET + "\r\nX-Evil: 1"}, "line break or control character"),
+        ({"refresh_token": SECRET + "\n"}, "line break or control character"),
+    ],
+)
+def test_a_token_file_with_a_wrong_field_is_one_line_via_the_cli(tmp_path, change, expected):
+    from click.testing import CliRunner
+
+    from bbmigrate.cli import main
+
+    path = tmp_path / "tokens.json"
+    path.write_text(json.dumps({"tokens": {"v2": {**GOOD, **change}}}))
+    args = ["fetch", "--base-url", "http://127.0.0.1:9", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, [*args, "--token-file", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and "tokens.v2" in lines[0]
+    assert SECRET not in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_token_response_with_a_line_break_is_refused_unshown():
+    with pytest.raises(AuthError) as info:
+        Token.from_response({"access_token": SECRET + "\r\n"}, version="v2")
+    assert "line break" in str(info.value) and SECRET not in str(info.value)

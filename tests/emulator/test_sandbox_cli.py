@@ -7,8 +7,10 @@ import signal
 import socket
 import subprocess
 import sys
+from collections import Counter
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from sandbox_helpers import DATA
 
@@ -45,16 +47,28 @@ def test_serve_bad_data_is_one_line_exit_2(tmp_path):
     assert str(tmp_path) in lines[0]
 
 
-def test_user_command_matches_the_population():
-    from bbmigrate.emulator.population import Population
-
+def test_user_command_matches_what_the_server_serves(live, login):
+    """The command's view of user 42 against the FHIR API of a server on the same data (not
+    against the Population code the command itself calls)."""
     result = CliRunner().invoke(main, ["sandbox", "user", "42", "--data", str(DATA), "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
-    bene = Population(DATA).user(42)
-    assert info["patient_id"] == bene.patient_id and info["eob_count"] == len(bene.claims)
-    assert sum(info["eob_by_type"].values()) == len(bene.claims) >= 100
     assert (info["username"], info["password"]) == ("BBUser00042", "PW00042!")
+    token = login(live, 42)
+    assert token["patient"] == info["patient_id"]
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    page = live.get("/v2/fhir/ExplanationOfBenefit", params={"_count": 50}, headers=headers).json()
+    served = []
+    while True:
+        served += [entry["resource"]["id"] for entry in page.get("entry", [])]
+        nxt = [link["url"] for link in page["link"] if link["relation"] == "next"]
+        if not nxt:
+            break
+        assert len(served) < 10_000
+        page = live.get(nxt[0], headers=headers).json()
+    assert info["eob_count"] == len(set(served)) == len(served) >= 100
+    by_type = Counter(eob_id.split("-", 1)[0] for eob_id in served)
+    assert info["eob_by_type"] == dict(sorted(by_type.items()))
 
 
 def test_serve_on_a_busy_port_is_a_one_line_error():
@@ -66,3 +80,47 @@ def test_serve_on_a_busy_port_is_a_one_line_error():
         result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert f"bbmigrate: error: sandbox: cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def _corrupt(tmp_path, change) -> str:
+    """A copy of the test data whose first v2 EOB of the first sample is changed by ``change``."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    sample = sorted(p for p in data.iterdir() if p.is_dir())[0]
+    path = sample / "v2" / "ExplanationOfBenefit.json"
+    bundle = json.loads(path.read_text())
+    change(bundle["entry"][0]["resource"])
+    path.write_text(json.dumps(bundle))
+    return str(data), sample.name
+
+
+def _deep(eob: dict) -> None:
+    node = eob
+    for _ in range(300):  # deeper than orjson serialises (255 levels)
+        node["extension"] = [{}]
+        node = node["extension"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda eob: eob.update(billablePeriod={"start": 5}), "cannot be served"),
+        (lambda eob: eob.update(billablePeriod="2021-01-10"), "cannot be served"),
+        (_deep, "cannot be served"),
+    ],
+)
+def test_serve_refuses_a_sample_it_could_not_serve(tmp_path, change, reason):
+    data, sample = _corrupt(tmp_path, change)
+    # A subprocess with a timeout: a server that wrongly starts must not hang the suite.
+    result = subprocess.run(
+        [sys.executable, "-m", "bbmigrate", "sandbox", "serve", "--data", data, "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bbmigrate: error: "), lines
+    assert sample in lines[0] and reason in lines[0]

@@ -216,7 +216,74 @@ def test_refresh_rotates_and_old_tokens_die(live: httpx.Client, login):
     reused = live.post("/v2/o/token/", data=data, auth=CLIENT_AUTH)
     assert (reused.status_code, reused.json()) == (400, {"error": "invalid_grant"})
     assert live.get("/v2/fhir/Coverage", headers=bearer(first)).status_code == 401
-    assert live.get("/v2/fhir/Coverage", headers=bearer(second)).status_code == 200
+    # The replay of a rotated refresh token revokes what descends from it (RFC 6749 §10.4).
+    assert live.get("/v2/fhir/Coverage", headers=bearer(second)).status_code == 401
+    data = {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}
+    again = live.post("/v2/o/token/", data=data, auth=CLIENT_AUTH)
+    assert (again.status_code, again.json()) == (400, {"error": "invalid_grant"})
+
+
+def test_a_replayed_code_revokes_the_tokens_issued_from_it(live: httpx.Client, login):
+    verifier, challenge = pkce_pair()
+    code = get_code(live, "v2", 12, challenge=challenge)
+    issued = exchange(live, "v2", code, verifier).json()
+    data = {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
+    rotated = live.post("/v2/o/token/", data=data, auth=CLIENT_AUTH).json()
+    other = login(live, 12)  # a separate login of the same user is not affected
+    replay = exchange(live, "v2", code, verifier)
+    assert (replay.status_code, replay.json()) == (400, {"error": "invalid_grant"})
+    for token in (issued, rotated):
+        assert live.get("/v2/fhir/Coverage", headers=bearer(token)).status_code == 401
+    data = {"grant_type": "refresh_token", "refresh_token": rotated["refresh_token"]}
+    assert live.post("/v2/o/token/", data=data, auth=CLIENT_AUTH).status_code == 400
+    assert live.get("/v2/fhir/Coverage", headers=bearer(other)).status_code == 200
+
+
+def test_an_unknown_or_missing_refresh_token(shared_live: httpx.Client):
+    data = {"grant_type": "refresh_token", "refresh_token": "never-issued"}
+    unknown = shared_live.post("/v2/o/token/", data=data, auth=CLIENT_AUTH)
+    assert (unknown.status_code, unknown.json()) == (400, {"error": "invalid_grant"})
+    missing = shared_live.post(
+        "/v2/o/token/", data={"grant_type": "refresh_token"}, auth=CLIENT_AUTH
+    )
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"code_challenge": "a" * 42}, "code_challenge must be 43-128"),
+        ({"code_challenge": "a" * 129}, "code_challenge must be 43-128"),
+        ({"code_challenge": "a" * 42 + "+"}, "code_challenge must be 43-128"),
+        ({"code_challenge": "a" * 40 + " /%"}, "code_challenge must be 43-128"),
+        ({"state": "s" * 513}, "maximum of 512"),
+        ({"redirect_uri": "http://127.0.0.1:8765/" + "p" * 2100}, "redirect_uri is too long"),
+    ],
+)
+def test_authorize_limits_challenge_state_and_redirect_uri(shared_live, change, expected):
+    params = {**authorize_params(pkce_pair()[1]), **change}
+    response = shared_live.get("/v2/o/authorize/", params=params)
+    assert response.status_code == 400 and expected in response.text
+    ok = shared_live.get("/v2/o/authorize/", params={**params, **authorize_params("c" * 43)})
+    assert ok.status_code == 200  # the limits' edges: 43 unreserved characters pass
+
+
+def test_repeated_wrong_passwords_lock_that_user_only(app, live: httpx.Client):
+    params = authorize_params(pkce_pair()[1])
+
+    def attempt(user: str, password: str) -> httpx.Response:
+        return live.post(
+            "/v2/o/authorize/", data={**params, "username": user, "password": password}
+        )
+
+    for _ in range(5):
+        assert attempt("BBUser00003", "wrong").status_code == 401
+    locked = attempt("BBUser00003", "PW00003!")  # even the right password waits now
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 300
+    assert "PW00003" not in locked.text
+    assert attempt("BBUser00004", "PW00004!").status_code == 200  # another user is unaffected
+    app.state.sandbox.config.clock.advance(301)
+    assert attempt("BBUser00003", "PW00003!").status_code == 200  # the lock ends with its window
 
 
 def test_expired_token_gets_401_and_refresh_recovers(app, live: httpx.Client, login):

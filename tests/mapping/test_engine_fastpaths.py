@@ -26,6 +26,7 @@ def _inputs(bfd_responses: Path) -> list[Path]:
     return ref + samples
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("quirks", [True, False])
 def test_fast_and_tracked_mapping_build_the_same_document(bfd_responses, quirks):
     mapping = load_mappings(quirks=quirks)
@@ -42,6 +43,7 @@ def test_fast_and_tracked_mapping_build_the_same_document(bfd_responses, quirks)
         assert orjson.dumps(fast, option=sort) == orjson.dumps(tracked, option=sort), path
 
 
+@pytest.mark.reference
 def test_untracked_run_keeps_no_bookkeeping(bfd_responses):
     eob = orjson.loads((bfd_responses / "v1" / "eobReadCarrier.json").read_bytes())
     mapping = load_mappings()

@@ -38,6 +38,7 @@ def _assert_exact(path: Path, mapping) -> None:
     assert not problems, f"{path.name}: {problems}"
 
 
+@pytest.mark.reference
 def test_reference_provenance_is_exact(bfd_responses: Path, mapping) -> None:
     files = _reference_files(bfd_responses)
     assert len(files) >= 10
@@ -63,6 +64,7 @@ def test_provenance_does_not_change_the_output() -> None:
     assert out == map_resource(bundle)
 
 
+@pytest.mark.reference
 def test_prepended_coding_is_found_at_its_final_index(bfd_responses: Path) -> None:
     """A copy merged after a constant prepended a coding: the copy's codings moved by one."""
     v1 = orjson.loads((bfd_responses / "v1" / "eobReadInpatient.json").read_bytes())
@@ -81,6 +83,7 @@ def test_prepended_coding_is_found_at_its_final_index(bfd_responses: Path) -> No
         assert v2_leaves[r.v2_path] == v1_leaves[r.v1_path]
 
 
+@pytest.mark.reference
 def test_renumbered_sequences_are_produced_by_renumber(bfd_responses: Path) -> None:
     """A new number is produced (v1_path None); the v1 sequence it replaces is consumed."""
     v1 = orjson.loads((bfd_responses / "v1" / "eobReadInpatient.json").read_bytes())

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sample_files import SAMPLES
 
 
@@ -33,6 +34,7 @@ def _error_kinds(target: Path, out: Path) -> set[tuple[str, str, str]]:
     }
 
 
+@pytest.mark.reference
 def test_no_carin_error_kind_that_bfd_v2_does_not_have(bfd_responses, tmp_path):
     ours = _error_kinds(SAMPLES, tmp_path / "ours.json")
     reference = _error_kinds(bfd_responses / "v2", tmp_path / "reference.json")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sample_files import SAMPLES, data_files, load
 
 
@@ -41,6 +42,7 @@ def _reference_identifiers(node: Any, out: set[str]) -> set[str]:
     return out
 
 
+@pytest.mark.reference
 def test_no_sample_file_is_a_byte_copy_of_a_reference_file(reference_dir):
     reference = {_digest(p) for p in (reference_dir / "bfd").rglob("*") if p.is_file()}
     ours = [p for p in SAMPLES.rglob("*") if p.is_file()]
@@ -48,6 +50,7 @@ def test_no_sample_file_is_a_byte_copy_of_a_reference_file(reference_dir):
     assert [p for p in ours if _digest(p) in reference] == []
 
 
+@pytest.mark.reference
 def test_samples_do_not_contain_the_reference_identifiers(bfd_responses):
     reference: set[str] = set()
     for path in bfd_responses.rglob("*.json"):
@@ -61,6 +64,7 @@ def test_samples_do_not_contain_the_reference_identifiers(bfd_responses):
         assert reused == set(), f"{path}: {sorted(reused)[:10]}"
 
 
+@pytest.mark.reference
 def test_sample_names_are_not_the_reference_names(bfd_responses):
     ref_patient = load(bfd_responses / "v1" / "patientRead.json")
     ref_names = {ref_patient["name"][0]["family"], *ref_patient["name"][0]["given"]}

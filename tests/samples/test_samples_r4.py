@@ -37,6 +37,7 @@ def test_no_empty_elements(path):
     assert _empty_elements(load(path)) == []
 
 
+@pytest.mark.reference
 def test_v2_declares_the_profiles_the_reference_declares(bfd_responses):
     ours: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for _, eob in eobs("v2"):

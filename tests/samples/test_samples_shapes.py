@@ -23,6 +23,7 @@ def _ours(version: str) -> dict[str, list[set[str]]]:
     return out
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_claim_type_is_shaped_like_bfd(version, bfd_responses, record_property):
     ours = _ours(version)
@@ -64,6 +65,7 @@ def _counts(eob: dict, version: str) -> tuple[int, ...]:
     return tuple(len(eob.get(key, [])) for key in ("diagnosis", "item", "careTeam", info))
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("version", VERSIONS)
 def test_counts_vary_between_our_claims_and_differ_from_the_reference(version, bfd_responses):
     ours: dict[str, set[tuple[int, ...]]] = defaultdict(set)

@@ -14,6 +14,7 @@ def _variables(texts) -> set[str]:
     return {name for text in texts for name in VARIABLE.findall(text)}
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_variable_is_in_the_data_dictionary_or_bfd_responses(version, reference_dir):
     dictionary = reference_dir / "bfd" / "data-dictionary" / "data" / version.upper()

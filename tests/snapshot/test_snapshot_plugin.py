@@ -338,3 +338,124 @@ def test_options(fhir_snapshot):
     assert "provider" not in excluded and excluded["status"] == "active"
     matched = json.loads(stored(project, "test_options.1").read_text())
     assert matched["id"] != eob()["id"] and matched["provider"] == eob()["provider"]
+
+
+def test_unused_snapshot_failure_names_file_and_snapshot(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_fhir=TEST_MODULE
+        + "\n\ndef test_gone(fhir_snapshot):\n    assert load() == fhir_snapshot\n"
+    )
+    run(project, "--snapshot-update").assert_outcomes(passed=2)
+    project.makepyfile(test_fhir=TEST_MODULE)
+    result = run(project)  # no --snapshot-details
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
+        [
+            "*1 snapshot unused*",
+            "Unused snapshot test_gone (__snapshots__/test_fhir/test_gone.json)",
+        ]
+    )
+    # With --snapshot-details syrupy names it itself; the plugin does not repeat it.
+    detailed = run(project, "--snapshot-details").stdout.str()
+    assert "test_gone" in detailed and "Unused snapshot test_gone (" not in detailed
+
+
+ERRORS_FIRST = """
+import json
+import pathlib
+
+HERE = pathlib.Path(__file__).parent
+
+
+def load():
+    return json.loads((HERE / "eob.json").read_text(encoding="utf-8"))
+
+
+def test_eob(fhir_snapshot):
+    raise RuntimeError("the code under test broke before the assertion")
+    assert load() == fhir_snapshot
+
+
+def test_fixture_error(broken, fhir_snapshot):
+    assert load() == fhir_snapshot
+
+
+def test_two(fhir_snapshot):
+    assert load() == fhir_snapshot
+    raise RuntimeError("broke between the assertions")
+    assert load() == fhir_snapshot
+"""
+
+
+def test_update_keeps_the_snapshots_of_a_test_that_errored(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        """
+import pathlib
+
+import pytest
+
+
+@pytest.fixture
+def broken(request):
+    if (pathlib.Path(str(request.config.rootpath)) / "BREAK").exists():
+        raise RuntimeError("set-up broke")
+"""
+    )
+    project.makepyfile(
+        test_fhir=ERRORS_FIRST.replace(
+            '    raise RuntimeError("the code under test broke before the assertion")\n', ""
+        ).replace('    raise RuntimeError("broke between the assertions")\n', "")
+    )
+    run(project, "--snapshot-update").assert_outcomes(passed=3)
+    names = ("test_eob", "test_fixture_error", "test_two", "test_two.1")
+    recorded = {name: stored(project, name).read_text() for name in names}
+
+    # Each test now fails before (one of) its assertions: in the call, in a fixture's set-up,
+    # or between two assertions. --snapshot-update must not delete what they did not reach.
+    (project.path / "BREAK").write_text("")
+    project.makepyfile(test_fhir=ERRORS_FIRST)
+    result = run(project, "--snapshot-update")
+    result.assert_outcomes(failed=2, errors=1)
+    assert "deleted" not in result.stdout.str()
+    assert {name: stored(project, name).read_text() for name in names} == recorded
+
+    # Without --snapshot-update the run fails for the errors only, not for unused snapshots.
+    plain = run(project)
+    plain.assert_outcomes(failed=2, errors=1)
+    assert "unused" not in plain.stdout.str()
+
+
+def test_an_ignore_path_added_later_applies_to_stored_snapshots(project: pytest.Pytester) -> None:
+    one_off = "\n\ndef test_one_off(fhir_snapshot):\n    assert load() == fhir_snapshot{}\n"
+    project.makepyfile(test_fhir=TEST_MODULE + one_off.format(""))
+    run(project, "--snapshot-update").assert_outcomes(passed=2)
+    recorded = {name: stored(project, name).read_text() for name in ("test_eob", "test_one_off")}
+    assert json.loads(recorded["test_eob"])["meta"]["versionId"] == "7"
+
+    # Both ways of ignoring, added after recording: the ini path for every assertion and
+    # .ignoring() for one. Neither fails an existing snapshot nor rewrites it.
+    project.makeini("[pytest]\nbbmigrate_snapshot_ignore =\n    $.meta.versionId\n")
+    project.makepyfile(test_fhir=TEST_MODULE + one_off.format('.ignoring("$.item[*].sequence")'))
+    run(project).assert_outcomes(passed=2)
+    changed = eob()
+    changed["meta"]["versionId"] = "8"
+    write(project, changed)
+    run(project).assert_outcomes(passed=2)
+    changed["item"][0]["sequence"] = 9
+    write(project, changed)
+    result = run(project, "--snapshot-update")
+    result.assert_outcomes(passed=2)  # test_eob's snapshot is rewritten: sequence is not ignored
+    assert stored(project, "test_one_off").read_text() == recorded["test_one_off"]
+    rewritten = json.loads(stored(project).read_text())
+    assert (
+        rewritten["item"][0]["sequence"] == 9 and rewritten["meta"]["versionId"] == "IGNORED_FIELD"
+    )
+
+    # What is not ignored still fails, and the ignored fields are not listed.
+    changed["status"] = "cancelled"
+    write(project, changed)
+    result = run(project)
+    result.assert_outcomes(failed=2)
+    output = result.stdout.str()
+    assert output.count('status: "active" -> "cancelled"') == 2
+    assert ".versionId:" not in output and ".sequence:" not in output

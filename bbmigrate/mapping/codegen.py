@@ -1,0 +1,697 @@
+"""The rules of a resource map compiled to Python source, for plain mapping (``map_resource``).
+
+The interpreter (:mod:`.ops`) decides, for every element of every resource, a rule's claim-type
+and quirk gates, its op, how to walk its paths and where to write. Nothing is tracked in plain
+mapping, and within one resource map the claim type, the quirk switch and every variable except
+those a ``route`` (``key``, ``row``), a ``bind`` or a lookup default (``value``) sets are fixed,
+so all of that is decided once here, and what is left is written out as Python source:
+
+* one function per rule list (the top-level rules, and the nested rules of each ``each`` /
+  ``route`` branch, which become a *builder*: build one v2 element from one v1 element and
+  place it); a rule is an ``if`` on its first v1 field followed by its op, inlined;
+* the common ops (``copy``, ``constant``, ``each``, ``route``) and the common paths (``@``, one
+  field, ``name[*]``, targets of plain fields and ``[+]``) are inlined as dict operations;
+* rules for other claim types, switched-off quirks and ``drop`` (which only consumes) are left
+  out; constants are filled in and serialised once (each use parses a fresh copy with orjson).
+
+Less common shapes call small specialised helpers (:mod:`.access` readers/writers,
+:mod:`.valueops` for ``lookup``/``link``/``rewrite`` and variable-dependent constants); the rare
+ops (``renumber``, ``dedupe``, ``resource``, a table that depends on a changing variable) call
+the interpreter's op functions, as does a rule list run on something that is not an object.
+``map_with_provenance`` and ``unmapped`` keep the interpreter; tests check that both build the
+same bytes. The generated source is kept (``source_of``) and registered with :mod:`linecache`
+so that a traceback through it shows the generated lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import linecache
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from ..errors import RuleError
+from .access import _json_exact, copier, path_names, reader, writer
+from .context import Context, Link
+from .model import MappingSet, ResourceMap, Route, Rule
+from .ops import OPS, _origin, apply
+from .paths import APPEND, EACH, FIELD, ROOT, equals, fill, fill_text, first, template_names
+from .refs import bound_variables, follow_reference, is_linked
+from .shapes import plain, templated
+from .tables import table_chain
+from .valueops import (
+    BUILDERS,
+    GLOBAL,
+    checked_copy,
+    checked_copy_except,
+    has_empty,
+    reads_only_route_vars,
+    route_row_filler,
+    strings,
+)
+from .write import assign, merge
+
+Fn = Callable[[Context, Any, dict], None]
+_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+_CONTAINERS = (dict, list)
+# variables that change while one resource is mapped (route key/row, lookup default value,
+# renumber's bookkeeping); ``bind`` names are added per resource map
+_DYNAMIC = frozenset({"key", "row", "value", "_sorted"})
+# does a route's subtree read the key/row it sets (as ${key}, ${row.x} or a [~row] prototype)?
+_READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
+# general ops that never write an empty element (the others mark the output for pruning)
+_NEVER_EMPTY = frozenset({"renumber", "dedupe"})
+_INHERIT = (("field", "^"),)  # ``origin: "^"``: the enclosing element's origin
+_CODE: dict[str, Any] = {}  # compiled code by the hash of its source
+
+
+def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
+    """The rules of ``rmap`` as one function ``run(ctx, resource, out)`` (generated once)."""
+    key = ("compiled", id(rmap))
+    run = mapping.memo.get(key)
+    if run is None:
+        run = mapping.memo[key] = _Generator(mapping, rmap).compile()
+    return run
+
+
+def source_of(mapping: MappingSet, rmap: ResourceMap) -> str:
+    """The Python source generated for ``rmap`` (for reading and for tests)."""
+    return _Generator(mapping, rmap).compile().__bbmigrate_source__  # type: ignore[attr-defined]
+
+
+def _rule_error(rule: Rule, exc: Exception) -> RuleError:
+    return RuleError(f"rule {rule.id} ({rule.op}) failed: {exc}", where=str(rule.origin))
+
+
+class _Generator:
+    def __init__(self, mapping: MappingSet, rmap: ResourceMap) -> None:
+        self.mapping = mapping
+        self.rmap = rmap
+        self.variables = dict(rmap.variables)  # lookup_var and fill read plain dicts
+        binds = {n for r in rmap.all_rules() for n in r.params.get("bind_paths") or {}}
+        self.dynamic = _DYNAMIC | binds
+        self.binds = frozenset(binds)
+        self.lines: list[str] = []
+        self.ns: dict[str, Any] = {
+            "RuleError": RuleError,
+            "_ERRORS": _ERRORS,
+            "_C": _CONTAINERS,
+            "_rule_error": _rule_error,
+            "checked_copy": checked_copy,
+            "checked_copy_except": checked_copy_except,
+            "assign": assign,
+            "merge": merge,
+            "first": first,
+            "_loads": orjson.loads,
+            "_origin": _origin,
+            "_build_with": _build_with,
+            "Link": Link,
+            "GLOBAL": GLOBAL,
+            "_ABSENT": _ABSENT,
+            "_put_back": _put_back,
+        }
+        self.count = 0
+
+    # --- what is fixed for the whole resource map (also read by the valueops builders) -------
+
+    reader = staticmethod(reader)
+    copier = staticmethod(copier)
+
+    def is_static(self, names: list[str]) -> bool:
+        return all(name.split(".", 1)[0] not in self.dynamic for name in names)
+
+    def writer(self, rule_path: Any) -> Any:
+        return writer(rule_path, self.variables if self.is_static(path_names(rule_path)) else None)
+
+    def table(self, rule: Rule) -> Any:
+        """The rule's table chain when it does not depend on a changing variable, else None."""
+        names = rule.params["table"]
+        names = tuple(names) if isinstance(names, list) else (names,)
+        used = [v for n in names for v in template_names(n)]
+        if not self.is_static(used):
+            return None
+        return table_chain(self.mapping, tuple(fill_text(n, self.variables) for n in names))
+
+    def active(self, rule: Rule) -> bool | None:
+        """True / False when known now; None when the claim type can change (a ``bind``)."""
+        if rule.quirk and not self.mapping.quirks:
+            return False
+        if rule.claim_types:
+            if "claim_type" in self.dynamic:
+                return None
+            return self.variables.get("claim_type") in rule.claim_types
+        return True
+
+    def guard(self, rule: Rule) -> Callable[[Any, Context], bool]:
+        """``when`` / ``unless`` / ``linked_from`` / ``unlinked_from`` as one test of an element."""
+        params = rule.params
+        holds = []
+        for name, expect in (("when", True), ("unless", False)):
+            path = params.get(f"{name}_path")
+            if path is not None:
+                rooted = bool(path) and path[0][0] == ROOT  # a test of the output built so far
+                holds.append(
+                    (
+                        rooted,
+                        reader(path[1:] if rooted else path),
+                        params.get(f"{name}_value"),
+                        expect,
+                    )
+                )
+        links = [
+            (params[key], expect)
+            for key, expect in (("linked_from_path", True), ("unlinked_from_path", False))
+            if key in params
+        ]
+
+        def guard(src: Any, ctx: Context) -> bool:
+            for rooted, get, want, expect in holds:
+                found = get(ctx.out if rooted else src)
+                ok = bool(found) if want is None else any(equals(v, want) for v in found)
+                if ok is not expect:
+                    return False
+            return all(is_linked(src, path, ctx) is expect for path, expect in links)
+
+        return guard
+
+    # --- source bookkeeping -------------------------------------------------------------------
+
+    def name(self, prefix: str, value: Any = None) -> str:
+        """A fresh global name of the generated module, bound to ``value``."""
+        self.count += 1
+        label = f"{prefix}{self.count}"
+        self.ns[label] = value
+        return label
+
+    def compile(self) -> Fn:
+        top = self.rule_list(self.rmap.rules)
+        source = "\n".join(self.lines) + "\n"
+        digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+        code = _CODE.get(digest)
+        if code is None:  # claim types whose rules read alike share the code (not the constants)
+            filename = f"<bbmigrate-rules {digest}>"
+            code = _CODE[digest] = compile(source, filename, "exec")
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(code, self.ns)
+        run = self.ns[top]
+        run.__bbmigrate_source__ = source
+        return run
+
+    # --- rule lists ---------------------------------------------------------------------------
+
+    def steps(self, rules: tuple[Rule, ...]) -> list[tuple[Rule, bool]]:
+        """The rules that can do something here, each with "gate on the claim type"."""
+        out = []
+        for rule in rules:
+            active = self.active(rule)
+            if active is False or rule.op == "drop":  # drop only consumes
+                continue
+            out.append((rule, active is None))
+        return out
+
+    def general(self, steps: list[tuple[Rule, bool]]) -> str:
+        """The interpreter over ``steps``: for a rule list run on a non-object element."""
+        rules = tuple(rule for rule, _ in steps)
+
+        def general(ctx: Context, src: Any, dst: dict) -> None:
+            for rule in rules:
+                apply(rule, ctx, src, (), dst)
+            ctx.maybe_empty.append(GLOBAL)  # the interpreter keeps no marks
+
+        return self.name("general", general)
+
+    def rule_list(self, rules: tuple[Rule, ...]) -> str:
+        steps = self.steps(rules)
+        fn = self.name("run")
+        slow = self.general(steps)
+        out: list[str] = [f"def {fn}(ctx, src, dst):"]
+        out.append(f"    if type(src) is not dict: return {slow}(ctx, src, dst)")
+        out += self.body(steps, "src", "dst", 1)
+        self.lines += out
+        self.ns.pop(fn)  # defined by the source
+        return fn
+
+    def body(self, steps: list[tuple[Rule, bool]], src: str, dst: str, depth: int) -> list[str]:
+        """The rules of a list on the object ``src`` into ``dst``, failures named by rule."""
+        pad = "    " * depth
+        if not steps:
+            return [f"{pad}pass"]
+        table = self.name("R", tuple(rule for rule, _ in steps))
+        out = [f"{pad}_r = -1", f"{pad}try:"]
+        for index, (rule, gated) in enumerate(steps):
+            tests = []
+            if rule.v1_head is not None:
+                tests.append(f"{rule.v1_head!r} in {src}")
+            if gated:
+                types = self.name("CT", rule.claim_types)
+                tests.append(f"ctx.variables.get('claim_type') in {types}")
+            inner = pad + "    "
+            if tests:
+                out.append(f"{inner}if {' and '.join(tests)}:")
+                inner += "    "
+            out.append(f"{inner}_r = {index}")
+            out += [inner + line for line in self.rule(rule, src, dst, index)]
+        out += [
+            f"{pad}except RuleError:",
+            f"{pad}    raise",
+            f"{pad}except _ERRORS as exc:",
+            f"{pad}    if _r < 0: raise",
+            f"{pad}    raise _rule_error({table}[_r], exc) from exc",
+        ]
+        return out
+
+    def rule(self, rule: Rule, src: str, dst: str, index: int) -> list[str]:
+        """Lines (unindented) applying one rule; locals carry ``index`` so none collide."""
+        op = rule.op
+        if not rule.exact_paths:
+            if op == "copy":
+                return self.copy(rule, src, dst, index)
+            if op == "constant":
+                lines = self.constant(rule, src, dst, index)
+                if lines is not None:
+                    return lines
+            if op == "each":
+                return self.each(rule, src, dst, index)
+            if op == "route":
+                lines = self.route(rule, src, dst, index)
+                if lines is not None:
+                    return lines
+            make = BUILDERS.get(op)
+            fn = make(self, rule) if make is not None else None
+            if fn is not None:  # a specialised helper (lookup, link, rewrite, ...)
+                return [f"{self.name(op, fn)}(ctx, {src}, {dst})"]
+        return [f"{self.name('op', _general(rule))}(ctx, {src}, {dst})"]
+
+    # --- paths --------------------------------------------------------------------------------
+
+    def values(self, rule: Rule, path: Any, src: str, var: str) -> tuple[list[str], str]:
+        """(lines before, loop header) that bind ``var`` to each value of ``path`` under the
+        object ``src``. The rule's first v1 field has been tested already."""
+        if not path:
+            return [], f"for {var} in ({src},):"
+        if len(path) == 1 and rule.v1_head == path[0][1]:
+            if path[0][0] == FIELD:
+                return [], f"for {var} in ({src}[{path[0][1]!r}],):"
+            if path[0][0] == EACH:
+                held = f"_l{var}"
+                return (
+                    [f"{held} = {src}[{path[0][1]!r}]"],
+                    f"for {var} in ({held} if type({held}) is list else ({held},)):",
+                )
+        if (
+            rule.v1_head == path[0][1]
+            and all(step[0] == FIELD for step in path[:-1])
+            and path[-1][0] in (FIELD, EACH)
+        ):
+            return self.walk(path, src, var), f"for {var} in _q{var}:"
+        return [], f"for {var} in {self.name('read', reader(path))}({src}):"
+
+    def walk(self, path: Any, src: str, var: str) -> list[str]:
+        """Lines binding ``_q<var>`` to what the :mod:`.access` reader of ``a.b.c`` /
+        ``a.b[*]`` returns, walking plain objects inline (a list on the way: the reader)."""
+        seq, cur = f"_q{var}", f"_x{var}"
+        slow = f"{seq} = {self.name('read', reader(path))}({src})"
+        out = [f"{cur} = {src}[{path[0][1]!r}]"]
+        pad = ""
+        for step in path[1:]:
+            name = repr(step[1])
+            out += [
+                f"{pad}if type({cur}) is not dict: {slow}",
+                f"{pad}elif {name} not in {cur}: {seq} = ()",
+                f"{pad}else:",
+                f"{pad}    {cur} = {cur}[{name}]",
+            ]
+            pad += "    "
+        if path[-1][0] == EACH:
+            out.append(f"{pad}{seq} = {cur} if type({cur}) is list else ({cur},)")
+        else:
+            out.append(f"{pad}{seq} = ({cur},)")
+        return out
+
+    def write(self, path: Any, dst: str, value: str, slot: str) -> list[str]:
+        """Lines that write ``value`` at the target ``path`` under ``dst`` and bind ``slot`` to
+        the ``(container, key)`` written (as the :mod:`.access` writers return it)."""
+        names = path_names(path)
+        if getattr(path, "templated", False):
+            if not self.is_static(names):
+                return [f"{slot} = {self.name('write', self.writer(path))}(ctx, {dst}, {value})"]
+            path = fill(path, self.variables)
+        rooted = bool(path) and path[0][0] == ROOT
+        local = path[1:] if rooted else path
+        base = "ctx.out" if rooted else dst
+        if not local:
+            return [
+                f"if isinstance({value}, dict): merge({base}, {value})",
+                f"{slot} = ({base}, None)",
+            ]
+        if not all(step[0] in (FIELD, APPEND) for step in local):
+            return [f"{slot} = {self.name('write', self.writer(path))}(ctx, {dst}, {value})"]
+        cur = f"_c{slot}"
+        out = [f"{cur} = {base}"]
+        for step in local[:-1]:
+            name = repr(step[1])
+            if step[0] == APPEND:
+                out += [
+                    f"_i{slot} = {cur}.setdefault({name}, [])",
+                    f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
+                    f"{cur} = {{}}",
+                    f"_i{slot}.append({cur})",
+                ]
+            else:
+                out += [
+                    f"{cur} = {cur}.setdefault({name}, {{}})",
+                    f"if isinstance({cur}, list):",
+                    f"    if not {cur}: {cur}.append({{}})",
+                    f"    {cur} = {cur}[-1]",
+                ]
+        kind, name = local[-1][0], repr(local[-1][1])
+        if kind == APPEND:
+            out += [
+                f"_i{slot} = {cur}.setdefault({name}, [])",
+                f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
+                f"_i{slot}.append({value})",
+                f"{slot} = (_i{slot}, len(_i{slot}) - 1)",
+            ]
+        else:
+            out += [
+                # as assign() does it, down to the error a non-object gives
+                f"if type({cur}) is dict and {name} not in {cur}: {cur}[{name}] = {value}",
+                f"else: assign({cur}, {name}, {value})",
+                f"{slot} = ({cur}, {name})",
+            ]
+        return out
+
+    def guarded(self, rule: Rule, elem: str, then: str) -> list[str]:
+        if not rule.guarded:
+            return []
+        return [f"if not {self.name('guard', self.guard(rule))}({elem}, ctx): {then}"]
+
+    # --- ops ----------------------------------------------------------------------------------
+
+    def copy(self, rule: Rule, src: str, dst: str, i: int) -> list[str]:
+        params = rule.params
+        money = params.get("reshape", "money") == "money"
+        skip = params.get("except")
+        value, slot = f"v{i}", f"s{i}"
+        out = []
+        if rule.guarded:  # copy tests its guard on the element it reads from
+            out.append(f"if {self.name('guard', self.guard(rule))}({src}, ctx):")
+        pre, loop = self.values(rule, rule.v1_path, src, value)
+        body = []
+        if skip:  # the fields left out and the copy in one pass
+            keep = self.name("skip", frozenset(skip))
+            body += [
+                f"if isinstance({value}, dict):",
+                f"    _f{i} = []",
+                f"    {value} = checked_copy_except({value}, {keep}, {money}, _f{i})",
+                f"    if not {value}: continue",
+                f"    _e{i} = bool(_f{i})",
+                f"elif isinstance({value}, _C):",
+            ]
+        else:
+            body.append(f"if isinstance({value}, _C):")
+        body += [
+            f"    _f{i} = []",
+            f"    {value} = checked_copy({value}, {money}, _f{i})",
+            f"    _e{i} = _f{i} or not {value}",
+            "else:",
+            f"    _e{i} = not {value} and ({value} is None or {value} == '')",
+        ]
+        body += self.write(rule.v2_path, dst, value, slot)
+        body.append(f"if _e{i}: ctx.maybe_empty.append({slot})")
+        lines = [*pre, loop, *("    " + line for line in body)]
+        if rule.guarded:
+            return out + ["    " + line for line in lines]
+        return lines
+
+    def constant(self, rule: Rule, src: str, dst: str, i: int) -> list[str] | None:
+        value = rule.params["value"]
+        names = [n for s in strings(value) for n in template_names(s)]
+        if names and not self.is_static(names):
+            if not reads_only_route_vars(self, names):
+                return None  # filled per element (valueops)
+            # filled once per route key and row, then a fresh copy per element
+            fill = self.name("fill", route_row_filler(value, copier))
+            slot = f"s{i}"
+            out = [
+                f"h{i} = {fill}(ctx.variables)",
+                f"v{i} = h{i}[0]()",
+                *self.write(rule.v2_path, dst, f"v{i}", slot),
+                f"if h{i}[1]: ctx.maybe_empty.append({slot})",
+            ]
+            return self.guard_lines(rule, src, out)
+        fixed = templated(value, self.variables) if names else value
+        if isinstance(fixed, _CONTAINERS):
+            blob = _blob(fixed)
+            expr = (
+                f"_loads({self.name('blob', blob)})"
+                if blob is not None
+                else f"{self.name('make', copier(fixed))}()"
+            )
+        else:
+            expr = self.name("k", fixed)
+        slot = f"s{i}"
+        out = [f"v{i} = {expr}", *self.write(rule.v2_path, dst, f"v{i}", slot)]
+        if has_empty(fixed):
+            out.append(f"ctx.maybe_empty.append({slot})")
+        return self.guard_lines(rule, src, out)
+
+    def guard_lines(self, rule: Rule, src: str, lines: list[str]) -> list[str]:
+        """``lines`` under the rule's guard on ``src`` (when it has one)."""
+        if not rule.guarded:
+            return lines
+        test = f"if {self.name('guard', self.guard(rule))}({src}, ctx):"
+        return [test, *("    " + line for line in lines)]
+
+    def origin(self, origin_path: Any, elem: str) -> str:
+        if origin_path is None:
+            return "None"
+        if origin_path == _INHERIT:
+            return "ctx.origin"
+        return f"first({elem}, {self.name('at', origin_path)})"
+
+    def each(self, rule: Rule, src: str, dst: str, i: int) -> list[str]:
+        params = rule.params
+        if "follow_path" in params:
+            return [f"{self.name('follow', self.follow(rule))}(ctx, {src}, {dst})"]
+        elem = f"e{i}"
+        origin_path = params.get("origin_path")
+        binds = params.get("bind_paths")
+        build = self.builder(rule.v2_path, rule.rules, origin_path is not None)
+        pre, loop = self.values(rule, rule.v1_path, src, elem)
+        body = self.guarded(rule, elem, "continue")
+        body.append(f"if _fo{i} and id({elem}) in _fo{i}: continue")
+        if binds:
+            bound = self.name("binds", tuple(binds.items()))
+            at = self.name("at", origin_path)
+            body.append(
+                f"_build_with(ctx, {{**ctx.variables, **{{n: first({elem}, p, '') "
+                f"for n, p in {bound}}}}}, {build}, {dst}, {elem}, {at})"
+            )
+        else:
+            body.append(f"{build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})")
+        return [f"_fo{i} = ctx.followed", *pre, loop, *("    " + line for line in body)]
+
+    def follow(self, rule: Rule) -> Fn:
+        """``each`` with ``follow``: build from the element a reference under the match names."""
+        get = reader(rule.v1_path)
+        guard = self.guard(rule)
+        origin_path = rule.params.get("origin_path")
+        build_name = self.builder(rule.v2_path, rule.rules, origin_path is not None)
+        ns = self.ns  # the builder exists once the source has run
+
+        def test(_: Rule, target: Any, ctx: Context) -> bool:
+            return guard(target, ctx)
+
+        def follow(ctx: Context, src: Any, dst: dict) -> None:
+            for elem in get(src):
+                found = follow_reference(rule, ctx, elem, (), test)
+                if found is not None:
+                    bound = bound_variables(rule, ctx, found[1])
+                    _build_with(ctx, bound, ns[build_name], dst, found[1], origin_path)
+
+        return follow
+
+    def route(self, rule: Rule, src: str, dst: str, i: int) -> list[str] | None:
+        table = self.table(rule)
+        if table is None:
+            return None  # the table depends on a changing variable: the interpreter's op
+        params = rule.params
+        origin_path = params.get("origin_path")
+        branches = {
+            name: self.branch(route, origin_path is not None)
+            for name, route in params["routes"].items()
+        }
+        default = branches["default"]
+
+        def choose(key: Any) -> tuple[Any, tuple]:
+            row = table.get(key) if key is not None else None
+            name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
+            names = name if isinstance(name, list) else (name,)
+            picked = (branches.get(n, default) for n in names)
+            chosen = tuple((ns[b[0]], *b[1:]) for b in picked if b is not None)
+            plan = (row, chosen)
+            if type(key) is str and len(plans) < 4096:  # tables are frozen: remember choices
+                plans[key] = plan
+            return plan
+
+        plans: dict[str, tuple[Any, tuple]] = {}
+        ns = self.ns  # the builders exist once the source has run
+        elem, key, var = f"e{i}", f"k{i}", f"_p{i}"
+        key_path = params["key_path"]
+        fields = getattr(key_path, "fields", None)
+        if fields is not None and len(fields) == 1:
+            get_key = (
+                f"{key} = {elem}.get({fields[0]!r}) if type({elem}) is dict "
+                f"else first({elem}, {self.name('at', key_path)})"
+            )
+        else:
+            get_key = f"{key} = first({elem}, {self.name('at', key_path)})"
+        pre, loop = self.values(rule, rule.v1_path, src, elem)
+        body = self.guarded(rule, elem, "continue")
+        plans_name, choose_name = self.name("plans", plans), self.name("choose", choose)
+        body += [
+            get_key,
+            f"{var} = {plans_name}.get({key}) if type({key}) is str else None",
+            f"if {var} is None: {var} = {choose_name}({key})",
+            f"row{i} = {var}[0]",
+            f"for b{i}, back{i}, into{i}, sets{i} in {var}[1]:",
+            f"    if sets{i} == 1:  # key and row set in place, and put back",
+            f"        hk{i}, hr{i} = sv{i}.get('key', _ABSENT), sv{i}.get('row', _ABSENT)",
+            f"        sv{i}['key'] = {key}",
+            f"        sv{i}['row'] = row{i} if isinstance(row{i}, dict) else {{}}",
+            "        try:",
+            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            "        finally:",
+            f"            _put_back(sv{i}, hk{i}, hr{i})",
+            f"    elif sets{i}:",
+            f"        ctx.variables = {{**sv{i}, 'key': {key}, "
+            f"'row': row{i} if isinstance(row{i}, dict) else {{}}}}",
+            "        try:",
+            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            "        finally:",
+            f"            ctx.variables = sv{i}",
+            "    else:",
+            f"        placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            f"    if placed{i} is not None and back{i}:",
+            f"        links{i} = {dst}.setdefault(back{i}, [])",
+            f"        links{i}.append(Link(into{i}, element=placed{i}))",
+            f"        ctx.links.append((links{i}, len(links{i}) - 1, links{i}[-1]))",
+        ]
+        return [f"sv{i} = ctx.variables", *pre, loop, *("    " + line for line in body)]
+
+    def branch(self, route: Route, has_origin: bool) -> tuple | None:
+        if route.drop is not None:
+            return None  # a branch that only consumes: nothing to do untracked
+        # key and row are only set where a nested rule reads them: in place (and put back
+        # after), or in a copy of the variables where a nested renumber adds its bookkeeping
+        renumbers = any(r.op == "renumber" for child in route.rules for r in child.walk())
+        sets_vars = 2 if renumbers else int(bool(_READS_ROUTE_VARS.search(repr(route))))
+        target_list = route.v2_path[0][1] if route.v2_path else ""
+        build = self.builder(route.v2_path, route.rules, has_origin)  # resolved when chosen
+        return build, route.backlink, target_list, sets_vars
+
+    def builder(self, v2_path: Any, rules: tuple[Rule, ...], has_origin: bool) -> str:
+        """A function ``build(ctx, dst, elem, origin)``: one new v2 element from one v1
+        element with ``rules``, placed at ``v2_path`` under ``dst``; returns it (None: empty)."""
+        steps = self.steps(rules)
+        whole = steps[0][0] if steps and steps[0][0].whole_copy and not steps[0][1] else None
+        rest = steps[1:] if whole is not None else steps
+        fn = self.name("build")
+        slow = self.general(steps)
+        out = [f"def {fn}(ctx, dst, elem, origin):"]
+        if has_origin:
+            out += [
+                "    if origin is not None:",
+                "        saved = ctx.origin",
+                "        ctx.origin = origin",
+                "    try:",
+            ]
+        pad = "        " if has_origin else "    "
+        out.append(f"{pad}if type(elem) is dict:")
+        if whole is not None:
+            skip = whole.params.get("except")
+            money = whole.params.get("reshape", "money") == "money"
+            keep = self.name("skip", frozenset(skip or ()))
+            out += [  # the element starts as a copy of the v1 one (less the fields in skip)
+                f"{pad}    found = []",
+                f"{pad}    target = checked_copy_except(elem, {keep}, {money}, found)",
+                f"{pad}    if found: ctx.maybe_empty.append(GLOBAL)",
+            ]
+        else:
+            out.append(f"{pad}    target = {{}}")
+        out += self.body(rest, "elem", "target", len(pad) // 4 + 1)
+        out += [f"{pad}else:", f"{pad}    target = {{}}", f"{pad}    {slow}(ctx, elem, target)"]
+        if has_origin:
+            out += ["    finally:", "        if origin is not None:"]
+            out.append("            ctx.origin = saved")
+        out.append("    if not target: return None")
+        out += ["    " + line for line in self.write(v2_path, "dst", "target", "slot")]
+        out += [
+            "    placed = slot[0] if slot[1] is None else slot[0][slot[1]]",
+            "    if origin is not None and isinstance(placed, dict):",
+            "        ctx.origins[id(placed)] = origin",
+            "    return placed",
+        ]
+        self.lines += out
+        self.ns.pop(fn)
+        return fn
+
+
+_ABSENT = object()
+
+
+def _put_back(variables: dict, key: Any, row: Any) -> None:
+    """Restore the ``key`` and ``row`` variables a route element set in place."""
+    for name, value in (("key", key), ("row", row)):
+        if value is _ABSENT:
+            variables.pop(name, None)
+        else:
+            variables[name] = value
+
+
+def _build_with(
+    ctx: Context, variables: dict, build: Callable, dst: dict, elem: Any, origin_path: Any
+) -> Any:
+    """``build`` one element with ``variables`` in effect (and its origin read under them)."""
+    saved = ctx.variables
+    ctx.variables = variables
+    try:
+        origin = None if origin_path is None else _origin(ctx, elem, origin_path)
+        return build(ctx, dst, elem, origin)
+    finally:
+        ctx.variables = saved
+
+
+def _general(rule: Rule) -> Fn:
+    """The interpreter's op function (gates already decided; its guards it tests itself)."""
+    func = OPS[rule.op][0]
+    if rule.op in _NEVER_EMPTY:
+
+        def general(ctx: Context, src: Any, dst: dict) -> None:
+            func(rule, ctx, src, (), dst)
+
+        return general
+
+    def general_marked(ctx: Context, src: Any, dst: dict) -> None:
+        func(rule, ctx, src, (), dst)
+        ctx.maybe_empty.append(GLOBAL)
+
+    return general_marked
+
+
+def _blob(value: Any) -> bytes | None:
+    """The JSON text of a constant when parsing it gives the same value back (a fresh copy)."""
+    if not _json_exact(value):
+        return None
+    try:
+        blob = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return None
+    return blob if orjson.loads(blob) == value else None
+
+
+__all__ = ["compiled_rules", "plain", "source_of"]

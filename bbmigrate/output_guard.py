@@ -1,0 +1,75 @@
+"""An output never replaces an input: the one check every command runs before it writes.
+
+``map X -o X``, ``diff A B -o A`` or ``validate F -o F`` would otherwise end with the input
+gone (the atomic writer renames over it). The check compares what the paths *are*, not how
+they are spelled: the same file by another name, a hard link (same device and inode), a
+symlink either way, and for folder outputs, a folder that contains or sits inside an input
+folder (the output would mix with the input, or the next run would read it as input).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import OutputError
+
+PathLike = str | os.PathLike[str]
+
+
+def _real(path: Path) -> Path:
+    # resolve() follows every symlink it can, and keeps the rest of a path that does not exist
+    return Path(os.path.realpath(path))
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _files_under(folder: Path) -> Iterator[Path]:
+    for root, _dirs, files in os.walk(folder, followlinks=False):
+        for name in files:
+            yield Path(root) / name
+
+
+def _inputs(inputs: Iterable[PathLike | None]) -> list[Path]:
+    return [Path(p) for p in inputs if p is not None and str(p) != "-"]
+
+
+def guard_output(
+    output: PathLike | None, inputs: Iterable[PathLike | None], *, folder: bool = False
+) -> None:
+    """Raise :class:`OutputError` (exit 2, one line) when writing ``output`` could replace an
+    input. ``folder`` says that the output is a folder of files (``map`` of a folder,
+    ``tables --format all``). Nothing is written or created here."""
+    if output is None or str(output) == "-":
+        return
+    out = Path(output)
+    out_real = _real(out)
+    out_id = _identity(out) if out.is_file() else None
+    for source in _inputs(inputs):
+        src_real = _real(source)
+        reason = None
+        if out_real == src_real:
+            reason = "is the input"
+        elif folder and src_real.is_relative_to(out_real):
+            reason = "is a folder that contains the input"
+        elif folder and source.is_dir() and out_real.is_relative_to(src_real):
+            reason = "is inside the input folder"
+        elif out_id is not None and _shares_a_file(out_id, source):
+            reason = "is a link to (the same file as) the input"
+        if reason:
+            raise OutputError(
+                f"output {reason} {source}; choose another output path", where=str(output)
+            )
+
+
+def _shares_a_file(out_id: tuple[int, int], source: Path) -> bool:
+    if source.is_dir():
+        return any(_identity(path) == out_id for path in _files_under(source))
+    return _identity(source) == out_id

@@ -1,0 +1,127 @@
+"""Issue #10 point 3: an output path that resolves to an input is refused, exit 2, before anything
+is written: the same path, another spelling, a hard link, a symlink either way, and for folder
+outputs a folder that contains or sits inside an input folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from safety_data import BENE
+
+from bbmigrate.cli import main
+from bbmigrate.errors import OutputError
+from bbmigrate.output_guard import guard_output
+from bbmigrate.resources import samples_dir
+
+
+@pytest.fixture
+def bene(tmp_path) -> Path:
+    folder = tmp_path / "bene"
+    for side in ("v1", "v2"):
+        (folder / side).mkdir(parents=True)
+        for name in ("Patient.json", "Coverage.json"):
+            shutil.copy(samples_dir() / BENE / side / name, folder / side / name)
+    return folder
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``root`` with its bytes and inode: nothing may change, appear or vanish."""
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_ino)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def refused(root: Path, *args: str) -> str:
+    before = snapshot(root)
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 2, result.output
+    assert snapshot(root) == before
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "choose another output path" in lines[0], result.stderr
+    return lines[0]
+
+
+def test_map_onto_itself(bene):
+    patient = str(bene / "v1" / "Patient.json")
+    line = refused(bene, "map", patient, "-o", patient)
+    assert "output is the input" in line
+
+
+def test_diff_onto_its_left_input(bene):
+    left, right = bene / "v1" / "Patient.json", bene / "v2" / "Patient.json"
+    refused(bene, "diff", str(left), str(right), "-o", str(left))
+    refused(bene, "diff", str(left), str(right), "--format", "xlsx", "-o", str(right))
+
+
+def test_diff_onto_its_baseline(bene, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    result = CliRunner().invoke(main, ["diff", str(bene), "--format", "json", "-o", str(baseline)])
+    assert result.exit_code == 0, result.output
+    refused(tmp_path, "diff", str(bene), "--baseline", str(baseline), "-o", str(baseline))
+
+
+def test_diff_onto_a_file_of_an_input_folder(bene):
+    refused(bene, "diff", str(bene), "--format", "json", "-o", str(bene / "v2" / "Coverage.json"))
+
+
+def test_validate_onto_itself_by_another_spelling(bene, monkeypatch):
+    monkeypatch.chdir(bene / "v2")
+    refused(bene, "validate", "Patient.json", "-o", "../v2/./Patient.json", "--format", "json")
+
+
+def test_hard_link_to_an_input(bene, tmp_path):
+    link = tmp_path / "report.json"
+    os.link(bene / "v1" / "Patient.json", link)
+    line = refused(tmp_path, "map", str(bene / "v1" / "Patient.json"), "-o", str(link))
+    assert "link to (the same file as) the input" in line
+    # a hard link to a file inside an input folder counts too
+    os.link(bene / "v2" / "Coverage.json", tmp_path / "cov.json")
+    refused(tmp_path, "diff", str(bene), "--format", "json", "-o", str(tmp_path / "cov.json"))
+
+
+def test_symlink_either_way(bene, tmp_path):
+    patient = bene / "v1" / "Patient.json"
+    out_link = tmp_path / "out.json"
+    out_link.symlink_to(patient)
+    refused(tmp_path, "map", str(patient), "-o", str(out_link))
+    in_link = tmp_path / "in.json"
+    in_link.symlink_to(patient)
+    refused(tmp_path, "validate", str(in_link), "--format", "json", "-o", str(patient))
+    # a symlinked folder as the input, its real folder as the output
+    folder_link = tmp_path / "v1-link"
+    folder_link.symlink_to(bene / "v1", target_is_directory=True)
+    refused(tmp_path, "map", str(folder_link), "-o", str(bene / "v1"))
+
+
+@pytest.mark.parametrize("where", ["inside", "around", "same"])
+def test_folder_map_output_nested_with_its_input(bene, where):
+    source = bene / "v1"
+    output = {"inside": source / "mapped", "around": bene, "same": source}[where]
+    refused(bene, "map", str(source), "-o", str(output))
+    assert not (source / "mapped").exists()
+
+
+def test_unrelated_outputs_still_work(bene, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["map", str(bene / "v1"), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["Coverage.json", "Patient.json"]
+    # a report file inside an input folder is not an input: allowed
+    report = bene / "report.html"
+    result = CliRunner().invoke(main, ["diff", str(bene), "--format", "html", "-o", str(report)])
+    assert result.exit_code == 0, result.output
+    assert report.is_file()
+
+
+def test_guard_ignores_stdout_and_missing_options(tmp_path):
+    guard_output(None, [tmp_path])
+    guard_output("-", [tmp_path])
+    guard_output(tmp_path / "new.json", [None, "-", tmp_path / "other.json"])
+    with pytest.raises(OutputError, match="output is the input"):
+        guard_output(tmp_path / "a" / ".." / "x.json", [tmp_path / "x.json"])
