@@ -18,7 +18,7 @@ from .common import (
     quiet_option,
 )
 
-_FORMATS = ("xlsx", "csv", "markdown", "all")
+_FORMATS = ("xlsx", "csv", "markdown", "html", "all")
 
 
 @click.command()
@@ -30,7 +30,7 @@ _FORMATS = ("xlsx", "csv", "markdown", "all")
 @format_option(
     _FORMATS,
     default="xlsx",
-    help="Output format; 'all' writes xlsx, csv and markdown side by side.",
+    help="Output format; 'all' writes xlsx, csv, markdown and html side by side.",
 )
 @click.option(
     "--mappings",
@@ -48,13 +48,19 @@ _FORMATS = ("xlsx", "csv", "markdown", "all")
     "--dictionary",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="BFD data-dictionary folder (with data/V1, data/V2): also report how far our V2 "
-    "elements agree with it.",
+    help="BFD data-dictionary folder (with data/V1, data/V2): read and check it whole before "
+    "writing anything, and report how far the tables agree with it.",
 )
 @click.option(
     "--check",
     is_flag=True,
     help="Write nothing; exit 1 when the files at the output location are missing or stale.",
+)
+@click.option(
+    "--variables",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Variables facts file (default: variables.json in the mapping folder).",
 )
 @json_option
 @quiet_option
@@ -64,6 +70,7 @@ def tables(
     mappings: Path | None,
     samples: Path | None,
     dictionary: Path | None,
+    variables: Path | None,
     check: bool,
     as_json: bool,
     quiet: bool,
@@ -77,7 +84,8 @@ def tables(
     \b
     Example:
       bbmigrate tables                       # comparison_tables/bb2-v1-v2-comparison.xlsx
-      bbmigrate tables --format all          # xlsx + csv + md in comparison_tables/
+      bbmigrate tables --format all          # xlsx + csv + md + html in comparison_tables/
+      bbmigrate tables --format html -o table.html  # one offline page with search and filters
       bbmigrate tables --format csv -o table.csv --json
       bbmigrate tables --check --format all  # exit 1 if the committed tables are stale
       bbmigrate tables --dictionary ../shared/reference/bfd/data-dictionary --check
@@ -101,13 +109,14 @@ def tables(
     def bar(keys: Iterable[str]) -> Iterator[str]:
         return progress(keys, total=len(SHEETS), label="Building sheets", quiet=quiet)
 
-    # the whole dictionary is read and checked before anything is written
     entries = None
     if dictionary is not None:
         from ..tables.dictionary import read_dictionary
 
+        # Read and check the whole dictionary first: a bad file stops us before any write.
         entries = read_dictionary(dictionary)
-    built = build_tables(mappings=mappings, samples=samples, progress=bar)
+
+    built = build_tables(mappings=mappings, samples=samples, progress=bar, variables=variables)
     result: dict[str, object] = built.summary()
     result["files"] = [str(path) for _, path in targets]
     if check:
@@ -119,7 +128,8 @@ def tables(
     if entries is not None:
         from ..tables.dictionary import compare
 
-        result["dictionary"] = compare(dict(built.ordered()), entries).as_dict()
+        agreement = compare(dict(built.ordered()), entries)
+        result["dictionary"] = agreement.as_dict()
 
     if as_json:
         emit_json(result)

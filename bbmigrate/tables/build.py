@@ -28,6 +28,7 @@ from typing import Any
 from ..mapping import MappingSet, ResourceMap, Rule, load_mappings
 from .elements import discriminator, example_at, fhirpath, generic
 from .examples import SampleIndex, load_samples
+from .join import SheetJoin
 from .links import element_page, profile_name
 from .observed import Found, observe
 from .rows import SHEETS, ComparisonTables, TableRow
@@ -43,6 +44,7 @@ from .rule_tree import (
     worth_a_row,
 )
 from .sample_values import VARIABLE_PREFIX, coding_key, variable_name
+from .variables import FACTS_FILE, VariableFact, load_variables
 
 
 @dataclass
@@ -79,6 +81,17 @@ class _Sheet:
             extra.setdefault("profile", profile_name(profile))
             extra.setdefault("profile_url", element_page(profile, self.resource, v2 or ""))
         self.rows.append(TableRow(variable, v1 or "", v2 or "", change, **extra))
+
+    def with_profile(self, row: TableRow) -> TableRow:
+        """``row`` linked to the sheet's CARIN profile (rows from the facts file have none yet)."""
+        profile = self.profile_url
+        if row.profile_url or not profile:
+            return row
+        return dataclasses.replace(
+            row,
+            profile=profile_name(profile),
+            profile_url=element_page(profile, self.resource, row.v2_element or ""),
+        )
 
     def rule_extra(self, rule: Rule) -> dict[str, Any]:
         return {
@@ -333,11 +346,18 @@ def build_tables(
     mapping_set: MappingSet | None = None,
     sample_index: SampleIndex | None = None,
     progress: Callable[[Iterable[str]], Iterable[str]] | None = None,
+    variables: str | Path | None = None,
+    facts: tuple[VariableFact, ...] | None = None,
 ) -> ComparisonTables:
-    """Build every sheet from the mapping files (default: the project's) and the samples.
+    """Build every sheet from the mapping files (default: the project's), the variables facts
+    file (default: ``variables.json`` beside the mapping files) and the samples.
 
     ``progress`` may wrap the iteration over sheet keys (the CLI shows a bar with it).
     """
+    if facts is None:
+        if variables is None and mappings is not None:
+            variables = Path(mappings) / FACTS_FILE
+        facts = load_variables(variables)
     mset = mapping_set or (load_mappings(mappings) if mappings else load_mappings())
     index = sample_index if sample_index is not None else load_samples(samples)
     # Labels written in the mapping files win over those read from the samples.
@@ -348,6 +368,19 @@ def build_tables(
         resource = SHEETS[key][1]
         claim_type = key if resource == "ExplanationOfBenefit" else None
         rmap = mset.for_resource(resource, claim_type)
-        sheets[key] = _Sheet(key, rmap, mset, index).build()
+        built = _Sheet(key, rmap, mset, index)
+        rows = built.build()
+        sheets[key] = SheetJoin(
+            key,
+            rows,
+            [f for f in facts if key in f.sheets],
+            facts,
+            {version: index.documents(key, version) for version in ("v1", "v2")},
+            built.variables,
+        ).run()
+        sheets[key] = tuple(built.with_profile(row) for row in sheets[key])
     rule_ids = {r.id for rmap in mset.maps.values() for r in rmap.all_rules()}
-    return ComparisonTables(sheets, {"rules": len(rule_ids), "samples": list(index.beneficiaries)})
+    return ComparisonTables(
+        sheets,
+        {"rules": len(rule_ids), "samples": list(index.beneficiaries), "variables": len(facts)},
+    )

@@ -97,10 +97,12 @@ def _mapping(doc: dict, where: Path) -> dict:
 
 def read_dictionary(root: str | Path) -> list[DictionaryEntry]:
     """Read ``root/data/V1`` and ``root/data/V2`` (``root`` is the ``data-dictionary`` folder)."""
+    from .variables import read_checked
+
     base = Path(root)
+    # Every file is read and type-checked before any entry is built: one bad file is one error.
+    read_checked(base)
     v2_dir, v1_dir = base / "data" / "V2", base / "data" / "V1"
-    if not v2_dir.is_dir():
-        raise InputError("no data/V2 folder: not a BFD data dictionary", where=str(base))
     entries = []
     for v2_path in sorted(v2_dir.glob("*.json")):
         v1_path = v1_dir / v2_path.name

@@ -13,16 +13,17 @@ from typing import Any
 from ..errors import InputError
 from ..jsonio import shared_mode, write_bytes_atomic
 from .excel import read_values, workbook_bytes
+from .html_page import html_text
 from .rows import ComparisonTables
 from .text_formats import csv_text, markdown_text, read_csv_rows
 
 BASENAME = "bb2-v1-v2-comparison"
 DEFAULT_DIR = Path("comparison_tables")
-FORMATS: dict[str, str] = {"xlsx": ".xlsx", "csv": ".csv", "markdown": ".md"}
+FORMATS: dict[str, str] = {"xlsx": ".xlsx", "csv": ".csv", "markdown": ".md", "html": ".html"}
+_TEXT = {"csv": csv_text, "markdown": markdown_text, "html": html_text}
 _CONTENT = {
     "xlsx": workbook_bytes,
-    "csv": lambda tables: csv_text(tables).encode("utf-8"),
-    "markdown": lambda tables: markdown_text(tables).encode("utf-8"),
+    **{fmt: (lambda tables, f=f: f(tables).encode("utf-8")) for fmt, f in _TEXT.items()},
 }
 
 
@@ -31,7 +32,7 @@ def default_path(fmt: str, directory: Path = DEFAULT_DIR) -> Path:
 
 
 def write_tables(tables: ComparisonTables, fmt: str, path: str | Path) -> Path:
-    """Write ``tables`` as ``fmt`` (xlsx, csv or markdown) to ``path``, atomically."""
+    """Write ``tables`` as ``fmt`` (xlsx, csv, markdown or html) to ``path``, atomically."""
     write_bytes_atomic(path, _CONTENT[fmt](tables), mode=shared_mode())
     return Path(path)
 
@@ -52,7 +53,7 @@ def fresh_content(tables: ComparisonTables, fmt: str) -> Any:
     """What a file of format ``fmt`` written now would contain."""
     if fmt == "xlsx":
         return _content(fmt, workbook_bytes(tables))
-    return _content(fmt, csv_text(tables) if fmt == "csv" else markdown_text(tables))
+    return _content(fmt, _TEXT[fmt](tables))
 
 
 def is_stale(tables: ComparisonTables, fmt: str, path: str | Path) -> bool:

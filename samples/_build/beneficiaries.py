@@ -73,6 +73,9 @@ BENEFICIARIES: list[Record] = [
         "death_date": "2024-12-19",
         "state": "AZ",
         "zip": "857160000",
+        # BFD's derived mailing address: up to six lines and the city, sent when on file.
+        "address_lines": ["4012 E CAMINO DEL SOL", "UNIT 12", "C/O MARIA CASTELLANOS"],
+        "city": "TUCSON",
         "email": "henry.castellanos@example.org",
         "userinfo_iat": "2024-10-29T19:47:03.208Z",
         "rfrnc_yr": "2024",

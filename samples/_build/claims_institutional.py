@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from claims_partb import stamp
+from full_coding import fill_codes, pad_coding
 
 Record = dict[str, Any]
 
@@ -81,6 +82,13 @@ def institutional(claim_type: str, **claim: Any) -> Record:
         line.setdefault("rev_cntr_rate_amt", 0.0)
         line.setdefault("prvdr_state_cd", claim["prvdr_state_cd"])
     claim["clm_tot_chrg_amt"] = _sum(lines, "rev_cntr_tot_chrg_amt")
+    if claim.pop("full_coding", False):
+        fill_codes(claim)
+        pad_coding(
+            claim,
+            with_procedures=claim_type in ("inpatient", "outpatient", "snf"),
+            with_admitting=claim_type in ("inpatient", "snf"),
+        )
     _poa_variables(claim)
     if claim_type in ("inpatient", "snf"):
         claim["nch_ip_ncvrd_chrg_amt"] = _sum(lines, "rev_cntr_ncvrd_chrg_amt")

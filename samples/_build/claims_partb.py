@@ -11,12 +11,16 @@ from typing import Any
 
 from ids import npi
 
+from full_coding import pad_partb
+
 Record = dict[str, Any]
 
 
 def _finish(claim: Record) -> Record:
     """Claim dates from its lines, and BFD's load time. Cost sharing comes later, across claims."""
     lines = claim["lines"]
+    if claim.pop("full_coding", False):
+        pad_partb(claim)
     claim["clm_from_dt"] = min(line["line_1st_expns_dt"] for line in lines)
     claim["clm_thru_dt"] = max(line["line_last_expns_dt"] for line in lines)
     claim.setdefault("last_updated", stamp(claim["nch_wkly_proc_dt"], claim["clm_id"]))

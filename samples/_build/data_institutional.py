@@ -55,6 +55,7 @@ OHIO_HOSPITAL = {
 BENE1_INSTITUTIONAL = [
     institutional(
         "inpatient",
+        full_coding=True,
         **OHIO_HOSPITAL,
         clm_id="-10000487152290",
         clm_grp_id="-1999000047831",
@@ -160,6 +161,7 @@ BENE1_INSTITUTIONAL = [
     ),
     institutional(
         "snf",
+        full_coding=True,
         prvdr_num="365871",
         org_npi_num=RIVERSIDE_SNF,
         org_name="RIVERSIDE GARDENS REHABILITATION AND NURSING",
@@ -255,6 +257,7 @@ BENE1_INSTITUTIONAL = [
     ),
     institutional(
         "hha",
+        full_coding=True,
         prvdr_num="367345",
         org_npi_num=CAPITAL_HOME_HEALTH,
         org_name="CAPITAL CITY HOME HEALTH SERVICES",
@@ -328,6 +331,7 @@ BENE1_INSTITUTIONAL = [
     ),
     institutional(
         "outpatient",
+        full_coding=True,
         **OHIO_HOSPITAL,
         clm_id="-10000487155126",
         clm_grp_id="-1999000047834",
@@ -559,6 +563,7 @@ BENE1_INSTITUTIONAL = [
     ),
     institutional(
         "hospice",
+        full_coding=True,
         prvdr_num="361593",
         org_npi_num=GERMAN_VILLAGE_HOSPICE,
         org_name="GERMAN VILLAGE HOSPICE AND PALLIATIVE CARE",

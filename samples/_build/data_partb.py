@@ -117,6 +117,7 @@ NAKASHIMA_PRACTICE = performer(
 
 BENE1_PARTB = [
     carrier(
+        full_coding=True,
         clm_id="-10000487139402",
         clm_grp_id="-1999000047811",
         nch_wkly_proc_dt="2023-03-17",
@@ -237,6 +238,7 @@ BENE1_PARTB = [
         ],
     ),
     dme(
+        full_coding=True,
         clm_id="-10000487141277",
         clm_grp_id="-1999000047814",
         nch_wkly_proc_dt="2023-08-04",

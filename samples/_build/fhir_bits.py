@@ -127,3 +127,11 @@ def extensions(table: list[tuple[str, str]], record: dict[str, Any], money: Any)
     """The extensions a table of (kind, column) gives for ``record``, empty columns left out."""
     out = (extension(kind, column, record, money) for kind, column in table)
     return [e for e in out if e]
+
+
+def address(bene: dict[str, Any]) -> Json:
+    """The mailing address as BFD sends it: derived lines and city only when on file."""
+    out: Json = {"state": bene["state"], "postalCode": bene["zip"]}
+    if bene.get("address_lines"):
+        out = {"line": list(bene["address_lines"]), "city": bene["city"], **out}
+    return out

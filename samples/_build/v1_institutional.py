@@ -93,6 +93,8 @@ INFORMATION = {
         "nch_ptnt_stus_ind_cd",
         "clm_ip_admsn_type_cd",
         "clm_src_ip_admsn_cd",
+        "nch_vrfd_ncvrd_stay_from_dt",
+        "nch_bene_mdcr_bnfts_exhtd_dt_i",
         "nch_blood_pnts_frnshd_qty",
         "clm_mco_pd_sw",
         "clm_freq_cd",

@@ -19,6 +19,7 @@ from bb2_api import (
     monthly,
 )
 from fhir_bits import (
+    address,
     BB,
     Json,
     compact,
@@ -63,7 +64,7 @@ def patient(bene: dict[str, Any]) -> Json:
             "gender": bene["sex"],
             "birthDate": bene["birth_date"],
             "deceasedDateTime": bene["death_date"],
-            "address": [{"state": bene["state"], "postalCode": bene["zip"]}],
+            "address": [address(bene)],
         }
     )
 

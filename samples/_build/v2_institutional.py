@@ -113,6 +113,8 @@ SUPPORTING_INFO = {
         ADMISSION,
         "clm_ip_admsn_type_cd",
         "clm_src_ip_admsn_cd",
+        "nch_vrfd_ncvrd_stay_from_dt",
+        "nch_bene_mdcr_bnfts_exhtd_dt_i",
         "clm_drg_cd",
         "nch_blood_pnts_frnshd_qty",
         "clm_mco_pd_sw",

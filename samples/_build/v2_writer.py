@@ -16,7 +16,7 @@ from bb2_api import (
     eob_searchset,
     monthly,
 )
-from fhir_bits import Json, coding, compact, ext_coding, ext_date, period, var
+from fhir_bits import Json, address, coding, compact, ext_coding, ext_date, period, var
 from v2_institutional import institutional
 from v2_partb import partb
 from v2_pde import pde
@@ -88,7 +88,7 @@ def patient(bene: dict[str, Any]) -> Json:
             "gender": bene["sex"],
             "birthDate": bene["birth_date"],
             "deceasedDateTime": bene["death_date"],
-            "address": [{"state": bene["state"], "postalCode": bene["zip"]}],
+            "address": [address(bene)],
         }
     )
 

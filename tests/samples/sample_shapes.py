@@ -7,10 +7,21 @@ than by its index, so two claims with different data but the same structure shar
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _BB = "https://bluebutton.cms.gov/resources/"
 _VARIABLES = _BB + "variables/"
+# Diagnosis and procedure code systems: their codes are clinical data, not kinds of element.
+_DATA_SYSTEMS = {
+    "http://hl7.org/fhir/sid/icd-10-cm",
+    "http://hl7.org/fhir/sid/icd-10",
+    "http://hl7.org/fhir/sid/icd-9-cm",
+    "http://www.cms.gov/Medicare/Coding/ICD10",
+}
+# A numbered variable (icd_dgns_cd7, clm_poa_ind_sw20, dual_03) is the same kind as its
+# siblings: how many of them a claim carries is data.
+_NUMBERED = re.compile(r"(" + re.escape(_VARIABLES) + r"[a-z_]*?[a-z_])\d+$")
 
 
 def _kind_of_coding(coding: dict[str, Any]) -> str:
@@ -18,6 +29,8 @@ def _kind_of_coding(coding: dict[str, Any]) -> str:
     # A code drawn from a BB variable's own value set is data (e.g. the line's type of service),
     # so only its system names the kind; codes of the other systems are the kind itself.
     if system.startswith(_VARIABLES):
+        return _NUMBERED.sub(r"\1#", system)
+    if system in _DATA_SYSTEMS:
         return system
     return f"{system}|{coding.get('code', '')}"
 
@@ -40,7 +53,7 @@ def item_kind(item: Any) -> str:
     if not isinstance(item, dict):
         return ""
     if "url" in item:
-        return f"url={item['url']}"
+        return "url=" + _NUMBERED.sub(r"\1#", str(item["url"]))
     if "resourceType" in item:
         return f"rt={item['resourceType']}"
     if "relation" in item:

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from bbmigrate.tables.build import build_tables
+from bbmigrate.tables.readable import SECTIONS
 
 V = "https://bluebutton.cms.gov/resources/variables/"
 PROFILE = "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Patient"
@@ -89,14 +90,15 @@ def patient_rows(tmp_path_factory):
     return {row.variable: row for row in tables.sheets["patient"]}, tables.sheets["patient"]
 
 
-def test_rule_rows_in_file_order_with_examples(patient_rows):
+def test_rows_grouped_by_section_rule_rows_in_file_order_with_examples(patient_rows):
     rows, ordered = patient_rows
-    assert [r.variable for r in ordered][:4] == [
-        "resourceType",
-        "meta.profile",
-        "extension",
-        "old_cd",
-    ]
+    ranks = [SECTIONS.index(r.section) for r in ordered]
+    assert ranks == sorted(ranks)
+    header = [r.variable for r in ordered if r.section == "header"]
+    assert header[:2] == ["resourceType", "meta.profile"]
+    extensions = [r.variable for r in ordered if r.section == "extensions"]
+    # structural rows first, then the variables by name
+    assert extensions == ["extension", "old_cd", "race", "unseen_cd", "v2_only_cd"]
     assert (rows["gender"].change, rows["gender"].v1_example) == ("same", "female")
     profile = rows["meta.profile"]
     assert (profile.change, profile.v1_element, profile.rule_id) == ("added", "", "p.profile")
@@ -125,8 +127,10 @@ def test_a_dropped_variable_is_removed_with_the_reason(patient_rows):
 def test_table_keys_the_samples_lack_still_get_a_row(patient_rows):
     unseen = patient_rows[0]["unseen_cd"]
     assert unseen.label == "Unseen Code"  # from the table row's display
-    assert unseen.v1_element == f"extension[url={V}unseen_cd]"
-    assert (unseen.v2_element, unseen.rule_id) == ("extension[+]", "p.extension.copy")
+    # readable: no mapping-path notation, the selector becomes the discriminator
+    assert unseen.v1_element == "extension[N]"
+    assert unseen.v1_discriminator == f"url = '{V}unseen_cd'"
+    assert (unseen.v2_element, unseen.rule_id) == ("extension[N]", "p.extension.copy")
     assert unseen.v1_example == unseen.v2_example == ""
 
 
@@ -137,3 +141,93 @@ def test_gaps_and_v2_only_variables_are_added_in_v2(patient_rows):
     extra = rows["v2_only_cd"]
     assert (extra.change, extra.rule_id, extra.v2_example) == ("added", "", "Q")
     assert "no mapping rule" in extra.note
+
+
+FACTS = {
+    "variables": [
+        {
+            "id": 1,
+            "column": "bene_race_cd",
+            "url_name": "race",
+            "label": "Race Code",
+            "resource": "Patient",
+            "sheets": ["patient"],
+            "v1": {
+                "element": "extension[N].valueCoding.code",
+                "discriminator": [f"extension[N].url = '{V}race'"],
+            },
+            "v2": {
+                "element": "extension[N].valueCoding.code",
+                "discriminator": [f"extension[N].url = '{V}race'"],
+            },
+        },
+        {
+            "id": 2,
+            "column": "bene_sex_ident_cd",
+            "url_name": "",
+            "label": "Sex Code",
+            "resource": "Patient",
+            "sheets": ["patient"],
+            "v1": {"element": "gender"},
+            "v2": {"element": "gender"},
+        },
+        {
+            "id": 3,
+            "column": "new_cd",
+            "url_name": "v2_only_cd",
+            "label": "New Code",
+            "resource": "Patient",
+            "sheets": ["patient"],
+            "v1": {"element": ""},
+            "v2": {
+                "element": "extension[N].valueCoding.code",
+                "discriminator": [f"extension[N].url = '{V}v2_only_cd'"],
+            },
+        },
+    ]
+}
+
+
+def test_facts_give_every_dictionary_variable_a_row_under_its_column_name(tmp_path):
+    (tmp_path / "mappings" / "concepts").mkdir(parents=True)
+    (tmp_path / "mappings" / "patient.yaml").write_text(PATIENT_YAML)
+    (tmp_path / "mappings" / "concepts" / "p.yaml").write_text(TABLES_YAML)
+    (tmp_path / "mappings" / "variables.json").write_text(json.dumps(FACTS))
+    folder = tmp_path / "samples" / "-7"
+    for version in ("v1", "v2"):
+        (folder / version).mkdir(parents=True)
+        doc = {
+            "resourceType": "Patient",
+            "id": "-7",
+            "gender": "female",
+            "extension": [_coding("race", "2", "Black")],
+        }
+        if version == "v2":
+            doc["extension"].append(_coding("v2_only_cd", "Q"))
+        (folder / version / "Patient.json").write_text(json.dumps(doc))
+    (tmp_path / "samples" / "index.json").write_text(json.dumps({"beneficiaries": [{"id": "-7"}]}))
+    rows = build_tables(mappings=tmp_path / "mappings", samples=tmp_path / "samples")
+    by_id = {r.dictionary_id: r for r in rows.sheets["patient"] if r.dictionary_id}
+    race = by_id[1]
+    # the mapper's row, joined on the URL name, shown under the column name
+    assert (race.display_name, race.label, race.source) == (
+        "bene_race_cd (URL: race)",
+        "Race Code",
+        "mapping rules",
+    )
+    assert race.v2_discriminator == f"url = '{V}race'"
+    sex = by_id[2]  # no rule names it: a row from the facts, examples read from the samples
+    assert (sex.display_name, sex.source, sex.change) == (
+        "bene_sex_ident_cd",
+        "variables facts file",
+        "same",
+    )
+    assert (sex.v1_example, sex.v2_example, sex.label) == ("female", "female", "Sex Code")
+    assert sex.note and sex.section == "header"
+    new = by_id[3]  # joined to the v2-only row the samples show
+    assert (new.display_name, new.change, new.label) == (
+        "new_cd (URL: v2_only_cd)",
+        "added in v2"[:5],
+        "New Code",
+    )
+    assert new.v2_example == "Q"

@@ -52,10 +52,15 @@ def test_every_sheet_has_rows_with_the_change_kinds_the_model_allows(tables):
         assert rows, f"sheet {key} is empty"
         assert {row.change for row in rows} <= {"same", "moved", "recoded", "added", "removed"}
         assert all(row.variable for row in rows), key
-        names = [row.variable for row in rows if row.is_variable]
+        names = [row.display_name for row in rows if row.is_variable]
         assert len(names) == len(set(names)), f"{key}: a variable has two rows"
-        # every row says which rule (or gap) it documents, except v2-only sample findings
-        untraced = [r.variable for r in rows if not r.rule_id and "no mapping rule" not in r.note]
+        # every row says which rule (or gap) it documents, except v2-only sample findings and
+        # dictionary variables no rule names (their row comes from the facts file)
+        untraced = [
+            r.variable
+            for r in rows
+            if not r.rule_id and "no mapping rule" not in r.note and r.source == "mapping rules"
+        ]
         assert untraced == [], f"{key}: rows without a rule: {untraced}"
 
 
@@ -194,7 +199,7 @@ def test_cli_writes_the_requested_format_and_reports_json(tmp_path, tables):
     assert report["rows"] == tables.summary()["rows"]
     assert report["files"] == [str(out)]
     rows = list(csv.reader(io.StringIO(out.read_text())))
-    assert rows[0] == ["Sheet", *HEADERS]
+    assert rows[0] == ["Sheet", "Section", *HEADERS]
     assert len(rows) - 1 == report["rows"]
 
 
@@ -203,7 +208,7 @@ def test_cli_check_reports_stale_files_with_exit_1(tmp_path):
         main, ["tables", "--check", "--format", "all", "-o", str(tmp_path), "--json"]
     )
     assert result.exit_code == 1
-    assert len(json.loads(result.stdout)["stale"]) == 3
+    assert len(json.loads(result.stdout)["stale"]) == 4
     assert list(tmp_path.iterdir()) == []
 
 
@@ -298,3 +303,27 @@ def test_cli_bad_mapping_or_sample_folder_is_one_line_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["tables", "--check", "--samples", str(samples)])
     assert result.exit_code == 2
     assert "index.json" in result.output and result.output.strip().count("\n") == 0
+
+
+def test_cli_bad_dictionary_field_is_one_line_exit_2_and_writes_nothing(tmp_path):
+    for version in ("V1", "V2"):
+        folder = tmp_path / "dd" / "data" / version
+        folder.mkdir(parents=True)
+        doc = {
+            "id": 1,
+            "name": "A",
+            "appliesTo": "Carrier",  # must be a list
+            "suppliedIn": ["BB2"],
+            "bfdColumnName": "a",
+            "fhirMapping": [],
+        }
+        (folder / "0001_a.json").write_text(json.dumps(doc))
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(
+        main, ["tables", "--dictionary", str(tmp_path / "dd"), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    message = result.output.strip()
+    assert len(message.splitlines()) == 1
+    assert "0001_a.json" in message and "appliesTo" in message
+    assert not out.exists()

@@ -168,6 +168,7 @@ def _dd_file(
         "name": stem.title(),
         "appliesTo": list(applies),
         "suppliedIn": ["BB2"],
+        "bfdColumnName": stem,
         "fhirMapping": [
             {
                 "version": version,
