@@ -160,3 +160,14 @@ def test_jsonl_has_every_record_then_groups_then_summary(tmp_path):
     assert len(records) == sum(len(r["changes"]) for r in data["resources"])
     assert len([x for x in lines if x["type"] == "group"]) == len(data["groups"])
     assert lines[-1]["type"] == "summary" and lines[-1]["counts"] == data["summary"]["counts"]
+
+
+def test_groups_carry_the_variable_label_from_the_facts_file():
+    # the same facts file the comparison tables read: one source for a variable's label
+    from bbmigrate.tables.variables import load_variables
+
+    labels = {name: f.label for f in load_variables() for name in f.names}
+    groups = [g for g in report_dict(diff_pairs(_copies(1)))["groups"] if g.get("variable")]
+    assert groups, "the toy claim has variables"
+    for g in groups:
+        assert g["label"] == labels[g["variable"]]

@@ -191,33 +191,14 @@ def count_new(resources: list[ResourceDiff]) -> None:
 
 
 def variable_labels() -> dict[str, str]:
-    """BB2 variable labels from a variables facts file under ``mappings/`` (``variables*.yaml``
-    or ``.json``: a mapping of name → label or → {label: …}, or a list of {name, label}), or
-    none when the mapping folder has no such file (the report then shows the rule's note)."""
-    from ..resources import mappings_dir
+    """BB2 variable labels by name (URL name and column name), from the variables facts file
+    the comparison tables read (``mappings/variables.json``); none when the mapping folder has
+    no such file (the report then shows the rule's note)."""
+    from ..tables.variables import load_variables
 
     labels: dict[str, str] = {}
-    root = mappings_dir()
-    for file in sorted(root.rglob("variables*")):
-        if file.suffix not in (".yaml", ".yml", ".json"):
-            continue
-        import yaml
-
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and isinstance(data.get("variables"), list | dict):
-            data = data["variables"]
-        items = (
-            data.items()
-            if isinstance(data, dict)
-            else ((d.get("name"), d) for d in data if isinstance(d, dict))
-            if isinstance(data, list)
-            else ()
-        )
-        for name, facts in items:
-            label = facts.get("label") if isinstance(facts, dict) else facts
-            if isinstance(name, str) and isinstance(label, str):
-                labels.setdefault(name, label)
+    for fact in load_variables():
+        for name in fact.names:
+            if fact.label:
+                labels.setdefault(name, fact.label)
     return labels
