@@ -8,6 +8,9 @@ across machines. Default input: the BFD v2 reference responses (placeholder valu
 136 from the in-process sandbox, repeated with distinct ids), wall time, paired runs interleaved,
 both end to end (``bbmigrate validate`` in a subprocess: start-up, warm-up, report) and for the
 validation alone (``validate_path`` with a validator already warm, as in a long-lived process).
+End to end it also splits the CPU time between the command's own process and its workers: the
+parent's share with 2 jobs is the serial fraction s that bounds the speed-up (Amdahl:
+1 / (s + (1 - s) / 2)).
 
 Usage: python benchmarks/bench_validate.py [INPUT] [--ig 2.0.0] [--rounds 5]
        python benchmarks/bench_validate.py --jobs [--eobs 1000] [--rounds 5]
@@ -60,6 +63,22 @@ def _best(fn: Callable[[], object], rounds: int) -> float:
     return statistics.median(times)
 
 
+# Runs ``bbmigrate`` as the console script does, then prints the CPU seconds of this process
+# and of its waited-for workers: the split between the serial part and the parallel part.
+_CLI_PROBE = """
+import atexit, os, resource, sys
+def _cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sys.stderr.write("CPU [%f, %f]" % (own.ru_utime + own.ru_stime,
+                                       workers.ru_utime + workers.ru_stime))
+atexit.register(_cpu)
+sys.argv[0] = "bbmigrate"
+from bbmigrate.cli import main
+main()
+"""
+
+
 def _sandbox_eobs(user: int = 42) -> list[dict]:
     """``BBUser<user>``'s v2 EOBs, fetched over loopback from the in-process sandbox."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -83,6 +102,7 @@ def bench_jobs(args: argparse.Namespace) -> int:
     from bbmigrate.validate import validate_path
     from bbmigrate.validate.report import render
 
+    load_at_start = os.getloadavg()[0]
     eobs = _sandbox_eobs()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "eobs.ndjson"
@@ -90,27 +110,32 @@ def bench_jobs(args: argparse.Namespace) -> int:
             for n in range(args.eobs):
                 eob = dict(eobs[n % len(eobs)], id=f"{eobs[n % len(eobs)]['id']}-{n}")
                 out.write(orjson.dumps(eob) + b"\n")
-        cli = [str(Path(sys.executable).with_name("bbmigrate")), "validate", str(path), "--quiet"]
+        cli = [sys.executable, "-c", _CLI_PROBE, "validate", str(path), "--quiet"]
         validator = Validator(args.ig)
-        reports = {
+        warm_reports = {
             jobs: render(validate_path(path, validator, jobs=jobs), "json") for jobs in (1, 2)
         }
-        assert reports[1] == reports[2], "--jobs 2 gave another report than --jobs 1"
+        assert warm_reports[1] == warm_reports[2], "--jobs 2 gave another report than --jobs 1"
 
         cpu: dict[int, list[float]] = {1: [], 2: []}
+        split: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+        reports: dict[int, bytes] = {}
 
         def end_to_end(jobs: int) -> float:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             report = Path(tmp) / f"report-{jobs}.json"
             command = [*cli, "--format", "json", "-o", str(report), "--jobs", str(jobs)]
-            subprocess.run(command, check=False, capture_output=True)
+            done = subprocess.run(command, check=False, capture_output=True)
             wall = time.perf_counter() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             # CPU of the command and its (waited-for) workers: what parallelism costs, which
             # other load on the machine hardly changes.
             used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
             cpu[jobs].append(used)
+            own, workers = orjson.loads(done.stderr.rsplit(b"CPU ", 1)[1])
+            split[jobs].append((own, workers))
+            reports[jobs] = report.read_bytes()
             return wall
 
         def warm(jobs: int) -> float:
@@ -139,7 +164,10 @@ def bench_jobs(args: argparse.Namespace) -> int:
     base = medians["orjson loads+dumps (baseline)"]
     load = os.getloadavg()[0]
     print(f"{args.eobs} EOBs (BBUser00042's {len(eobs)}, repeated), CARIN {args.ig}, wall time,")
-    print(f"{args.rounds} interleaved rounds, {os.cpu_count()} CPUs, load average {load:.2f}")
+    print(
+        f"{args.rounds} interleaved rounds, {os.cpu_count()} CPUs, "
+        f"load average {load_at_start:.2f} at start, {load:.2f} at end"
+    )
     print(f"{'case':<34} {'median s':>9} {'best s':>8} {'x orjson':>9}")
     for name, seconds in medians.items():
         print(f"{name:<34} {seconds:>9.3f} {best[name]:>8.3f} {seconds / base:>9.1f}")
@@ -160,6 +188,14 @@ def bench_jobs(args: argparse.Namespace) -> int:
     one_cpu, two_cpu = (statistics.median(cpu[jobs]) for jobs in (1, 2))
     print(f"CPU time end to end: {one_cpu:.3f} s with 1 job, {two_cpu:.3f} s with 2 ", end="")
     print(f"({two_cpu / one_cpu:.2f}x)")
+    own, workers = (statistics.median(part) for part in zip(*split[2], strict=True))
+    serial = own / (own + workers)
+    print(
+        f"end to end, 2 jobs: command process {own:.3f} s CPU, workers {workers:.3f} s CPU; "
+        f"serial fraction {serial:.2f} (Amdahl bound {1 / (serial + (1 - serial) / 2):.2f}x)"
+    )
+    assert reports[1] == reports[2], "the command's reports differ between 1 and 2 jobs"
+    print(f"end-to-end reports identical for 1 and 2 jobs ({len(reports[1]):,} bytes)")
     return 0
 
 

@@ -4,11 +4,15 @@ speed-up is measured by ``benchmarks/bench_validate.py --jobs``)."""
 from __future__ import annotations
 
 import json
+import pickle
 
+import orjson
 import pytest
 
+from bbmigrate.errors import InputError
 from bbmigrate.resources import samples_dir
-from bbmigrate.validate import Validator, parallel, render, validate_resources
+from bbmigrate.validate import Validator, parallel, render, validate_path, validate_resources
+from bbmigrate.validate.aggregate import ReportTally
 from bbmigrate.validate.inputs import iter_resources
 
 
@@ -41,10 +45,21 @@ def test_jobs_give_byte_identical_reports(validator, resources, monkeypatch, job
     assert one.must_support == many.must_support and one.summary == many.summary
 
 
-def test_results_survive_the_round_trip_between_processes(validator, resources):
-    for resource, source in resources:
+def test_merged_chunk_states_give_what_one_tally_gives(validator, resources):
+    # What the parent does with the workers' chunks: the states cross a process boundary as
+    # pickles and are merged in order; findings, summary and must-support come out the same.
+    one = ReportTally(validator.profiles)
+    parts = [ReportTally(validator.profiles) for _ in range(3)]
+    for index, (resource, source) in enumerate(resources):
         result = validator.validate(resource, source=source)
-        assert parallel.unpack_result(parallel.pack_result(result)) == result
+        one.add(result)
+        parts[index * len(parts) // len(resources)].add(result)
+    merged = ReportTally(validator.profiles)
+    for part in parts:
+        merged.merge(pickle.loads(pickle.dumps(part.state())))
+    assert merged.findings == one.findings and len(one.findings) > 100
+    assert merged.summary("2.0.0", True) == one.summary("2.0.0", True)
+    assert merged.must_support.report() == one.must_support.report()
 
 
 def test_a_worker_without_an_inherited_validator_builds_its_own(validator, monkeypatch):
@@ -55,8 +70,59 @@ def test_a_worker_without_an_inherited_validator_builds_its_own(validator, monke
     assert built is not None and built.ig == "1.1.0" and built.invariants is None
     parallel._start_worker(("1.1.0", None, False))
     assert parallel._WORKER is built  # once per worker, not per chunk
-    packed = parallel._pack_input([({"resourceType": "Patient", "id": "x"}, "a.json")])
-    assert [r[0] for r in parallel._validate_chunk(packed)] == ["Patient/x"]
+    packed = parallel._pack([({"resourceType": "Patient", "id": "x"}, "a.json")])
+    state, error = parallel._validate_chunk(packed)
+    assert error is None and state is not None
+    assert state[0] == 1 and {row[1] for row in state[1]} == {"Patient/x"}
+
+
+def _ndjson(tmp_path, resources, bad_line: int | None = None):
+    path = tmp_path / "in.ndjson"
+    with path.open("wb") as out:
+        for number, (resource, _) in enumerate(resources, start=1):
+            out.write(b"{not json\n" if number == bad_line else orjson.dumps(resource) + b"\n")
+            if number % 7 == 0:
+                out.write(b"\n")  # blank lines are skipped, and line numbers still count them
+    return path
+
+
+def test_ndjson_lines_parsed_in_the_workers_give_the_same_report(
+    validator, resources, tmp_path, monkeypatch
+):
+    # Small byte shares, so that the input splits into many chunks of decreasing size.
+    monkeypatch.setattr(parallel, "_MIN_BYTES", 2_000)
+    path = _ndjson(tmp_path, resources)
+    one = validate_path(path, validator, jobs=1)
+    two = validate_path(path, validator, jobs=2)
+    assert one.findings and {f.source.rsplit(":", 1)[0] for f in one.findings} == {str(path)}
+    assert render(one, "json", must_support=True) == render(two, "json", must_support=True)
+
+
+def test_a_bad_line_is_the_same_one_line_error_with_workers(
+    validator, resources, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(parallel, "_MIN_BYTES", 2_000)
+    path = _ndjson(tmp_path, resources, bad_line=len(resources) - 2)
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(InputError) as caught:
+            validate_path(path, validator, jobs=jobs)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1] and errors[0].startswith(f"{path}:")
+    assert "invalid JSON" in errors[0]
+
+
+def test_chunks_are_shares_of_what_is_left(monkeypatch):
+    monkeypatch.setattr(parallel, "_MIN_BYTES", 1_000)
+    units = [(b"x" * 99, f"f:{n}") for n in range(1_000)]  # 100 bytes a line with its newline
+    chunks = list(parallel._chunks(iter(units), 2, 100_000))
+    assert [unit for chunk in chunks for unit in chunk] == units  # all, once, in order
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes[0] == 250  # a quarter of the input: what is left / (2 jobs x 2)
+    assert sizes == sorted(sizes, reverse=True)  # then smaller and smaller ...
+    assert sizes[-2] == 10  # ... down to the floor, so both workers finish together
+    unknown = list(parallel._chunks(iter(units), 2, None))
+    assert [len(chunk) for chunk in unknown[:-1]] == [parallel.CHUNK] * (len(unknown) - 1)
 
 
 def test_empty_input(validator):

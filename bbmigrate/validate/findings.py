@@ -55,25 +55,51 @@ def short_value(value: Any, limit: int = 200) -> Any:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class FindingCounts:
+    """The summary's counts of a list of findings, kept as they come and mergeable: a
+    ``validate --jobs`` worker counts its chunk, the parent only adds the counts up."""
+
+    def __init__(self) -> None:
+        self.by_rule: Counter[tuple[str, str]] = Counter()  # (severity, rule) -> findings
+        self.with_errors: set[str] = set()  # source|resource of every resource with an error
+        self.not_checked: Counter[str] = Counter()  # value set -> resources it left unchecked
+
+    def add(self, findings: Iterable[Finding]) -> FindingCounts:
+        by_rule, not_checked = self.by_rule, self.not_checked
+        for finding in findings:
+            by_rule[finding.severity, finding.rule] += 1
+            if finding.severity == "error":
+                self.with_errors.add(f"{finding.source}|{finding.resource.split('#')[0]}")
+            if finding.rule == "not-checked":
+                not_checked[str(finding.value)] += 1
+        return self
+
+    def state(self) -> tuple:
+        return list(self.by_rule.items()), sorted(self.with_errors), dict(self.not_checked)
+
+    def merge(self, state: tuple) -> None:
+        by_rule, with_errors, not_checked = state
+        for key, n in by_rule:
+            self.by_rule[tuple(key)] += n
+        self.with_errors.update(with_errors)
+        self.not_checked.update(not_checked)
+
+    def summary(self, *, resources: int, profiles: Mapping[str, int]) -> dict:
+        counts: Counter[str] = Counter()
+        for (severity, _), n in self.by_rule.items():
+            counts[severity] += n
+        by_rule = {f"{severity}:{rule}": n for (severity, rule), n in self.by_rule.items()}
+        return {
+            "resources": resources,
+            "resources_with_errors": len(self.with_errors),
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "information": counts["information"],
+            "by_rule": dict(sorted(by_rule.items())),
+            "profiles": dict(sorted(profiles.items())),
+            "not_checked_value_sets": dict(sorted(self.not_checked.items())),
+        }
+
+
 def summarize(findings: Iterable[Finding], *, resources: int, profiles: Mapping[str, int]) -> dict:
-    counts: Counter = Counter()
-    by_rule: Counter = Counter()
-    files_with_errors: set[str] = set()
-    not_checked: Counter = Counter()  # value set -> resources with codes it could not check
-    for finding in findings:
-        counts[finding.severity] += 1
-        by_rule[f"{finding.severity}:{finding.rule}"] += 1
-        if finding.severity == "error":
-            files_with_errors.add(f"{finding.source}|{finding.resource.split('#')[0]}")
-        if finding.rule == "not-checked":
-            not_checked[str(finding.value)] += 1
-    return {
-        "resources": resources,
-        "resources_with_errors": len(files_with_errors),
-        "errors": counts["error"],
-        "warnings": counts["warning"],
-        "information": counts["information"],
-        "by_rule": dict(sorted(by_rule.items())),
-        "profiles": dict(sorted(profiles.items())),
-        "not_checked_value_sets": dict(sorted(not_checked.items())),
-    }
+    return FindingCounts().add(findings).summary(resources=resources, profiles=profiles)

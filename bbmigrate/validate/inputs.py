@@ -2,6 +2,11 @@
 
 Each resource comes with a ``source`` naming where it was read (``file``, ``file:line`` for
 NDJSON, ``file#entry[3]`` for Bundle entries), so every finding points back to its input.
+
+``iter_units`` is the same reading one step earlier, for ``validate --jobs``: an NDJSON line is
+handed on as its raw bytes, so that the worker that validates it also parses it
+(``resources_of``) and the parent process, which no number of workers speeds up, only splits
+lines. ``iter_resources`` is ``resources_of`` applied to every unit: one reader for both.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..jsonio import JSON_SUFFIXES, NDJSON_SUFFIXES, iter_ndjson, read_json
+from ..jsonio import JSON_SUFFIXES, NDJSON_SUFFIXES, lines, loads, read_json
 
 Located = tuple[Mapping[str, Any], str]
+# A parsed resource, or one NDJSON line not parsed yet (bytes), with where it was read.
+Unit = tuple["Mapping[str, Any] | bytes", str]
 
 
 def _from_document(doc: Any, where: str, *, strict: bool) -> Iterator[Located]:
@@ -42,16 +49,26 @@ def _from_document(doc: Any, where: str, *, strict: bool) -> Iterator[Located]:
     yield doc, where
 
 
-def _from_file(path: Path, *, strict: bool) -> Iterator[Located]:
+def _from_file(path: Path, *, strict: bool) -> Iterator[Unit]:
     if path.suffix.lower() in NDJSON_SUFFIXES:
         try:
             with path.open("rb") as stream:
-                for line, doc in iter_ndjson(stream, where=str(path)):
-                    yield from _from_document(doc, f"{path}:{line}", strict=True)
+                for number, line in enumerate(lines(stream, where=str(path)), start=1):
+                    if line.strip():
+                        yield line, f"{path}:{number}"
         except OSError as exc:
             raise InputError(exc.strerror or str(exc), where=str(path)) from None
         return
     yield from _from_document(read_json(path), str(path), strict=strict)
+
+
+def resources_of(unit: Unit) -> Iterator[Located]:
+    """The resources of one unit: an NDJSON line is parsed here (a Bundle line gives several)."""
+    data, where = unit
+    if isinstance(data, bytes):
+        yield from _from_document(loads(data, where=where), where, strict=True)
+    else:
+        yield data, where
 
 
 def _folder_files(folder: Path) -> list[Path]:
@@ -71,6 +88,24 @@ def _folder_files(folder: Path) -> list[Path]:
 
 def iter_resources(source: str | Path) -> Iterator[Located]:
     """Yield ``(resource, source)`` for every FHIR resource in the input."""
+    for unit in iter_units(source):
+        yield from resources_of(unit)
+
+
+def input_bytes(source: str | Path) -> int | None:
+    """The size of the input in bytes where it is all NDJSON files, else ``None`` (unknown):
+    what ``validate --jobs`` sizes its chunks from."""
+    path = Path(source)
+    if str(source) == "-" or not path.exists():
+        return None
+    files = _folder_files(path) if path.is_dir() else [path]
+    if not files or any(f.suffix.lower() not in NDJSON_SUFFIXES for f in files):
+        return None
+    return sum(f.stat().st_size for f in files)
+
+
+def iter_units(source: str | Path) -> Iterator[Unit]:
+    """Like :func:`iter_resources`, with NDJSON lines left unparsed (see the module docstring)."""
     if str(source) == "-":
         yield from _from_document(read_json("-"), "<stdin>", strict=True)
         return

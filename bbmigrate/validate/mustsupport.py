@@ -24,6 +24,18 @@ class MustSupportTally:
             self._present.setdefault(profile_url, Counter()).update(set(elements))
             self._count[profile_url] = self._count.get(profile_url, 0) + 1
 
+    def state(self) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+        """The counts so far as plain dicts (a ``validate --jobs`` worker sends its chunk's)."""
+        return {url: dict(c) for url, c in self._present.items()}, dict(self._count)
+
+    def merge(self, state: tuple[Mapping[str, Mapping[str, int]], Mapping[str, int]]) -> None:
+        """Add the counts of another tally's :meth:`state` (another chunk of the corpus)."""
+        present, count = state
+        for url, elements in present.items():
+            self._present.setdefault(url, Counter()).update(elements)
+        for url, n in count.items():
+            self._count[url] = self._count.get(url, 0) + n
+
     def report(self) -> dict[str, dict]:
         out = {}
         for url in sorted(self._present):

@@ -1,23 +1,28 @@
-"""``validate --jobs N``: validate chunks of resources in worker processes, results in input order.
+"""``validate --jobs N``: validate chunks of the input in worker processes, merged in input order.
 
-What made the first version no faster than one process (0.97x with 2 jobs on 1,000 EOBs):
-every worker paid the validator's warm-up (importing the R4B model classes and compiling the
-FHIRPath invariants, ~0.4 s) on top of the parent's, resources went one by one through the pool,
-and every ``Finding`` dataclass was pickled field by field and rebuilt in the parent (~0.2 s per
-1,000 EOBs, all in the one process that also reads the input). Now:
+The parent process's work is what no number of workers shortens (Amdahl), so it does little:
 
-- the parent validates the first resource itself before it starts the pool, so with ``fork``
-  each worker inherits the warm validator (rule set, imported models, compiled expressions) and
-  the initializer only checks it is the right one; elsewhere (``spawn``) the initializer builds
-  one Validator per worker, once;
-- work goes in chunks (``CHUNK`` resources, sent as one orjson document), a few chunks in flight
-  per worker, so the input is still streamed and memory stays bounded;
-- results come back as plain tuples, which pickle several times faster than dataclasses.
+- it validates the first resource itself before it starts the pool, so that with ``fork`` each
+  worker inherits the warm validator (rule set, imported R4B models, compiled invariants,
+  ~0.2 s) instead of paying it again; elsewhere (``spawn``) the initializer builds one
+  Validator per worker, once;
+- it does not parse NDJSON: lines go to the workers as raw bytes (``inputs.iter_units``) and
+  the worker that validates a line parses it, with the same reader and errors as one process;
+- chunks are sized from the input: where its size is known (NDJSON files), each chunk is a
+  share of what is left (``remaining / (2 * jobs)``, within ``_MIN_BYTES``..``_MAX_BYTES``),
+  so the first chunks amortise the per-chunk cost and the last ones are small enough that
+  both workers finish together; where it is not known, ``CHUNK`` resources each;
+- a worker adds its chunk's results to a :class:`~.aggregate.ReportTally` (findings as
+  tuples, the summary's and must-support's counts) and sends that state back; the parent only
+  merges states, in input order, so the report is byte-identical to one process's.
+
+A bad line (invalid JSON, no resourceType) is reported by the worker as the message and place
+of its ``InputError``, and raised by the parent when it reaches that chunk: the same one-line
+error as with one process.
 """
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import pickle
 from collections import deque
@@ -27,16 +32,19 @@ from typing import Any
 
 import orjson
 
-from .engine import ResourceResult, Validator
-from .findings import Finding
-from .inputs import Located
+from ..errors import InputError
+from .aggregate import ReportTally, State
+from .engine import Validator
+from .inputs import Unit, resources_of
 
-# Resources per task: ~50-100 ms of work, so the per-task cost (a pickle round trip and a
-# queue hop, well under 1 ms) is noise, and the last chunk leaves little imbalance at the end.
-CHUNK = 64
+CHUNK = 64  # units per chunk when the input's size is unknown: ~30 ms of work per chunk
+_MIN_BYTES = 16_384  # ~12 BB2 EOBs, ~6 ms of work: well above the per-chunk cost (<1 ms)
+_MAX_BYTES = 4 << 20  # bounds the parent's read-ahead on very large inputs
 _IN_FLIGHT = 3  # chunks queued per worker: enough to keep it busy, little read-ahead
 
 Setup = tuple[str, str | None, bool]
+# A chunk's result: the tally's state, or the message and place of the input error it met.
+Outcome = tuple[State | None, tuple[str, str | None] | None]
 _WORKER: Validator | None = None
 
 
@@ -52,50 +60,44 @@ def _start_worker(setup: Setup) -> None:
         _WORKER = Validator(ig, package_dir, invariants=invariants)
 
 
-def _pack_input(chunk: list[Located]) -> bytes:
-    resources = [resource for resource, _ in chunk]
-    sources = [source for _, source in chunk]
-    try:
-        # Parsed JSON round-trips exactly through orjson, at a fraction of pickle's cost.
-        return b"j" + orjson.dumps([resources, sources])
-    except TypeError:  # a caller's Mapping that is not plain JSON data
-        return b"p" + pickle.dumps([[dict(r) for r in resources], sources], protocol=5)
+def _pack(chunk: list[Unit]) -> bytes:
+    # Raw lines go as they are; parsed resources as orjson text, which round-trips parsed JSON
+    # exactly at a fraction of pickle's cost; a caller's Mapping that is not plain JSON data
+    # as itself.
+    packed: list[tuple[Any, bool, str]] = []
+    for data, where in chunk:
+        if isinstance(data, bytes):
+            packed.append((data, True, where))
+            continue
+        try:
+            packed.append((orjson.dumps(data), False, where))
+        except TypeError:
+            packed.append((dict(data), False, where))
+    return pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack_input(data: bytes) -> list[Located]:
-    resources, sources = orjson.loads(data[1:]) if data[:1] == b"j" else pickle.loads(data[1:])
-    return list(zip(resources, sources, strict=True))
+def _unpack(data: bytes) -> Iterator[Unit]:
+    for payload, raw, where in pickle.loads(data):
+        if raw:
+            yield payload, where
+        else:
+            yield (orjson.loads(payload) if isinstance(payload, bytes) else payload), where
 
 
-Packed = tuple[str, str | None, str | None, list[tuple], dict[str, list[str]]]
+def _tally(units: Iterable[Unit], validator: Validator) -> ReportTally:
+    tally = ReportTally(validator.profiles)
+    for unit in units:
+        for resource, where in resources_of(unit):
+            tally.add(validator.validate(resource, source=where))
+    return tally
 
 
-def pack_result(result: ResourceResult) -> Packed:
-    findings = [
-        (f.severity, f.resource, f.path, f.rule, f.message, f.value, f.profile, f.element, f.source)
-        for f in result.findings
-    ]
-    present = {url: sorted(elements) for url, elements in result.present.items()}
-    return (result.label, result.source, result.profile, findings, present)
-
-
-def unpack_result(packed: Packed) -> ResourceResult:
-    label, source, profile, findings, present = packed
-    return ResourceResult(
-        label,
-        source,
-        profile,
-        [Finding(*fields) for fields in findings],
-        {url: set(elements) for url, elements in present.items()},
-    )
-
-
-def _validate_chunk(data: bytes) -> list[Packed]:
+def _validate_chunk(data: bytes) -> Outcome:
     assert _WORKER is not None, "worker started without its initializer"
-    return [
-        pack_result(_WORKER.validate(resource, source=source))
-        for resource, source in _unpack_input(data)
-    ]
+    try:
+        return _tally(_unpack(data), _WORKER).state(), None
+    except InputError as exc:
+        return None, (exc.message, exc.where)
 
 
 def _context() -> Any:
@@ -105,28 +107,78 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
+def _chunks(units: Iterator[Unit], jobs: int, size: int | None) -> Iterator[list[Unit]]:
+    """Consecutive chunks of ``units``: shares of the remaining bytes, else ``CHUNK`` each."""
+    chunk: list[Unit] = []
+    if size is None:
+        for unit in units:
+            chunk.append(unit)
+            if len(chunk) >= CHUNK:
+                yield chunk
+                chunk = []
+    else:
+        remaining = size
+        target = used = 0
+        for unit in units:
+            if not chunk:
+                target = min(_MAX_BYTES, max(_MIN_BYTES, remaining // (2 * jobs)))
+                used = 0
+            chunk.append(unit)
+            # A parsed unit (not expected in a sized input) counts as a typical EOB line.
+            cost = len(unit[0]) + 1 if isinstance(unit[0], bytes) else 1_300
+            used += cost
+            remaining -= cost
+            if used >= target:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _outcome(future: Future[Outcome]) -> Iterator[State | None]:
+    state, error = future.result()
+    if error is not None:
+        message, where = error
+        raise InputError(message, where=where)
+    assert state is not None
+    yield state
+    # One item per resource, so that a progress bar around the stream counts resources.
+    yield from (None for _ in range(state[0] - 1))
+
+
 def validate_in_processes(
-    items: Iterable[Located], validator: Validator, jobs: int, *, chunk: int | None = None
-) -> Iterator[ResourceResult]:
-    """Validate ``items`` in ``jobs`` processes; results in input order, input streamed."""
+    units: Iterable[Unit], validator: Validator, jobs: int, *, size: int | None = None
+) -> Iterator[State | None]:
+    """Validate ``units`` in ``jobs`` processes, streaming the input. Yields each chunk's
+    :meth:`ReportTally.state <.aggregate.ReportTally.state>` in input order, followed by one
+    ``None`` per further resource of the chunk. ``size``: the input's bytes, if known."""
     global _WORKER
-    iterator = iter(items)
+    iterator = iter(units)
     first = next(iterator, None)
     if first is None:
         return
     # Warm the parent's validator on real input before forking (see the module docstring).
-    yield validator.validate(first[0], source=first[1])
+    warm = _tally([first], validator)
+    yield warm.state()
+    yield from (None for _ in range(warm.resources - 1))
+    if size is not None:
+        size -= len(first[0]) + 1 if isinstance(first[0], bytes) else 0
     _WORKER = validator
     try:
-        pending: deque[Future[list[Packed]]] = deque()
+        pending: deque[Future[Outcome]] = deque()
         with ProcessPoolExecutor(
             jobs, mp_context=_context(), initializer=_start_worker, initargs=(_setup(validator),)
         ) as pool:
-            while batch := list(itertools.islice(iterator, chunk or CHUNK)):
-                pending.append(pool.submit(_validate_chunk, _pack_input(batch)))
-                if len(pending) >= _IN_FLIGHT * jobs:
-                    yield from map(unpack_result, pending.popleft().result())
-            while pending:
-                yield from map(unpack_result, pending.popleft().result())
+            try:
+                for chunk in _chunks(iterator, jobs, size):
+                    pending.append(pool.submit(_validate_chunk, _pack(chunk)))
+                    if len(pending) >= _IN_FLIGHT * jobs:
+                        yield from _outcome(pending.popleft())
+                while pending:
+                    yield from _outcome(pending.popleft())
+            except BaseException:  # a bad line, Ctrl-C, or the caller stopped reading
+                for future in pending:
+                    future.cancel()  # what is queued is not worth validating any more
+                raise
     finally:
         _WORKER = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,11 +11,10 @@ from ..errors import InputError
 from ..escaping import for_terminal
 from ..jsonio import dumps, write_bytes_atomic
 from ..redact import Redactor
-from .engine import ResourceResult, Validator
-from .findings import SEVERITIES, Finding, at_least, summarize
-from .groups import SEVERITY_COLUMNS
-from .inputs import Located, iter_resources
-from .mustsupport import MustSupportTally
+from .aggregate import ReportTally
+from .engine import Validator
+from .findings import SEVERITIES, Finding, at_least
+from .inputs import Located, Unit, input_bytes, iter_units, resources_of
 from .parallel import validate_in_processes
 
 REDACTED = "[redacted]"
@@ -78,54 +76,57 @@ def shown_value(finding: Finding, redact: bool) -> Any:
     return finding.value
 
 
-def _results(items: Iterable[Located], validator: Validator, jobs: int) -> Iterator[ResourceResult]:
-    """Validate lazily, so a large NDJSON input is never all in memory at once."""
-    if jobs > 1:
-        yield from validate_in_processes(items, validator, jobs)
-        return
-    for resource, source in items:
-        yield validator.validate(resource, source=source)
-
-
 def validate_resources(
     resources: Iterable[Located],
     validator: Validator,
     *,
     jobs: int = 1,
-    wrap: Callable[[Iterator[ResourceResult]], Iterable[ResourceResult]] | None = None,
+    wrap: Callable[[Iterator[Any]], Iterable[Any]] | None = None,
 ) -> Report:
-    """Validate every resource, in ``jobs`` processes, streaming the input; ``wrap(results)``
-    lets the CLI put a progress bar around the loop. Results keep the input order."""
-    tally = MustSupportTally(validator.profiles)
-    findings: list[Finding] = []
-    profiles_used: dict[str, int] = {}
-    by_profile: dict[str, Counter[str]] = {}
-    count = 0
-    results = _results(resources, validator, jobs)
-    for result in wrap(results) if wrap else results:
-        count += 1
-        findings.extend(result.findings)
-        tally.add(result.present)
-        key = result.profile or f"(base R4) {result.label.split('/', 1)[0]}"
-        profiles_used[key] = profiles_used.get(key, 0) + 1
-        # Every finding of a resource counts for the profile it was checked against, base-R4
-        # ones included: the severity × profile table answers "how bad is each claim type".
-        tally_profile = by_profile.setdefault(key, Counter())
-        tally_profile["resources"] += 1
-        tally_profile.update(f.severity for f in result.findings)
-        if any(f.severity == "error" for f in result.findings):
-            tally_profile["resources_with_errors"] += 1
-    summary = summarize(findings, resources=count, profiles=profiles_used)
-    summary = {"ig": validator.ig, "invariants": validator.invariants is not None, **summary}
-    summary["by_profile"] = {
-        key: {column: counts[column] for column in SEVERITY_COLUMNS}
-        for key, counts in sorted(by_profile.items())
-    }
-    return Report(validator.ig, summary, findings, tally.report())
+    """Validate every resource, in ``jobs`` processes, streaming the input; ``wrap`` lets the
+    CLI put a progress bar around the loop (one item per resource). Results keep the input
+    order."""
+    return _validate_units(resources, validator, jobs=jobs, wrap=wrap)
 
 
-def validate_path(source: str | Path, validator: Validator, **kwargs: Any) -> Report:
-    return validate_resources(iter_resources(source), validator, **kwargs)
+def _validate_units(
+    units: Iterable[Unit],
+    validator: Validator,
+    *,
+    jobs: int = 1,
+    wrap: Callable[[Iterator[Any]], Iterable[Any]] | None = None,
+    size: int | None = None,
+) -> Report:
+    tally = ReportTally(validator.profiles)
+    if jobs > 1:
+        # One item per resource; a chunk's merged state comes with its first resource.
+        merged = validate_in_processes(units, validator, jobs, size=size)
+        for state in wrap(merged) if wrap else merged:
+            if state is not None:
+                tally.merge(state)
+    else:
+        # Lazily, so a large NDJSON input is never all in memory at once.
+        results = (
+            validator.validate(resource, source=where)
+            for unit in units
+            for resource, where in resources_of(unit)
+        )
+        for result in wrap(results) if wrap else results:
+            tally.add(result)
+    summary = tally.summary(validator.ig, validator.invariants is not None)
+    return Report(validator.ig, summary, tally.findings, tally.must_support.report())
+
+
+def validate_path(
+    source: str | Path,
+    validator: Validator,
+    *,
+    jobs: int = 1,
+    wrap: Callable[[Iterator[Any]], Iterable[Any]] | None = None,
+) -> Report:
+    """Validate every resource of the input (see :func:`inputs.iter_resources`)."""
+    size = input_bytes(source) if jobs > 1 else None
+    return _validate_units(iter_units(source), validator, jobs=jobs, wrap=wrap, size=size)
 
 
 # -- rendering -------------------------------------------------------------------------------
