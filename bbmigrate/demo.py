@@ -14,16 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .client.fetch import ClientCredentials, PasswordLogin, fetch_beneficiary
-from .diff import DiffOptions, diff_paths, report_dict
-from .diff.render import write as write_diff
-from .emulator import DEFAULT_CLIENT, SandboxConfig, password, serve_in_thread, username
 from .errors import InputError
-from .fidelity import score, total
 from .jsonio import read_json, write_json_atomic
-from .mapping import map_resource
-from .tables import build_tables, write_all
-from .validate import Validator, validate_path
+
+# Each stage imports its own stack when it runs (the client, emulator, mapper, diff, tables and
+# validator together cost ~0.45 s): `bbmigrate demo --help` and a bad --out pay none of it.
 
 RESOURCES = ("Patient", "Coverage", "ExplanationOfBenefit")
 Say = Callable[[str], None]
@@ -46,6 +41,9 @@ class DemoSummary:
 
 def _map_folder(source: Path, target: Path) -> dict[str, Any]:
     """Map every v1 resource file of a fetch folder; score each against the real v2 beside it."""
+    from .fidelity import score, total
+    from .mapping import map_resource
+
     results = []
     for name in RESOURCES:
         v1_file = source / "v1" / f"{name}.json"
@@ -64,6 +62,9 @@ def _diff(fetched: Path, reports: Path, *, mapped: bool, redact: bool) -> dict[s
     """Diff v1 with v2 (or bbmigrate's mapping of v1 with v2) and write the grouped HTML report
     (the per-leaf JSON of a beneficiary is tens of megabytes: ``bbmigrate diff --json`` writes
     it on request)."""
+    from .diff import DiffOptions, diff_paths, report_dict
+    from .diff.render import write as write_diff
+
     report, pairs = diff_paths(fetched, options=DiffOptions(mapped=mapped))
     data = report_dict(report, pairs, redact=redact, records=False)
     name = "mapped-vs-v2" if mapped else "v1-vs-v2"
@@ -72,6 +73,8 @@ def _diff(fetched: Path, reports: Path, *, mapped: bool, redact: bool) -> dict[s
 
 
 def _validate(folder: Path) -> dict[str, Any]:
+    from .validate import Validator, validate_path
+
     report = validate_path(folder, Validator())
     return dict(report.summary)
 
@@ -102,6 +105,10 @@ def run_demo(
     say: Say = lambda _line: None,
 ) -> DemoSummary:
     """Run every stage of the demo into ``out`` (replaced atomically when all stages succeed)."""
+    from .client.fetch import ClientCredentials, PasswordLogin, fetch_beneficiary
+    from .emulator import DEFAULT_CLIENT, SandboxConfig, password, serve_in_thread, username
+    from .tables import build_tables, write_all
+
     out = Path(out)
     user = username(user_index)
     summary = DemoSummary(out=str(out), user=user)

@@ -47,6 +47,7 @@ _HEAVY = (
     "fhir",
     "httpx",
     "openpyxl",
+    "pydantic",
     "starlette",
     "uvicorn",
     "yaml",
@@ -77,6 +78,30 @@ def _imported(*args: str) -> set[str]:
 def test_top_level_help_imports_no_command_stack():
     # The list of commands is read from their modules' source, not by importing them.
     assert _imported("--help") == set()
+
+
+def test_validate_help_imports_none_of_the_validator():
+    # The options need the IG versions, report formats and an env var name: three light
+    # modules, not pydantic, the R4B models or fhirpathpy (~0.1 s).
+    loaded = _imported("validate", "--help")
+    assert loaded <= {
+        "bbmigrate.validate",
+        "bbmigrate.validate.aggregate",
+        "bbmigrate.validate.findings",
+        "bbmigrate.validate.groups",
+        "bbmigrate.validate.inputs",
+        "bbmigrate.validate.mustsupport",
+        "bbmigrate.validate.packages",
+        "bbmigrate.validate.profiles",
+        "bbmigrate.validate.report",
+        "bbmigrate.validate.terminology",
+    }, loaded
+    assert "bbmigrate.validate.report" in loaded  # the probe sees what it should
+
+
+def test_demo_help_imports_no_stage():
+    # Each stage of the demo imports its stack when it runs.
+    assert _imported("demo", "--help") == {"bbmigrate.demo"}
 
 
 def test_map_of_one_file_imports_only_the_mapper(tmp_path):

@@ -9,9 +9,11 @@ import click
 
 from ..errors import InputError
 from ..output_guard import guard_output
-from ..validate import DEFAULT_IG, IG_VERSIONS, Validator, render, validate_path
+
+# Only what the options need: `validate --help` must not import the validator (~0.1 s).
 from ..validate.packages import ENV_VAR
-from ..validate.report import FORMATS, write_report
+from ..validate.profiles import DEFAULT_IG, IG_VERSIONS
+from ..validate.report import FORMATS, render, validate_path, write_report
 from .common import (
     emit_json,
     fail_on_option,
@@ -112,6 +114,8 @@ def validate(
     if fmt == "xlsx" and output is None:
         raise InputError("--format xlsx needs -o FILE", where="--format")
     guard_output(output, [source, package_dir])
+    from ..validate.engine import Validator
+
     validator = Validator(ig, package_dir, invariants=not no_invariants)
     report = validate_path(
         source,

@@ -13,12 +13,14 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import fields
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .engine import ResourceResult
 from .findings import Finding, FindingCounts
 from .groups import SEVERITY_COLUMNS
 from .mustsupport import MustSupportTally
+
+if TYPE_CHECKING:
+    from .engine import ResourceResult
 
 # A finding as a tuple of its fields, in the order Finding(*fields) takes them.
 _FIELDS = attrgetter(*(f.name for f in fields(Finding)))

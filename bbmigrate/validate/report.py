@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..escaping import for_terminal
 from ..jsonio import dumps, write_bytes_atomic
 from ..redact import Redactor
 from .aggregate import ReportTally
-from .engine import Validator
 from .findings import SEVERITIES, Finding, at_least
 from .inputs import Located, Unit, input_bytes, iter_units, resources_of
-from .parallel import validate_in_processes
+
+if TYPE_CHECKING:  # this module also serves `validate --help` (FORMATS): no validator imports
+    from .engine import Validator
 
 REDACTED = "[redacted]"
 FORMATS = ("text", "json", "xlsx", "html")
@@ -99,6 +100,8 @@ def _validate_units(
 ) -> Report:
     tally = ReportTally(validator.profiles)
     if jobs > 1:
+        from .parallel import validate_in_processes
+
         # One item per resource; a chunk's merged state comes with its first resource.
         merged = validate_in_processes(units, validator, jobs, size=size)
         for state in wrap(merged) if wrap else merged:
