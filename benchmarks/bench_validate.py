@@ -8,12 +8,13 @@ across machines. Default input: the BFD v2 reference responses (placeholder valu
 136 from the in-process sandbox, repeated with distinct ids), wall time, paired runs interleaved,
 both end to end (``bbmigrate validate`` in a subprocess: start-up, warm-up, report) and for the
 validation alone (``validate_path`` with a validator already warm, as in a long-lived process).
-End to end it also splits the CPU time between the command's own process and its workers: the
-parent's share with 2 jobs is the serial fraction s that bounds the speed-up (Amdahl:
-1 / (s + (1 - s) / 2)).
+Both split the CPU time between the parent process and its workers: the parent's share with 2
+jobs is the serial fraction s that bounds the speed-up (Amdahl: 1 / (s + (1 - s) / 2)). A larger
+input (``--larger``, end to end) shows how the fixed start-up and warm-up weigh less as the
+input grows. About a minute on an idle 2-core machine.
 
 Usage: python benchmarks/bench_validate.py [INPUT] [--ig 2.0.0] [--rounds 5]
-       python benchmarks/bench_validate.py --jobs [--eobs 1000] [--rounds 5]
+       python benchmarks/bench_validate.py --jobs [--eobs 1000] [--larger 5000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ main()
 """
 
 
+def _write_eobs(path: Path, eobs: list[dict], count: int) -> Path:
+    """``count`` EOBs as NDJSON: ``eobs`` repeated, each copy with its own id."""
+    with path.open("wb") as out:
+        for n in range(count):
+            eob = eobs[n % len(eobs)]
+            out.write(orjson.dumps(dict(eob, id=f"{eob['id']}-{n}")) + b"\n")
+    return path
+
+
 def _sandbox_eobs(user: int = 42) -> list[dict]:
     """``BBUser<user>``'s v2 EOBs, fetched over loopback from the in-process sandbox."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -105,12 +115,8 @@ def bench_jobs(args: argparse.Namespace) -> int:
     load_at_start = os.getloadavg()[0]
     eobs = _sandbox_eobs()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "eobs.ndjson"
-        with path.open("wb") as out:
-            for n in range(args.eobs):
-                eob = dict(eobs[n % len(eobs)], id=f"{eobs[n % len(eobs)]['id']}-{n}")
-                out.write(orjson.dumps(eob) + b"\n")
-        cli = [sys.executable, "-c", _CLI_PROBE, "validate", str(path), "--quiet"]
+        path = _write_eobs(Path(tmp) / "eobs.ndjson", eobs, args.eobs)
+        larger = _write_eobs(Path(tmp) / "larger.ndjson", eobs, args.larger)
         validator = Validator(args.ig)
         warm_reports = {
             jobs: render(validate_path(path, validator, jobs=jobs), "json") for jobs in (1, 2)
@@ -121,13 +127,18 @@ def bench_jobs(args: argparse.Namespace) -> int:
         split: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
         reports: dict[int, bytes] = {}
 
-        def end_to_end(jobs: int) -> float:
+        warm_split: list[tuple[float, float]] = []
+
+        def end_to_end(jobs: int, source: Path = path) -> float:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             report = Path(tmp) / f"report-{jobs}.json"
+            cli = [sys.executable, "-c", _CLI_PROBE, "validate", str(source), "--quiet"]
             command = [*cli, "--format", "json", "-o", str(report), "--jobs", str(jobs)]
             done = subprocess.run(command, check=False, capture_output=True)
             wall = time.perf_counter() - start
+            if source != path:
+                return wall
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             # CPU of the command and its (waited-for) workers: what parallelism costs, which
             # other load on the machine hardly changes.
@@ -139,9 +150,15 @@ def bench_jobs(args: argparse.Namespace) -> int:
             return wall
 
         def warm(jobs: int) -> float:
-            start = time.perf_counter()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start, own = time.perf_counter(), time.process_time()
             validate_path(path, validator, jobs=jobs)
-            return time.perf_counter() - start
+            wall, own = time.perf_counter() - start, time.process_time() - own
+            if jobs > 1:
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                workers = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                warm_split.append((own, workers))
+            return wall
 
         def baseline() -> float:
             start = time.perf_counter()
@@ -159,6 +176,10 @@ def bench_jobs(args: argparse.Namespace) -> int:
                 ("validation only (warm), jobs 2", lambda: warm(2)),
             ):
                 rows.setdefault(name, []).append(fn())
+        for _ in range(max(1, args.rounds // 2)):
+            for jobs in (1, 2):
+                name = f"end to end, {args.larger:,} EOBs, --jobs {jobs}"
+                rows.setdefault(name, []).append(end_to_end(jobs, larger))
     medians = {name: statistics.median(values) for name, values in rows.items()}
     best = {name: min(values) for name, values in rows.items()}
     base = medians["orjson loads+dumps (baseline)"]
@@ -180,6 +201,11 @@ def bench_jobs(args: argparse.Namespace) -> int:
             "validation only (warm), jobs 1",
             "validation only (warm), jobs 2",
         ),
+        (
+            f"end to end, {args.larger:,} EOBs",
+            f"end to end, {args.larger:,} EOBs, --jobs 1",
+            f"end to end, {args.larger:,} EOBs, --jobs 2",
+        ),
     ):
         print(
             f"speed-up 1 -> 2 jobs, {kind}: {best[one] / best[two]:.2f}x best-of, "
@@ -188,12 +214,15 @@ def bench_jobs(args: argparse.Namespace) -> int:
     one_cpu, two_cpu = (statistics.median(cpu[jobs]) for jobs in (1, 2))
     print(f"CPU time end to end: {one_cpu:.3f} s with 1 job, {two_cpu:.3f} s with 2 ", end="")
     print(f"({two_cpu / one_cpu:.2f}x)")
-    own, workers = (statistics.median(part) for part in zip(*split[2], strict=True))
-    serial = own / (own + workers)
-    print(
-        f"end to end, 2 jobs: command process {own:.3f} s CPU, workers {workers:.3f} s CPU; "
-        f"serial fraction {serial:.2f} (Amdahl bound {1 / (serial + (1 - serial) / 2):.2f}x)"
-    )
+    # The parent's CPU is the part no number of workers shortens: its share s of the whole
+    # bounds the speed-up with 2 jobs at 1 / (s + (1 - s) / 2) (Amdahl).
+    for kind, parts in (("end to end", split[2]), ("validation only (warm)", warm_split)):
+        own, workers = (statistics.median(part) for part in zip(*parts, strict=True))
+        serial = own / (own + workers)
+        print(
+            f"{kind}, 2 jobs: parent {own:.3f} s CPU, workers {workers:.3f} s CPU; serial "
+            f"fraction {serial:.2f} (Amdahl bound {1 / (serial + (1 - serial) / 2):.2f}x)"
+        )
     assert reports[1] == reports[2], "the command's reports differ between 1 and 2 jobs"
     print(f"end-to-end reports identical for 1 and 2 jobs ({len(reports[1]):,} bytes)")
     return 0
@@ -206,6 +235,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--jobs", action="store_true", help="measure --jobs 2 against --jobs 1")
     parser.add_argument("--eobs", type=int, default=1000)
+    parser.add_argument("--larger", type=int, default=5000, help="EOBs of the larger input")
     args = parser.parse_args()
     if args.jobs:
         return bench_jobs(args)

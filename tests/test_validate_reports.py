@@ -130,3 +130,20 @@ def test_html_filters_run_offline_in_chromium(tmp_path):
     visible = re.findall(r'<tr data-severity="\w+" data-profile="[^"]*">(.*?)</tr>', filtered)
     assert 0 < shown < total and len(visible) == shown
     assert all("binding" in row for row in visible)
+
+
+def test_json_report_written_from_the_findings_is_the_report_as_a_dict(tmp_path):
+    # render() writes unredacted findings straight from the dataclasses; it must be exactly
+    # the JSON of as_dict(), which --json prints (values of every JSON type, a hostile one).
+    from bbmigrate.jsonio import dumps
+    from bbmigrate.validate import Validator, render, validate_resources
+    from bbmigrate.validate.inputs import iter_resources
+
+    odd = {**PATIENT, "id": "odd", "multipleBirthInteger": 2.5, "active": 1, "gender": None}
+    resources = [*iter_resources(_patients(tmp_path)), (odd, "odd.json")]
+    report = validate_resources(resources, Validator("2.0.0"))
+    values = {type(f.value) for f in report.findings}
+    assert {str, int, float, type(None)} <= values, values
+    for must_support in (False, True):
+        expected = dumps(report.as_dict(must_support=must_support)) + b"\n"
+        assert render(report, "json", must_support=must_support) == expected

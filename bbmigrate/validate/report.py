@@ -33,10 +33,13 @@ class Report:
         return any(at_least(f.severity, threshold) for f in self.findings)
 
     def as_dict(self, *, must_support: bool = False, redact: bool = False) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "summary": self.summary,
-            "findings": [_row(f, redact) for f in shown_findings(self.findings, redact)],
-        }
+        return self._document(
+            [_row(f, redact) for f in shown_findings(self.findings, redact)],
+            must_support=must_support,
+        )
+
+    def _document(self, findings: list, *, must_support: bool) -> dict[str, Any]:
+        doc: dict[str, Any] = {"summary": self.summary, "findings": findings}
         if must_support:
             doc["must_support"] = self.must_support
         return doc
@@ -175,7 +178,11 @@ def render(
     """The report in ``fmt``. xlsx and html lead with grouped findings; ``detail`` adds every
     finding (JSON always has them all; text lists them all)."""
     if fmt == "json":
-        return dumps(report.as_dict(must_support=must_support, redact=redact)) + b"\n"
+        if redact:
+            return dumps(report.as_dict(must_support=must_support, redact=True)) + b"\n"
+        # Unredacted rows are the findings' own fields, which orjson writes straight from the
+        # dataclasses in C: a third of the time of building a dict per finding first.
+        return dumps(report._document(report.findings, must_support=must_support)) + b"\n"
     if fmt == "xlsx":
         from .report_xlsx import render_xlsx
 
