@@ -128,6 +128,7 @@ def bench_jobs(args: argparse.Namespace) -> int:
         reports: dict[int, bytes] = {}
 
         warm_split: list[tuple[float, float]] = []
+        larger_split: dict[int, list[tuple[float, float]]] = {}
 
         def end_to_end(jobs: int, source: Path = path) -> float:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -137,14 +138,15 @@ def bench_jobs(args: argparse.Namespace) -> int:
             command = [*cli, "--format", "json", "-o", str(report), "--jobs", str(jobs)]
             done = subprocess.run(command, check=False, capture_output=True)
             wall = time.perf_counter() - start
+            own, workers = orjson.loads(done.stderr.rsplit(b"CPU ", 1)[1])
             if source != path:
+                larger_split.setdefault(jobs, []).append((own, workers))
                 return wall
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             # CPU of the command and its (waited-for) workers: what parallelism costs, which
             # other load on the machine hardly changes.
             used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
             cpu[jobs].append(used)
-            own, workers = orjson.loads(done.stderr.rsplit(b"CPU ", 1)[1])
             split[jobs].append((own, workers))
             reports[jobs] = report.read_bytes()
             return wall
@@ -216,7 +218,11 @@ def bench_jobs(args: argparse.Namespace) -> int:
     print(f"({two_cpu / one_cpu:.2f}x)")
     # The parent's CPU is the part no number of workers shortens: its share s of the whole
     # bounds the speed-up with 2 jobs at 1 / (s + (1 - s) / 2) (Amdahl).
-    for kind, parts in (("end to end", split[2]), ("validation only (warm)", warm_split)):
+    for kind, parts in (
+        ("end to end", split[2]),
+        ("validation only (warm)", warm_split),
+        (f"end to end, {args.larger:,} EOBs", larger_split[2]),
+    ):
         own, workers = (statistics.median(part) for part in zip(*parts, strict=True))
         serial = own / (own + workers)
         print(

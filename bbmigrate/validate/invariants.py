@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import fhirpath_native as native
+from .fhirpath_trees import parse
 from .findings import Finding, short_value
 from .terminology import ValueSetIndex
 
@@ -66,8 +67,6 @@ class InvariantChecker:
 
     def _native(self, expression: str) -> native.Closure | None:
         if expression not in self._native_fns:
-            from fhirpathpy.parser import parse
-
             try:
                 self._native_fns[expression] = native.compile_expression(parse(expression))
             except native.Unsupported:
