@@ -18,7 +18,8 @@ The parent process's work is what no number of workers shortens (Amdahl), so it 
 
 A bad line (invalid JSON, no resourceType) is reported by the worker as the message and place
 of its ``InputError``, and raised by the parent when it reaches that chunk: the same one-line
-error as with one process.
+error as with one process. On that error, Ctrl-C or SIGTERM the workers stop at once
+(``bbmigrate/worker_pool.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 import orjson
 
 from ..errors import InputError
+from ..worker_pool import start_worker_process, stop_workers
 from .aggregate import ReportTally, State
 from .engine import Validator
 from .inputs import Unit, resources_of
@@ -90,6 +92,11 @@ def _tally(units: Iterable[Unit], validator: Validator) -> ReportTally:
         for resource, where in resources_of(unit):
             tally.add(validator.validate(resource, source=where))
     return tally
+
+
+def _init_worker(setup: Setup) -> None:
+    start_worker_process()
+    _start_worker(setup)
 
 
 def _validate_chunk(data: bytes) -> Outcome:
@@ -166,19 +173,19 @@ def validate_in_processes(
     _WORKER = validator
     try:
         pending: deque[Future[Outcome]] = deque()
-        with ProcessPoolExecutor(
-            jobs, mp_context=_context(), initializer=_start_worker, initargs=(_setup(validator),)
-        ) as pool:
-            try:
-                for chunk in _chunks(iterator, jobs, size):
-                    pending.append(pool.submit(_validate_chunk, _pack(chunk)))
-                    if len(pending) >= _IN_FLIGHT * jobs:
-                        yield from _outcome(pending.popleft())
-                while pending:
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=_context(), initializer=_init_worker, initargs=(_setup(validator),)
+        )
+        try:
+            for chunk in _chunks(iterator, jobs, size):
+                pending.append(pool.submit(_validate_chunk, _pack(chunk)))
+                if len(pending) >= _IN_FLIGHT * jobs:
                     yield from _outcome(pending.popleft())
-            except BaseException:  # a bad line, Ctrl-C, or the caller stopped reading
-                for future in pending:
-                    future.cancel()  # what is queued is not worth validating any more
-                raise
+            while pending:
+                yield from _outcome(pending.popleft())
+        except BaseException:  # a bad line, Ctrl-C, or the caller stopped reading
+            stop_workers(pool)  # now: finishing the running chunks first could take seconds
+            raise
+        pool.shutdown(wait=True)
     finally:
         _WORKER = None
