@@ -114,6 +114,7 @@ class _Generator:
             "_put_back": _put_back,
         }
         self.count = 0
+        self.row_consts: list | None = None  # see builder()
 
     # --- what is fixed for the whole resource map (also read by the valueops builders) -------
 
@@ -433,11 +434,14 @@ class _Generator:
         if names and not self.is_static(names):
             if not reads_only_route_vars(self, names):
                 return None  # filled per element (valueops)
-            # filled once per route key and row, then a fresh copy per element
-            fill = self.name("fill", route_row_filler(value, copier))
             slot = f"s{i}"
+            if self.row_consts is not None:  # filled when the route chose the branch
+                get = f"h{i} = rc[{len(self.row_consts)}]"
+                self.row_consts.append(value)
+            else:  # filled once per route key and row, then a fresh copy per element
+                get = f"h{i} = {self.name('fill', route_row_filler(value, copier))}(ctx.variables)"
             out = [
-                f"h{i} = {fill}(ctx.variables)",
+                get,
                 f"v{i} = h{i}[0]()",
                 *self.write(rule.v2_path, dst, f"v{i}", slot),
                 f"if h{i}[1]: ctx.maybe_empty.append({slot})",
@@ -471,7 +475,27 @@ class _Generator:
             return "None"
         if origin_path == _INHERIT:
             return "ctx.origin"
-        return f"first({elem}, {self.name('at', origin_path)})"
+        return self.first(origin_path, elem)
+
+    def first(self, path: Any, node: str) -> str:
+        """An expression for ``first(node, path)``: inline along plain fields, taking a list's
+        first element on the way (depth first, as :func:`~.paths.first` does); whenever that
+        does not reach a value, the general ``first`` decides (it goes on to later elements)."""
+        fields = getattr(path, "fields", None)
+        slow = f"first({node}, {self.name('at', path)})"
+        if not fields:
+            return slow
+        self.count += 1
+        t = f"_t{self.count}"
+        tests = [f"(type({t} := {node}) is dict)"]
+        for name in fields[:-1]:
+            tests += [
+                f"{name!r} in {t}",
+                f"(type({t} := {t}[{name!r}]) is dict or (type({t}) is list and {t} "
+                f"and type({t} := {t}[0]) is dict))",
+            ]
+        tests.append(f"{fields[-1]!r} in {t}")
+        return f"({t}[{fields[-1]!r}] if {' and '.join(tests)} else {slow})"
 
     def each(self, rule: Rule, src: str, dst: str, i: int) -> list[str]:
         params = rule.params
@@ -532,7 +556,11 @@ class _Generator:
             name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
             names = name if isinstance(name, list) else (name,)
             picked = (branches.get(n, default) for n in names)
-            chosen = tuple((ns[b[0]], *b[1:]) for b in picked if b is not None)
+            chosen = tuple(
+                (ns[b[0]], *b[1:4], self.row_constants(b[4], key, row))
+                for b in picked
+                if b is not None
+            )
             plan = (row, chosen)
             if type(key) is str and len(plans) < 4096:  # tables are frozen: remember choices
                 plans[key] = plan
@@ -541,68 +569,127 @@ class _Generator:
         plans: dict[str, tuple[Any, tuple]] = {}
         ns = self.ns  # the builders exist once the source has run
         elem, key, var = f"e{i}", f"k{i}", f"_p{i}"
-        key_path = params["key_path"]
-        fields = getattr(key_path, "fields", None)
-        if fields is not None and len(fields) == 1:
-            get_key = (
-                f"{key} = {elem}.get({fields[0]!r}) if type({elem}) is dict "
-                f"else first({elem}, {self.name('at', key_path)})"
-            )
-        else:
-            get_key = f"{key} = first({elem}, {self.name('at', key_path)})"
+        get_key = f"{key} = {self.first(params['key_path'], elem)}"
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         plans_name, choose_name = self.name("plans", plans), self.name("choose", choose)
+        origin = self.origin(origin_path, elem)
         body += [
             get_key,
             f"{var} = {plans_name}.get({key}) if type({key}) is str else None",
             f"if {var} is None: {var} = {choose_name}({key})",
+        ]
+        if not any(b[3] for b in branches.values() if b is not None):
+            # no branch reads key or row beyond its constants (filled when chosen)
+            body += [
+                f"for b{i}, back{i}, into{i}, sets{i}, rc{i} in {var}[1]:",
+                f"    placed{i} = b{i}(ctx, {dst}, {elem}, {origin}, rc{i})",
+                *self.backlink(i, dst),
+            ]
+            return [*pre, loop, *("    " + line for line in body)]
+        body += [
             f"row{i} = {var}[0]",
-            f"for b{i}, back{i}, into{i}, sets{i} in {var}[1]:",
+            f"for b{i}, back{i}, into{i}, sets{i}, rc{i} in {var}[1]:",
             f"    if sets{i} == 1:  # key and row set in place, and put back",
             f"        hk{i}, hr{i} = sv{i}.get('key', _ABSENT), sv{i}.get('row', _ABSENT)",
             f"        sv{i}['key'] = {key}",
             f"        sv{i}['row'] = row{i} if isinstance(row{i}, dict) else {{}}",
             "        try:",
-            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {origin}, rc{i})",
             "        finally:",
             f"            _put_back(sv{i}, hk{i}, hr{i})",
             f"    elif sets{i}:",
             f"        ctx.variables = {{**sv{i}, 'key': {key}, "
             f"'row': row{i} if isinstance(row{i}, dict) else {{}}}}",
             "        try:",
-            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {origin}, rc{i})",
             "        finally:",
             f"            ctx.variables = sv{i}",
             "    else:",
-            f"        placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            f"        placed{i} = b{i}(ctx, {dst}, {elem}, {origin}, rc{i})",
+            *self.backlink(i, dst),
+        ]
+        return [f"sv{i} = ctx.variables", *pre, loop, *("    " + line for line in body)]
+
+    @staticmethod
+    def backlink(i: int, dst: str) -> list[str]:
+        """A route's link from the element a branch placed (``backlink``), resolved later."""
+        return [
             f"    if placed{i} is not None and back{i}:",
             f"        links{i} = {dst}.setdefault(back{i}, [])",
             f"        links{i}.append(Link(into{i}, element=placed{i}))",
             f"        ctx.links.append((links{i}, len(links{i}) - 1, links{i}[-1]))",
         ]
-        return [f"sv{i} = ctx.variables", *pre, loop, *("    " + line for line in body)]
+
+    def row_constants(self, values: tuple | None, key: Any, row: Any) -> tuple | None:
+        """The constants of a branch that read the route's key and row, filled for one key and
+        table row: ``(make a fresh copy, may hold an empty)`` each (see :meth:`branch`)."""
+        if not values:
+            return None
+        variables = {**self.variables, "key": key, "row": row if isinstance(row, dict) else {}}
+        filled = [templated(value, variables) for value in values]
+        return tuple((copier(plain(out)), has_empty(out)) for out in filled)
 
     def branch(self, route: Route, has_origin: bool) -> tuple | None:
         if route.drop is not None:
             return None  # a branch that only consumes: nothing to do untracked
         # key and row are only set where a nested rule reads them: in place (and put back
         # after), or in a copy of the variables where a nested renumber adds its bookkeeping
+        # (not at all where only the branch's own constants read them: those are filled once
+        # per key and row when the route chooses the branch, and handed to the builder)
         renumbers = any(r.op == "renumber" for child in route.rules for r in child.walk())
-        sets_vars = 2 if renumbers else int(bool(_READS_ROUTE_VARS.search(repr(route))))
+        row_consts: list | None = None
+        if renumbers:
+            sets_vars = 2
+        elif not _READS_ROUTE_VARS.search(route.v2 or "") and self.row_only(route.rules):
+            sets_vars, row_consts = 0, []
+        else:
+            sets_vars = int(bool(_READS_ROUTE_VARS.search(repr(route))))
         target_list = route.v2_path[0][1] if route.v2_path else ""
-        build = self.builder(route.v2_path, route.rules, has_origin)  # resolved when chosen
-        return build, route.backlink, target_list, sets_vars
+        build = self.builder(route.v2_path, route.rules, has_origin, row_consts)
+        consts = tuple(row_consts) if row_consts else None
+        return build, route.backlink, target_list, sets_vars, consts
 
-    def builder(self, v2_path: Any, rules: tuple[Rule, ...], has_origin: bool) -> str:
-        """A function ``build(ctx, dst, elem, origin)``: one new v2 element from one v1
-        element with ``rules``, placed at ``v2_path`` under ``dst``; returns it (None: empty)."""
+    def row_only(self, rules: tuple[Rule, ...]) -> bool:
+        """Do only top-level constants of ``rules`` read the route's key and row (and,
+        besides them, only variables fixed for the resource map)?"""
+        for rule in rules:
+            if rule.op == "constant" and not rule.rules and not rule.exact_paths:
+                rest = {k: v for k, v in rule.params.items() if k != "value"}
+                if _READS_ROUTE_VARS.search(repr((rule.v1, rule.v2, rest))):
+                    return False
+                value = rule.params["value"]
+                names = [n for s in strings(value) for n in template_names(s)]
+                if not self.is_static(names) and not reads_only_route_vars(self, names):
+                    return False
+            elif _READS_ROUTE_VARS.search(repr(rule)):
+                return False
+        return True
+
+    def builder(
+        self,
+        v2_path: Any,
+        rules: tuple[Rule, ...],
+        has_origin: bool,
+        row_consts: list | None = None,
+    ) -> str:
+        """A function ``build(ctx, dst, elem, origin, rc)``: one new v2 element from one v1
+        element with ``rules``, placed at ``v2_path`` under ``dst``; returns it (None: empty).
+        ``row_consts``: collects the route-row constants of ``rules``, which then read their
+        filled copies from ``rc`` (see :meth:`branch`)."""
+        outer, self.row_consts = self.row_consts, row_consts
+        try:
+            return self._builder(v2_path, rules, has_origin)
+        finally:
+            self.row_consts = outer
+
+    def _builder(self, v2_path: Any, rules: tuple[Rule, ...], has_origin: bool) -> str:
         steps = self.steps(rules)
         whole = steps[0][0] if steps and steps[0][0].whole_copy and not steps[0][1] else None
         rest = steps[1:] if whole is not None else steps
         fn = self.name("build")
         slow = self.general(steps)
-        out = [f"def {fn}(ctx, dst, elem, origin):"]
+        out = [f"def {fn}(ctx, dst, elem, origin, rc=None):"]
         if has_origin:
             out += [
                 "    if origin is not None:",
