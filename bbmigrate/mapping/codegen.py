@@ -38,8 +38,8 @@ from .access import _json_exact, copier, path_names, reader, writer
 from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
-from .paths import APPEND, EACH, FIELD, ROOT, equals, fill, fill_text, first, template_names
-from .refs import bound_variables, follow_reference, is_linked
+from .paths import APPEND, EACH, FIELD, PROTO, ROOT, equals, fill, fill_text, first, template_names
+from .refs import bound_variables, follow_reference, is_linked, linked_refs
 from .shapes import plain, templated
 from .tables import table_chain
 from .valueops import (
@@ -112,6 +112,7 @@ class _Generator:
             "GLOBAL": GLOBAL,
             "_ABSENT": _ABSENT,
             "_put_back": _put_back,
+            "linked_refs": linked_refs,
         }
         self.count = 0
         self.row_consts: list | None = None  # see builder()
@@ -348,13 +349,28 @@ class _Generator:
                 f"if isinstance({value}, dict): merge({base}, {value})",
                 f"{slot} = ({base}, None)",
             ]
-        if not all(step[0] in (FIELD, APPEND) for step in local):
+        plain_steps = all(step[0] in (FIELD, APPEND) for step in local[-1:])
+        if not plain_steps or not all(
+            step[0] in (FIELD, APPEND) or (step[0] == PROTO and isinstance(step[2], dict))
+            for step in local[:-1]
+        ):
             return [f"{slot} = {self.name('write', self.writer(path))}(ctx, {dst}, {value})"]
         cur = f"_c{slot}"
         out = [f"{cur} = {base}"]
         for step in local[:-1]:
             name = repr(step[1])
-            if step[0] == APPEND:
+            if step[0] == PROTO:  # the slice like the prototype, else a new one (as put does)
+                proto = step[2]
+                out += [
+                    f"_i{slot} = {cur}.setdefault({name}, [])",
+                    f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
+                    f"for {cur} in _i{slot}:",
+                    f"    if {self.contains(proto, cur, 0)}: break",
+                    "else:",
+                    f"    {cur} = {self.name('make', copier(proto))}()",
+                    f"    _i{slot}.append({cur})",
+                ]
+            elif step[0] == APPEND:
                 out += [
                     f"_i{slot} = {cur}.setdefault({name}, [])",
                     f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
@@ -385,10 +401,49 @@ class _Generator:
             ]
         return out
 
+    def guard_test(self, rule: Rule, elem: str) -> str:
+        """An expression for the rule's guard on ``elem``: inline for an object where every
+        ``when`` / ``unless`` asks whether one field is there (linked tests ask the memo of
+        :func:`~.refs.linked_refs`), else the :meth:`guard` closure."""
+        slow = f"{self.name('guard', self.guard(rule))}({elem}, ctx)"
+        params = rule.params
+        tests = []
+        for name, expect in (("when", True), ("unless", False)):
+            path = params.get(f"{name}_path")
+            if path is None:
+                continue
+            if len(path) != 1 or path[0][0] != FIELD or params.get(f"{name}_value") is not None:
+                return slow
+            tests.append(f"{path[0][1]!r} {'in' if expect else 'not in'} {elem}")
+        for key, expect in (("linked_from_path", True), ("unlinked_from_path", False)):
+            if key in params:
+                at = self.name("at", params[key])
+                linked = f"('sequence' in {elem} and {elem}['sequence'] in linked_refs(ctx, {at}))"
+                tests.append(linked if expect else f"not {linked}")
+        return f"(({' and '.join(tests)}) if type({elem}) is dict else {slow})"
+
+    def contains(self, proto: Any, item: str, depth: int) -> str:
+        """An expression for :func:`~.write.contains` of ``item`` and a fixed ``proto``."""
+        if isinstance(proto, dict):
+            tests = [f"isinstance({item}, dict)"]
+            for key, want in proto.items():
+                at = f"{item}[{self.name('k', key)}]"
+                tests += [f"{self.name('k', key)} in {item}", self.contains(want, at, depth)]
+            return "(" + " and ".join(tests) + ")"
+        if isinstance(proto, list):
+            each = f"_y{depth}"
+            tests = [f"isinstance({item}, list)"]
+            tests += [
+                f"any({self.contains(want, each, depth + 1)} for {each} in {item})"
+                for want in proto
+            ]
+            return "(" + " and ".join(tests) + ")"
+        return f"{item} == {self.name('k', proto)}"
+
     def guarded(self, rule: Rule, elem: str, then: str) -> list[str]:
         if not rule.guarded:
             return []
-        return [f"if not {self.name('guard', self.guard(rule))}({elem}, ctx): {then}"]
+        return [f"if not {self.guard_test(rule, elem)}: {then}"]
 
     # --- ops ----------------------------------------------------------------------------------
 
@@ -399,7 +454,7 @@ class _Generator:
         value, slot = f"v{i}", f"s{i}"
         out = []
         if rule.guarded:  # copy tests its guard on the element it reads from
-            out.append(f"if {self.name('guard', self.guard(rule))}({src}, ctx):")
+            out.append(f"if {self.guard_test(rule, src)}:")
         pre, loop = self.values(rule, rule.v1_path, src, value)
         body = []
         if skip:  # the fields left out and the copy in one pass
@@ -467,7 +522,7 @@ class _Generator:
         """``lines`` under the rule's guard on ``src`` (when it has one)."""
         if not rule.guarded:
             return lines
-        test = f"if {self.name('guard', self.guard(rule))}({src}, ctx):"
+        test = f"if {self.guard_test(rule, src)}:"
         return [test, *("    " + line for line in lines)]
 
     def origin(self, origin_path: Any, elem: str) -> str:

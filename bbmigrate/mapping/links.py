@@ -8,6 +8,7 @@ the order of a rank table) and remembers which v1 sequence each new number stand
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .context import Context, Link
@@ -61,6 +62,55 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         if old is not None:
             by_old.setdefault(old, []).append(number)
     ctx.resolved[rule.v2_path[0][1]] = by_old
+
+
+def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] | None:
+    """``renumber`` for plain mapping: its rank table looked up once for the resource map and
+    each code's rank remembered (None: the table changes while mapping; the interpreter's op)."""
+    if not rule.v2_path:
+        return None
+    name = rule.v2_path[0][1]
+    order_path = rule.params.get("order_path")
+    field = rule.params.get("field", "sequence")
+    ranks = comp.table(rule) if order_path is not None else None
+    if order_path is not None and ranks is None:
+        return None
+    get = comp.reader(order_path) if order_path is not None else None
+    known: dict[str, int] = {}
+    big = 1_000_000
+
+    def rank(item: Any) -> int:
+        for code in get(item):
+            if type(code) is str and code in known:
+                return known[code]
+            row = ranks.get(code)
+            if row is not None:
+                number = int(row)
+                if type(code) is str and len(known) < 4096:
+                    known[code] = number
+                return number
+        return big
+
+    def renumber(ctx: Context, src: Any, dst: dict) -> None:
+        items = dst.get(name)
+        if not isinstance(items, list):
+            return
+        if get is not None:
+            items.sort(key=rank)
+            ctx.variables.setdefault("_sorted", set()).add(name)
+        by_old: dict[Any, list[int]] = {}
+        origins, numbers = ctx.origins, ctx.new_numbers
+        for number, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                continue
+            item[field] = number
+            numbers[id(item)] = number
+            old = origins.get(id(item))
+            if old is not None:
+                by_old.setdefault(old, []).append(number)
+        ctx.resolved[name] = by_old
+
+    return renumber
 
 
 def resolve_links(ctx: Context) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .context import Context, Link
+from .links import renumber_op
 from .paths import ROOT, template_names
 from .shapes import MONEY_SYSTEM, plain, templated
 from .tables import DROPPED, link_suffix, recode
@@ -255,15 +256,29 @@ def lookup_op(comp: Any, rule: Any) -> Fn | None:
         return None
     get = comp.reader(rule.v1_path)
     write = comp.writer(rule.v2_path)
+    # what a text value recodes to depends on the value and the suffix alone when the default
+    # reads no variable that changes while mapping: then it is worked out once per value
+    default = rule.params.get("default", "keep")
+    names = [n for text in strings(default) for n in template_names(text)]
+    fixed = comp.is_static([n for n in names if n.split(".", 1)[0] != "value"])
+    done: dict[tuple[str, str], Any] = {}
 
     def lookup(ctx: Context, src: Any, dst: dict) -> None:
         suffix = link_suffix(rule, ctx, src)
         for value in get(src):
-            out = recode(rule, table, value, suffix, ctx.variables)
-            if out is DROPPED:
+            hit = done.get((value, suffix)) if fixed and type(value) is str else None
+            if hit is None:
+                out = recode(rule, table, value, suffix, ctx.variables)
+                if out is DROPPED:
+                    hit = DROPPED
+                else:
+                    hit = (comp.copier(out), has_empty(out))
+                if fixed and type(value) is str and len(done) < 4096:
+                    done[(value, suffix)] = hit
+            if hit is DROPPED:
                 continue
-            slot = write(ctx, dst, out)
-            if has_empty(out):
+            slot = write(ctx, dst, hit[0]())
+            if hit[1]:
                 ctx.maybe_empty.append(slot)
 
     return lookup
@@ -322,4 +337,5 @@ BUILDERS: dict[str, Callable[[Any, Any], Fn | None]] = {
     "lookup": lookup_op,
     "link": link_op,
     "rewrite": rewrite_op,
+    "renumber": renumber_op,
 }
