@@ -8,9 +8,9 @@ from typing import Any
 
 from ..errors import RuleError
 from .context import Context
-from .refs import linked_refs
 from .model import MappingSet, Rule
-from .paths import fill_text, values
+from .paths import fill_text
+from .refs import linked_refs
 from .shapes import plain, templated
 
 

@@ -269,10 +269,7 @@ def lookup_op(comp: Any, rule: Any) -> Fn | None:
             hit = done.get((value, suffix)) if fixed and type(value) is str else None
             if hit is None:
                 out = recode(rule, table, value, suffix, ctx.variables)
-                if out is DROPPED:
-                    hit = DROPPED
-                else:
-                    hit = (comp.copier(out), has_empty(out))
+                hit = DROPPED if out is DROPPED else (comp.copier(out), has_empty(out))
                 if fixed and type(value) is str and len(done) < 4096:
                     done[(value, suffix)] = hit
             if hit is DROPPED:
