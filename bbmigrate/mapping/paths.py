@@ -325,7 +325,27 @@ def _step_values(child: Any, found: list, step: Step, kind: str) -> None:
 
 def where_matches(item: Any, sub: Path, want: str) -> bool:
     """Does ``item`` have a value at ``sub`` equal to ``want`` (a ``[sub=want]`` selector)?"""
+    fields = getattr(sub, "fields", None)
+    if fields is not None:  # plain fields: walked without building the list of values
+        return _any_equal(item, fields, 0, want)
     return any(equals(v, want) for v in values(item, sub))
+
+
+def _any_equal(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
+    """``any(equals(v, want) for v in values(node, fields[pos:]))``, stopping at the first."""
+    while pos < len(fields):
+        if isinstance(node, dict):
+            if fields[pos] not in node:
+                return False
+            node = node[fields[pos]]
+            pos += 1
+        elif isinstance(node, list):  # values() flattens lists on the way
+            return any(_any_equal(item, fields, pos, want) for item in node)
+        else:
+            return False
+    if type(node) is str:
+        return node == want
+    return equals(node, want)
 
 
 def equals(value: Any, want: str) -> bool:

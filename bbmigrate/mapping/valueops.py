@@ -52,6 +52,9 @@ def checked_copy_except(value: dict, skip: frozenset, money: bool, found: list) 
 _KEEP_ALL: frozenset = frozenset()
 
 
+_MONEY_KEYS = frozenset({"system", "code"})
+
+
 def _copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_ALL) -> dict:
     is_money = (
         money
@@ -59,18 +62,22 @@ def _copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_AL
         and "code" in value
         and not (skip and ("system" in skip or "code" in skip))  # Money of what is kept
     )
+    if is_money:  # one test per field: the fields left out and those Money replaces
+        skip = skip | _MONEY_KEYS
     out = {}
     for key, child in value.items():
         if skip and key in skip:
-            continue
-        if is_money and (key == "system" or key == "code"):
             continue
         kind = type(child)
         if kind is str:
             if not child:
                 found.append(key)
-        elif kind is dict or kind is list:
-            child = (_copy_dict if kind is dict else _copy_list)(child, money, found)
+        elif kind is dict:
+            child = _copy_dict(child, money, found)
+            if not child:
+                found.append(key)
+        elif kind is list:
+            child = _copy_list(child, money, found)
             if not child:
                 found.append(key)
         elif kind is not int and kind is not float and kind is not bool:
@@ -95,8 +102,12 @@ def _copy_list(value: list, money: bool, found: list) -> list:
         if kind is str:
             if not child:
                 found.append(0)
-        elif kind is dict or kind is list:
-            child = (_copy_dict if kind is dict else _copy_list)(child, money, found)
+        elif kind is dict:
+            child = _copy_dict(child, money, found)
+            if not child:
+                found.append(0)
+        elif kind is list:
+            child = _copy_list(child, money, found)
             if not child:
                 found.append(0)
         elif kind is not int and kind is not float and kind is not bool:
