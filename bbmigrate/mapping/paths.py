@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import MappingError
@@ -333,19 +334,10 @@ def where_matches(item: Any, sub: Path, want: str) -> bool:
 
 def _any_equal(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
     """``any(equals(v, want) for v in values(node, fields[pos:]))``, stopping at the first."""
-    while pos < len(fields):
-        if isinstance(node, dict):
-            if fields[pos] not in node:
-                return False
-            node = node[fields[pos]]
-            pos += 1
-        elif isinstance(node, list):  # values() flattens lists on the way
-            return any(_any_equal(item, fields, pos, want) for item in node)
-        else:
-            return False
-    if type(node) is str:
-        return node == want
-    return equals(node, want)
+    for found in _field_values(node, fields, pos):
+        if found == want if type(found) is str else equals(found, want):
+            return True
+    return False
 
 
 def equals(value: Any, want: str) -> bool:
@@ -371,21 +363,27 @@ def first(node: Any, path: Path, default: Any = None) -> Any:
 
 def _first_field(node: Any, fields: tuple[str, ...], pos: int) -> Any:
     """The first value of ``fields[pos:]`` under ``node``, in document order (lists flattened)."""
+    for found in _field_values(node, fields, pos):
+        return found
+    return _MISSING
+
+
+def _field_values(node: Any, fields: tuple[str, ...], pos: int) -> Iterator[Any]:
+    """The values of ``fields[pos:]`` under ``node`` as :func:`values` finds them (lists on
+    the way flattened, depth first), one at a time."""
     while pos < len(fields):
         if isinstance(node, dict):
             if fields[pos] not in node:
-                return _MISSING
+                return
             node = node[fields[pos]]
             pos += 1
         elif isinstance(node, list):
             for item in node:
-                found = _first_field(item, fields, pos)
-                if found is not _MISSING:
-                    return found
-            return _MISSING
+                yield from _field_values(item, fields, pos)
+            return
         else:
-            return _MISSING
-    return node
+            return
+    yield node
 
 
 def format_path(steps: tuple) -> str:
