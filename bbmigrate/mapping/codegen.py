@@ -771,19 +771,26 @@ class _Generator:
             out += ["    finally:", "        if origin is not None:"]
             out.append("            ctx.origin = saved")
         out.append("    if not target: return None")
-        out += ["    " + line for line in self.write(v2_path, "dst", "target", "slot")]
-        out += [
-            "    placed = slot[0] if slot[1] is None else slot[0][slot[1]]",
-            "    if origin is not None and isinstance(placed, dict):",
-            "        ctx.origins[id(placed)] = origin",
-            "    return placed",
-        ]
+        write = self.write(v2_path, "dst", "target", "slot")
+        if write[-1] == _APPENDED:  # appended as it is: the element placed is ``target``
+            out += ["    " + line for line in write[:-1]]
+            out.append("    placed = target")
+        else:
+            out += ["    " + line for line in write]
+            out.append("    placed = slot[0] if slot[1] is None else slot[0][slot[1]]")
+        if has_origin:  # else every caller passes None
+            out += [
+                "    if origin is not None and isinstance(placed, dict):",
+                "        ctx.origins[id(placed)] = origin",
+            ]
+        out.append("    return placed")
         self.lines += out
         self.ns.pop(fn)
         return fn
 
 
 _ABSENT = object()
+_APPENDED = "slot = (_islot, len(_islot) - 1)"  # the last line write() gives for a [+] target
 
 
 def _put_back(variables: dict, key: Any, row: Any) -> None:
