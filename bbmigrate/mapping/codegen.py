@@ -745,14 +745,18 @@ class _Generator:
         fn = self.name("build")
         slow = self.general(steps)
         out = [f"def {fn}(ctx, dst, elem, origin, rc=None):"]
-        if has_origin:
+        # the origin is handed down (``ctx.origin``) only where a nested rule inherits it
+        inherit = any(
+            r.params.get("origin_path") == _INHERIT for rule in rules for r in rule.walk()
+        )
+        if has_origin and inherit:
             out += [
                 "    if origin is not None:",
                 "        saved = ctx.origin",
                 "        ctx.origin = origin",
                 "    try:",
             ]
-        pad = "        " if has_origin else "    "
+        pad = "        " if has_origin and inherit else "    "
         out.append(f"{pad}if type(elem) is dict:")
         if whole is not None:
             skip = whole.params.get("except")
@@ -767,7 +771,7 @@ class _Generator:
             out.append(f"{pad}    target = {{}}")
         out += self.body(rest, "elem", "target", len(pad) // 4 + 1)
         out += [f"{pad}else:", f"{pad}    target = {{}}", f"{pad}    {slow}(ctx, elem, target)"]
-        if has_origin:
+        if has_origin and inherit:
             out += ["    finally:", "        if origin is not None:"]
             out.append("            ctx.origin = saved")
         out.append("    if not target: return None")

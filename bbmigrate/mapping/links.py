@@ -13,7 +13,7 @@ from typing import Any
 
 from .context import Context, Link
 from .model import Rule
-from .paths import fill, select, values
+from .paths import fill, iter_values, select, values
 from .tables import table_for
 from .write import put
 
@@ -75,7 +75,7 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
     ranks = comp.table(rule) if order_path is not None else None
     if order_path is not None and ranks is None:
         return None
-    get = comp.reader(order_path) if order_path is not None else None
+    get = None if order_path is None else (lambda item: iter_values(item, order_path))
     known: dict[str, int] = {}
     big = 1_000_000
 

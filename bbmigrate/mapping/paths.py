@@ -332,6 +332,14 @@ def where_matches(item: Any, sub: Path, want: str) -> bool:
     return any(equals(v, want) for v in values(item, sub))
 
 
+def iter_values(node: Any, path: Path) -> Iterator[Any]:
+    """The values :func:`values` gives, one at a time (for a caller that may stop early)."""
+    fields = getattr(path, "fields", None)
+    if fields is not None:
+        return _field_values(node, fields, 0)
+    return iter(values(node, path))
+
+
 def _any_equal(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
     """``any(equals(v, want) for v in values(node, fields[pos:]))``, stopping at the first."""
     for found in _field_values(node, fields, pos):
