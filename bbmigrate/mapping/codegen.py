@@ -455,7 +455,6 @@ class _Generator:
         out = []
         if rule.guarded:  # copy tests its guard on the element it reads from
             out.append(f"if {self.guard_test(rule, src)}:")
-        pre, loop = self.values(rule, rule.v1_path, src, value)
         body = []
         if skip:  # the fields left out and the copy in one pass
             keep = self.name("skip", frozenset(skip))
@@ -463,8 +462,7 @@ class _Generator:
                 f"if isinstance({value}, dict):",
                 f"    _f{i} = []",
                 f"    {value} = checked_copy_except({value}, {keep}, {money}, _f{i})",
-                f"    if not {value}: continue",
-                f"    _e{i} = bool(_f{i})",
+                f"    _e{i} = bool(_f{i}) if {value} else None  # None: nothing left to write",
                 f"elif isinstance({value}, _C):",
             ]
         else:
@@ -476,9 +474,22 @@ class _Generator:
             "else:",
             f"    _e{i} = not {value} and ({value} is None or {value} == '')",
         ]
-        body += self.write(rule.v2_path, dst, value, slot)
-        body.append(f"if _e{i}: ctx.maybe_empty.append({slot})")
-        lines = [*pre, loop, *("    " + line for line in body)]
+        write = [
+            *self.write(rule.v2_path, dst, value, slot),
+            f"if _e{i}: ctx.maybe_empty.append({slot})",
+        ]
+        if skip:
+            body += [f"if _e{i} is not None:", *("    " + line for line in write)]
+        else:
+            body += write
+        path = rule.v1_path
+        if not path:  # the object itself: one value, no loop
+            lines = [f"{value} = {src}", *body]
+        elif len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1]:
+            lines = [f"{value} = {src}[{path[0][1]!r}]", *body]  # the field is there (tested)
+        else:
+            pre, loop = self.values(rule, path, src, value)
+            lines = [*pre, loop, *("    " + line for line in body)]
         if rule.guarded:
             return out + ["    " + line for line in lines]
         return lines
