@@ -12,7 +12,7 @@ so all of that is decided once here, and what is left is written out as Python s
 * the common ops (``copy``, ``constant``, ``each``, ``route``) and the common paths (``@``, one
   field, ``name[*]``, targets of plain fields and ``[+]``) are inlined as dict operations;
 * rules for other claim types, switched-off quirks and ``drop`` (which only consumes) are left
-  out; constants are filled in and serialised once (each use parses a fresh copy with orjson).
+  out; constants are filled in once and written as Python displays (a fresh copy each use).
 
 Less common shapes call small specialised helpers (:mod:`.access` readers/writers,
 :mod:`.valueops` for ``lookup``/``link``/``rewrite`` and variable-dependent constants); the rare
@@ -31,10 +31,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from ..errors import RuleError
-from .access import _json_exact, copier, path_names, reader, writer
+from .access import copier, display, path_names, reader, writer
 from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
@@ -105,7 +103,6 @@ class _Generator:
             "assign": assign,
             "merge": merge,
             "first": first,
-            "_loads": orjson.loads,
             "_origin": _origin,
             "_build_with": _build_with,
             "Link": Link,
@@ -514,13 +511,9 @@ class _Generator:
             ]
             return self.guard_lines(rule, src, out)
         fixed = templated(value, self.variables) if names else value
-        if isinstance(fixed, _CONTAINERS):
-            blob = _blob(fixed)
-            expr = (
-                f"_loads({self.name('blob', blob)})"
-                if blob is not None
-                else f"{self.name('make', copier(fixed))}()"
-            )
+        if isinstance(fixed, _CONTAINERS):  # a display evaluated afresh each time
+            source = display(fixed)
+            expr = f"({source})" if source is not None else f"{self.name('make', copier(fixed))}()"
         else:
             expr = self.name("k", fixed)
         slot = f"s{i}"
@@ -845,17 +838,6 @@ def _general(rule: Rule) -> Fn:
         ctx.maybe_empty.append(GLOBAL)
 
     return general_marked
-
-
-def _blob(value: Any) -> bytes | None:
-    """The JSON text of a constant when parsing it gives the same value back (a fresh copy)."""
-    if not _json_exact(value):
-        return None
-    try:
-        blob = orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return None
-    return blob if orjson.loads(blob) == value else None
 
 
 __all__ = ["compiled_rules", "plain", "source_of"]
