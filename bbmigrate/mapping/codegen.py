@@ -37,9 +37,9 @@ from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
 from .paths import APPEND, EACH, FIELD, PROTO, ROOT, equals, fill, fill_text, first, template_names
-from .refs import bound_variables, follow_reference, is_linked, linked_refs
+from .refs import bound_variables, follow_reference, is_linked, linked_refs, linked_set
 from .shapes import plain, templated
-from .tables import table_chain
+from .tables import DROPPED, table_chain
 from .valueops import (
     BUILDERS,
     GLOBAL,
@@ -47,6 +47,7 @@ from .valueops import (
     checked_copy_except,
     has_empty,
     reads_only_route_vars,
+    recoder,
     route_row_filler,
     strings,
 )
@@ -110,6 +111,8 @@ class _Generator:
             "_ABSENT": _ABSENT,
             "_put_back": _put_back,
             "linked_refs": linked_refs,
+            "linked_set": linked_set,
+            "_DROPPED": DROPPED,
         }
         self.count = 0
         self.row_consts: list | None = None  # see builder()
@@ -276,6 +279,10 @@ class _Generator:
                 return self.each(rule, src, dst, index)
             if op == "route":
                 lines = self.route(rule, src, dst, index)
+                if lines is not None:
+                    return lines
+            if op == "lookup":
+                lines = self.lookup(rule, src, dst, index)
                 if lines is not None:
                     return lines
             make = BUILDERS.get(op)
@@ -521,6 +528,30 @@ class _Generator:
         if has_empty(fixed):
             out.append(f"ctx.maybe_empty.append({slot})")
         return self.guard_lines(rule, src, out)
+
+    def lookup(self, rule: Rule, src: str, dst: str, i: int) -> list[str] | None:
+        """The values recoded by the rule's table (remembered per text value, see
+        :func:`~.valueops.recoder`) and written inline."""
+        recoded = recoder(self, rule)
+        if recoded is None:
+            return None  # the table depends on a changing variable: the interpreter's op
+        linked = rule.params.get("linked_path")
+        suffix = (
+            f"('|linked' if {src}.get('sequence') in linked_set(ctx, {self.name('at', linked)}) "
+            "else '|unlinked')"
+            if linked is not None
+            else "''"
+        )
+        value, slot = f"v{i}", f"s{i}"
+        pre, loop = self.values(rule, rule.v1_path, src, f"_v{i}")
+        body = [
+            f"h{i} = {self.name('recode', recoded)}(ctx, _v{i}, _x{i})",
+            f"if h{i} is _DROPPED: continue",
+            f"{value} = h{i}[0]()",
+            *self.write(rule.v2_path, dst, value, slot),
+            f"if h{i}[1]: ctx.maybe_empty.append({slot})",
+        ]
+        return [f"_x{i} = {suffix}", *pre, loop, *("    " + line for line in body)]
 
     def guard_lines(self, rule: Rule, src: str, lines: list[str]) -> list[str]:
         """``lines`` under the rule's guard on ``src`` (when it has one)."""

@@ -34,6 +34,16 @@ def linked_refs(ctx: Context, path: tuple) -> list:
     return found
 
 
+def linked_set(ctx: Context, path: tuple) -> set:
+    """:func:`linked_refs` as a set (once per resource; unhashable references raise)."""
+    memo = ctx.refs.get(-id(path))
+    if memo is not None and memo[0] is path:
+        return memo[1]
+    found = set(linked_refs(ctx, path))
+    ctx.refs[-id(path)] = (path, found)
+    return found
+
+
 def follow_reference(
     rule: Rule,
     ctx: Context,

@@ -10,7 +10,7 @@ from ..errors import RuleError
 from .context import Context
 from .model import MappingSet, Rule
 from .paths import fill_text
-from .refs import linked_refs
+from .refs import linked_set
 from .shapes import plain, templated
 
 
@@ -70,7 +70,7 @@ def link_suffix(rule: Rule, ctx: Context, src: Any) -> str:
     linked = rule.params.get("linked_path")
     if linked is None:
         return ""
-    return "|linked" if src.get("sequence") in set(linked_refs(ctx, linked)) else "|unlinked"
+    return "|linked" if src.get("sequence") in linked_set(ctx, linked) else "|unlinked"
 
 
 def recode(rule: Rule, table: Any, value: Any, suffix: str, variables: dict) -> Any:

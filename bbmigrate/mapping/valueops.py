@@ -18,7 +18,7 @@ from .context import Context, Link
 from .links import renumber_op
 from .paths import ROOT, template_names
 from .shapes import MONEY_SYSTEM, plain, templated
-from .tables import DROPPED, link_suffix, recode
+from .tables import DROPPED, recode
 from .write import assign
 
 Fn = Callable[[Context, Any, dict], None]
@@ -261,12 +261,12 @@ def reads_only_route_vars(comp: Any, names: list[str]) -> bool:
     return comp.is_static(others) and not comp.binds & ROUTE_VARS
 
 
-def lookup_op(comp: Any, rule: Any) -> Fn | None:
+def recoder(comp: Any, rule: Any) -> Callable[[Context, Any, str], Any] | None:
+    """A ``lookup`` rule's ``recode(ctx, value, suffix)``: DROPPED, or ``(make a fresh copy of
+    what to write, may hold an empty)``; None when its table changes while mapping."""
     table = comp.table(rule)
     if table is None:
         return None
-    get = comp.reader(rule.v1_path)
-    write = comp.writer(rule.v2_path)
     # what a text value recodes to depends on the value and the suffix alone when the default
     # reads no variable that changes while mapping: then it is worked out once per value
     default = rule.params.get("default", "keep")
@@ -274,22 +274,16 @@ def lookup_op(comp: Any, rule: Any) -> Fn | None:
     fixed = comp.is_static([n for n in names if n.split(".", 1)[0] != "value"])
     done: dict[tuple[str, str], Any] = {}
 
-    def lookup(ctx: Context, src: Any, dst: dict) -> None:
-        suffix = link_suffix(rule, ctx, src)
-        for value in get(src):
-            hit = done.get((value, suffix)) if fixed and type(value) is str else None
-            if hit is None:
-                out = recode(rule, table, value, suffix, ctx.variables)
-                hit = DROPPED if out is DROPPED else (comp.copier(out), has_empty(out))
-                if fixed and type(value) is str and len(done) < 4096:
-                    done[(value, suffix)] = hit
-            if hit is DROPPED:
-                continue
-            slot = write(ctx, dst, hit[0]())
-            if hit[1]:
-                ctx.maybe_empty.append(slot)
+    def recoded(ctx: Context, value: Any, suffix: str) -> Any:
+        hit = done.get((value, suffix)) if fixed and type(value) is str else None
+        if hit is None:
+            out = recode(rule, table, value, suffix, ctx.variables)
+            hit = DROPPED if out is DROPPED else (comp.copier(out), has_empty(out))
+            if fixed and type(value) is str and len(done) < 4096:
+                done[(value, suffix)] = hit
+        return hit
 
-    return lookup
+    return recoded
 
 
 def link_op(comp: Any, rule: Any) -> Fn | None:
@@ -342,7 +336,6 @@ def strings(value: Any) -> list[str]:
 BUILDERS: dict[str, Callable[[Any, Any], Fn | None]] = {
     "copy": copy_op,
     "constant": constant_op,
-    "lookup": lookup_op,
     "link": link_op,
     "rewrite": rewrite_op,
     "renumber": renumber_op,
