@@ -342,6 +342,13 @@ def iter_values(node: Any, path: Path) -> Iterator[Any]:
 
 def _any_equal(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
     """``any(equals(v, want) for v in values(node, fields[pos:]))``, stopping at the first."""
+    while pos < len(fields) and type(node) is dict:  # plain objects: no generator needed
+        if fields[pos] not in node:
+            return False
+        node = node[fields[pos]]
+        pos += 1
+    if pos == len(fields):
+        return node == want if type(node) is str else equals(node, want)
     for found in _field_values(node, fields, pos):
         if found == want if type(found) is str else equals(found, want):
             return True

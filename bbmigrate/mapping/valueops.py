@@ -52,9 +52,6 @@ def checked_copy_except(value: dict, skip: frozenset, money: bool, found: list) 
 _KEEP_ALL: frozenset = frozenset()
 
 
-_MONEY_KEYS = frozenset({"system", "code"})
-
-
 def _copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_ALL) -> dict:
     is_money = (
         money
@@ -62,32 +59,33 @@ def _copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_AL
         and "code" in value
         and not (skip and ("system" in skip or "code" in skip))  # Money of what is kept
     )
-    if is_money:  # one test per field: the fields left out and those Money replaces
-        skip = skip | _MONEY_KEYS
-    out = {}
-    for key, child in value.items():
-        if skip and key in skip:
-            continue
+    # a shallow copy in C, then only the nested containers are replaced by their copies
+    out = value.copy() if type(value) is dict else dict(value)
+    if skip:
+        for key in skip:
+            out.pop(key, None)
+    if is_money:
+        del out["system"], out["code"]
+    for key, child in out.items():
         kind = type(child)
         if kind is str:
             if not child:
                 found.append(key)
         elif kind is dict:
-            child = _copy_dict(child, money, found)
+            out[key] = child = _copy_dict(child, money, found)
             if not child:
                 found.append(key)
         elif kind is list:
-            child = _copy_list(child, money, found)
+            out[key] = child = _copy_list(child, money, found)
             if not child:
                 found.append(key)
         elif kind is not int and kind is not float and kind is not bool:
             if isinstance(child, _CONTAINERS):
-                child = checked_copy(child, money, found)
+                out[key] = child = checked_copy(child, money, found)
                 if not child:
                     found.append(key)
             elif not child and (child is None or child == ""):
                 found.append(key)
-        out[key] = child
     if is_money:
         out["currency"] = code = value["code"]
         if has_empty(code):
