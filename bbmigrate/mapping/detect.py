@@ -26,10 +26,17 @@ def _detection(mapping: MappingSet) -> Any:
 def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
     """The first v2-only element ``resource`` has (None for a plausible v1 resource)."""
     mapping = mapping or load_mappings()
-    markers = _detection(mapping).get("r4_markers") or {}
-    for text in [*markers.get(resource.get("resourceType"), []), *markers.get("*", [])]:
-        path, _, want = text.partition("~")
-        for value in values(resource, compile_path(path)):
+    rtype = resource.get("resourceType")
+    key = ("r4_markers", rtype if isinstance(rtype, str) else None)
+    compiled = mapping.memo.get(key)
+    if compiled is None:  # the markers of a resource type, compiled once per mapping set
+        markers = _detection(mapping).get("r4_markers") or {}
+        texts = [*markers.get(key[1], []), *markers.get("*", [])]
+        compiled = [(text, compile_path(text.partition("~")[0]), text.partition("~")[2])
+                    for text in texts]  # fmt: skip
+        mapping.memo[key] = compiled
+    for text, path, want in compiled:
+        for value in values(resource, path):
             found = value if isinstance(value, list) else [value]
             if not want or any(isinstance(v, str) and want in v for v in found):
                 return text
