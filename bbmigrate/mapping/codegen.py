@@ -36,7 +36,19 @@ from .access import copier, display, path_names, reader, writer
 from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
-from .paths import APPEND, EACH, FIELD, PROTO, ROOT, equals, fill, fill_text, first, template_names
+from .paths import (
+    APPEND,
+    EACH,
+    FIELD,
+    PROTO,
+    ROOT,
+    any_equal,
+    equals,
+    fill,
+    fill_text,
+    first,
+    template_names,
+)
 from .refs import bound_variables, follow_reference, is_linked, linked_refs, linked_set
 from .shapes import plain, templated
 from .tables import DROPPED, table_chain
@@ -112,6 +124,7 @@ class _Generator:
             "_put_back": _put_back,
             "linked_refs": linked_refs,
             "linked_set": linked_set,
+            "any_equal": any_equal,
             "_DROPPED": DROPPED,
         }
         self.count = 0
@@ -416,7 +429,13 @@ class _Generator:
             path = params.get(f"{name}_path")
             if path is None:
                 continue
-            if len(path) != 1 or path[0][0] != FIELD or params.get(f"{name}_value") is not None:
+            want = params.get(f"{name}_value")
+            fields = getattr(path, "fields", None)
+            if want is not None and fields:  # a value at plain fields equals ``want``
+                test = f"any_equal({elem}, {self.name('at', path)}, {want!r})"
+                tests.append(test if expect else f"not {test}")
+                continue
+            if len(path) != 1 or path[0][0] != FIELD or want is not None:
                 return slow
             tests.append(f"{path[0][1]!r} {'in' if expect else 'not in'} {elem}")
         for key, expect in (("linked_from_path", True), ("unlinked_from_path", False)):

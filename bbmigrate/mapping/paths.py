@@ -340,6 +340,11 @@ def iter_values(node: Any, path: Path) -> Iterator[Any]:
     return iter(values(node, path))
 
 
+def any_equal(node: Any, path: Path, want: str) -> bool:
+    """Is a value at the plain-field ``path`` under ``node`` equal to ``want``?"""
+    return _any_equal(node, path.fields, 0, want)  # type: ignore[attr-defined]
+
+
 def _any_equal(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
     """``any(equals(v, want) for v in values(node, fields[pos:]))``, stopping at the first."""
     while pos < len(fields) and type(node) is dict:  # plain objects: no generator needed
