@@ -613,7 +613,11 @@ class _Generator:
         elem = f"e{i}"
         origin_path = params.get("origin_path")
         binds = params.get("bind_paths")
-        build = self.builder(rule.v2_path, rule.rules, origin_path is not None)
+        # in a route branch whose constants were filled when it was chosen, so are this one's
+        share = self.row_consts is not None and not binds
+        build = self.builder(
+            rule.v2_path, rule.rules, origin_path is not None, self.row_consts if share else None
+        )
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         body.append(f"if _fo{i} and id({elem}) in _fo{i}: continue")
@@ -625,7 +629,8 @@ class _Generator:
                 f"for n, p in {bound}}}}}, {build}, {dst}, {elem}, {at})"
             )
         else:
-            body.append(f"{build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})")
+            rc = ", rc" if share else ""
+            body.append(f"{build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)}{rc})")
         return [f"_fo{i} = ctx.followed", *pre, loop, *("    " + line for line in body)]
 
     def follow(self, rule: Rule) -> Fn:
@@ -770,6 +775,12 @@ class _Generator:
                 value = rule.params["value"]
                 names = [n for s in strings(value) for n in template_names(s)]
                 if not self.is_static(names) and not reads_only_route_vars(self, names):
+                    return False
+            elif rule.op == "each" and not {"follow_path", "bind_paths"} & set(rule.params):
+                # its elements are built under the same key and row: its constants too
+                if _READS_ROUTE_VARS.search(repr((rule.v1, rule.v2, dict(rule.params)))):
+                    return False
+                if not self.row_only(rule.rules):
                     return False
             elif _READS_ROUTE_VARS.search(repr(rule)):
                 return False
