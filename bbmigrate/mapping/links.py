@@ -76,19 +76,41 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
     if order_path is not None and ranks is None:
         return None
     get = None if order_path is None else (lambda item: iter_values(item, order_path))
-    known: dict[str, int] = {}
+    known: dict[str, int | None] = {}  # rank by text code; None: no row
     big = 1_000_000
 
+    fields = getattr(order_path, "fields", None) or ()
+
+    def codes(item: Any) -> Any:
+        """``values(item, order_path)`` for the common shape (plain objects down to a list of
+        objects, ``category.coding[*].code``); anything else: the general walk."""
+        node = item
+        for name in fields[:-1]:
+            if type(node) is not dict or name not in node:
+                return get(item)
+            node = node[name]
+        last = fields[-1]
+        if type(node) is dict:
+            return (node[last],) if last in node else ()
+        if type(node) is list and all(type(x) is dict for x in node):
+            return [x[last] for x in node if last in x]
+        return get(item)
+
     def rank(item: Any) -> int:
-        for code in get(item):
-            if type(code) is str and code in known:
-                return known[code]
+        for code in codes(item) if fields else get(item):
+            if type(code) is str:  # remembered, rows and misses alike
+                number = known.get(code, big)
+                if number is big:
+                    row = ranks.get(code)
+                    number = None if row is None else int(row)
+                    if len(known) < 4096:
+                        known[code] = number
+                if number is not None:
+                    return number
+                continue
             row = ranks.get(code)
             if row is not None:
-                number = int(row)
-                if type(code) is str and len(known) < 4096:
-                    known[code] = number
-                return number
+                return int(row)
         return big
 
     def renumber(ctx: Context, src: Any, dst: dict) -> None:
