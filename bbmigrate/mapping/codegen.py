@@ -12,7 +12,7 @@ so all of that is decided once here, and what is left is written out as Python s
 * the common ops (``copy``, ``constant``, ``each``, ``route``) and the common paths (``@``, one
   field, ``name[*]``, targets of plain fields and ``[+]``) are inlined as dict operations;
 * rules for other claim types, switched-off quirks and ``drop`` (which only consumes) are left
-  out; constants are filled in once and written as Python displays (a fresh copy each use).
+  out; constants are filled in once, each use builds a fresh copy (a compiled Python display).
 
 Less common shapes call small specialised helpers (:mod:`.access` readers/writers,
 :mod:`.valueops` for ``lookup``/``link``/``rewrite`` and variable-dependent constants); the rare
@@ -537,9 +537,8 @@ class _Generator:
             ]
             return self.guard_lines(rule, src, out)
         fixed = templated(value, self.variables) if names else value
-        if isinstance(fixed, _CONTAINERS):  # a display evaluated afresh each time
-            source = display(fixed)
-            expr = f"({source})" if source is not None else f"{self.name('make', copier(fixed))}()"
+        if isinstance(fixed, _CONTAINERS):  # a fresh copy each time (see constant_maker)
+            expr = f"{self.name('make', constant_maker(fixed))}()"
         else:
             expr = self.name("k", fixed)
         slot = f"s{i}"
@@ -856,6 +855,20 @@ class _Generator:
         self.lines += out
         self.ns.pop(fn)
         return fn
+
+
+def constant_maker(value: Any) -> Callable[[], Any]:
+    """A fresh copy of a constant of the mapping files per call: a Python display of it
+    (``{'system': ..., 'code': ...}``) compiled once, faster than parsing its JSON. The
+    constant stays out of the generated source, which claim types that read alike share."""
+    source = display(value)
+    if source is None or not any(isinstance(v, _CONTAINERS) for v in _children(value)):
+        return copier(value)  # one level: a shallow copy
+    return eval(compile(f"lambda: {source}", "<bbmigrate-constant>", "eval"))
+
+
+def _children(value: Any) -> Any:
+    return value.values() if isinstance(value, dict) else value
 
 
 _ABSENT = object()
