@@ -53,7 +53,10 @@ def detect_claim_type(eob: dict, mapping: MappingSet | None = None) -> str:
     mapping = mapping or load_mappings()
     detection = _detection(mapping)
     names = mapping.tables.get(detection.get("claim_type_table"))
-    code = first(eob, compile_path(detection.get("claim_type_path")))
+    path = mapping.memo.get("claim_type_path")
+    if path is None:
+        path = mapping.memo["claim_type_path"] = compile_path(detection.get("claim_type_path"))
+    code = first(eob, path)
     if code is not None and names is not None and names.get(code):
         return str(names.get(code))
     prefix = str(eob.get("id", "")).split("-", 1)[0].lower()
