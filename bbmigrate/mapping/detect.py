@@ -36,6 +36,8 @@ def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
                     for text in texts]  # fmt: skip
         mapping.memo[key] = compiled
     for text, path, want in compiled:
+        if path and path[0][1] not in resource:  # most markers: the first field is absent
+            continue
         for value in values(resource, path):
             found = value if isinstance(value, list) else [value]
             if not want or any(isinstance(v, str) and want in v for v in found):
