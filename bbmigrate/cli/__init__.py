@@ -11,6 +11,7 @@ import ast
 import importlib
 import importlib.util
 import sys
+from pathlib import Path
 
 import click
 
@@ -99,7 +100,12 @@ def _outline(module: str) -> click.Command:
     Click takes it; tests/test_cli_lazy.py checks the outlines against the real commands.
     """
     spec = importlib.util.find_spec(f".{module}", __name__)
-    source = spec.loader.get_source(spec.name) if spec and spec.loader else None  # type: ignore[attr-defined]
+    # read the file itself: the loader may be an import hook without get_source (pytest's
+    # assertion rewriter claims our modules, as the package also provides a pytest plugin)
+    try:
+        source = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else None
+    except OSError:
+        source = None
     help_text = None
     for node in ast.parse(source or "").body:
         if isinstance(node, ast.FunctionDef) and node.name == COMMANDS[module]:
