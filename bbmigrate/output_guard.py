@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import OutputError
+from .resources import data_dir
 
 PathLike = str | os.PathLike[str]
 
@@ -67,6 +68,18 @@ def guard_output(
             raise OutputError(
                 f"output {reason} {source}; choose another output path", where=str(output)
             )
+
+
+def project_data() -> list[Path]:
+    """bbmigrate's own data folders (mappings, samples) that exist: inputs of every command
+    that reads them (map, tables, the emulator), so no output may land in or around them."""
+    found = []
+    for name in ("mappings", "samples"):
+        try:
+            found.append(data_dir(name))
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def _shares_a_file(out_id: tuple[int, int], source: Path) -> bool:

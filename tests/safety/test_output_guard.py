@@ -125,3 +125,72 @@ def test_guard_ignores_stdout_and_missing_options(tmp_path):
     guard_output(tmp_path / "new.json", [None, "-", tmp_path / "other.json"])
     with pytest.raises(OutputError, match="output is the input"):
         guard_output(tmp_path / "a" / ".." / "x.json", [tmp_path / "x.json"])
+
+
+# -- fetch --out: its inputs are the token file it reads (and saves rotated tokens to) and
+# bbmigrate's own data folders, which other commands and the emulator read ------------------
+NO_SERVER = "http://127.0.0.1:9"  # nothing listens: a fetch that got past the guard fails, exit 3
+
+
+def fetch_args(out: Path, *extra: str) -> list[str]:
+    return ["fetch", "--base-url", NO_SERVER, "--out", str(out), "--retries", "0", *extra]
+
+
+def token_file(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "tokens.json"
+    path.write_text('{"tokens": {}}')
+    path.chmod(0o600)
+    return path
+
+
+@pytest.mark.parametrize("where", ["top", "v2"])
+def test_fetch_into_a_folder_holding_its_token_file(tmp_path, where):
+    out = tmp_path / "bene"
+    tokens = token_file(out if where == "top" else out / "v2")
+    line = refused(tmp_path, *fetch_args(out, "--token-file", str(tokens)))
+    assert "contains the input" in line and str(tokens) in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bene"]  # no staging folder either
+
+
+def test_fetch_into_the_folder_of_the_default_token_file(tmp_path, monkeypatch):
+    tokens = token_file(tmp_path / "config")
+    monkeypatch.setenv("BBMIGRATE_TOKEN_FILE", str(tokens))
+    refused(tmp_path, *fetch_args(tmp_path / "config"))
+    # logging in with --user and no --token-file reads no token file: nothing to protect there
+    result = CliRunner().invoke(
+        main, fetch_args(tmp_path / "config", "--user", "U", "--password", "P")
+    )
+    assert result.exit_code == 3 and "choose another output path" not in result.output
+
+
+@pytest.mark.parametrize("folder", ["mappings", "samples"])
+@pytest.mark.parametrize("how", ["inside", "same", "symlink", "around"])
+def test_fetch_into_bbmigrate_own_data(tmp_path, folder, how):
+    from bbmigrate.resources import data_dir
+
+    real = data_dir(folder)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    out = {
+        "inside": real / BENE,
+        "same": real,
+        "symlink": link,
+        "around": real.parent,
+    }[how]
+    before = snapshot(real)
+    result = CliRunner().invoke(main, fetch_args(out, "--user", "U", "--password", "P"))
+    assert result.exit_code == 2, result.output
+    assert "choose another output path" in result.stderr
+    # the checkout around both data folders names the first one it holds
+    assert str(real) in result.stderr or how == "around"
+    assert snapshot(real) == before
+    assert not [p for p in real.parent.iterdir() if ".fetch-" in p.name]
+
+
+def test_fetch_beside_its_token_file_is_allowed(tmp_path):
+    tokens = token_file(tmp_path / "config")
+    result = CliRunner().invoke(main, fetch_args(tmp_path / "bene", "--token-file", str(tokens)))
+    # past the guard: it fails for want of a token, not for its output path
+    assert result.exit_code != 0 and "choose another output path" not in result.output
+    assert "token" in result.output.lower()
