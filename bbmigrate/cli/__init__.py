@@ -19,6 +19,7 @@ import click
 from .. import __version__
 from ..errors import BBMigrateError
 from ..escaping import for_terminal
+from .common import terminal_stdout
 from .usage import adopt_paths, usage_line
 
 # module name -> attribute holding the click command or group (--help lists them sorted).
@@ -70,7 +71,7 @@ class _Main(click.Group):
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
-            with _one_line_usage_errors():
+            with _one_line_usage_errors(), terminal_stdout():
                 return super().invoke(ctx)
         except BBMigrateError as exc:
             if ctx.obj and ctx.obj.get("debug"):
