@@ -101,6 +101,11 @@ def test_an_unknown_option_is_one_line_pointing_at_the_help(argv):
     ("args", "expected"),
     [
         (["map"], "map: Missing argument 'INPUT' (see 'bbmigrate map --help')"),
+        # a missing path parameter is a usage mistake, not a bad path
+        (["diff"], "diff: Missing argument 'LEFT' (see 'bbmigrate diff --help')"),
+        (["fetch"], "fetch: Missing option '--out' (see 'bbmigrate fetch --help')"),
+        (["sandbox", "serve", "--rate-limit", "x"], "Invalid value for '--rate-limit'"),
+        (["sandbox", "serve", "--fault-statuses", "404"], "Invalid value for '--fault-statuses'"),
         (["map", "--workers", "0", "x.json"], "map: Invalid value for '--workers'"),
         (["fetch", "--out", "o", "--retries", "many"], "fetch: Invalid value for '--retries'"),
         (["diff", "a", "--format", "pdf"], "diff: Invalid value for '--format'"),
@@ -150,3 +155,14 @@ def test_paths_checked_by_the_commands_themselves_read_alike(tmp_path):
     missing = Path(tmp_path / "missing.json")
     line = one_line(CliRunner().invoke(main, ["map", str(missing)]))
     assert line == f"bbmigrate: error: {missing}: no such file"
+
+
+REQUIRING = [argv for argv, command in LEAVES.items() if any(p.required for p in command.params)]
+
+
+@pytest.mark.parametrize("argv", REQUIRING, ids=" ".join)
+def test_a_missing_argument_or_option_names_it(argv):
+    line = one_line(CliRunner().invoke(main, list(argv)))
+    name = " ".join(argv)
+    assert line.startswith(f"bbmigrate: error: {name}: Missing "), line
+    assert line.endswith(f"(see 'bbmigrate {name} --help')"), line

@@ -62,9 +62,9 @@ def usage_line(exc: click.UsageError) -> str:
     """The one line for a usage error: the bad path and why, with the option that named it;
     otherwise Click's message after the command's name, and where its help is."""
     param = getattr(exc, "param", None)
-    if isinstance(exc, click.BadParameter) and isinstance(
-        getattr(param, "type", None), OneLinePath
-    ):
+    # a *missing* path is a usage mistake like any other, worded by Click below
+    bad_value = isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter)
+    if bad_value and isinstance(getattr(param, "type", None), OneLinePath):
         # an option is named (its long form); an argument is the path itself
         named = f" ({max(param.opts, key=len)})" if isinstance(param, click.Option) else ""
         return f"{exc.message}{named}"
