@@ -14,6 +14,7 @@ from ..client.fetch import default_credentials
 from ..client.retry import DEFAULT_RETRIES
 from ..client.tokens import default_token_file
 from ..errors import InputError
+from ..escaping import for_terminal
 from ..output_guard import guard_output
 from .auth import base_url_option, client_options, token_file_option, user_options
 from .common import emit_json, json_option, progress_bars, quiet_option
@@ -144,4 +145,4 @@ def fetch(
                 f"{version}: {counts['Patient']} Patient, {counts['Coverage']} Coverage, "
                 f"{counts['ExplanationOfBenefit']} EOB in {result['pages']} pages{withheld}"
             )
-        click.echo(f"written to {out} ({summary['totals']['requests']} requests)")
+        click.echo(f"written to {for_terminal(out)} ({summary['totals']['requests']} requests)")
