@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from .client.fetch import ClientCredentials, PasswordLogin, fetch_beneficiary
-from .diff import DiffOptions, diff_paths, report_dict
-from .diff.render import write as write_diff
+from .diff import DiffOptions
+from .diff.render import make_writer
+from .diff.stream import Target, run_diff
 from .emulator import DEFAULT_CLIENT, SandboxConfig, password, serve_in_thread, username
 from .errors import InputError
 from .fidelity import score, total
@@ -64,10 +65,16 @@ def _diff(fetched: Path, reports: Path, *, mapped: bool, redact: bool) -> dict[s
     """Diff v1 with v2 (or bbmigrate's mapping of v1 with v2) and write the grouped HTML report
     (the per-leaf JSON of a beneficiary is tens of megabytes: ``bbmigrate diff --json`` writes
     it on request)."""
-    report, pairs = diff_paths(fetched, options=DiffOptions(mapped=mapped))
-    data = report_dict(report, pairs, redact=redact, records=False)
     name = "mapped-vs-v2" if mapped else "v1-vs-v2"
-    write_diff(data, "html", reports / f"{name}.html")
+    writer = make_writer("html", mode="mapped" if mapped else "diff")
+    outcome = run_diff(
+        fetched,
+        None,
+        DiffOptions(mapped=mapped),
+        [Target(writer, reports / f"{name}.html")],
+        redact=redact,
+    )
+    data = outcome.head
     return {"report": f"reports/{name}.html", "groups": len(data["groups"]), **data["summary"]}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 
 import orjson
 import pytest
@@ -22,7 +23,9 @@ from bbmigrate.diff.filters import Accept, DiffConfig
 from bbmigrate.diff.inputs import index_side, plan_pairs
 from bbmigrate.diff.render import FORMATS, make_writer, render
 from bbmigrate.diff.stream import Target, run_diff
+from bbmigrate.errors import InputError
 from bbmigrate.jsonio import dumps
+from bbmigrate.ordered_pool import OrderedPool
 from bbmigrate.resources import samples_dir
 
 SAMPLE = sorted(p for p in samples_dir().iterdir() if (p / "v1").is_dir())[0]
@@ -204,3 +207,20 @@ def test_a_fetch_still_being_written_is_left_alone_and_the_old_one_is_read(tmp_p
     (staging / "v1" / "Coverage.json").write_text('{"resourceType": "Coverage", "id": "c1"}')
     assert _status_records(out) == [("same", "old", "old")]
     assert (staging / "v1" / "Coverage.json").exists()  # maybe a live fetch: not ours to remove
+
+
+def _slow_square(n: int) -> int:
+    time.sleep(0.02 * (n % 3))  # later chunks often finish first
+    if n == 13:
+        raise InputError("cannot read", where=f"chunk {n}")
+    return n * n
+
+
+def test_the_ordered_pool_keeps_input_order_and_raises_a_workers_error_at_its_chunk():
+    with OrderedPool(_slow_square, 2) as pool:
+        assert list(pool.map(range(13))) == [n * n for n in range(13)]
+    seen = []
+    with pytest.raises(InputError) as caught, OrderedPool(_slow_square, 2) as pool:
+        seen.extend(pool.map(range(20)))
+    assert str(caught.value) == "chunk 13: cannot read"  # the place survives the trip back
+    assert seen == [n * n for n in range(13)]  # every chunk before it, in order, none after
