@@ -266,7 +266,7 @@ def main() -> int:
     parser.add_argument("--detail-formats", default="text,markdown,html")
     args = parser.parse_args()
     skip = set(args.skip.split(","))
-    formats = args.formats.split(",")
+    formats = [f for f in args.formats.split(",") if f]
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         folder = args.folder
