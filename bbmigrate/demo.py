@@ -7,6 +7,7 @@ Each stage writes under ``out`` and adds a short entry to the summary.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -53,7 +54,7 @@ def _map_folder(source: Path, target: Path) -> dict[str, Any]:
         if not v1_file.is_file():
             continue
         mapped = map_resource(read_json(v1_file))
-        write_json_atomic(target / f"{name}.json", mapped)
+        write_json_atomic(target / f"{name}.json", mapped, pretty=False)  # compact like fetch
         v2_file = source / "v2" / f"{name}.json"
         if v2_file.is_file():
             results.append(score(mapped, read_json(v2_file)))
@@ -67,12 +68,15 @@ def _diff(fetched: Path, reports: Path, *, mapped: bool, redact: bool) -> dict[s
     it on request)."""
     name = "mapped-vs-v2" if mapped else "v1-vs-v2"
     writer = make_writer("html", mode="mapped" if mapped else "diff")
+    # The report is written in the staging folder that becomes --out: name its inputs as they
+    # are found there (fetch/v1), not under the staging folder's temporary name.
     outcome = run_diff(
         fetched,
         None,
         DiffOptions(mapped=mapped),
         [Target(writer, reports / f"{name}.html")],
         redact=redact,
+        name_side=lambda side: os.path.relpath(side, fetched.parent),
     )
     data = outcome.head
     return {"report": f"reports/{name}.html", "groups": len(data["groups"]), **data["summary"]}
@@ -150,7 +154,8 @@ def run_demo(
         say("v1 vs v2: " + ", ".join(f"{n} {k}" for k, n in changes["counts"].items()))
         fidelity = _diff(fetched_dir, reports, mapped=True, redact=redact)
         summary.add("diff-mapped", **fidelity)
-        tables = write_all(build_tables(), staging / "comparison_tables")
+        # the two formats documentation authors read (CSV and Markdown are in the repository)
+        tables = write_all(build_tables(), staging / "comparison_tables", ("xlsx", "html"))
         summary.add("tables", files=[f"comparison_tables/{p.name}" for p in tables])
         say(f"comparison tables: {', '.join(p.name for p in tables)}")
         checks = {"v2": _validate(fetched_dir / "v2"), "mapped": _validate(staging / "mapped")}

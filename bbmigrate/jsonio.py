@@ -248,9 +248,11 @@ def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int | None = None
         handle.write(data)
 
 
-def write_json_atomic(path: str | Path, document: Any, *, mode: int | None = None) -> None:
-    """Write one JSON document to ``path`` atomically."""
-    write_bytes_atomic(path, dumps(document) + b"\n", mode=mode)
+def write_json_atomic(
+    path: str | Path, document: Any, *, mode: int | None = None, pretty: bool = True
+) -> None:
+    """Write one JSON document to ``path`` atomically (``pretty``: indented, else compact)."""
+    write_bytes_atomic(path, dumps(document, pretty=pretty) + b"\n", mode=mode)
 
 
 @contextlib.contextmanager

@@ -92,8 +92,10 @@ def run_diff(
     chunk: int = CHUNK,
     mapper: Any = True,
     progress: Progress | None = None,
+    name_side: Callable[[str], str] | None = None,
 ) -> Outcome:
-    """Diff LEFT and RIGHT into every target; nothing is written unless the whole diff ran."""
+    """Diff LEFT and RIGHT into every target; nothing is written unless the whole diff ran.
+    ``name_side`` names a side (its path) in the reports, e.g. relative to an output folder."""
     with collector_paused():
         plan = plan_pairs(left, right)
     engine = default_mapper() if mapper is True else (mapper or None)
@@ -101,11 +103,12 @@ def run_diff(
     if redact:
         with collector_paused():
             redactor = learn_identifiers(plan.read())
+    name = name_side or str
     examiner = Examiner(
         options,
         engine,
-        plan.left,
-        plan.right,
+        name(plan.left),
+        name(plan.right),
         only=only,
         fail_kinds=fail_kinds,
         redactor=redactor,

@@ -155,8 +155,22 @@ class ChunkMapper:
         if failed:
             # on a failure or a signal the queued chunks are dropped, and a worker busy with one
             # is stopped: left alone it (and its forkserver) would outlive this process
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            call_queue = getattr(pool, "_call_queue", None)
+            if call_queue is not None:
+                # the queue's feeder thread may be blocked writing a 2 MB chunk into a pipe that
+                # no stopped worker will read: joining it at shutdown would hang forever
+                call_queue.cancel_join_thread()
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            for proc in procs:
                 proc.terminate()
+            for proc in procs:
+                proc.join(5)
+            result_queue = getattr(pool, "_result_queue", None)
+            if result_queue is not None:
+                # a worker stopped while sending a result leaves half a message in the pipe; with
+                # our copy of the write end closed, the pool's reader sees EOF instead of waiting
+                # forever for the rest
+                result_queue._writer.close()
         pool.shutdown(wait=True, cancel_futures=failed)
 
     def __enter__(self) -> ChunkMapper:

@@ -37,9 +37,13 @@ def write_tables(tables: ComparisonTables, fmt: str, path: str | Path) -> Path:
     return Path(path)
 
 
-def write_all(tables: ComparisonTables, directory: str | Path = DEFAULT_DIR) -> list[Path]:
-    """Write every format into ``directory`` under the standard file names."""
-    return [write_tables(tables, fmt, default_path(fmt, Path(directory))) for fmt in FORMATS]
+def write_all(
+    tables: ComparisonTables,
+    directory: str | Path = DEFAULT_DIR,
+    formats: tuple[str, ...] = tuple(FORMATS),
+) -> list[Path]:
+    """Write every format (or ``formats``) into ``directory`` under the standard file names."""
+    return [write_tables(tables, fmt, default_path(fmt, Path(directory))) for fmt in formats]
 
 
 def _content(fmt: str, data: bytes | str | Path) -> Any:
