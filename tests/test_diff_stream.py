@@ -224,3 +224,11 @@ def test_the_ordered_pool_keeps_input_order_and_raises_a_workers_error_at_its_ch
         seen.extend(pool.map(range(20)))
     assert str(caught.value) == "chunk 13: cannot read"  # the place survives the trip back
     assert seen == [n * n for n in range(13)]  # every chunk before it, in order, none after
+
+
+def test_the_jobs_option_gives_the_same_json_and_exit_status():
+    args = ["diff", str(SAMPLE), "--json", "--quiet", "--fail-on", "changed"]
+    one = CliRunner().invoke(main, args)
+    two = CliRunner().invoke(main, [*args, "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 1
+    assert one.stdout == two.stdout and json.loads(two.stdout)["summary"]["resources"] == 21
