@@ -63,17 +63,23 @@ def _diff(fetched: Path, reports: Path, *, mapped: bool, redact: bool) -> dict[s
     """Diff v1 with v2 (or bbmigrate's mapping of v1 with v2) and write the grouped HTML report
     (the per-leaf JSON of a beneficiary is tens of megabytes: ``bbmigrate diff --json`` writes
     it on request)."""
-    from .diff import DiffOptions, diff_paths, report_dict
-    from .diff.render import write as write_diff
+    from .diff import DiffOptions
+    from .diff.render import make_writer
+    from .diff.stream import Target, run_diff
 
-    report, pairs = diff_paths(fetched, options=DiffOptions(mapped=mapped))
-    data = report_dict(report, pairs, redact=redact, records=False)
+    name = "mapped-vs-v2" if mapped else "v1-vs-v2"
+    writer = make_writer("html", mode="mapped" if mapped else "diff")
     # The report is written in the staging folder that becomes --out: name its inputs as they
     # are found there (fetch/v1), not under the staging folder's temporary name.
-    for side in ("left", "right"):
-        data["summary"][side] = os.path.relpath(data["summary"][side], fetched.parent)
-    name = "mapped-vs-v2" if mapped else "v1-vs-v2"
-    write_diff(data, "html", reports / f"{name}.html")
+    outcome = run_diff(
+        fetched,
+        None,
+        DiffOptions(mapped=mapped),
+        [Target(writer, reports / f"{name}.html")],
+        redact=redact,
+        name_side=lambda side: os.path.relpath(side, fetched.parent),
+    )
+    data = outcome.head
     return {"report": f"reports/{name}.html", "groups": len(data["groups"]), **data["summary"]}
 
 

@@ -58,6 +58,13 @@ def output_option(
     )
 
 
+def jobs_option(help: str) -> Callable[[F], F]:
+    """``-j/--jobs N``: worker processes for large inputs (the output is the same)."""
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help=help
+    )
+
+
 def fail_on_option(help: str, **kwargs: Any) -> Callable[[F], F]:
     """``--fail-on`` (as ``fail_on``): which findings turn the exit status to 1."""
     return click.option("--fail-on", "fail_on", help=help, **kwargs)

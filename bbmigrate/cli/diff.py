@@ -8,15 +8,17 @@ from pathlib import Path
 
 import click
 
-from ..diff import ALL_KINDS, DiffOptions, diff_paths, report_dict
-from ..diff.filters import DiffConfig, failing, load_config
+from ..diff import ALL_KINDS, DiffOptions
+from ..diff.filters import DiffConfig, load_config
 from ..diff.model import NOT_SAME
-from ..diff.render import FORMATS, write
+from ..diff.render import FORMATS, make_writer, terminal_text
+from ..diff.stream import Target, run_diff
 from ..errors import InputError
 from ..output_guard import guard_output
 from .common import (
     fail_on_option,
     format_option,
+    jobs_option,
     json_option,
     output_option,
     progress,
@@ -85,6 +87,7 @@ def _kinds(text: str | None, option: str) -> frozenset[str] | None:
     is_flag=True,
     help="Align by semantic keys only, without the mapping model's provenance.",
 )
+@jobs_option("Diff in this many processes (large inputs; the report is the same).")
 @json_option
 @quiet_option
 def diff(
@@ -101,6 +104,7 @@ def diff(
     redact: bool,
     detail: bool,
     no_mapping: bool,
+    jobs: int,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -124,6 +128,7 @@ def diff(
       bbmigrate diff samples/-19990000004781 --mapped --format html -o fidelity.html
       bbmigrate diff out/ --json > baseline.json
       bbmigrate diff out/ --baseline baseline.json --fail-on changed,removed,added
+      bbmigrate diff big/ --format jsonl -o records.jsonl --jobs 2
     """
     guard_output(output, [left, right, config, baseline])
     only_kinds = _kinds(only, "--only")
@@ -137,40 +142,61 @@ def diff(
         baseline=baseline,
         use_mapping=not no_mapping,
     )
-    report, pairs = diff_paths(
+    if output is None and not as_json and fmt == "xlsx":
+        raise InputError("xlsx is binary: give an output file with -o", where="--format")
+
+    def writer(kind: str, target: Path | None) -> Target:
+        width, color = terminal_text(kind, target)
+        made = make_writer(
+            kind,
+            mode="mapped" if mapped else "diff",
+            detail=detail,
+            only=only_kinds or (),
+            baseline=baseline is not None,
+            width=width,
+            color=color,
+        )
+        return Target(made, target)
+
+    # --json always means the JSON report on stdout; -o still gets the --format asked for.
+    targets = [writer(fmt, output)] if output is not None else []
+    if as_json:
+        targets.append(writer("json", None))
+    elif output is None:
+        targets.append(writer(fmt, None))
+    outcome = run_diff(
         left,
         right,
         options,
+        targets,
+        only=only_kinds,
+        redact=redact,
+        fail_kinds=fail_kinds or frozenset(),
+        jobs=jobs,
         progress=lambda items, n: progress(items, total=n, label="diffing", quiet=quiet),
     )
-    # per-leaf records are rendered by json/jsonl, --detail and the baseline's text listing
-    records = detail or as_json or baseline is not None or fmt in ("json", "jsonl")
-    data = report_dict(report, pairs, only=only_kinds, redact=redact, records=records)
-    # --json always means the JSON report on stdout; -o still gets the --format asked for.
-    if output is not None:
-        write(data, fmt, output, detail=detail)
-    if as_json:
-        write(data, "json", None)
-    elif output is None:
-        write(data, fmt, None, detail=detail)
-    failures = failing(report.resources, fail_kinds) if fail_kinds else []
+    summary = outcome.head["summary"]
     if not quiet and (output is not None or as_json or fmt != "text"):
-        counts = ", ".join(f"{k} {n}" for k, n in data["summary"]["counts"].items())
-        click.echo(f"diff: {data['summary']['resources']} resources; {counts}", err=True)
-    if failures:
+        counts = ", ".join(f"{k} {n}" for k, n in summary["counts"].items())
+        click.echo(f"diff: {summary['resources']} resources; {counts}", err=True)
+    tally = outcome.tally
+    if tally.failures:
         if not quiet:
-            click.echo(failure_line(failures, fail_kinds or frozenset(), baseline), err=True)
+            click.echo(
+                failure_line(tally.failures, tally.failing_resources, fail_kinds, baseline),
+                err=True,
+            )
         sys.exit(1)
 
 
-def failure_line(failures: list, kinds: frozenset[str], baseline: Path | None) -> str:
+def failure_line(
+    per_kind: Counter[str], resources: int, kinds: frozenset[str] | None, baseline: Path | None
+) -> str:
     """Why the run failed, in one line: how many records of which kinds (and in how many
     resources), new against which baseline."""
-    per_kind = Counter(change.kind for _, change in failures)
-    resources = len({label for label, _ in failures})
     which = ", ".join(f"{kind} {n}" for kind, n in sorted(per_kind.items()))
     against = f" not in baseline {baseline}" if baseline is not None else ""
     return (
-        f"diff: FAILED: {len(failures)} records{against} in {resources} resources "
-        f"({which}); --fail-on {','.join(sorted(kinds))}"
+        f"diff: FAILED: {sum(per_kind.values())} records{against} in {resources} resources "
+        f"({which}); --fail-on {','.join(sorted(kinds or ()))}"
     )

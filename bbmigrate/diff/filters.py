@@ -25,7 +25,7 @@ import yaml
 
 from ..errors import InputError
 from ..jsonio import read_json
-from .model import ALL_KINDS, Change, ResourceDiff
+from .model import ALL_KINDS, ResourceDiff
 
 DEFAULT_IGNORE: tuple[str, ...] = ("$.meta.lastUpdated",)
 """Volatile on every read: BFD stamps the time of the last load, not a property of the claim."""
@@ -239,24 +239,14 @@ def load_baseline(path: str | Path) -> Counter[tuple]:
     return out
 
 
-def mark_new(resources: list[ResourceDiff], baseline: Counter[tuple]) -> None:
-    """Set ``new`` on every record: True unless the baseline still has an unmatched equal one."""
-    remaining = Counter(baseline)
-    for resource in resources:
-        for change in resource.changes:
-            key = _record_key(resource.label, change.to_dict())
-            if remaining[key] > 0:
-                remaining[key] -= 1
-                change.new = False
-            else:
-                change.new = True
-
-
-def failing(resources: list[ResourceDiff], kinds: frozenset[str]) -> list[tuple[str, Change]]:
-    """Records that fail a run: of a listed kind, not accepted, and not in the baseline."""
-    return [
-        (resource.label, change)
-        for resource in resources
-        for change in resource.changes
-        if change.kind in kinds and change.accepted is None and change.new is not False
-    ]
+def mark_new(resource: ResourceDiff, remaining: Counter[tuple]) -> None:
+    """Set ``new`` on every record of ``resource``: True unless ``remaining`` (the baseline's
+    records not matched yet, used up as they match) still has an equal one. Match keys name
+    the resource, so resources can be marked in any order, each against the same counter."""
+    for change in resource.changes:
+        key = _record_key(resource.label, change.to_dict())
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            change.new = False
+        else:
+            change.new = True

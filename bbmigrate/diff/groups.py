@@ -156,13 +156,42 @@ class Grouper:
                 group.resources += 1
             if change.accepted is not None:
                 group.accepted += 1
+            if change.new:
+                group.new += 1
             if group.variable is None and change.variable:
                 group.variable = change.variable
             if len(group.examples) < EXAMPLES and not any(
                 e["resource"] == label for e in group.examples
             ):
                 group.examples.append(_example(label, change))
-            change.group = group
+
+    def merge(self, groups: dict[tuple, Group]) -> None:
+        """Add the groups of the resources that follow this grouper's (a later chunk's, made by
+        another grouper), as if they had been added here one by one: same counts, rules,
+        examples and group order."""
+        for key, theirs in groups.items():
+            group = self.groups.get(key)
+            if group is None:
+                self.groups[key] = theirs
+                continue
+            if group.rule is None:
+                group.rule, group.other_rules = theirs.rule, list(theirs.other_rules)
+            else:
+                for rule in (theirs.rule, *theirs.other_rules):
+                    if rule and rule != group.rule and rule not in group.other_rules:
+                        group.other_rules.append(rule)
+            if group.variable is None:
+                group.variable = theirs.variable
+            group.leaves += theirs.leaves
+            group.resources += theirs.resources
+            group.accepted += theirs.accepted
+            group.new += theirs.new
+            group.last_resource = theirs.last_resource
+            for example in theirs.examples:
+                if len(group.examples) < EXAMPLES and not any(
+                    e["resource"] == example["resource"] for e in group.examples
+                ):
+                    group.examples.append(example)
 
     def to_list(self, kinds: frozenset[str] | None = None) -> list[dict[str, Any]]:
         """Groups, biggest first within each kind (in the kinds' order); only ``kinds`` if given."""
@@ -180,14 +209,6 @@ def _example(label: str, change: Change) -> dict[str, Any]:
         "v1_path": change.mapped_path if mapped else change.v1_path,
         "v2_path": change.v2_path,
     }
-
-
-def count_new(resources: list[ResourceDiff]) -> None:
-    """After a baseline marked the records: how many of each group's records are new."""
-    for resource in resources:
-        for change in resource.changes:
-            if change.new and change.group is not None:
-                change.group.new += 1
 
 
 def variable_labels() -> dict[str, str]:

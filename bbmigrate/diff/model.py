@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..fidelity import Fidelity, total
+from ..fidelity import Fidelity
 
 DIFF_KINDS = ("same", "moved", "changed", "removed", "added")
 MAPPED_KINDS = ("reproduced", "differs", "missing", "extra")
@@ -39,8 +39,6 @@ class Change:
     """Why this difference is accepted (from the config file), or None."""
     new: bool | None = None
     """Against a baseline: True when the baseline does not have this record."""
-    group: Any = None
-    """The :class:`~bbmigrate.diff.groups.Group` this record was counted in (not serialised)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -105,6 +103,61 @@ class ResourceDiff:
 
 
 @dataclass(slots=True)
+class Tally:
+    """The figures of a report's summary, added up resource by resource.
+
+    Tallies of separate runs over consecutive pairs (chunks, worker processes) are merged in
+    order with :meth:`merge`, so a summary never needs the records kept."""
+
+    resources: int = 0
+    paired: int = 0
+    only_left: int = 0
+    only_right: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    accepted: int = 0
+    ignored: int = 0
+    """Records dropped by ``--ignore`` paths."""
+    new: int = 0
+    fidelity: Fidelity = field(default_factory=lambda: Fidelity(0, 0, 0))
+    """Leaf counts only (the missing/extra details are not summed)."""
+    failures: Counter[str] = field(default_factory=Counter)
+    """``--fail-on`` records by kind (not accepted, not in the baseline)."""
+    failing_resources: int = 0
+
+    def add(self, resource: ResourceDiff, fail_kinds: frozenset[str] = frozenset()) -> None:
+        self.resources += 1
+        if resource.status == "paired":
+            self.paired += 1
+        elif resource.status == "removed":
+            self.only_left += 1
+        elif resource.status == "added":
+            self.only_right += 1
+        self.counts.update(resource.counts())
+        failed = 0
+        for change in resource.changes:
+            if change.accepted is not None:
+                self.accepted += 1
+            if change.new:
+                self.new += 1
+            if change.kind in fail_kinds and change.accepted is None and change.new is not False:
+                self.failures[change.kind] += 1
+                failed = 1
+        self.failing_resources += failed
+        fid = resource.fidelity
+        if fid is not None:
+            self.fidelity = self.fidelity + Fidelity(fid.expected, fid.mapped, fid.shared)
+
+    def merge(self, other: Tally) -> None:
+        for name in ("resources", "paired", "only_left", "only_right", "accepted", "ignored"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.new += other.new
+        self.failing_resources += other.failing_resources
+        self.counts.update(other.counts)
+        self.failures.update(other.failures)
+        self.fidelity = self.fidelity + other.fidelity
+
+
+@dataclass(slots=True)
 class Report:
     """A whole diff: inputs, options that shaped it, and the resources."""
 
@@ -113,45 +166,26 @@ class Report:
     left: str
     right: str
     resources: list[ResourceDiff] = field(default_factory=list)
-    ignored: int = 0
-    """Records dropped by ``--ignore`` paths."""
     ignore_paths: tuple[str, ...] = ()
     baseline: str | None = None
     groups: list[dict[str, Any]] = field(default_factory=list)
     """The grouped view (see :mod:`bbmigrate.diff.groups`), every kind."""
+    tally: Tally = field(default_factory=Tally)
+
+    @property
+    def ignored(self) -> int:
+        return self.tally.ignored
 
     def kinds(self) -> tuple[str, ...]:
-        return MAPPED_KINDS if self.mode == "mapped" else DIFF_KINDS
+        return kinds_of(self.mode)
 
     def counts(self) -> Counter[str]:
-        out: Counter[str] = Counter()
-        for resource in self.resources:
-            out.update(resource.counts())
-        return out
+        return Counter(self.tally.counts)
 
     def summary(self) -> dict[str, Any]:
-        counts = self.counts()
-        accepted = sum(1 for r in self.resources for c in r.changes if c.accepted is not None)
-        out: dict[str, Any] = {
-            "mode": self.mode,
-            "left": self.left,
-            "right": self.right,
-            "resources": len(self.resources),
-            "paired": sum(1 for r in self.resources if r.status == "paired"),
-            "only_left": sum(1 for r in self.resources if r.status == "removed"),
-            "only_right": sum(1 for r in self.resources if r.status == "added"),
-            "counts": {kind: counts.get(kind, 0) for kind in self.kinds()},
-            "accepted": accepted,
-            "ignored": self.ignored,
-            "ignore_paths": list(self.ignore_paths),
-        }
-        scored = [r.fidelity for r in self.resources if r.fidelity is not None]
-        if self.mode == "mapped":
-            out["fidelity"] = total(scored).to_dict()
-        if self.baseline is not None:
-            out["baseline"] = self.baseline
-            out["new"] = sum(1 for r in self.resources for c in r.changes if c.new)
-        return out
+        return summary_dict(
+            self.mode, self.left, self.right, self.tally, self.ignore_paths, self.baseline
+        )
 
     def to_dict(self, records: bool = True) -> dict[str, Any]:
         """The JSON form; ``records=False`` leaves each resource's ``changes`` empty (a grouped
@@ -161,3 +195,37 @@ class Report:
             "groups": self.groups,
             "resources": [resource.to_dict(records) for resource in self.resources],
         }
+
+
+def kinds_of(mode: str) -> tuple[str, ...]:
+    return MAPPED_KINDS if mode == "mapped" else DIFF_KINDS
+
+
+def summary_dict(
+    mode: str,
+    left: str,
+    right: str,
+    tally: Tally,
+    ignore_paths: tuple[str, ...] = (),
+    baseline: str | None = None,
+) -> dict[str, Any]:
+    """The ``summary`` object of a report's JSON form."""
+    out: dict[str, Any] = {
+        "mode": mode,
+        "left": left,
+        "right": right,
+        "resources": tally.resources,
+        "paired": tally.paired,
+        "only_left": tally.only_left,
+        "only_right": tally.only_right,
+        "counts": {kind: tally.counts.get(kind, 0) for kind in kinds_of(mode)},
+        "accepted": tally.accepted,
+        "ignored": tally.ignored,
+        "ignore_paths": list(ignore_paths),
+    }
+    if mode == "mapped":
+        out["fidelity"] = tally.fidelity.to_dict()
+    if baseline is not None:
+        out["baseline"] = baseline
+        out["new"] = tally.new
+    return out

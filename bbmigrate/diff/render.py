@@ -1,19 +1,39 @@
-"""Render a report's JSON form in the format asked for, and write it (atomically) or print it."""
+"""Render a report in the format asked for, resource by resource, and write it atomically.
+
+Every report leads with its summary and grouped view, which are known only when the last pair
+is diffed. So a :class:`Writer` renders each resource's part as it comes (``pieces``: bytes for
+each of its *sections*, e.g. the text report's records, the HTML page's counts and records),
+those bytes are spooled to temporary files, and :meth:`Writer.assemble` writes the head, the
+spooled sections and the tail at the end. Memory holds one resource's rendering at a time, and
+the output file appears (by rename) only when it is whole. :func:`render` runs the same writers
+on a report held in memory, so both ways give the same bytes.
+"""
 
 from __future__ import annotations
 
 import io
 import shutil
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+import orjson
 
 from ..errors import InputError
-from ..escaping import append_row
-from ..jsonio import atomic_writer, dumps, write_bytes_atomic
-from .render_html import render_html
-from .render_text import render_markdown, render_text
+from ..escaping import xlsx_value
+from ..jsonio import atomic_writer, dumps
+from .model import kinds_of
+from .render_html import count_row, detail_rows, html_frame
+from .render_text import (
+    is_new,
+    markdown_head,
+    markdown_resource,
+    resource_table,
+    text_head,
+)
 
 FORMATS = ("text", "json", "jsonl", "markdown", "html", "xlsx")
 
@@ -53,57 +73,58 @@ def _example_text(example: dict[str, Any]) -> str:
 
 
 def _sheet(book: Any, title: str, columns: tuple[tuple[str, int], ...], rows: Any) -> None:
-    """A sheet with a styled, frozen, filterable header, set widths and wrapped cells."""
+    """A sheet with a styled, frozen, filterable header, set widths and wrapped cells, written
+    row by row (``book`` is write-only: rows go to disk as they are appended)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet(title)
-    append_row(sheet, [name for name, _ in columns])
-    fill, bold = PatternFill("solid", fgColor="4385F4"), Font(bold=True, color="FFFFFF")
-    for cell in sheet[1]:
-        cell.fill, cell.font = fill, bold
     for index, (_, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        append_row(sheet, row)
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = wrap
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = sheet.dimensions
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToHeight = 0
+    fill, bold = PatternFill("solid", fgColor="4385F4"), Font(bold=True, color="FFFFFF")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def cells(values: Iterable[Any], **style: Any) -> list[Any]:
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=xlsx_value(value))
+            if cell.data_type == "f":  # data, never a formula (escaping.set_cell's rule)
+                cell.data_type = "s"
+            for name, setting in style.items():
+                setattr(cell, name, setting)
+            out.append(cell)
+        return out
+
+    sheet.append(cells((name for name, _ in columns), fill=fill, font=bold))
+    count = 1
+    for row in rows:
+        sheet.append(cells(row, alignment=wrap))
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count}"
 
 
-def render_xlsx(data: dict[str, Any], *, detail: bool = False) -> bytes:
-    """A workbook: Changes by element (the grouped view), Summary, and with ``detail`` a
-    Records sheet (one row per record)."""
-    from openpyxl import Workbook
+def _group_row(g: dict[str, Any]) -> list[Any]:
+    return [
+        g["kind"],
+        g.get("v1_pattern"),
+        g.get("v2_pattern"),
+        g["leaves"],
+        g["resources"],
+        " ".join(x for x in [g.get("rule"), *(g.get("other_rules") or ())] if x),
+        g.get("variable"),
+        g.get("label"),
+        g.get("note"),
+        *(_example_text(e) for e in g.get("examples", [])),
+    ]
 
-    book = Workbook()
-    book.remove(book.active)
-    _sheet(
-        book,
-        "Changes by element",
-        _GROUP_COLUMNS,
-        (
-            [
-                g["kind"],
-                g.get("v1_pattern"),
-                g.get("v2_pattern"),
-                g["leaves"],
-                g["resources"],
-                " ".join(x for x in [g.get("rule"), *(g.get("other_rules") or ())] if x),
-                g.get("variable"),
-                g.get("label"),
-                g.get("note"),
-                *(_example_text(e) for e in g.get("examples", [])),
-            ]
-            for g in data.get("groups") or []
-        ),
-    )
-    summary = data["summary"]
+
+def _summary_rows(summary: dict[str, Any]) -> list[list[Any]]:
     facts: list[list[Any]] = [
         [key, summary[key]]
         for key in ("mode", "left", "right", "resources", "paired", "only_left", "only_right")
@@ -112,38 +133,292 @@ def render_xlsx(data: dict[str, Any], *, detail: bool = False) -> bytes:
     facts += [[key, summary[key]] for key in ("ignored", "accepted", "new") if key in summary]
     if "fidelity" in summary:
         facts += [[k, summary["fidelity"][k]] for k in ("recall", "precision")]
-    _sheet(book, "Summary", (("fact", 14), ("value", 80)), facts)
-    if detail:
-        _sheet(
-            book,
-            "Records",
-            _COLUMNS,
-            (
-                [f"{r['resourceType']}/{r['id']}"] + [c.get(name) for name, _ in _COLUMNS[1:]]
-                for r in data["resources"]
-                for c in r["changes"]
+    return facts
+
+
+class Spool:
+    """Bytes put aside on disk (an unlinked temporary file) until the report is assembled."""
+
+    def __init__(self) -> None:
+        # closed by close(); unlinked from the start, so a crash leaves nothing behind
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.file.write(data)
+            self.size += len(data)
+
+    def chunks(self, skip: int = 0) -> Iterator[bytes]:
+        self.file.flush()
+        self.file.seek(skip)
+        while block := self.file.read(1 << 20):
+            yield block
+
+    def copy_to(self, out: BinaryIO, skip: int = 0) -> None:
+        for block in self.chunks(skip):
+            out.write(block)
+
+    def lines(self) -> Iterator[bytes]:
+        self.file.flush()
+        self.file.seek(0)
+        yield from self.file
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class Writer:
+    """One format's rendering, split so that it can be written resource by resource."""
+
+    sections = 0
+    """How many per-resource sections :meth:`pieces` returns (0: it needs no resource)."""
+
+    def __init__(self, *, mode: str, detail: bool = False, only: Iterable[str] = ()) -> None:
+        self.mode, self.detail = mode, detail
+        self.records = detail
+        """Whether the pieces show per-leaf records (else resources come without them)."""
+        # what the per-resource renderers read of the summary (the rest is not known yet)
+        counts = dict.fromkeys(kinds_of(mode), 0)
+        self.view: dict[str, Any] = {"mode": mode, "only": sorted(only), "counts": counts}
+
+    def pieces(self, resource: dict[str, Any]) -> tuple[bytes, ...]:
+        return ()
+
+    def assemble(self, head: dict[str, Any], spools: list[Spool], out: BinaryIO) -> None:
+        raise NotImplementedError
+
+
+class JsonWriter(Writer):
+    """The JSON document, as ``jsonio.dumps`` writes it whole, made of per-resource pieces."""
+
+    sections = 1
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.records = True
+
+    def pieces(self, resource: dict[str, Any]) -> tuple[bytes, ...]:
+        # a resource sits two levels deep: every line of its own rendering moves 4 spaces in
+        # (JSON strings hold no raw line breaks, so splitting on them is safe)
+        return (b",\n    " + dumps(resource).replace(b"\n", b"\n    "),)
+
+    def assemble(self, head: dict[str, Any], spools: list[Spool], out: BinaryIO) -> None:
+        frame = dumps({**head, "resources": 0})
+        assert frame.endswith(b"0\n}")
+        out.write(frame[: -len(b"0\n}")])
+        if spools[0].size == 0:
+            out.write(b"[]\n}\n")
+            return
+        out.write(b"[\n")
+        spools[0].copy_to(out, skip=2)  # the first piece's separator
+        out.write(b"\n  ]\n}\n")
+
+
+class JsonLinesWriter(JsonWriter):
+    """One line per record (with its resource), then one per group, then the summary."""
+
+    def pieces(self, resource: dict[str, Any]) -> tuple[bytes, ...]:
+        label = f"{resource['resourceType']}/{resource['id']}"
+        return (
+            b"".join(
+                dumps({"type": "record", "resource": label, **change}, pretty=False) + b"\n"
+                for change in resource["changes"]
             ),
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+    def assemble(self, head: dict[str, Any], spools: list[Spool], out: BinaryIO) -> None:
+        spools[0].copy_to(out)
+        for group in head.get("groups") or []:
+            out.write(dumps({"type": "group", **group}, pretty=False) + b"\n")
+        out.write(dumps({"type": "summary", **head["summary"]}, pretty=False) + b"\n")
 
 
-def jsonl_lines(data: dict[str, Any]) -> Iterator[bytes]:
-    """JSON Lines: one line per record (with its resource), then one per group, then the
-    summary — for per-leaf detail of inputs too big to read as one JSON document. Lines are
-    made one at a time, so writing them never holds the whole rendering."""
-    for resource in data["resources"]:
+class _LinesWriter(Writer):
+    """A report of lines: a head, then each resource's lines (every line after a break)."""
+
+    def head(self, head: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def lines(self, resource: dict[str, Any]) -> list[str]:
+        raise NotImplementedError
+
+    def pieces(self, resource: dict[str, Any]) -> tuple[bytes, ...]:
+        if not self.sections:
+            return ()
+        return ("".join("\n" + line for line in self.lines(resource)).encode(),)
+
+    def assemble(self, head: dict[str, Any], spools: list[Spool], out: BinaryIO) -> None:
+        out.write(self.head(head).encode())
+        for spool in spools:
+            spool.copy_to(out)
+        out.write(b"\n")
+
+
+class TextWriter(_LinesWriter):
+    """The text report; per-leaf records with ``detail``, only the new ones with a baseline."""
+
+    def __init__(
+        self, *, baseline: bool = False, width: int = 250, color: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.baseline, self.width, self.color = baseline, width, color
+        self.records = baseline or self.detail
+        self.sections = 1 if self.records else 0
+
+    def head(self, head: dict[str, Any]) -> str:
+        return text_head(head, width=self.width, detail=self.detail)
+
+    def lines(self, resource: dict[str, Any]) -> list[str]:
+        keep = is_new if self.baseline else None
+        return resource_table(self.view, resource, self.width, self.color, keep)
+
+
+class MarkdownWriter(_LinesWriter):
+    """The Markdown report; one table of records per resource with ``detail``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sections = 1 if self.detail else 0
+
+    def head(self, head: dict[str, Any]) -> str:
+        return markdown_head(head)
+
+    def lines(self, resource: dict[str, Any]) -> list[str]:
+        return markdown_resource(self.view, resource)
+
+
+class HtmlWriter(Writer):
+    """The HTML page: a row of counts per resource, and its records with ``detail``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sections = 2 if self.detail else 1
+
+    def pieces(self, resource: dict[str, Any]) -> tuple[bytes, ...]:
+        row = count_row(self.view, resource).encode()
+        return (row, detail_rows(resource).encode()) if self.detail else (row,)
+
+    def assemble(self, head: dict[str, Any], spools: list[Spool], out: BinaryIO) -> None:
+        parts = html_frame(head, detail=self.detail)
+        for n, text in enumerate(parts):
+            out.write(text.encode())
+            if n < len(spools):
+                spools[n].copy_to(out)
+
+
+class XlsxWriter(Writer):
+    """A workbook: Changes by element (the grouped view), Summary, and with ``detail`` a
+    Records sheet (one row per record)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sections = 1 if self.detail else 0
+
+    def pieces(self, resource: dict[str, Any]) -> tuple[bytes, ...]:
+        if not self.sections:
+            return ()
         label = f"{resource['resourceType']}/{resource['id']}"
-        for change in resource["changes"]:
-            yield dumps({"type": "record", "resource": label, **change}, pretty=False) + b"\n"
-    for group in data.get("groups") or []:
-        yield dumps({"type": "group", **group}, pretty=False) + b"\n"
-    yield dumps({"type": "summary", **data["summary"]}, pretty=False) + b"\n"
+        return (
+            b"".join(
+                orjson.dumps([label] + [c.get(name) for name, _ in _COLUMNS[1:]]) + b"\n"
+                for c in resource["changes"]
+            ),
+        )
+
+    def assemble(self, head: dict[str, Any], spools: list[Spool], out: BinaryIO) -> None:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        _sheet(
+            book, "Changes by element", _GROUP_COLUMNS, map(_group_row, head.get("groups") or [])
+        )
+        _sheet(book, "Summary", (("fact", 14), ("value", 80)), _summary_rows(head["summary"]))
+        if self.detail:
+            _sheet(book, "Records", _COLUMNS, map(orjson.loads, spools[0].lines()))
+        book.save(out)
 
 
-def render_jsonl(data: dict[str, Any]) -> bytes:
-    return b"".join(jsonl_lines(data))
+_WRITERS: dict[str, type[Writer]] = {
+    "json": JsonWriter,
+    "jsonl": JsonLinesWriter,
+    "text": TextWriter,
+    "markdown": MarkdownWriter,
+    "html": HtmlWriter,
+    "xlsx": XlsxWriter,
+}
+
+
+def make_writer(
+    fmt: str,
+    *,
+    mode: str,
+    detail: bool = False,
+    only: Iterable[str] = (),
+    baseline: bool = False,
+    width: int = 250,
+    color: bool = False,
+) -> Writer:
+    """The writer of format ``fmt`` (one of :data:`FORMATS`); ``detail`` adds the per-leaf
+    records to text, Markdown, HTML and xlsx (JSON and JSON Lines always have them)."""
+    kind = _WRITERS.get(fmt)
+    if kind is None:
+        raise InputError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", where="--format")
+    if kind is TextWriter:
+        return TextWriter(
+            mode=mode, detail=detail, only=only, baseline=baseline, width=width, color=color
+        )
+    return kind(mode=mode, detail=detail, only=only)
+
+
+class Output:
+    """A writer and where its report goes (a file, written atomically, or stdout)."""
+
+    def __init__(self, writer: Writer, target: str | Path | None) -> None:
+        self.writer, self.target = writer, target
+        self.spools = [Spool() for _ in range(writer.sections)]
+
+    def add(self, parts: list[bytes]) -> None:
+        """Spool the rendering of consecutive resources, one byte string per section."""
+        for spool, data in zip(self.spools, parts, strict=True):
+            spool.write(data)
+
+    def finish(self, head: dict[str, Any]) -> None:
+        try:
+            if self.target is None or str(self.target) == "-":
+                self.writer.assemble(head, self.spools, sys.stdout.buffer)
+                sys.stdout.flush()
+            else:
+                with atomic_writer(self.target) as stream:
+                    self.writer.assemble(head, self.spools, stream)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for spool in self.spools:
+            spool.close()
+
+
+def terminal_text(fmt: str, output: str | Path | None) -> tuple[int, bool]:
+    """Width and colour for a text report: a terminal gets its own width and colours; files
+    and pipes get long lines rather than folded paths."""
+    tty = output is None and fmt == "text" and sys.stdout.isatty()
+    return (shutil.get_terminal_size().columns if tty else 250), tty
+
+
+def render_with(writer: Writer, data: dict[str, Any]) -> bytes:
+    """A report held in memory (``report_dict``'s form), rendered by ``writer``."""
+    head = {key: value for key, value in data.items() if key != "resources"}
+    with ExitStack() as stack:
+        spools = [Spool() for _ in range(writer.sections)]
+        for spool in spools:
+            stack.callback(spool.close)
+        for resource in data["resources"]:
+            for spool, piece in zip(spools, writer.pieces(resource), strict=True):
+                spool.write(piece)
+        out = io.BytesIO()
+        writer.assemble(head, spools, out)
+        return out.getvalue()
 
 
 def render(
@@ -156,41 +431,31 @@ def render(
 ) -> bytes:
     """The bytes of ``data`` in format ``fmt`` (one of :data:`FORMATS`); ``detail`` adds the
     per-leaf records to text, Markdown, HTML and xlsx (JSON and JSON Lines always have them)."""
-    if fmt == "json":
-        return dumps(data) + b"\n"
-    if fmt == "jsonl":
-        return render_jsonl(data)
-    if fmt == "text":
-        return render_text(data, color=color, width=width, detail=detail).encode()
-    if fmt == "markdown":
-        return render_markdown(data, detail=detail).encode()
-    if fmt == "html":
-        return render_html(data, detail=detail).encode()
-    if fmt == "xlsx":
-        return render_xlsx(data, detail=detail)
-    raise InputError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", where="--format")
+    summary = data["summary"]
+    writer = make_writer(
+        fmt,
+        mode=summary["mode"],
+        detail=detail,
+        only=summary.get("only", ()),
+        baseline="baseline" in summary,
+        width=width,
+        color=color,
+    )
+    return render_with(writer, data)
 
 
 def write(
     data: dict[str, Any], fmt: str, output: str | Path | None, *, detail: bool = False
 ) -> None:
-    """Write the rendering to ``output`` atomically, or to stdout when there is none."""
+    """Write the rendering of a report held in memory to ``output`` atomically, or to stdout
+    when there is none."""
     if output is None and fmt == "xlsx":
         raise InputError("xlsx is binary: give an output file with -o", where="--format")
-    if fmt == "jsonl":
-        if output is None or str(output) == "-":
-            sys.stdout.buffer.writelines(jsonl_lines(data))
-            sys.stdout.flush()
-        else:
-            with atomic_writer(output) as stream:
-                stream.writelines(jsonl_lines(data))
-        return
-    tty = output is None and fmt == "text" and sys.stdout.isatty()
-    # a terminal gets its own width; files and pipes get long lines rather than folded paths
-    width = shutil.get_terminal_size().columns if tty else 250
-    payload = render(data, fmt, color=tty, width=width, detail=detail)
+    width, color = terminal_text(fmt, output)
+    payload = render(data, fmt, color=color, width=width, detail=detail)
     if output is None or str(output) == "-":
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
     else:
-        write_bytes_atomic(output, payload)
+        with atomic_writer(output) as stream:
+            stream.write(payload)

@@ -80,23 +80,15 @@ def _cell(value: Any, cls: str = "") -> str:
     return f"<td{attr}>{for_html(fmt_value(value, 200))}</td>"
 
 
-def _per_resource(data: dict[str, Any], kinds: list[str], labels: list[str]) -> str:
-    """A folded table of counts (and fidelity) per resource."""
-    mapped = data["summary"]["mode"] == "mapped"
-    head = "".join(f"<th>{for_html(k)}</th>" for k in kinds)
-    head += "<th>recall</th><th>precision</th>" if mapped else ""
-    rows = []
-    for resource, label in zip(data["resources"], labels, strict=True):
-        cells = "".join(f"<td>{resource['counts'].get(k, 0)}</td>" for k in kinds)
-        fid = resource.get("fidelity")
-        if mapped and fid:
-            cells += f"<td>{fid['recall']:.3f}</td><td>{fid['precision']:.3f}</td>"
-        rows.append(f"<tr><td>{_rid(label)} ({for_html(resource['status'])})</td>{cells}</tr>")
-    return (
-        f'<details><summary>{len(labels)} resources</summary><table class="counts">'
-        f"<thead><tr><th>resource</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
-        "</table></details>"
-    )
+def count_row(summary: dict[str, Any], resource: dict[str, Any]) -> str:
+    """One resource's row in the folded table of counts (and fidelity) per resource."""
+    mapped = summary["mode"] == "mapped"
+    label = f"{resource['resourceType']}/{resource['id']}"
+    cells = "".join(f"<td>{resource['counts'].get(k, 0)}</td>" for k in summary["counts"])
+    fid = resource.get("fidelity")
+    if mapped and fid:
+        cells += f"<td>{fid['recall']:.3f}</td><td>{fid['precision']:.3f}</td>"
+    return f"<tr><td>{_rid(label)} ({for_html(resource['status'])})</td>{cells}</tr>"
 
 
 def _rid(label: str) -> str:
@@ -152,47 +144,42 @@ def _group_rows(data: dict[str, Any]) -> str:
     return "".join(rows)
 
 
-def _detail_table(data: dict[str, Any], labels: list[str]) -> str:
-    """The per-leaf records (``--detail``): one row per record, unbounded."""
+def detail_rows(resource: dict[str, Any]) -> str:
+    """One resource's per-leaf records (``--detail``): one row per record."""
+    label = f"{resource['resourceType']}/{resource['id']}"
     rows = []
-    for resource, label in zip(data["resources"], labels, strict=True):
-        for c in resource["changes"]:
-            notes = []
-            if c.get("new"):
-                notes.append('<span class="new">new</span>')
-            if c.get("accepted"):
-                notes.append(f'<span class="accepted">accepted: {for_html(c["accepted"])}</span>')
-            mapped = c.get("mapped_path")
-            v1_path = c["v1_path"] or ""
-            if mapped:
-                v1_path = f"{v1_path} ⇒ {mapped}" if v1_path else f"⇒ {mapped}"
-            v1_value = c.get("mapped_value") if mapped else c["v1_value"]
-            rows.append(
-                f'<tr class="k-{for_html(c["kind"])}">'
-                f"<td>{_rid(label)}</td>"
-                f'<td><span class="kind">{for_html(c["kind"])}</span></td>'
-                + _cell(v1_path, "path")
-                + _cell(c["v2_path"], "path")
-                + _cell(v1_value, "val")
-                + _cell(c["v2_value"], "val")
-                + _cell(c.get("rule"))
-                + _cell(c.get("variable"))
-                + f"<td>{' '.join(notes)}</td></tr>"
-            )
-    return (
-        '<details><summary>Records (every leaf)</summary><table class="detail">'
-        "<thead><tr><th>resource</th><th>kind</th>"
-        + "".join(f"<th>{for_html(title)}</th>" for title in headers(data))
-        + "<th>rule</th><th>variable</th><th>note</th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table></details>"
-    )
+    for c in resource["changes"]:
+        notes = []
+        if c.get("new"):
+            notes.append('<span class="new">new</span>')
+        if c.get("accepted"):
+            notes.append(f'<span class="accepted">accepted: {for_html(c["accepted"])}</span>')
+        mapped = c.get("mapped_path")
+        v1_path = c["v1_path"] or ""
+        if mapped:
+            v1_path = f"{v1_path} ⇒ {mapped}" if v1_path else f"⇒ {mapped}"
+        v1_value = c.get("mapped_value") if mapped else c["v1_value"]
+        rows.append(
+            f'<tr class="k-{for_html(c["kind"])}">'
+            f"<td>{_rid(label)}</td>"
+            f'<td><span class="kind">{for_html(c["kind"])}</span></td>'
+            + _cell(v1_path, "path")
+            + _cell(c["v2_path"], "path")
+            + _cell(v1_value, "val")
+            + _cell(c["v2_value"], "val")
+            + _cell(c.get("rule"))
+            + _cell(c.get("variable"))
+            + f"<td>{' '.join(notes)}</td></tr>"
+        )
+    return "".join(rows)
 
 
-def render_html(data: dict[str, Any], *, detail: bool = False) -> str:
-    """The whole page as a string."""
+def html_frame(data: dict[str, Any], *, detail: bool = False) -> list[str]:
+    """The page around its per-resource parts: ``[before, between, after]`` when the
+    :func:`count_row` rows go between ``before`` and ``between`` and the :func:`detail_rows`
+    (``detail``) between ``between`` and ``after``."""
     summary = data["summary"]
     kinds = list(summary["counts"])
-    labels = [f"{r['resourceType']}/{r['id']}" for r in data["resources"]]
     checks = "".join(
         f'<label><input type="checkbox" name="kind" value="{for_html(k)}"'
         f"{'' if k in QUIET_KINDS and k not in summary.get('only', ()) else ' checked'}> "
@@ -200,13 +187,18 @@ def render_html(data: dict[str, Any], *, detail: bool = False) -> str:
         for k in kinds
     )
     items = "".join(f"<li>{for_html(line)}</li>" for line in summary_lines(data))
-    per_resource = _per_resource(data, kinds, labels)
-    detail_html = _detail_table(data, labels) if detail else ""
-    return (
+    head = "".join(f"<th>{for_html(k)}</th>" for k in kinds)
+    head += "<th>recall</th><th>precision</th>" if summary["mode"] == "mapped" else ""
+    before = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>bbmigrate diff</title><style>{_STYLE}</style></head><body>"
-        f'<h1>bbmigrate diff</h1><ul class="summary">{items}</ul>{per_resource}'
+        f'<h1>bbmigrate diff</h1><ul class="summary">{items}</ul>'
+        f'<details><summary>{summary["resources"]} resources</summary><table class="counts">'
+        f"<thead><tr><th>resource</th>{head}</tr></thead><tbody>"
+    )
+    between = (
+        "</tbody></table></details>"
         f'<div class="controls">{checks}'
         ' <input id="text" type="search" placeholder="filter text" aria-label="filter">'
         '<span id="count" data-what="element changes"></span></div>'
@@ -215,6 +207,15 @@ def render_html(data: dict[str, Any], *, detail: bool = False) -> str:
         '<col style="width:10%"><col style="width:15%"></colgroup><thead><tr><th>kind</th>'
         '<th>element (v1 → v2) and examples</th><th>leaves</th><th title="resources">res.</th>'
         "<th>rule</th><th>variable</th><th>note</th></tr>"
-        f"</thead><tbody>{_group_rows(data)}</tbody></table>{detail_html}"
-        f"<script>{_SCRIPT}</script></body></html>\n"
+        f"</thead><tbody>{_group_rows(data)}</tbody></table>"
     )
+    if detail:
+        between += (
+            '<details><summary>Records (every leaf)</summary><table class="detail">'
+            "<thead><tr><th>resource</th><th>kind</th>"
+            + "".join(f"<th>{for_html(title)}</th>" for title in headers(summary))
+            + "<th>rule</th><th>variable</th><th>note</th></tr></thead><tbody>"
+        )
+    after = "</tbody></table></details>" if detail else ""
+    after += f"<script>{_SCRIPT}</script></body></html>\n"
+    return [before, between, after]

@@ -18,14 +18,14 @@ from .model import QUIET_KINDS
 VALUE_WIDTH = 60
 
 
-def shown(data: dict[str, Any], change: dict[str, Any]) -> bool:
+def shown(summary: dict[str, Any], change: dict[str, Any]) -> bool:
     """Whether a record is listed: differences always, sames only when ``--only`` names them."""
-    return change["kind"] not in QUIET_KINDS or change["kind"] in data["summary"].get("only", ())
+    return change["kind"] not in QUIET_KINDS or change["kind"] in summary.get("only", ())
 
 
-def headers(data: dict[str, Any]) -> tuple[str, str, str, str]:
+def headers(summary: dict[str, Any]) -> tuple[str, str, str, str]:
     """Column titles: in a ``--mapped`` report the left side is the mapped v1."""
-    if data["summary"]["mode"] == "mapped":
+    if summary["mode"] == "mapped":
         return ("v1 path ⇒ mapped path", "v2 path", "mapped value", "v2 value")
     return ("v1 path", "v2 path", "v1 value", "v2 value")
 
@@ -186,68 +186,72 @@ def _group_lines(data: dict[str, Any], width: int) -> list[str]:
     return lines
 
 
-def _record_table(data: dict[str, Any], width: int, color: bool, keep: Any = None) -> list[str]:
-    """Per resource, one aligned line per listed record (``keep`` filters the records)."""
-    titles = ["kind", *headers(data), "rule / variable"]
+def resource_table(
+    summary: dict[str, Any],
+    resource: dict[str, Any],
+    width: int,
+    color: bool,
+    keep: Any = None,
+) -> list[str]:
+    """One resource's aligned lines, one per listed record (``keep`` filters the records);
+    none when no record is listed."""
+    titles = ["kind", *headers(summary), "rule / variable"]
     path_cap = max(24, min(_CAPS[1], (width - 90) // 2))
     caps = (_CAPS[0], path_cap, path_cap, _CAPS[3], _CAPS[4])
-    lines: list[str] = []
-    for resource in data["resources"]:
-        rows = [
-            _row_cells(c, caps)
-            for c in resource["changes"]
-            if shown(data, c) and (keep is None or keep(c))
-        ]
-        if not rows:
-            continue
-        widths = [
-            min(cap, max(len(titles[n]), *(len(r[n]) for r in rows))) for n, cap in enumerate(caps)
-        ]
-        lines += ["", for_terminal(_title(resource))]
-        table = [titles, *rows]
-        for n, cells in enumerate(table):
-            text = "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False))
-            text = f"  {text}  {cells[-1]}".rstrip()
-            if color and n and cells[0] in _COLORS:
-                text = text.replace(cells[0], f"{_COLORS[cells[0]]}{cells[0]}\x1b[0m", 1)
-            lines.append(text)
+    rows = [
+        _row_cells(c, caps)
+        for c in resource["changes"]
+        if shown(summary, c) and (keep is None or keep(c))
+    ]
+    if not rows:
+        return []
+    widths = [
+        min(cap, max(len(titles[n]), *(len(r[n]) for r in rows))) for n, cap in enumerate(caps)
+    ]
+    lines = ["", for_terminal(_title(resource))]
+    table = [titles, *rows]
+    for n, cells in enumerate(table):
+        text = "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False))
+        text = f"  {text}  {cells[-1]}".rstrip()
+        if color and n and cells[0] in _COLORS:
+            text = text.replace(cells[0], f"{_COLORS[cells[0]]}{cells[0]}\x1b[0m", 1)
+        lines.append(text)
     return lines
 
 
-def render_text(
-    data: dict[str, Any], *, width: int = 160, color: bool = False, detail: bool = False
-) -> str:
-    """The summary and the grouped view; per-leaf records with ``detail``.
+def is_new(change: dict[str, Any]) -> bool:
+    return bool(change.get("new"))
 
-    Against a baseline: one summary line and the new records only (a CI log). Paths longer
-    than their column are cut in the middle with a ``…`` marker, so values stay in columns.
+
+def text_head(data: dict[str, Any], *, width: int, detail: bool) -> str:
+    """Everything of the text report before the per-resource records.
+
+    Against a baseline: one summary line (the new records follow, a CI log). Otherwise the
+    summary, the grouped view and, with ``detail``, the title of the records that follow.
+    Paths longer than their column are cut in the middle with a ``…`` marker, so values stay
+    in columns.
     """
     summary = data["summary"]
     if "baseline" in summary:
-        new = summary.get("new", 0)
         line = (
-            f"diff: {summary['resources']} resources, {new} records not in baseline "
-            f"{summary['baseline']}"
+            f"diff: {summary['resources']} resources, {summary.get('new', 0)} records not in "
+            f"baseline {summary['baseline']}"
         )
-        lines = [for_terminal(line)]
-        if new:
-            lines += _record_table(data, width, color, keep=lambda c: c.get("new"))
-        return "\n".join(lines) + "\n"
+        return for_terminal(line)
     lines = [for_terminal(line) for line in summary_lines(data)]
     lines += _group_lines(data, width)
     if detail:
         lines += ["", "Records:"]
-        lines += _record_table(data, width, color)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def _md(text: Any, width: int = 120) -> str:
     return for_markdown(fmt_value(text, width))
 
 
-def render_markdown(data: dict[str, Any], *, detail: bool = False) -> str:
-    """GitHub-flavoured Markdown: a summary list, the grouped view as a table, then (with
-    ``detail``) one table of records per resource."""
+def markdown_head(data: dict[str, Any]) -> str:
+    """GitHub-flavoured Markdown: a summary list and the grouped view as a table (with
+    ``--detail``, :func:`markdown_resource` tables follow, one per resource)."""
     out = ["# bbmigrate diff", ""]
     out += [f"- {_md(line, 400)}" for line in summary_lines(data)]
     groups = data.get("groups") or []
@@ -278,26 +282,29 @@ def render_markdown(data: dict[str, Any], *, detail: bool = False) -> str:
                 examples,
             )
             out.append("| " + " | ".join(cells) + " |")
-    if detail:
-        for resource in data["resources"]:
-            rows = [c for c in resource["changes"] if shown(data, c)]
-            out += ["", f"## {_md(_title(resource), 400)}", ""]
-            if not rows:
-                out.append("No differences.")
-                continue
-            out.append(f"| kind | {' | '.join(headers(data))} | rule | variable | note |")
-            out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
-            for c in rows:
-                v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
-                cells = (
-                    c["kind"],
-                    c["v1_path"] or c.get("mapped_path"),
-                    c["v2_path"],
-                    v1_value,
-                    c["v2_value"],
-                    c.get("rule"),
-                    c.get("variable"),
-                    _flags(c),
-                )
-                out.append("| " + " | ".join(_md(x) for x in cells) + " |")
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
+
+
+def markdown_resource(summary: dict[str, Any], resource: dict[str, Any]) -> list[str]:
+    """One resource's Markdown section: its title and a table of its listed records."""
+    rows = [c for c in resource["changes"] if shown(summary, c)]
+    out = ["", f"## {_md(_title(resource), 400)}", ""]
+    if not rows:
+        out.append("No differences.")
+        return out
+    out.append(f"| kind | {' | '.join(headers(summary))} | rule | variable | note |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for c in rows:
+        v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
+        cells = (
+            c["kind"],
+            c["v1_path"] or c.get("mapped_path"),
+            c["v2_path"],
+            v1_value,
+            c["v2_value"],
+            c.get("rule"),
+            c.get("variable"),
+            _flags(c),
+        )
+        out.append("| " + " | ".join(_md(x) for x in cells) + " |")
+    return out
