@@ -12,11 +12,13 @@ the tests of the bug's area run twice:
 A run *catches* the bug when some test fails (pytest ``-x`` stops at the first failure, so
 caught runs are short). The script prints a Markdown table: bug, file, caught with reference,
 caught bare, first failing test. A mutation whose old text is not found exactly once stops the
-script (exit 2): the table must never silently test an unplanted bug.
+script (exit 2): the table must never silently test an unplanted bug. Before the mutations, a
+control run checks that each test subset passes on the unplanted copy, both ways (a subset that
+failed anyway would mark every bug of its area "caught"); ``--no-control`` skips it.
 
 Run (from the repository root, with the project's venv)::
 
-    .venv/bin/python scripts/planted_bugs.py            # every mutation, ~6-8 min on 2 cores
+    .venv/bin/python scripts/planted_bugs.py            # every mutation: ~4 min on 2 cores
     .venv/bin/python scripts/planted_bugs.py -k pkce    # the mutations whose name contains "pkce"
     .venv/bin/python scripts/planted_bugs.py --list     # the mutations and their test subsets
 
@@ -26,6 +28,7 @@ Runs are sequential (one pytest at a time) on purpose: the suite shares a small 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import shutil
@@ -144,6 +147,59 @@ MUTATIONS: tuple[Mutation, ...] = (
         "meta.lastUpdated no longer normalised in snapshots",
         SNAPSHOT,
     ),
+    # -- more of the mapping: Patient, Coverage and the other concept tables ------------------
+    Mutation(
+        "coverage-target",
+        "mappings/coverage.yaml",
+        'v1: grouping.subPlan, v2: "class[~class_plan].value"',
+        'v1: grouping.subPlan, v2: "class[~class_plan].name"',
+        "Coverage plan written to class[plan].name instead of .value",
+        MAPPING,
+    ),
+    Mutation(
+        "coverage-type-code",
+        "mappings/concepts/coverage.yaml",
+        "Part D: {system: http://terminology.hl7.org/CodeSystem/v3-ActCode, code: SUBSIDIZ}",
+        "Part D: {system: http://terminology.hl7.org/CodeSystem/v3-ActCode, code: SUBSIDIZF}",
+        "Part D Coverage typed SUBSIDIZF (a real v3-ActCode, the wrong one)",
+        MAPPING,
+    ),
+    Mutation(
+        "patient-identifier-code",
+        "mappings/concepts/patient.yaml",
+        'code: MC, display: "Patient\'s Medicare number"',
+        'code: MB, display: "Patient\'s Medicare number"',
+        "MBI identifier typed MB (member number) instead of MC",
+        MAPPING,
+    ),
+    Mutation(
+        "careteam-role-code",
+        "mappings/concepts/roles-diagnosis.yaml",
+        "primary: {system: http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole, "
+        "code: performing",
+        "primary: {system: http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole, "
+        "code: rendering",
+        "professional primary careTeam role coded 'rendering' instead of 'performing'",
+        MAPPING,
+    ),
+    Mutation(
+        "supporting-info-code",
+        "mappings/concepts/eob.yaml",
+        "CodeSystem/C4BBSupportingInfoType, code: clmrecvddate",
+        "CodeSystem/C4BBSupportingInfoType, code: receiveddate",
+        "claim received date categorised 'receiveddate' instead of 'clmrecvddate'",
+        MAPPING,
+    ),
+    Mutation(
+        "diagnosis-type-code",
+        "mappings/concepts/roles-diagnosis.yaml",
+        "admitting: {system: http://terminology.hl7.org/CodeSystem/ex-diagnosistype, "
+        "code: admitting",
+        "admitting: {system: http://terminology.hl7.org/CodeSystem/ex-diagnosistype, "
+        "code: principal",
+        "inpatient admitting diagnosis typed principal",
+        MAPPING,
+    ),
     # -- one per validator rule kind ----------------------------------------------------------
     Mutation(
         "cardinality-min",
@@ -227,6 +283,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
 )
 
+
+class PlantError(Exception):
+    """A mutation or a run that cannot give a trustworthy answer; the script exits 2."""
+
+
 _FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 
 
@@ -253,8 +314,8 @@ def plant(repo: Path, mutation: Mutation) -> None:
     text = path.read_text(encoding="utf-8")
     found = text.count(mutation.old)
     if found != 1:
-        raise SystemExit(
-            f"planted_bugs: {mutation.name}: old text found {found} times in {mutation.file} "
+        raise PlantError(
+            f"{mutation.name}: old text found {found} times in {mutation.file} "
             "(must be exactly once): update the mutation"
         )
     path.write_text(text.replace(mutation.old, mutation.new), encoding="utf-8")
@@ -280,7 +341,7 @@ def run_tests(repo: Path, tests: tuple[str, ...], *, bare: bool) -> tuple[bool, 
     seconds = time.monotonic() - start
     if proc.returncode not in (0, 1):
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
-        raise SystemExit(f"planted_bugs: pytest exited {proc.returncode}:\n" + "\n".join(tail))
+        raise PlantError(f"pytest exited {proc.returncode}:\n" + "\n".join(tail))
     first = _FAILED.search(proc.stdout)
     return proc.returncode == 1, first.group(1) if first else "", seconds
 
@@ -296,20 +357,24 @@ def check_copy_is_imported(repo: Path) -> None:
         text=True,
     ).stdout.strip()
     if not Path(where).resolve().is_relative_to(repo.resolve()):
-        raise SystemExit(f"planted_bugs: the copy is not what Python imports ({where})")
+        raise PlantError(f"the copy is not what Python imports ({where})")
 
 
-def evaluate(mutation: Mutation, workdir: Path, reference: Path) -> dict:
-    base = workdir / mutation.name
+def evaluate(
+    mutation: Mutation | None, tests: tuple[str, ...], workdir: Path, reference: Path
+) -> dict:
+    """Both runs of one mutation (``None``: the unplanted control run of ``tests``)."""
+    base = workdir / (mutation.name if mutation else "control")
     repo = base / "repo"
     copy_tree(ROOT, repo)
-    plant(repo, mutation)
+    if mutation is not None:
+        plant(repo, mutation)
     check_copy_is_imported(repo)
     link = base / "shared"
     link.symlink_to(reference, target_is_directory=True)
-    with_ref = run_tests(repo, mutation.tests, bare=False)
+    with_ref = run_tests(repo, tests, bare=False)
     link.unlink()
-    bare = run_tests(repo, mutation.tests, bare=True)
+    bare = run_tests(repo, tests, bare=True)
     shutil.rmtree(base)
     return {"mutation": mutation, "with": with_ref, "bare": bare}
 
@@ -324,20 +389,40 @@ def table(results: list[dict]) -> str:
     ]
     for r in results:
         m = r["mutation"]
-        first = r["bare"][1] or r["with"][1] or "—"
+        firsts = dict.fromkeys(t for t in (r["with"][1], r["bare"][1]) if t)
+        first = " / ".join(f"`{t}`" for t in firsts) or "—"
         lines.append(
             f"| `{m.name}`: {m.breaks} | `{m.file}` | {mark(r['with'])} | {mark(r['bare'])} "
-            f"| `{first}` |"
+            f"| {first} |"
         )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-k", dest="only", help="only mutations whose name contains this")
+    parser.add_argument(
+        "-k",
+        dest="only",
+        action="append",
+        default=[],
+        help="only mutations whose name contains this (repeatable: any of them)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        help="run these tests for every chosen mutation instead of its area's subset "
+        "(e.g. only the meaning tests)",
+    )
+    parser.add_argument(
+        "--no-control",
+        action="store_true",
+        help="skip the control runs (each test subset on the unplanted copy, which must pass)",
+    )
     args = parser.parse_args(argv)
-    chosen = [m for m in MUTATIONS if not args.only or args.only in m.name]
+    chosen = [m for m in MUTATIONS if not args.only or any(k in m.name for k in args.only)]
+    if args.tests:
+        chosen = [dataclasses.replace(m, tests=tuple(args.tests)) for m in chosen]
     if args.list:
         for m in chosen:
             print(f"{m.name}: {m.file}: {m.breaks}\n    tests: {' '.join(m.tests)}")
@@ -346,11 +431,38 @@ def main(argv: list[str] | None = None) -> int:
     if not (reference / "reference").is_dir():
         print(f"planted_bugs: no reference data at {reference}/reference", file=sys.stderr)
         return 2
+    try:
+        results = run_all(chosen, reference, control=not args.no_control)
+    except PlantError as exc:
+        print(f"planted_bugs: {exc}", file=sys.stderr)
+        return 2
+    print(table(results))
+    return 0
+
+
+def run_all(chosen: list[Mutation], reference: Path, *, control: bool) -> list[dict]:
+    """Control runs, then every mutation, one pytest at a time; progress on stderr."""
     results = []
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="planted-") as tmp:
+        # A subset that fails without any bug would mark every bug of its area "caught".
+        subsets = list(dict.fromkeys(m.tests for m in chosen)) if control else []
+        for tests in subsets:
+            baseline = evaluate(None, tests, Path(tmp), reference)
+            for label, run in (("with reference", baseline["with"]), ("bare", baseline["bare"])):
+                if run[0]:
+                    raise PlantError(
+                        f"control run fails {label} without any bug planted ({run[1]}): "
+                        "fix the suite first"
+                    )
+            print(
+                f"control {' '.join(tests)}: passes ({baseline['with'][2]:.0f} s with reference, "
+                f"{baseline['bare'][2]:.0f} s bare)",
+                file=sys.stderr,
+                flush=True,
+            )
         for mutation in chosen:
-            result = evaluate(mutation, Path(tmp), reference)
+            result = evaluate(mutation, mutation.tests, Path(tmp), reference)
             results.append(result)
             print(
                 f"{mutation.name}: with reference "
@@ -359,9 +471,8 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-    print(table(results))
-    print(f"\n{len(results)} mutations in {time.monotonic() - start:.0f} s", file=sys.stderr)
-    return 0
+    print(f"{len(results)} mutations in {time.monotonic() - start:.0f} s", file=sys.stderr)
+    return results
 
 
 if __name__ == "__main__":
