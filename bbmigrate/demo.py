@@ -7,7 +7,7 @@ Each stage writes under ``out`` and adds a short entry to the summary.
 
 from __future__ import annotations
 
-import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -67,9 +67,10 @@ def _diff(fetched: Path, reports: Path, *, mapped: bool, redact: bool) -> dict[s
     it on request)."""
     report, pairs = diff_paths(fetched, options=DiffOptions(mapped=mapped))
     data = report_dict(report, pairs, redact=redact, records=False)
-    for side in ("left", "right"):  # named inside the output folder, not the staging folder
-        with contextlib.suppress(ValueError):
-            data["summary"][side] = str(Path(data["summary"][side]).relative_to(fetched.parent))
+    # The report is written in the staging folder that becomes --out: name its inputs as they
+    # are found there (fetch/v1), not under the staging folder's temporary name.
+    for side in ("left", "right"):
+        data["summary"][side] = os.path.relpath(data["summary"][side], fetched.parent)
     name = "mapped-vs-v2" if mapped else "v1-vs-v2"
     write_diff(data, "html", reports / f"{name}.html")
     return {"report": f"reports/{name}.html", "groups": len(data["groups"]), **data["summary"]}

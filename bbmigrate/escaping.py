@@ -54,6 +54,19 @@ def for_terminal(value: Any) -> str:
     return _text(value)
 
 
+# What a JSON string may hold raw (JSON escapes only C0, quote and backslash) but a terminal
+# may obey or break a line on: DEL, the C1 controls (CSI 0x9b acts like ESC [) as UTF-8, and
+# U+2028/U+2029.
+_JSON_RAW_CONTROL = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
+
+
+def json_for_terminal(data: bytes) -> bytes:
+    """UTF-8 JSON bytes on their way to a terminal: DEL, C1 and U+2028/2029 written as ``\\u``
+    escapes. A JSON parser reads the same data back; a terminal never receives them raw. JSON
+    written to a file or a pipe is left as it is."""
+    return _JSON_RAW_CONTROL.sub(lambda m: b"\\u%04x" % ord(m.group().decode()), data)
+
+
 def for_html(value: Any) -> str:
     """HTML text content or attribute value: entities escaped (quotes too) and controls visible."""
     return html.escape(_text(value), quote=True)

@@ -5,6 +5,7 @@ gone (the atomic writer renames over it). The check compares what the paths *are
 they are spelled: the same file by another name, a hard link (same device and inode), a
 symlink either way, and for folder outputs, a folder that contains or sits inside an input
 folder (the output would mix with the input, or the next run would read it as input).
+bbmigrate's own ``mappings/`` and ``samples/`` count as an input of every command.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import OutputError
+from .resources import data_dir
 
 PathLike = str | os.PathLike[str]
 
@@ -67,6 +69,41 @@ def guard_output(
             raise OutputError(
                 f"output {reason} {source}; choose another output path", where=str(output)
             )
+    _guard_project_data(out, out_real, out_id, folder)
+
+
+def _guard_project_data(
+    out: Path, out_real: Path, out_id: tuple[int, int] | None, folder: bool
+) -> None:
+    # bbmigrate's own mappings and samples are an input of every command (the default rules,
+    # the tables' examples, the emulator's users), named or not: no output lands in them
+    # (the next load would read it), replaces one of their files, or is a folder around them.
+    for data in project_data():
+        data_real = _real(data)
+        reason = None
+        if out_real.is_relative_to(data_real):
+            reason = "is inside"
+        elif folder and data_real.is_relative_to(out_real):
+            reason = "is a folder that contains"
+        elif out_id is not None and _shares_a_file(out_id, data):
+            reason = "is a link to a file of"
+        if reason:
+            raise OutputError(
+                f"output {reason} bbmigrate's own data folder {data}; choose another output path",
+                where=str(out),
+            )
+
+
+def project_data() -> list[Path]:
+    """bbmigrate's own data folders (mappings, samples) that exist: inputs of every command
+    that reads them (map, tables, the emulator), so no output may land in or around them."""
+    found = []
+    for name in ("mappings", "samples"):
+        try:
+            found.append(data_dir(name))
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def _shares_a_file(out_id: tuple[int, int], source: Path) -> bool:

@@ -10,6 +10,7 @@ Prints the overall figure, then one line per claim type.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -57,6 +58,7 @@ def _pair(raws: list[bytes], mapping) -> list[Callable[[], None]]:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}")
     raw = {t: (REF / f"eobRead{t}.json").read_bytes() for t in TYPES}
     mapping = load_mappings()
     _pair(list(raw.values()), mapping)[1]()  # warm caches

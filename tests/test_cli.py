@@ -48,10 +48,15 @@ def test_demo_runs_every_stage_end_to_end(tmp_path):
     assert stages["diff"]["counts"]["moved"] > 0
     for report in ("v1-vs-v2.html", "mapped-vs-v2.html"):
         assert (out / "reports" / report).stat().st_size > 0
-    assert sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) <= 10 * 2**20
     assert (out / "comparison_tables" / "bb2-v1-v2-comparison.xlsx").is_file()
     assert stages["validate"]["v2"]["resources"] == sum(fetched["v2"]["counts"].values())
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "staging left behind"
+    # the reports and summary name the inputs as they are in --out, not the staging folder
+    assert (stages["diff"]["left"], stages["diff"]["right"]) == ("fetch/v1", "fetch/v2")
+    for shown in (out / "summary.json", *(out / "reports").iterdir()):
+        assert f".{out.name}." not in shown.read_text(), shown
+    # issue #12: the demo writes at most 10 MB
+    assert sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) <= 10 * 2**20
 
 
 def test_demo_refuses_to_replace_a_folder_it_did_not_write(tmp_path):

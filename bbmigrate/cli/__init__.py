@@ -8,9 +8,11 @@ lives here.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -18,6 +20,8 @@ import click
 from .. import __version__
 from ..errors import BBMigrateError
 from ..escaping import for_terminal
+from .common import terminal_stdout
+from .usage import adopt_paths, usage_line
 
 # module name -> attribute holding the click command or group (--help lists them sorted).
 COMMANDS: dict[str, str] = {
@@ -61,22 +65,36 @@ class _Main(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+        # `bbmigrate --bogus` fails here, before invoke(): the same one line as a subcommand's
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            with _one_line_usage_errors(), terminal_stdout():
+                return super().invoke(ctx)
         except BBMigrateError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             # the message may quote a value or a file name from the input: show, never obey, it
             click.echo(f"bbmigrate: error: {for_terminal(exc)}", err=True)
             sys.exit(exc.exit_code)
-        except click.BadParameter as exc:
-            # A path that does not exist or has the wrong kind is bad input like any other:
-            # one line and exit 2, not the usage block meant for a mistyped option.
-            if not isinstance(getattr(exc.param, "type", None), click.Path):
-                raise
-            click.echo(f"bbmigrate: error: {for_terminal(exc.format_message())}", err=True)
-            sys.exit(2)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    """Every usage error (a bad path, a missing argument, an unknown option, a bad value) is one
+    line ``bbmigrate: error: ...`` and exit 2, like any other bad input, instead of Click's
+    three-line ``Usage: / Try ... / Error:`` block. Subcommands parse their arguments inside the
+    group's invoke(), so this one place covers every command."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # `bbmigrate auth` with no subcommand shows the group's help, as Click does
+    except click.UsageError as exc:
+        click.echo(f"bbmigrate: error: {for_terminal(usage_line(exc))}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,4 +138,5 @@ def _load(modules: list[str]) -> None:
     for module in modules:
         command = getattr(importlib.import_module(f".{module}", __name__), COMMANDS[module])
         if command.name not in main.commands:
+            adopt_paths(command)
             main.add_command(command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import orjson
+
+from ..escaping import json_for_terminal
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -93,3 +96,77 @@ def progress(items: Iterable[T], *, total: int | None, label: str, quiet: bool) 
         for item in items:
             yield item
             bars.advance(task)
+
+
+class _TerminalBytes(io.RawIOBase):
+    """Bytes on their way to a terminal, through :func:`json_for_terminal` (``terminal_stdout``).
+
+    A write that ends inside a UTF-8 sequence keeps that tail until the next write, so a
+    character split across two writes is still recognised."""
+
+    def __init__(self, sink: io.BufferedIOBase) -> None:
+        super().__init__()
+        self._sink = sink
+        self._tail = b""
+
+    def writable(self) -> bool:
+        return True
+
+    # still the terminal for whoever asks (diff colours and sizes its text report by it)
+    def isatty(self) -> bool:
+        return self._sink.isatty()
+
+    def fileno(self) -> int:
+        return self._sink.fileno()
+
+    def write(self, data: Any) -> int:
+        size = len(data)
+        data = self._tail + bytes(data)
+        keep = _incomplete_tail(data)
+        self._tail = data[len(data) - keep :]
+        self._sink.write(json_for_terminal(data[: len(data) - keep]))
+        return size
+
+    def flush(self) -> None:
+        if self._tail:
+            self._sink.write(self._tail)
+            self._tail = b""
+        self._sink.flush()
+
+
+def _incomplete_tail(data: bytes) -> int:
+    # the bytes after the last lead byte, if its sequence is not complete yet (at most 3)
+    for back in range(1, min(4, len(data) + 1)):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # not a continuation byte: a lead byte or ASCII
+            need = 2 if byte >= 0xC0 else 1
+            need = 3 if byte >= 0xE0 else need
+            need = 4 if byte >= 0xF0 else need
+            return back if back < need else 0
+    return 0
+
+
+@contextlib.contextmanager
+def terminal_stdout() -> Iterator[None]:
+    """While a command runs with stdout on a terminal, everything it prints there passes the
+    terminal rule for JSON (:func:`~bbmigrate.escaping.json_for_terminal`): mapped resources and
+    ``--json`` results keep their meaning but can carry no raw DEL, C1 control or line separator.
+    Text reports are already escaped by ``for_terminal``; files and pipes get the bytes as they are.
+    """
+    original = sys.stdout
+    if not original.isatty() or not hasattr(original, "buffer"):
+        yield
+        return
+    wrapped = io.TextIOWrapper(
+        io.BufferedWriter(_TerminalBytes(original.buffer)),
+        encoding=original.encoding,
+        errors=original.errors,
+        line_buffering=True,
+    )
+    sys.stdout = wrapped
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            wrapped.flush()
+        sys.stdout = original

@@ -14,6 +14,8 @@ from ..client.fetch import default_credentials
 from ..client.retry import DEFAULT_RETRIES
 from ..client.tokens import default_token_file
 from ..errors import InputError
+from ..escaping import for_terminal
+from ..output_guard import guard_output
 from .auth import base_url_option, client_options, token_file_option, user_options
 from .common import emit_json, json_option, progress_bars, quiet_option
 
@@ -112,6 +114,10 @@ def fetch(
     store = TokenStore(token_file) if token_file else None
     if store is None and login is None:
         store = TokenStore(default_token_file())
+    # Before any request: the folder must not hold (or be) the token file, which fetch reads
+    # and writes back (rotated tokens are saved during the fetch); bbmigrate's own data
+    # folders are refused by the guard itself.
+    guard_output(out, [store.path if store else None], folder=True)
     with page_progress(quiet) as on_page:
         manifest = fetch_beneficiary(
             base_url,
@@ -139,4 +145,4 @@ def fetch(
                 f"{version}: {counts['Patient']} Patient, {counts['Coverage']} Coverage, "
                 f"{counts['ExplanationOfBenefit']} EOB in {result['pages']} pages{withheld}"
             )
-        click.echo(f"written to {out} ({summary['totals']['requests']} requests)")
+        click.echo(f"written to {for_terminal(out)} ({summary['totals']['requests']} requests)")

@@ -38,7 +38,9 @@ def _rate(value: str | None) -> tuple[int, float] | None:
     try:
         return int(count), float(seconds or 1)
     except ValueError:
-        raise click.BadParameter(f"expected N/SECONDS, got {value!r}") from None
+        raise click.BadParameter(
+            f"expected N/SECONDS, got {value!r}", param_hint="'--rate-limit'"
+        ) from None
 
 
 @sandbox.command()
@@ -85,7 +87,10 @@ def _statuses(value: str) -> tuple[int, ...]:
     except ValueError:
         statuses = ()
     if not statuses or not set(statuses) <= {429, 500, 502, 503}:
-        raise click.BadParameter(f"expected a comma list of 429,500,502,503, got {value!r}")
+        raise click.BadParameter(
+            f"expected a comma list of 429,500,502,503, got {value!r}",
+            param_hint="'--fault-statuses'",
+        )
     return statuses
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ..escaping import for_terminal
 from ..output_guard import guard_output
 from .common import (
     emit_json,
@@ -146,9 +147,9 @@ def _print_summary(result: dict, check: bool) -> None:
         click.echo(f"{info['title']:<11} {info['rows']:>4} rows  {changes}", err=True)
     if check:
         stale = result["stale"]
-        click.echo("stale: " + ", ".join(stale) if stale else "up to date", err=True)
+        click.echo("stale: " + for_terminal(", ".join(stale)) if stale else "up to date", err=True)
     else:
-        click.echo("wrote " + ", ".join(result["files"]), err=True)  # type: ignore[arg-type]
+        click.echo("wrote " + for_terminal(", ".join(result["files"])), err=True)  # type: ignore[arg-type]
     if "dictionary" in result:
         d = result["dictionary"]
         click.echo(

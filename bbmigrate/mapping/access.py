@@ -199,11 +199,15 @@ def copier(value: Any) -> Callable[[], Any]:
     """A function returning a fresh copy of ``value`` (the output is merged into in place).
 
     JSON-typed containers are copied by parsing their serialised form once more, which is
-    several times faster than a recursive copy in Python; anything else uses :func:`plain`.
+    several times faster than a recursive copy in Python (one level deep: a shallow copy);
+    anything else uses :func:`plain`.
     """
     if not isinstance(value, dict | list):
         return lambda: value
     if _json_exact(value):
+        leaves = value.values() if type(value) is dict else value
+        if not any(type(leaf) in (dict, list) for leaf in leaves):
+            return value.copy  # one level (a coding): a shallow copy is a fresh copy
         try:
             blob = orjson.dumps(value)
         except orjson.JSONEncodeError:
@@ -211,6 +215,27 @@ def copier(value: Any) -> Callable[[], Any]:
         if blob is not None and orjson.loads(blob) == value:
             return lambda: orjson.loads(blob)
     return lambda: plain(value)
+
+
+def display(value: Any) -> str | None:
+    """Python source of a display (``{...}``, ``[...]``, literal leaves) that builds a fresh
+    copy of ``value`` each time it runs, for a constant of the mapping files written into
+    generated code; None when ``value`` is not plain JSON or is too large to be worth it.
+    Only for values from the rules: data read from the input is never turned into code."""
+    if not _json_exact(value):
+        return None
+    source = _display(value)
+    if len(source) > 20_000:
+        return None
+    return source if eval(source) == value else None  # built from repr() of JSON leaves
+
+
+def _display(value: Any) -> str:
+    if type(value) is dict:
+        return "{" + ", ".join(f"{k!r}: {_display(v)}" for k, v in value.items()) + "}"
+    if type(value) is list:
+        return "[" + ", ".join(_display(v) for v in value) + "]"
+    return repr(value)
 
 
 def _json_exact(value: Any) -> bool:

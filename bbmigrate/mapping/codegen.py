@@ -12,7 +12,7 @@ so all of that is decided once here, and what is left is written out as Python s
 * the common ops (``copy``, ``constant``, ``each``, ``route``) and the common paths (``@``, one
   field, ``name[*]``, targets of plain fields and ``[+]``) are inlined as dict operations;
 * rules for other claim types, switched-off quirks and ``drop`` (which only consumes) are left
-  out; constants are filled in and serialised once (each use parses a fresh copy with orjson).
+  out; constants are filled in once, each use builds a fresh copy (a compiled Python display).
 
 Less common shapes call small specialised helpers (:mod:`.access` readers/writers,
 :mod:`.valueops` for ``lookup``/``link``/``rewrite`` and variable-dependent constants); the rare
@@ -31,17 +31,27 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from ..errors import RuleError
-from .access import _json_exact, copier, path_names, reader, writer
+from .access import copier, display, path_names, reader, writer
 from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
-from .paths import APPEND, EACH, FIELD, ROOT, equals, fill, fill_text, first, template_names
-from .refs import bound_variables, follow_reference, is_linked
+from .paths import (
+    APPEND,
+    EACH,
+    FIELD,
+    PROTO,
+    ROOT,
+    any_equal,
+    equals,
+    fill,
+    fill_text,
+    first,
+    template_names,
+)
+from .refs import bound_variables, follow_reference, is_linked, linked_refs, linked_set
 from .shapes import plain, templated
-from .tables import table_chain
+from .tables import DROPPED, table_chain
 from .valueops import (
     BUILDERS,
     GLOBAL,
@@ -49,6 +59,7 @@ from .valueops import (
     checked_copy_except,
     has_empty,
     reads_only_route_vars,
+    recoder,
     route_row_filler,
     strings,
 )
@@ -105,15 +116,19 @@ class _Generator:
             "assign": assign,
             "merge": merge,
             "first": first,
-            "_loads": orjson.loads,
             "_origin": _origin,
             "_build_with": _build_with,
             "Link": Link,
             "GLOBAL": GLOBAL,
             "_ABSENT": _ABSENT,
             "_put_back": _put_back,
+            "linked_refs": linked_refs,
+            "linked_set": linked_set,
+            "any_equal": any_equal,
+            "_DROPPED": DROPPED,
         }
         self.count = 0
+        self.row_consts: list | None = None  # see builder()
 
     # --- what is fixed for the whole resource map (also read by the valueops builders) -------
 
@@ -279,6 +294,10 @@ class _Generator:
                 lines = self.route(rule, src, dst, index)
                 if lines is not None:
                     return lines
+            if op == "lookup":
+                lines = self.lookup(rule, src, dst, index)
+                if lines is not None:
+                    return lines
             make = BUILDERS.get(op)
             fn = make(self, rule) if make is not None else None
             if fn is not None:  # a specialised helper (lookup, link, rewrite, ...)
@@ -347,13 +366,28 @@ class _Generator:
                 f"if isinstance({value}, dict): merge({base}, {value})",
                 f"{slot} = ({base}, None)",
             ]
-        if not all(step[0] in (FIELD, APPEND) for step in local):
+        plain_steps = all(step[0] in (FIELD, APPEND) for step in local[-1:])
+        if not plain_steps or not all(
+            step[0] in (FIELD, APPEND) or (step[0] == PROTO and isinstance(step[2], dict))
+            for step in local[:-1]
+        ):
             return [f"{slot} = {self.name('write', self.writer(path))}(ctx, {dst}, {value})"]
         cur = f"_c{slot}"
         out = [f"{cur} = {base}"]
         for step in local[:-1]:
             name = repr(step[1])
-            if step[0] == APPEND:
+            if step[0] == PROTO:  # the slice like the prototype, else a new one (as put does)
+                proto = step[2]
+                out += [
+                    f"_i{slot} = {cur}.setdefault({name}, [])",
+                    f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
+                    f"for {cur} in _i{slot}:",
+                    f"    if {self.contains(proto, cur, 0)}: break",
+                    "else:",
+                    f"    {cur} = {self.name('make', copier(proto))}()",
+                    f"    _i{slot}.append({cur})",
+                ]
+            elif step[0] == APPEND:
                 out += [
                     f"_i{slot} = {cur}.setdefault({name}, [])",
                     f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
@@ -384,10 +418,55 @@ class _Generator:
             ]
         return out
 
+    def guard_test(self, rule: Rule, elem: str) -> str:
+        """An expression for the rule's guard on ``elem``: inline for an object where every
+        ``when`` / ``unless`` asks whether one field is there (linked tests ask the memo of
+        :func:`~.refs.linked_refs`), else the :meth:`guard` closure."""
+        slow = f"{self.name('guard', self.guard(rule))}({elem}, ctx)"
+        params = rule.params
+        tests = []
+        for name, expect in (("when", True), ("unless", False)):
+            path = params.get(f"{name}_path")
+            if path is None:
+                continue
+            want = params.get(f"{name}_value")
+            fields = getattr(path, "fields", None)
+            if want is not None and fields:  # a value at plain fields equals ``want``
+                test = f"any_equal({elem}, {self.name('at', path)}, {want!r})"
+                tests.append(test if expect else f"not {test}")
+                continue
+            if len(path) != 1 or path[0][0] != FIELD or want is not None:
+                return slow
+            tests.append(f"{path[0][1]!r} {'in' if expect else 'not in'} {elem}")
+        for key, expect in (("linked_from_path", True), ("unlinked_from_path", False)):
+            if key in params:
+                at = self.name("at", params[key])
+                linked = f"('sequence' in {elem} and {elem}['sequence'] in linked_refs(ctx, {at}))"
+                tests.append(linked if expect else f"not {linked}")
+        return f"(({' and '.join(tests)}) if type({elem}) is dict else {slow})"
+
+    def contains(self, proto: Any, item: str, depth: int) -> str:
+        """An expression for :func:`~.write.contains` of ``item`` and a fixed ``proto``."""
+        if isinstance(proto, dict):
+            tests = [f"isinstance({item}, dict)"]
+            for key, want in proto.items():
+                at = f"{item}[{self.name('k', key)}]"
+                tests += [f"{self.name('k', key)} in {item}", self.contains(want, at, depth)]
+            return "(" + " and ".join(tests) + ")"
+        if isinstance(proto, list):
+            each = f"_y{depth}"
+            tests = [f"isinstance({item}, list)"]
+            tests += [
+                f"any({self.contains(want, each, depth + 1)} for {each} in {item})"
+                for want in proto
+            ]
+            return "(" + " and ".join(tests) + ")"
+        return f"{item} == {self.name('k', proto)}"
+
     def guarded(self, rule: Rule, elem: str, then: str) -> list[str]:
         if not rule.guarded:
             return []
-        return [f"if not {self.name('guard', self.guard(rule))}({elem}, ctx): {then}"]
+        return [f"if not {self.guard_test(rule, elem)}: {then}"]
 
     # --- ops ----------------------------------------------------------------------------------
 
@@ -398,8 +477,7 @@ class _Generator:
         value, slot = f"v{i}", f"s{i}"
         out = []
         if rule.guarded:  # copy tests its guard on the element it reads from
-            out.append(f"if {self.name('guard', self.guard(rule))}({src}, ctx):")
-        pre, loop = self.values(rule, rule.v1_path, src, value)
+            out.append(f"if {self.guard_test(rule, src)}:")
         body = []
         if skip:  # the fields left out and the copy in one pass
             keep = self.name("skip", frozenset(skip))
@@ -407,8 +485,7 @@ class _Generator:
                 f"if isinstance({value}, dict):",
                 f"    _f{i} = []",
                 f"    {value} = checked_copy_except({value}, {keep}, {money}, _f{i})",
-                f"    if not {value}: continue",
-                f"    _e{i} = bool(_f{i})",
+                f"    _e{i} = bool(_f{i}) if {value} else None  # None: nothing left to write",
                 f"elif isinstance({value}, _C):",
             ]
         else:
@@ -420,9 +497,22 @@ class _Generator:
             "else:",
             f"    _e{i} = not {value} and ({value} is None or {value} == '')",
         ]
-        body += self.write(rule.v2_path, dst, value, slot)
-        body.append(f"if _e{i}: ctx.maybe_empty.append({slot})")
-        lines = [*pre, loop, *("    " + line for line in body)]
+        write = [
+            *self.write(rule.v2_path, dst, value, slot),
+            f"if _e{i}: ctx.maybe_empty.append({slot})",
+        ]
+        if skip:
+            body += [f"if _e{i} is not None:", *("    " + line for line in write)]
+        else:
+            body += write
+        path = rule.v1_path
+        if not path:  # the object itself: one value, no loop
+            lines = [f"{value} = {src}", *body]
+        elif len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1]:
+            lines = [f"{value} = {src}[{path[0][1]!r}]", *body]  # the field is there (tested)
+        else:
+            pre, loop = self.values(rule, path, src, value)
+            lines = [*pre, loop, *("    " + line for line in body)]
         if rule.guarded:
             return out + ["    " + line for line in lines]
         return lines
@@ -433,24 +523,22 @@ class _Generator:
         if names and not self.is_static(names):
             if not reads_only_route_vars(self, names):
                 return None  # filled per element (valueops)
-            # filled once per route key and row, then a fresh copy per element
-            fill = self.name("fill", route_row_filler(value, copier))
             slot = f"s{i}"
+            if self.row_consts is not None:  # filled when the route chose the branch
+                get = f"h{i} = rc[{len(self.row_consts)}]"
+                self.row_consts.append(value)
+            else:  # filled once per route key and row, then a fresh copy per element
+                get = f"h{i} = {self.name('fill', route_row_filler(value, copier))}(ctx.variables)"
             out = [
-                f"h{i} = {fill}(ctx.variables)",
+                get,
                 f"v{i} = h{i}[0]()",
                 *self.write(rule.v2_path, dst, f"v{i}", slot),
                 f"if h{i}[1]: ctx.maybe_empty.append({slot})",
             ]
             return self.guard_lines(rule, src, out)
         fixed = templated(value, self.variables) if names else value
-        if isinstance(fixed, _CONTAINERS):
-            blob = _blob(fixed)
-            expr = (
-                f"_loads({self.name('blob', blob)})"
-                if blob is not None
-                else f"{self.name('make', copier(fixed))}()"
-            )
+        if isinstance(fixed, _CONTAINERS):  # a fresh copy each time (see constant_maker)
+            expr = f"{self.name('make', constant_maker(fixed))}()"
         else:
             expr = self.name("k", fixed)
         slot = f"s{i}"
@@ -459,11 +547,35 @@ class _Generator:
             out.append(f"ctx.maybe_empty.append({slot})")
         return self.guard_lines(rule, src, out)
 
+    def lookup(self, rule: Rule, src: str, dst: str, i: int) -> list[str] | None:
+        """The values recoded by the rule's table (remembered per text value, see
+        :func:`~.valueops.recoder`) and written inline."""
+        recoded = recoder(self, rule)
+        if recoded is None:
+            return None  # the table depends on a changing variable: the interpreter's op
+        linked = rule.params.get("linked_path")
+        suffix = (
+            f"('|linked' if {src}.get('sequence') in linked_set(ctx, {self.name('at', linked)}) "
+            "else '|unlinked')"
+            if linked is not None
+            else "''"
+        )
+        value, slot = f"v{i}", f"s{i}"
+        pre, loop = self.values(rule, rule.v1_path, src, f"_v{i}")
+        body = [
+            f"h{i} = {self.name('recode', recoded)}(ctx, _v{i}, _x{i})",
+            f"if h{i} is _DROPPED: continue",
+            f"{value} = h{i}[0]()",
+            *self.write(rule.v2_path, dst, value, slot),
+            f"if h{i}[1]: ctx.maybe_empty.append({slot})",
+        ]
+        return [f"_x{i} = {suffix}", *pre, loop, *("    " + line for line in body)]
+
     def guard_lines(self, rule: Rule, src: str, lines: list[str]) -> list[str]:
         """``lines`` under the rule's guard on ``src`` (when it has one)."""
         if not rule.guarded:
             return lines
-        test = f"if {self.name('guard', self.guard(rule))}({src}, ctx):"
+        test = f"if {self.guard_test(rule, src)}:"
         return [test, *("    " + line for line in lines)]
 
     def origin(self, origin_path: Any, elem: str) -> str:
@@ -471,7 +583,27 @@ class _Generator:
             return "None"
         if origin_path == _INHERIT:
             return "ctx.origin"
-        return f"first({elem}, {self.name('at', origin_path)})"
+        return self.first(origin_path, elem)
+
+    def first(self, path: Any, node: str) -> str:
+        """An expression for ``first(node, path)``: inline along plain fields, taking a list's
+        first element on the way (depth first, as :func:`~.paths.first` does); whenever that
+        does not reach a value, the general ``first`` decides (it goes on to later elements)."""
+        fields = getattr(path, "fields", None)
+        slow = f"first({node}, {self.name('at', path)})"
+        if not fields:
+            return slow
+        self.count += 1
+        t = f"_t{self.count}"
+        tests = [f"(type({t} := {node}) is dict)"]
+        for name in fields[:-1]:
+            tests += [
+                f"{name!r} in {t}",
+                f"(type({t} := {t}[{name!r}]) is dict or (type({t}) is list and {t} "
+                f"and type({t} := {t}[0]) is dict))",
+            ]
+        tests.append(f"{fields[-1]!r} in {t}")
+        return f"({t}[{fields[-1]!r}] if {' and '.join(tests)} else {slow})"
 
     def each(self, rule: Rule, src: str, dst: str, i: int) -> list[str]:
         params = rule.params
@@ -480,7 +612,11 @@ class _Generator:
         elem = f"e{i}"
         origin_path = params.get("origin_path")
         binds = params.get("bind_paths")
-        build = self.builder(rule.v2_path, rule.rules, origin_path is not None)
+        # in a route branch whose constants were filled when it was chosen, so are this one's
+        share = self.row_consts is not None and not binds
+        build = self.builder(
+            rule.v2_path, rule.rules, origin_path is not None, self.row_consts if share else None
+        )
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         body.append(f"if _fo{i} and id({elem}) in _fo{i}: continue")
@@ -492,7 +628,8 @@ class _Generator:
                 f"for n, p in {bound}}}}}, {build}, {dst}, {elem}, {at})"
             )
         else:
-            body.append(f"{build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})")
+            rc = ", rc" if share else ""
+            body.append(f"{build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)}{rc})")
         return [f"_fo{i} = ctx.followed", *pre, loop, *("    " + line for line in body)]
 
     def follow(self, rule: Rule) -> Fn:
@@ -532,7 +669,11 @@ class _Generator:
             name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
             names = name if isinstance(name, list) else (name,)
             picked = (branches.get(n, default) for n in names)
-            chosen = tuple((ns[b[0]], *b[1:]) for b in picked if b is not None)
+            chosen = tuple(
+                (ns[b[0]], *b[1:4], self.row_constants(b[4], key, row))
+                for b in picked
+                if b is not None
+            )
             plan = (row, chosen)
             if type(key) is str and len(plans) < 4096:  # tables are frozen: remember choices
                 plans[key] = plan
@@ -541,76 +682,145 @@ class _Generator:
         plans: dict[str, tuple[Any, tuple]] = {}
         ns = self.ns  # the builders exist once the source has run
         elem, key, var = f"e{i}", f"k{i}", f"_p{i}"
-        key_path = params["key_path"]
-        fields = getattr(key_path, "fields", None)
-        if fields is not None and len(fields) == 1:
-            get_key = (
-                f"{key} = {elem}.get({fields[0]!r}) if type({elem}) is dict "
-                f"else first({elem}, {self.name('at', key_path)})"
-            )
-        else:
-            get_key = f"{key} = first({elem}, {self.name('at', key_path)})"
+        get_key = f"{key} = {self.first(params['key_path'], elem)}"
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         plans_name, choose_name = self.name("plans", plans), self.name("choose", choose)
+        origin = self.origin(origin_path, elem)
         body += [
             get_key,
             f"{var} = {plans_name}.get({key}) if type({key}) is str else None",
             f"if {var} is None: {var} = {choose_name}({key})",
+        ]
+        if not any(b[3] for b in branches.values() if b is not None):
+            # no branch reads key or row beyond its constants (filled when chosen)
+            body += [
+                f"for b{i}, back{i}, into{i}, sets{i}, rc{i} in {var}[1]:",
+                f"    placed{i} = b{i}(ctx, {dst}, {elem}, {origin}, rc{i})",
+                *self.backlink(i, dst),
+            ]
+            return [*pre, loop, *("    " + line for line in body)]
+        body += [
             f"row{i} = {var}[0]",
-            f"for b{i}, back{i}, into{i}, sets{i} in {var}[1]:",
+            f"for b{i}, back{i}, into{i}, sets{i}, rc{i} in {var}[1]:",
             f"    if sets{i} == 1:  # key and row set in place, and put back",
             f"        hk{i}, hr{i} = sv{i}.get('key', _ABSENT), sv{i}.get('row', _ABSENT)",
             f"        sv{i}['key'] = {key}",
             f"        sv{i}['row'] = row{i} if isinstance(row{i}, dict) else {{}}",
             "        try:",
-            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {origin}, rc{i})",
             "        finally:",
             f"            _put_back(sv{i}, hk{i}, hr{i})",
             f"    elif sets{i}:",
             f"        ctx.variables = {{**sv{i}, 'key': {key}, "
             f"'row': row{i} if isinstance(row{i}, dict) else {{}}}}",
             "        try:",
-            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            f"            placed{i} = b{i}(ctx, {dst}, {elem}, {origin}, rc{i})",
             "        finally:",
             f"            ctx.variables = sv{i}",
             "    else:",
-            f"        placed{i} = b{i}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+            f"        placed{i} = b{i}(ctx, {dst}, {elem}, {origin}, rc{i})",
+            *self.backlink(i, dst),
+        ]
+        return [f"sv{i} = ctx.variables", *pre, loop, *("    " + line for line in body)]
+
+    @staticmethod
+    def backlink(i: int, dst: str) -> list[str]:
+        """A route's link from the element a branch placed (``backlink``), resolved later."""
+        return [
             f"    if placed{i} is not None and back{i}:",
             f"        links{i} = {dst}.setdefault(back{i}, [])",
             f"        links{i}.append(Link(into{i}, element=placed{i}))",
             f"        ctx.links.append((links{i}, len(links{i}) - 1, links{i}[-1]))",
         ]
-        return [f"sv{i} = ctx.variables", *pre, loop, *("    " + line for line in body)]
+
+    def row_constants(self, values: tuple | None, key: Any, row: Any) -> tuple | None:
+        """The constants of a branch that read the route's key and row, filled for one key and
+        table row: ``(make a fresh copy, may hold an empty)`` each (see :meth:`branch`)."""
+        if not values:
+            return None
+        variables = {**self.variables, "key": key, "row": row if isinstance(row, dict) else {}}
+        filled = [templated(value, variables) for value in values]
+        return tuple((copier(plain(out)), has_empty(out)) for out in filled)
 
     def branch(self, route: Route, has_origin: bool) -> tuple | None:
         if route.drop is not None:
             return None  # a branch that only consumes: nothing to do untracked
         # key and row are only set where a nested rule reads them: in place (and put back
         # after), or in a copy of the variables where a nested renumber adds its bookkeeping
+        # (not at all where only the branch's own constants read them: those are filled once
+        # per key and row when the route chooses the branch, and handed to the builder)
         renumbers = any(r.op == "renumber" for child in route.rules for r in child.walk())
-        sets_vars = 2 if renumbers else int(bool(_READS_ROUTE_VARS.search(repr(route))))
+        row_consts: list | None = None
+        if renumbers:
+            sets_vars = 2
+        elif not _READS_ROUTE_VARS.search(route.v2 or "") and self.row_only(route.rules):
+            sets_vars, row_consts = 0, []
+        else:
+            sets_vars = int(bool(_READS_ROUTE_VARS.search(repr(route))))
         target_list = route.v2_path[0][1] if route.v2_path else ""
-        build = self.builder(route.v2_path, route.rules, has_origin)  # resolved when chosen
-        return build, route.backlink, target_list, sets_vars
+        build = self.builder(route.v2_path, route.rules, has_origin, row_consts)
+        consts = tuple(row_consts) if row_consts else None
+        return build, route.backlink, target_list, sets_vars, consts
 
-    def builder(self, v2_path: Any, rules: tuple[Rule, ...], has_origin: bool) -> str:
-        """A function ``build(ctx, dst, elem, origin)``: one new v2 element from one v1
-        element with ``rules``, placed at ``v2_path`` under ``dst``; returns it (None: empty)."""
+    def row_only(self, rules: tuple[Rule, ...]) -> bool:
+        """Do only top-level constants of ``rules`` read the route's key and row (and,
+        besides them, only variables fixed for the resource map)?"""
+        for rule in rules:
+            if rule.op == "constant" and not rule.rules and not rule.exact_paths:
+                rest = {k: v for k, v in rule.params.items() if k != "value"}
+                if _READS_ROUTE_VARS.search(repr((rule.v1, rule.v2, rest))):
+                    return False
+                value = rule.params["value"]
+                names = [n for s in strings(value) for n in template_names(s)]
+                if not self.is_static(names) and not reads_only_route_vars(self, names):
+                    return False
+            elif rule.op == "each" and not {"follow_path", "bind_paths"} & set(rule.params):
+                # its elements are built under the same key and row: its constants too
+                if _READS_ROUTE_VARS.search(repr((rule.v1, rule.v2, dict(rule.params)))):
+                    return False
+                if not self.row_only(rule.rules):
+                    return False
+            elif _READS_ROUTE_VARS.search(repr(rule)):
+                return False
+        return True
+
+    def builder(
+        self,
+        v2_path: Any,
+        rules: tuple[Rule, ...],
+        has_origin: bool,
+        row_consts: list | None = None,
+    ) -> str:
+        """A function ``build(ctx, dst, elem, origin, rc)``: one new v2 element from one v1
+        element with ``rules``, placed at ``v2_path`` under ``dst``; returns it (None: empty).
+        ``row_consts``: collects the route-row constants of ``rules``, which then read their
+        filled copies from ``rc`` (see :meth:`branch`)."""
+        outer, self.row_consts = self.row_consts, row_consts
+        try:
+            return self._builder(v2_path, rules, has_origin)
+        finally:
+            self.row_consts = outer
+
+    def _builder(self, v2_path: Any, rules: tuple[Rule, ...], has_origin: bool) -> str:
         steps = self.steps(rules)
         whole = steps[0][0] if steps and steps[0][0].whole_copy and not steps[0][1] else None
         rest = steps[1:] if whole is not None else steps
         fn = self.name("build")
         slow = self.general(steps)
-        out = [f"def {fn}(ctx, dst, elem, origin):"]
-        if has_origin:
+        out = [f"def {fn}(ctx, dst, elem, origin, rc=None):"]
+        # the origin is handed down (``ctx.origin``) only where a nested rule inherits it
+        inherit = any(
+            r.params.get("origin_path") == _INHERIT for rule in rules for r in rule.walk()
+        )
+        if has_origin and inherit:
             out += [
                 "    if origin is not None:",
                 "        saved = ctx.origin",
                 "        ctx.origin = origin",
                 "    try:",
             ]
-        pad = "        " if has_origin else "    "
+        pad = "        " if has_origin and inherit else "    "
         out.append(f"{pad}if type(elem) is dict:")
         if whole is not None:
             skip = whole.params.get("except")
@@ -625,23 +835,44 @@ class _Generator:
             out.append(f"{pad}    target = {{}}")
         out += self.body(rest, "elem", "target", len(pad) // 4 + 1)
         out += [f"{pad}else:", f"{pad}    target = {{}}", f"{pad}    {slow}(ctx, elem, target)"]
-        if has_origin:
+        if has_origin and inherit:
             out += ["    finally:", "        if origin is not None:"]
             out.append("            ctx.origin = saved")
         out.append("    if not target: return None")
-        out += ["    " + line for line in self.write(v2_path, "dst", "target", "slot")]
-        out += [
-            "    placed = slot[0] if slot[1] is None else slot[0][slot[1]]",
-            "    if origin is not None and isinstance(placed, dict):",
-            "        ctx.origins[id(placed)] = origin",
-            "    return placed",
-        ]
+        write = self.write(v2_path, "dst", "target", "slot")
+        if write[-1] == _APPENDED:  # appended as it is: the element placed is ``target``
+            out += ["    " + line for line in write[:-1]]
+            out.append("    placed = target")
+        else:
+            out += ["    " + line for line in write]
+            out.append("    placed = slot[0] if slot[1] is None else slot[0][slot[1]]")
+        if has_origin:  # else every caller passes None
+            out += [
+                "    if origin is not None and isinstance(placed, dict):",
+                "        ctx.origins[id(placed)] = origin",
+            ]
+        out.append("    return placed")
         self.lines += out
         self.ns.pop(fn)
         return fn
 
 
+def constant_maker(value: Any) -> Callable[[], Any]:
+    """A fresh copy of a constant of the mapping files per call: a Python display of it
+    (``{'system': ..., 'code': ...}``) compiled once, faster than parsing its JSON. The
+    constant stays out of the generated source, which claim types that read alike share."""
+    source = display(value)
+    if source is None or not any(isinstance(v, _CONTAINERS) for v in _children(value)):
+        return copier(value)  # one level: a shallow copy
+    return eval(compile(f"lambda: {source}", "<bbmigrate-constant>", "eval"))
+
+
+def _children(value: Any) -> Any:
+    return value.values() if isinstance(value, dict) else value
+
+
 _ABSENT = object()
+_APPENDED = "slot = (_islot, len(_islot) - 1)"  # the last line write() gives for a [+] target
 
 
 def _put_back(variables: dict, key: Any, row: Any) -> None:
@@ -681,17 +912,6 @@ def _general(rule: Rule) -> Fn:
         ctx.maybe_empty.append(GLOBAL)
 
     return general_marked
-
-
-def _blob(value: Any) -> bytes | None:
-    """The JSON text of a constant when parsing it gives the same value back (a fresh copy)."""
-    if not _json_exact(value):
-        return None
-    try:
-        blob = orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return None
-    return blob if orjson.loads(blob) == value else None
 
 
 __all__ = ["compiled_rules", "plain", "source_of"]

@@ -52,6 +52,9 @@ class Context:
     slices: dict[int, Any] = field(default_factory=dict)
     # plain mapping only (see valueops): (container, key) slots an empty element may be in
     maybe_empty: list[tuple] = field(default_factory=list)
+    # what a path under the v1 root gives, by the path's id (see refs.linked_refs): guards and
+    # lookups of every element ask the same question of the same (unchanging) input
+    refs: dict[int, tuple] = field(default_factory=dict)
 
     def consume(self, rule: Rule, at: tuple, value: Any, dst: Any = None, key: Any = None) -> None:
         """Record that the v1 subtree at ``at`` was used by ``rule``.

@@ -26,10 +26,19 @@ def _detection(mapping: MappingSet) -> Any:
 def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
     """The first v2-only element ``resource`` has (None for a plausible v1 resource)."""
     mapping = mapping or load_mappings()
-    markers = _detection(mapping).get("r4_markers") or {}
-    for text in [*markers.get(resource.get("resourceType"), []), *markers.get("*", [])]:
-        path, _, want = text.partition("~")
-        for value in values(resource, compile_path(path)):
+    rtype = resource.get("resourceType")
+    key = ("r4_markers", rtype if isinstance(rtype, str) else None)
+    compiled = mapping.memo.get(key)
+    if compiled is None:  # the markers of a resource type, compiled once per mapping set
+        markers = _detection(mapping).get("r4_markers") or {}
+        texts = [*markers.get(key[1], []), *markers.get("*", [])]
+        compiled = [(text, compile_path(text.partition("~")[0]), text.partition("~")[2])
+                    for text in texts]  # fmt: skip
+        mapping.memo[key] = compiled
+    for text, path, want in compiled:
+        if path and path[0][1] not in resource:  # most markers: the first field is absent
+            continue
+        for value in values(resource, path):
             found = value if isinstance(value, list) else [value]
             if not want or any(isinstance(v, str) and want in v for v in found):
                 return text
@@ -46,7 +55,10 @@ def detect_claim_type(eob: dict, mapping: MappingSet | None = None) -> str:
     mapping = mapping or load_mappings()
     detection = _detection(mapping)
     names = mapping.tables.get(detection.get("claim_type_table"))
-    code = first(eob, compile_path(detection.get("claim_type_path")))
+    path = mapping.memo.get("claim_type_path")
+    if path is None:
+        path = mapping.memo["claim_type_path"] = compile_path(detection.get("claim_type_path"))
+    code = first(eob, path)
     if code is not None and names is not None and names.get(code):
         return str(names.get(code))
     prefix = str(eob.get("id", "")).split("-", 1)[0].lower()

@@ -8,11 +8,12 @@ the order of a rank table) and remembers which v1 sequence each new number stand
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .context import Context, Link
 from .model import Rule
-from .paths import fill, select, values
+from .paths import fill, iter_values, select, values
 from .tables import table_for
 from .write import put
 
@@ -61,6 +62,77 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
         if old is not None:
             by_old.setdefault(old, []).append(number)
     ctx.resolved[rule.v2_path[0][1]] = by_old
+
+
+def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] | None:
+    """``renumber`` for plain mapping: its rank table looked up once for the resource map and
+    each code's rank remembered (None: the table changes while mapping; the interpreter's op)."""
+    if not rule.v2_path:
+        return None
+    name = rule.v2_path[0][1]
+    order_path = rule.params.get("order_path")
+    field = rule.params.get("field", "sequence")
+    ranks = comp.table(rule) if order_path is not None else None
+    if order_path is not None and ranks is None:
+        return None
+    get = None if order_path is None else (lambda item: iter_values(item, order_path))
+    known: dict[str, int | None] = {}  # rank by text code; None: no row
+    big = 1_000_000
+
+    fields = getattr(order_path, "fields", None) or ()
+
+    def codes(item: Any) -> Any:
+        """``values(item, order_path)`` for the common shape (plain objects down to a list of
+        objects, ``category.coding[*].code``); anything else: the general walk."""
+        node = item
+        for name in fields[:-1]:
+            if type(node) is not dict or name not in node:
+                return get(item)
+            node = node[name]
+        last = fields[-1]
+        if type(node) is dict:
+            return (node[last],) if last in node else ()
+        if type(node) is list and all(type(x) is dict for x in node):
+            return [x[last] for x in node if last in x]
+        return get(item)
+
+    def rank(item: Any) -> int:
+        for code in codes(item) if fields else get(item):
+            if type(code) is str:  # remembered, rows and misses alike
+                number = known.get(code, big)
+                if number is big:
+                    row = ranks.get(code)
+                    number = None if row is None else int(row)
+                    if len(known) < 4096:
+                        known[code] = number
+                if number is not None:
+                    return number
+                continue
+            row = ranks.get(code)
+            if row is not None:
+                return int(row)
+        return big
+
+    def renumber(ctx: Context, src: Any, dst: dict) -> None:
+        items = dst.get(name)
+        if not isinstance(items, list):
+            return
+        if get is not None:
+            items.sort(key=rank)
+            ctx.variables.setdefault("_sorted", set()).add(name)
+        by_old: dict[Any, list[int]] = {}
+        origins, numbers = ctx.origins, ctx.new_numbers
+        for number, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                continue
+            item[field] = number
+            numbers[id(item)] = number
+            old = origins.get(id(item))
+            if old is not None:
+                by_old.setdefault(old, []).append(number)
+        ctx.resolved[name] = by_old
+
+    return renumber
 
 
 def resolve_links(ctx: Context) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import MappingError
@@ -325,7 +326,38 @@ def _step_values(child: Any, found: list, step: Step, kind: str) -> None:
 
 def where_matches(item: Any, sub: Path, want: str) -> bool:
     """Does ``item`` have a value at ``sub`` equal to ``want`` (a ``[sub=want]`` selector)?"""
+    fields = getattr(sub, "fields", None)
+    if fields is not None:  # plain fields: walked without building the list of values
+        return _any_equal(item, fields, 0, want)
     return any(equals(v, want) for v in values(item, sub))
+
+
+def iter_values(node: Any, path: Path) -> Iterator[Any]:
+    """The values :func:`values` gives, one at a time (for a caller that may stop early)."""
+    fields = getattr(path, "fields", None)
+    if fields is not None:
+        return _field_values(node, fields, 0)
+    return iter(values(node, path))
+
+
+def any_equal(node: Any, path: Path, want: str) -> bool:
+    """Is a value at the plain-field ``path`` under ``node`` equal to ``want``?"""
+    return _any_equal(node, path.fields, 0, want)  # type: ignore[attr-defined]
+
+
+def _any_equal(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
+    """``any(equals(v, want) for v in values(node, fields[pos:]))``, stopping at the first."""
+    while pos < len(fields) and type(node) is dict:  # plain objects: no generator needed
+        if fields[pos] not in node:
+            return False
+        node = node[fields[pos]]
+        pos += 1
+    if pos == len(fields):
+        return node == want if type(node) is str else equals(node, want)
+    for found in _field_values(node, fields, pos):
+        if found == want if type(found) is str else equals(found, want):
+            return True
+    return False
 
 
 def equals(value: Any, want: str) -> bool:
@@ -351,21 +383,27 @@ def first(node: Any, path: Path, default: Any = None) -> Any:
 
 def _first_field(node: Any, fields: tuple[str, ...], pos: int) -> Any:
     """The first value of ``fields[pos:]`` under ``node``, in document order (lists flattened)."""
+    for found in _field_values(node, fields, pos):
+        return found
+    return _MISSING
+
+
+def _field_values(node: Any, fields: tuple[str, ...], pos: int) -> Iterator[Any]:
+    """The values of ``fields[pos:]`` under ``node`` as :func:`values` finds them (lists on
+    the way flattened, depth first), one at a time."""
     while pos < len(fields):
         if isinstance(node, dict):
             if fields[pos] not in node:
-                return _MISSING
+                return
             node = node[fields[pos]]
             pos += 1
         elif isinstance(node, list):
             for item in node:
-                found = _first_field(item, fields, pos)
-                if found is not _MISSING:
-                    return found
-            return _MISSING
+                yield from _field_values(item, fields, pos)
+            return
         else:
-            return _MISSING
-    return node
+            return
+    yield node
 
 
 def format_path(steps: tuple) -> str:

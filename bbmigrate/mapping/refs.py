@@ -19,10 +19,29 @@ def is_linked(src: Any, path: tuple, ctx: Context) -> bool:
     """Is the element's ``sequence`` referenced from ``path`` (``item[*].diagnosisLinkId``)?"""
     if not isinstance(src, dict) or "sequence" not in src:
         return False
+    return src["sequence"] in linked_refs(ctx, path)
+
+
+def linked_refs(ctx: Context, path: tuple) -> list:
+    """The values at ``path`` under the v1 root, lists flattened (once per resource)."""
+    memo = ctx.refs.get(id(path))
+    if memo is not None and memo[0] is path:
+        return memo[1]
+    found: list = []
     for ref in values(ctx.root, path):
-        if src["sequence"] in (ref if isinstance(ref, list) else [ref]):
-            return True
-    return False
+        found.extend(ref if isinstance(ref, list) else [ref])
+    ctx.refs[id(path)] = (path, found)
+    return found
+
+
+def linked_set(ctx: Context, path: tuple) -> set:
+    """:func:`linked_refs` as a set (once per resource; unhashable references raise)."""
+    memo = ctx.refs.get(-id(path))
+    if memo is not None and memo[0] is path:
+        return memo[1]
+    found = set(linked_refs(ctx, path))
+    ctx.refs[-id(path)] = (path, found)
+    return found
 
 
 def follow_reference(

@@ -9,7 +9,8 @@ from typing import Any
 from ..errors import RuleError
 from .context import Context
 from .model import MappingSet, Rule
-from .paths import fill_text, values
+from .paths import fill_text
+from .refs import linked_set
 from .shapes import plain, templated
 
 
@@ -69,10 +70,7 @@ def link_suffix(rule: Rule, ctx: Context, src: Any) -> str:
     linked = rule.params.get("linked_path")
     if linked is None:
         return ""
-    refs = set()
-    for ref in values(ctx.root, linked):
-        refs.update(ref if isinstance(ref, list) else [ref])
-    return "|linked" if src.get("sequence") in refs else "|unlinked"
+    return "|linked" if src.get("sequence") in linked_set(ctx, linked) else "|unlinked"
 
 
 def recode(rule: Rule, table: Any, value: Any, suffix: str, variables: dict) -> Any:

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .context import Context, Link
+from .links import renumber_op
 from .paths import ROOT, template_names
 from .shapes import MONEY_SYSTEM, plain, templated
-from .tables import DROPPED, link_suffix, recode
+from .tables import DROPPED, recode
 from .write import assign
 
 Fn = Callable[[Context, Any, dict], None]
@@ -58,28 +59,33 @@ def _copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_AL
         and "code" in value
         and not (skip and ("system" in skip or "code" in skip))  # Money of what is kept
     )
-    out = {}
-    for key, child in value.items():
-        if skip and key in skip:
-            continue
-        if is_money and (key == "system" or key == "code"):
-            continue
+    # a shallow copy in C, then only the nested containers are replaced by their copies
+    out = value.copy() if type(value) is dict else dict(value)
+    if skip:
+        for key in skip:
+            out.pop(key, None)
+    if is_money:
+        del out["system"], out["code"]
+    for key, child in out.items():
         kind = type(child)
         if kind is str:
             if not child:
                 found.append(key)
-        elif kind is dict or kind is list:
-            child = (_copy_dict if kind is dict else _copy_list)(child, money, found)
+        elif kind is dict:
+            out[key] = child = _copy_dict(child, money, found)
+            if not child:
+                found.append(key)
+        elif kind is list:
+            out[key] = child = _copy_list(child, money, found)
             if not child:
                 found.append(key)
         elif kind is not int and kind is not float and kind is not bool:
             if isinstance(child, _CONTAINERS):
-                child = checked_copy(child, money, found)
+                out[key] = child = checked_copy(child, money, found)
                 if not child:
                     found.append(key)
             elif not child and (child is None or child == ""):
                 found.append(key)
-        out[key] = child
     if is_money:
         out["currency"] = code = value["code"]
         if has_empty(code):
@@ -94,8 +100,12 @@ def _copy_list(value: list, money: bool, found: list) -> list:
         if kind is str:
             if not child:
                 found.append(0)
-        elif kind is dict or kind is list:
-            child = (_copy_dict if kind is dict else _copy_list)(child, money, found)
+        elif kind is dict:
+            child = _copy_dict(child, money, found)
+            if not child:
+                found.append(0)
+        elif kind is list:
+            child = _copy_list(child, money, found)
             if not child:
                 found.append(0)
         elif kind is not int and kind is not float and kind is not bool:
@@ -249,24 +259,29 @@ def reads_only_route_vars(comp: Any, names: list[str]) -> bool:
     return comp.is_static(others) and not comp.binds & ROUTE_VARS
 
 
-def lookup_op(comp: Any, rule: Any) -> Fn | None:
+def recoder(comp: Any, rule: Any) -> Callable[[Context, Any, str], Any] | None:
+    """A ``lookup`` rule's ``recode(ctx, value, suffix)``: DROPPED, or ``(make a fresh copy of
+    what to write, may hold an empty)``; None when its table changes while mapping."""
     table = comp.table(rule)
     if table is None:
         return None
-    get = comp.reader(rule.v1_path)
-    write = comp.writer(rule.v2_path)
+    # what a text value recodes to depends on the value and the suffix alone when the default
+    # reads no variable that changes while mapping: then it is worked out once per value
+    default = rule.params.get("default", "keep")
+    names = [n for text in strings(default) for n in template_names(text)]
+    fixed = comp.is_static([n for n in names if n.split(".", 1)[0] != "value"])
+    done: dict[tuple[str, str], Any] = {}
 
-    def lookup(ctx: Context, src: Any, dst: dict) -> None:
-        suffix = link_suffix(rule, ctx, src)
-        for value in get(src):
+    def recoded(ctx: Context, value: Any, suffix: str) -> Any:
+        hit = done.get((value, suffix)) if fixed and type(value) is str else None
+        if hit is None:
             out = recode(rule, table, value, suffix, ctx.variables)
-            if out is DROPPED:
-                continue
-            slot = write(ctx, dst, out)
-            if has_empty(out):
-                ctx.maybe_empty.append(slot)
+            hit = DROPPED if out is DROPPED else (comp.copier(out), has_empty(out))
+            if fixed and type(value) is str and len(done) < 4096:
+                done[(value, suffix)] = hit
+        return hit
 
-    return lookup
+    return recoded
 
 
 def link_op(comp: Any, rule: Any) -> Fn | None:
@@ -319,7 +334,7 @@ def strings(value: Any) -> list[str]:
 BUILDERS: dict[str, Callable[[Any, Any], Fn | None]] = {
     "copy": copy_op,
     "constant": constant_op,
-    "lookup": lookup_op,
     "link": link_op,
     "rewrite": rewrite_op,
+    "renumber": renumber_op,
 }

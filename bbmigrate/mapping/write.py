@@ -104,7 +104,10 @@ def merge(old: dict, value: dict) -> None:
         old.update(value)
         return
     for key, new in value.items():
-        assign(old, key, new)
+        if key in old:
+            assign(old, key, new)
+        else:  # assign's common case, without the call
+            old[key] = new
 
 
 def assign(container: Any, key: Any, value: Any) -> None:

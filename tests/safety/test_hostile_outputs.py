@@ -106,3 +106,16 @@ def test_error_lines_show_controls_escaped(tmp_path):
     assert result.exit_code == 2
     assert_no_raw_control(result.stderr, "stderr")
     assert "\\x1b]0;owned\\x07.json" in result.stderr
+
+
+def test_fetch_summary_shows_a_hostile_out_path_escaped(tmp_path):
+    from bbmigrate.emulator import SandboxConfig, create_app, serve_in_thread
+
+    out = tmp_path / "\x1b]0;owned\x07"
+    login = ["--user", "BBUser00001", "--password", "PW00001!", "--versions", "v2", "--count", "50"]
+    with serve_in_thread(create_app(SandboxConfig())) as url:
+        result = CliRunner().invoke(main, ["fetch", "--base-url", url, "--out", str(out), *login])
+    assert result.exit_code == 0, result.output
+    assert (out / "v2" / "Patient.json").is_file()
+    assert_no_raw_control(result.stdout, "stdout")
+    assert "\\x1b]0;owned\\x07" in result.stdout

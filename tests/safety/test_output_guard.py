@@ -15,7 +15,7 @@ from safety_data import BENE
 from bbmigrate.cli import main
 from bbmigrate.errors import OutputError
 from bbmigrate.output_guard import guard_output
-from bbmigrate.resources import samples_dir
+from bbmigrate.resources import data_dir, samples_dir
 
 
 @pytest.fixture
@@ -125,3 +125,107 @@ def test_guard_ignores_stdout_and_missing_options(tmp_path):
     guard_output(tmp_path / "new.json", [None, "-", tmp_path / "other.json"])
     with pytest.raises(OutputError, match="output is the input"):
         guard_output(tmp_path / "a" / ".." / "x.json", [tmp_path / "x.json"])
+
+
+# -- fetch --out: its inputs are the token file it reads (and saves rotated tokens to) and
+# bbmigrate's own data folders, which other commands and the emulator read ------------------
+NO_SERVER = "http://127.0.0.1:9"  # nothing listens: a fetch that got past the guard fails, exit 3
+
+
+def fetch_args(out: Path, *extra: str) -> list[str]:
+    return ["fetch", "--base-url", NO_SERVER, "--out", str(out), "--retries", "0", *extra]
+
+
+def token_file(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "tokens.json"
+    path.write_text('{"tokens": {}}')
+    path.chmod(0o600)
+    return path
+
+
+@pytest.mark.parametrize("where", ["top", "v2"])
+def test_fetch_into_a_folder_holding_its_token_file(tmp_path, where):
+    out = tmp_path / "bene"
+    tokens = token_file(out if where == "top" else out / "v2")
+    line = refused(tmp_path, *fetch_args(out, "--token-file", str(tokens)))
+    assert "contains the input" in line and str(tokens) in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bene"]  # no staging folder either
+
+
+def test_fetch_into_the_folder_of_the_default_token_file(tmp_path, monkeypatch):
+    tokens = token_file(tmp_path / "config")
+    monkeypatch.setenv("BBMIGRATE_TOKEN_FILE", str(tokens))
+    refused(tmp_path, *fetch_args(tmp_path / "config"))
+    # logging in with --user and no --token-file reads no token file: nothing to protect there
+    result = CliRunner().invoke(
+        main, fetch_args(tmp_path / "config", "--user", "U", "--password", "P")
+    )
+    assert result.exit_code == 3 and "choose another output path" not in result.output
+
+
+@pytest.mark.parametrize("folder", ["mappings", "samples"])
+@pytest.mark.parametrize("how", ["inside", "same", "symlink", "around"])
+def test_fetch_into_bbmigrate_own_data(tmp_path, folder, how):
+    real = data_dir(folder)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    out = {"inside": real / BENE, "same": real, "symlink": link, "around": real.parent}[how]
+    line = refused_data(real, *fetch_args(out, "--user", "U", "--password", "P"))
+    # the checkout around both data folders names the first one it holds
+    assert str(real) in line or how == "around"
+    assert not [p for p in real.parent.iterdir() if ".fetch-" in p.name]
+
+
+def refused_data(real: Path, *args: str) -> str:
+    before = snapshot(real)
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 2, result.output
+    assert snapshot(real) == before
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bbmigrate's own data folder" in lines[0], result.stderr
+    return lines[0]
+
+
+# Every command that writes, aimed at bbmigrate's own data: a new file inside it, or one of
+# its files replaced. Nothing names the data folder as an input: the guard knows it is one.
+OWN_DATA_WRITES = {
+    "map": ["map", "{bene}/v1/Patient.json", "-o", "{target}"],
+    "diff": ["diff", "{bene}", "--format", "json", "-o", "{target}"],
+    "validate": ["validate", "{bene}/v2", "--format", "json", "-o", "{target}"],
+    "tables": ["tables", "--format", "csv", "-o", "{target}"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(OWN_DATA_WRITES))
+@pytest.mark.parametrize(
+    "target",
+    ["mappings/new.json", "mappings/patient.yaml", "samples/new.json", "samples/index.json"],
+)
+def test_no_command_writes_into_bbmigrate_own_data(bene, command, target):
+    folder = data_dir(target.split("/")[0])
+    path = folder / target.split("/", 1)[1]
+    args = [a.format(bene=bene, target=path) for a in OWN_DATA_WRITES[command]]
+    line = refused_data(folder, *args)
+    assert str(folder) in line
+    assert path.exists() == (target.split("/")[1] != "new.json")
+
+
+def test_a_hard_link_to_a_file_of_bbmigrate_own_data(bene, tmp_path):
+    link = tmp_path / "index.json"
+    try:
+        os.link(data_dir("samples") / "index.json", link)
+    except OSError as exc:  # the temporary folder is on another file system
+        pytest.skip(f"cannot hard-link into {tmp_path}: {exc.strerror}")
+    line = refused_data(
+        data_dir("samples"), "map", str(bene / "v1" / "Patient.json"), "-o", str(link)
+    )
+    assert "is a link to a file of" in line
+
+
+def test_fetch_beside_its_token_file_is_allowed(tmp_path):
+    tokens = token_file(tmp_path / "config")
+    result = CliRunner().invoke(main, fetch_args(tmp_path / "bene", "--token-file", str(tokens)))
+    # past the guard: it fails for want of a token, not for its output path
+    assert result.exit_code != 0 and "choose another output path" not in result.output
+    assert "token" in result.output.lower()
