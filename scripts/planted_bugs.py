@@ -18,7 +18,7 @@ failed anyway would mark every bug of its area "caught"); ``--no-control`` skips
 
 Run (from the repository root, with the project's venv)::
 
-    .venv/bin/python scripts/planted_bugs.py            # every mutation: ~4 min on 2 cores
+    .venv/bin/python scripts/planted_bugs.py            # every mutation: ~3 min on 2 cores
     .venv/bin/python scripts/planted_bugs.py -k pkce    # the mutations whose name contains "pkce"
     .venv/bin/python scripts/planted_bugs.py --list     # the mutations and their test subsets
 
@@ -421,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     chosen = [m for m in MUTATIONS if not args.only or any(k in m.name for k in args.only)]
+    if not chosen:
+        print(f"planted_bugs: no mutation matches {' or '.join(args.only)}", file=sys.stderr)
+        return 2
     if args.tests:
         chosen = [dataclasses.replace(m, tests=tuple(args.tests)) for m in chosen]
     if args.list:

@@ -97,3 +97,10 @@ def test_table_says_missed_plainly():
     line = rows.splitlines()[-1]
     assert "| caught (1 s) | **missed** (2 s) | `tests/a.py::t` |" in line
     assert f"`{m.file}`" in line
+
+
+def test_a_selection_that_matches_nothing_is_exit_2(capsys):
+    assert planted.main(["-k", "no-such-bug", "--list"]) == 2
+    assert "no mutation matches no-such-bug" in capsys.readouterr().err
+    assert planted.main(["-k", "pkce", "--list"]) == 0
+    assert capsys.readouterr().out.startswith("pkce: bbmigrate/emulator/oauth.py:")
