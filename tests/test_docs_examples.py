@@ -44,6 +44,7 @@ TOOLING = {
     r"^(python3? -m )?ruff\b": "lint, run by CI itself",
     r"^git\b": "commits to the repository",
     r"^python3? (samples/_build|benchmarks)/": "rewrites samples / runs a benchmark",
+    r"^python3? scripts/planted_bugs\.py\b": "plants bugs and runs test subsets (the test suite)",
 }
 SERVE = re.compile(r"^bbmigrate sandbox serve\b")
 BROWSER_LOGIN = re.compile(r"^bbmigrate auth login\b(?!.*--user)")
