@@ -18,11 +18,12 @@ Where ``fork`` does not exist, or with one job, the chunks run in this process, 
 from __future__ import annotations
 
 import multiprocessing
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
+
+from .worker_pool import start_worker_process, stop_workers
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -31,11 +32,6 @@ IN_FLIGHT = 3
 """Chunks queued per worker: enough to keep it busy, little read-ahead."""
 
 _WORK: Callable[[Any], Any] | None = None
-
-
-def _start_worker() -> None:
-    for sig in (signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
 
 
 def _run(chunk: Any) -> Any:
@@ -71,7 +67,9 @@ class OrderedPool:
                 raise RuntimeError("one OrderedPool at a time")
             _WORK = self.work
             self.pool = ProcessPoolExecutor(
-                self.jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+                self.jobs,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=start_worker_process,
             )
             self.pool.submit(_ready).result()
         return self
@@ -94,10 +92,9 @@ class OrderedPool:
         if pool is None:
             return
         _WORK = None
-        failed = kind is not None
-        if failed:
+        if kind is not None:
             # an error or an interrupt: a worker busy with a chunk is stopped, else it would
             # run on after this process
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=failed)
+            stop_workers(pool)
+        else:
+            pool.shutdown(wait=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,7 +19,7 @@ from typing import Any
 
 from .. import jsonio
 from ..errors import BBMigrateError, InputError
-from ..worker_pool import stop_workers
+from ..worker_pool import start_worker_process, stop_workers
 from .loader import load_mappings
 from .model import MappingSet
 from .ndjson import Chunk, gzip_member
@@ -79,8 +78,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(root: str, quirks: bool, keep_going: bool, list_unmapped: bool) -> None:
-    for sig in (signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
+    start_worker_process()
     _WORKER.update(
         mapping=load_mappings(root, quirks=quirks), keep_going=keep_going, unmapped=list_unmapped
     )
