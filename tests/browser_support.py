@@ -28,6 +28,6 @@ def dump_dom(url: str, profile: Path) -> str:
         ],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=120,
         check=True,
     ).stdout

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
+from browser_support import BROWSER, dump_dom
 from click.testing import CliRunner
 from diff_data import write_beneficiary
 
 from bbmigrate.cli import main
-
-BROWSER = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
 
 
 @pytest.mark.skipif(BROWSER is None, reason="chromium is not installed")
@@ -21,25 +18,7 @@ def test_filters_run_offline_in_chromium(tmp_path):
     page = tmp_path / "r.html"
     result = CliRunner().invoke(main, ["diff", str(bene), "--format", "html", "-o", str(page)])
     assert result.exit_code == 0, result.output
-    dom = subprocess.run(
-        [
-            BROWSER,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=True,
-    ).stdout
+    dom = dump_dom(page.as_uri(), tmp_path / "profile")
     # the inline script ran: it counted the grouped rows (one per element change), all shown
     # (same-as-v1 is counted, not listed), each with its examples folded in a <details>
     shown, total = map(int, re.search(r"(\d+) of (\d+) element changes shown", dom).groups())

@@ -14,44 +14,19 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bbmigrate.errors import BBMigrateError, RuleError
+from bbmigrate.errors import RuleError
 from bbmigrate.mapping import engine, load_mappings, map_resource
 from bbmigrate.mapping.context import Link
 from bbmigrate.mapping.engine import prune
 from bbmigrate.mapping.loader import load_from
-from bbmigrate.mapping.ops import apply
 from bbmigrate.mapping.shapes import plain, reshape_money
 from bbmigrate.mapping.valueops import checked_copy, has_empty
 from bbmigrate.resources import mappings_dir
 
+from .engine_pair import both, interpreted_rules
 from .perturb import Perturber
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
-
-def _interpreted(mapping, rmap):
-    def run(ctx, src, dst):
-        for rule in rmap.rules:
-            apply(rule, ctx, src, (), dst)
-        ctx.maybe_empty.append((None, None))  # the interpreter keeps no marks: prune it all
-
-    return run
-
-
-def _both(resource: dict, mapping, monkeypatch) -> tuple[bytes, bytes]:
-    """What plain mapping gives, compiled and interpreted: the output, or the error text."""
-
-    def run() -> bytes:
-        try:
-            return orjson.dumps(map_resource(copy.deepcopy(resource), mappings=mapping))
-        except BBMigrateError as exc:
-            return f"error: {exc}".encode()
-
-    compiled = run()
-    with monkeypatch.context() as patch:
-        patch.setattr(engine, "compiled_rules", _interpreted)
-        interpreted = run()
-    return compiled, interpreted
 
 
 def _inputs(bfd_responses: Path) -> list[dict]:
@@ -81,7 +56,7 @@ def test_compiled_and_interpreted_rules_give_the_same_bytes(bfd_responses, monke
     for i, doc in enumerate(docs):
         variants = [doc, Perturber(i).pair(doc, {})[0], _roughen(doc)]
         for n, variant in enumerate(variants):
-            compiled, interpreted = _both(variant, mapping, monkeypatch)
+            compiled, interpreted = both(variant, mapping, monkeypatch)
             assert compiled == interpreted, (doc.get("resourceType"), doc.get("id"))
             # Equal error texts would pass the line above: real and perturbed inputs must map.
             if n < 2:
@@ -104,7 +79,7 @@ def test_a_failing_compiled_rule_is_named_like_an_interpreted_one(monkeypatch):
         for interpreted in (False, True):
             with monkeypatch.context() as patch:
                 if interpreted:
-                    patch.setattr(engine, "compiled_rules", _interpreted)
+                    patch.setattr(engine, "compiled_rules", interpreted_rules)
                 with pytest.raises(RuleError) as err:
                     map_resource(copy.deepcopy(doc))
             messages.append(str(err.value))
@@ -178,7 +153,7 @@ def test_variables_set_while_mapping_are_filled_per_element(tmp_path, monkeypatc
         ],
         "name": [{"family": "Doe", "given": ["J"]}, {"family": "Roe"}],
     }
-    compiled, interpreted = _both(patient, mapping, monkeypatch)
+    compiled, interpreted = both(patient, mapping, monkeypatch)
     assert compiled == interpreted
     out = orjson.loads(compiled)
     assert out["identifier"] == [

@@ -8,16 +8,14 @@ fields, and ``renumber`` with a rank table that misses some codes.
 
 from __future__ import annotations
 
-import copy
 import shutil
 
 import orjson
 
-from bbmigrate.errors import BBMigrateError
-from bbmigrate.mapping import engine, map_resource
 from bbmigrate.mapping.loader import load_from
-from bbmigrate.mapping.ops import apply
 from bbmigrate.resources import mappings_dir
+
+from .engine_pair import both
 
 RULES = """resource: Patient
 note: Shapes the generated code handles inline.
@@ -99,28 +97,6 @@ def _tables(root) -> None:
     )
 
 
-def _interpreted(mapping, rmap):
-    def run(ctx, resource, out):
-        for rule in rmap.rules:
-            apply(rule, ctx, resource, (), out)
-
-    return run
-
-
-def _both(resource: dict, mapping, monkeypatch) -> tuple[bytes, bytes]:
-    def run() -> bytes:
-        try:
-            return orjson.dumps(map_resource(copy.deepcopy(resource), mappings=mapping))
-        except BBMigrateError as exc:
-            return f"error: {exc}".encode()
-
-    compiled = run()
-    with monkeypatch.context() as patch:
-        patch.setattr(engine, "compiled_rules", _interpreted)
-        interpreted = run()
-    return compiled, interpreted
-
-
 def test_generated_shapes_match_the_interpreter(tmp_path, monkeypatch):
     root = tmp_path / "mappings"
     shutil.copytree(mappings_dir(), root)
@@ -146,7 +122,7 @@ def test_generated_shapes_match_the_interpreter(tmp_path, monkeypatch):
             {"sequence": 4, "type": "a", "other": {"display": "skip me"}},
         ],
     }
-    compiled, interpreted = _both(patient, mapping, monkeypatch)
+    compiled, interpreted = both(patient, mapping, monkeypatch)
     assert compiled == interpreted
     out = orjson.loads(compiled)
     # constants of a nested each read the route's key and row, filled once per key

@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
+from browser_support import BROWSER, dump_dom
 from click.testing import CliRunner
 
 from bbmigrate.cli import main
 
-BROWSER = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
-
 
 def _dom(page, profile, query: str) -> str:
-    return subprocess.run(
-        [
-            BROWSER,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--dump-dom",
-            page.as_uri() + query,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    return dump_dom(page.as_uri() + query, profile)
 
 
 @pytest.mark.skipif(BROWSER is None, reason="chromium is not installed")

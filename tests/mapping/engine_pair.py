@@ -1,0 +1,37 @@
+"""The same resource through the generated rules and through the rule interpreter, for tests
+that require the two to agree byte for byte."""
+
+from __future__ import annotations
+
+import copy
+
+import orjson
+
+from bbmigrate.errors import BBMigrateError
+from bbmigrate.mapping import engine, map_resource
+from bbmigrate.mapping.ops import apply
+
+
+def interpreted_rules(mapping, rmap):
+    def run(ctx, src, dst):
+        for rule in rmap.rules:
+            apply(rule, ctx, src, (), dst)
+        ctx.maybe_empty.append((None, None))  # the interpreter keeps no marks: prune it all
+
+    return run
+
+
+def both(resource: dict, mapping, monkeypatch) -> tuple[bytes, bytes]:
+    """What plain mapping gives, compiled and interpreted: the output, or the error text."""
+
+    def run() -> bytes:
+        try:
+            return orjson.dumps(map_resource(copy.deepcopy(resource), mappings=mapping))
+        except BBMigrateError as exc:
+            return f"error: {exc}".encode()
+
+    compiled = run()
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "compiled_rules", interpreted_rules)
+        interpreted = run()
+    return compiled, interpreted
