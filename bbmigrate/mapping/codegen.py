@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import linecache
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -76,6 +77,7 @@ _READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
 # general ops that never write an empty element (the others mark the output for pruning)
 _NEVER_EMPTY = frozenset({"renumber", "dedupe"})
 _INHERIT = (("field", "^"),)  # ``origin: "^"``: the enclosing element's origin
+_MARK = "#> "  # a comment line ``#> L<n> <index>``: rule ``index`` of a rule list begins
 _CODE: dict[str, Any] = {}  # compiled code by the hash of its source
 
 
@@ -91,6 +93,12 @@ def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
 def source_of(mapping: MappingSet, rmap: ResourceMap) -> str:
     """The Python source generated for ``rmap`` (for reading and for tests)."""
     return _Generator(mapping, rmap).compile().__bbmigrate_source__  # type: ignore[attr-defined]
+
+
+def _rule_at(starts: list[int], exc: Exception) -> int:
+    """The index of the rule whose lines ``starts`` from the rule list's function where
+    ``exc`` was caught; -1: before the first rule."""
+    return bisect_right(starts, exc.__traceback__.tb_lineno) - 1  # type: ignore[union-attr]
 
 
 def _rule_error(rule: Rule, exc: Exception) -> RuleError:
@@ -111,6 +119,7 @@ class _Generator:
             "_ERRORS": _ERRORS,
             "_C": _CONTAINERS,
             "_rule_error": _rule_error,
+            "_rule_at": _rule_at,
             "checked_copy": checked_copy,
             "checked_copy_except": checked_copy_except,
             "assign": assign,
@@ -210,6 +219,11 @@ class _Generator:
             filename = f"<bbmigrate-rules {digest}>"
             code = _CODE[digest] = compile(source, filename, "exec")
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        for number, line in enumerate(self.lines, start=1):
+            if line.lstrip().startswith(_MARK):
+                starts, _, index = line.lstrip()[len(_MARK) :].partition(" ")
+                assert len(self.ns[starts]) == int(index)
+                self.ns[starts].append(number)
         exec(code, self.ns)
         run = self.ns[top]
         run.__bbmigrate_source__ = source
@@ -255,7 +269,8 @@ class _Generator:
         if not steps:
             return [f"{pad}pass"]
         table = self.name("R", tuple(rule for rule, _ in steps))
-        out = [f"{pad}_r = -1", f"{pad}try:"]
+        starts = self.name("L", [])  # the first line of each rule, filled in by compile()
+        out = [f"{pad}try:"]
         for index, (rule, gated) in enumerate(steps):
             tests = []
             if rule.v1_head is not None:
@@ -267,12 +282,15 @@ class _Generator:
             if tests:
                 out.append(f"{inner}if {' and '.join(tests)}:")
                 inner += "    "
-            out.append(f"{inner}_r = {index}")
+            # which rule failed is told by the line it failed on (see _rule_at): a marker,
+            # not a statement, so that nothing is spent on it while all goes well
+            out.insert(len(out) - 1 if tests else len(out), f"{pad}    {_MARK}{starts} {index}")
             out += [inner + line for line in self.rule(rule, src, dst, index)]
         out += [
             f"{pad}except RuleError:",
             f"{pad}    raise",
             f"{pad}except _ERRORS as exc:",
+            f"{pad}    _r = _rule_at({starts}, exc)",
             f"{pad}    if _r < 0: raise",
             f"{pad}    raise _rule_error({table}[_r], exc) from exc",
         ]
@@ -350,30 +368,30 @@ class _Generator:
             out.append(f"{pad}{seq} = ({cur},)")
         return out
 
-    def write(self, path: Any, dst: str, value: str, slot: str) -> list[str]:
-        """Lines that write ``value`` at the target ``path`` under ``dst`` and bind ``slot`` to
-        the ``(container, key)`` written (as the :mod:`.access` writers return it)."""
+    def write(self, path: Any, dst: str, value: str, slot: str) -> tuple[list[str], str]:
+        """Lines that write ``value`` at the target ``path`` under ``dst``, and an expression
+        for the ``(container, key)`` written (as the :mod:`.access` writers return it), valid
+        right after them: the callers build that tuple only when they need it."""
         names = path_names(path)
         if getattr(path, "templated", False):
             if not self.is_static(names):
-                return [f"{slot} = {self.name('write', self.writer(path))}(ctx, {dst}, {value})"]
+                fn = self.name("write", self.writer(path))
+                return [f"{slot} = {fn}(ctx, {dst}, {value})"], slot
             path = fill(path, self.variables)
         rooted = bool(path) and path[0][0] == ROOT
         local = path[1:] if rooted else path
         base = "ctx.out" if rooted else dst
         if not local:
-            return [
-                f"if isinstance({value}, dict): merge({base}, {value})",
-                f"{slot} = ({base}, None)",
-            ]
+            return [f"if isinstance({value}, dict): merge({base}, {value})"], f"({base}, None)"
         plain_steps = all(step[0] in (FIELD, APPEND) for step in local[-1:])
         if not plain_steps or not all(
             step[0] in (FIELD, APPEND) or (step[0] == PROTO and isinstance(step[2], dict))
             for step in local[:-1]
         ):
-            return [f"{slot} = {self.name('write', self.writer(path))}(ctx, {dst}, {value})"]
-        cur = f"_c{slot}"
-        out = [f"{cur} = {base}"]
+            fn = self.name("write", self.writer(path))
+            return [f"{slot} = {fn}(ctx, {dst}, {value})"], slot
+        cur = f"_c{slot}" if local[:-1] else base  # walked down: a variable of its own
+        out = [f"{cur} = {base}"] if local[:-1] else []
         for step in local[:-1]:
             name = repr(step[1])
             if step[0] == PROTO:  # the slice like the prototype, else a new one (as put does)
@@ -407,16 +425,14 @@ class _Generator:
                 f"_i{slot} = {cur}.setdefault({name}, [])",
                 f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
                 f"_i{slot}.append({value})",
-                f"{slot} = (_i{slot}, len(_i{slot}) - 1)",
             ]
-        else:
-            out += [
-                # as assign() does it, down to the error a non-object gives
-                f"if type({cur}) is dict and {name} not in {cur}: {cur}[{name}] = {value}",
-                f"else: assign({cur}, {name}, {value})",
-                f"{slot} = ({cur}, {name})",
-            ]
-        return out
+            return out, f"(_i{slot}, len(_i{slot}) - 1)"
+        out += [
+            # as assign() does it, down to the error a non-object gives
+            f"if type({cur}) is dict and {name} not in {cur}: {cur}[{name}] = {value}",
+            f"else: assign({cur}, {name}, {value})",
+        ]
+        return out, f"({cur}, {name})"
 
     def guard_test(self, rule: Rule, elem: str) -> str:
         """An expression for the rule's guard on ``elem``: inline for an object where every
@@ -497,10 +513,8 @@ class _Generator:
             "else:",
             f"    _e{i} = not {value} and ({value} is None or {value} == '')",
         ]
-        write = [
-            *self.write(rule.v2_path, dst, value, slot),
-            f"if _e{i}: ctx.maybe_empty.append({slot})",
-        ]
+        lines, at = self.write(rule.v2_path, dst, value, slot)
+        write = [*lines, f"if _e{i}: ctx.maybe_empty.append({at})"]
         if skip:
             body += [f"if _e{i} is not None:", *("    " + line for line in write)]
         else:
@@ -529,12 +543,8 @@ class _Generator:
                 self.row_consts.append(value)
             else:  # filled once per route key and row, then a fresh copy per element
                 get = f"h{i} = {self.name('fill', route_row_filler(value, copier))}(ctx.variables)"
-            out = [
-                get,
-                f"v{i} = h{i}[0]()",
-                *self.write(rule.v2_path, dst, f"v{i}", slot),
-                f"if h{i}[1]: ctx.maybe_empty.append({slot})",
-            ]
+            lines, at = self.write(rule.v2_path, dst, f"v{i}", slot)
+            out = [get, f"v{i} = h{i}[0]()", *lines, f"if h{i}[1]: ctx.maybe_empty.append({at})"]
             return self.guard_lines(rule, src, out)
         fixed = templated(value, self.variables) if names else value
         if isinstance(fixed, _CONTAINERS):  # a fresh copy each time (see constant_maker)
@@ -542,9 +552,10 @@ class _Generator:
         else:
             expr = self.name("k", fixed)
         slot = f"s{i}"
-        out = [f"v{i} = {expr}", *self.write(rule.v2_path, dst, f"v{i}", slot)]
+        lines, at = self.write(rule.v2_path, dst, f"v{i}", slot)
+        out = [f"v{i} = {expr}", *lines]
         if has_empty(fixed):
-            out.append(f"ctx.maybe_empty.append({slot})")
+            out.append(f"ctx.maybe_empty.append({at})")
         return self.guard_lines(rule, src, out)
 
     def lookup(self, rule: Rule, src: str, dst: str, i: int) -> list[str] | None:
@@ -562,12 +573,13 @@ class _Generator:
         )
         value, slot = f"v{i}", f"s{i}"
         pre, loop = self.values(rule, rule.v1_path, src, f"_v{i}")
+        lines, at = self.write(rule.v2_path, dst, value, slot)
         body = [
             f"h{i} = {self.name('recode', recoded)}(ctx, _v{i}, _x{i})",
             f"if h{i} is _DROPPED: continue",
             f"{value} = h{i}[0]()",
-            *self.write(rule.v2_path, dst, value, slot),
-            f"if h{i}[1]: ctx.maybe_empty.append({slot})",
+            *lines,
+            f"if h{i}[1]: ctx.maybe_empty.append({at})",
         ]
         return [f"_x{i} = {suffix}", *pre, loop, *("    " + line for line in body)]
 
@@ -681,7 +693,8 @@ class _Generator:
 
         plans: dict[str, tuple[Any, tuple]] = {}
         ns = self.ns  # the builders exist once the source has run
-        elem, key, var = f"e{i}", f"k{i}", f"_p{i}"
+        # ``_k``: ``k<n>`` names the module's constants
+        elem, key, var = f"e{i}", f"_k{i}", f"_p{i}"
         get_key = f"{key} = {self.first(params['key_path'], elem)}"
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
@@ -839,12 +852,12 @@ class _Generator:
             out += ["    finally:", "        if origin is not None:"]
             out.append("            ctx.origin = saved")
         out.append("    if not target: return None")
-        write = self.write(v2_path, "dst", "target", "slot")
-        if write[-1] == _APPENDED:  # appended as it is: the element placed is ``target``
-            out += ["    " + line for line in write[:-1]]
+        write, at = self.write(v2_path, "dst", "target", "slot")
+        out += ["    " + line for line in write]
+        if at == _APPENDED:  # appended as it is: the element placed is ``target``
             out.append("    placed = target")
         else:
-            out += ["    " + line for line in write]
+            out.append(f"    slot = {at}")
             out.append("    placed = slot[0] if slot[1] is None else slot[0][slot[1]]")
         if has_origin:  # else every caller passes None
             out += [
@@ -872,7 +885,7 @@ def _children(value: Any) -> Any:
 
 
 _ABSENT = object()
-_APPENDED = "slot = (_islot, len(_islot) - 1)"  # the last line write() gives for a [+] target
+_APPENDED = "(_islot, len(_islot) - 1)"  # the slot write() gives for a [+] target
 
 
 def _put_back(variables: dict, key: Any, row: Any) -> None:
