@@ -22,6 +22,7 @@ from .paths import (
     ROOT,
     WHERE,
     Path,
+    _step_values,
     fill,
     template_names,
     values,
@@ -100,6 +101,59 @@ def _where_reader(path: Path) -> Reader:
         return (child,) if where_matches(child, sub, want) else ()
 
     return where
+
+
+def first_reader(path: Path, default: Any = None) -> Callable[[Any], Any]:
+    """``first(node, path, default)`` as a function of ``node``: one closure per step, depth
+    first and stopping at the first value, in the order :func:`~.paths.values` lists them (a
+    step on a list applies to every element, nested lists flattened)."""
+    found = _first_steps(path, 0)
+
+    def read(node: Any) -> Any:
+        value = found(node)
+        return default if value is _NONE else value
+
+    return read
+
+
+_NONE = object()
+
+
+def _first_steps(path: Path, pos: int) -> Callable[[Any], Any]:
+    if pos == len(path):
+        return _itself_value
+    step, after = path[pos], _first_steps(path, pos + 1)
+    kind, name = step[0], step[1]
+
+    def children(child: Any) -> Any:  # what the step selects in the value of ``name``
+        if kind == FIELD:
+            return (child,)
+        if kind == WHERE:
+            items = child if isinstance(child, list) else (child,)
+            return [item for item in items if where_matches(item, step[2], step[3])]
+        found: list[Any] = []
+        _step_values(child, found, step, kind)
+        return found
+
+    def at(node: Any) -> Any:
+        if isinstance(node, dict):
+            if name in node:
+                for child in children(node[name]):
+                    value = after(child)
+                    if value is not _NONE:
+                        return value
+        elif isinstance(node, list):
+            for item in node:
+                value = at(item)
+                if value is not _NONE:
+                    return value
+        return _NONE
+
+    return at
+
+
+def _itself_value(node: Any) -> Any:
+    return node
 
 
 def _itself(node: Any) -> Sequence[Any]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
+from .access import first_reader
 from .loader import load_mappings
 from .model import MappingSet
-from .paths import compile_path, first, values
+from .paths import compile_path, values
 
 SUPPORTED = ("Patient", "Coverage", "ExplanationOfBenefit", "Bundle")
 
@@ -66,8 +67,10 @@ def _marks(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
             return False
     if not want:
         return True
-    found = node if isinstance(node, list) else (node,)
-    return any(isinstance(v, str) and want in v for v in found)
+    for value in node if isinstance(node, list) else (node,):
+        if isinstance(value, str) and want in value:
+            return True
+    return False
 
 
 def is_r4(resource: dict, mapping: MappingSet | None = None) -> bool:
@@ -80,10 +83,11 @@ def detect_claim_type(eob: dict, mapping: MappingSet | None = None) -> str:
     mapping = mapping or load_mappings()
     detection = _detection(mapping)
     names = mapping.tables.get(detection.get("claim_type_table"))
-    path = mapping.memo.get("claim_type_path")
-    if path is None:
-        path = mapping.memo["claim_type_path"] = compile_path(detection.get("claim_type_path"))
-    code = first(eob, path)
+    get = mapping.memo.get("claim_type_path")
+    if get is None:
+        path = compile_path(detection.get("claim_type_path"))
+        get = mapping.memo["claim_type_path"] = first_reader(path)
+    code = get(eob)
     if code is not None and names is not None and names.get(code):
         return str(names.get(code))
     prefix = str(eob.get("id", "")).split("-", 1)[0].lower()
