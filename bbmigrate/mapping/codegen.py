@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import RuleError
-from .access import copier, display, path_names, reader, writer
+from .access import copier, display, first_reader, path_names, reader, writer
 from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
@@ -597,14 +597,15 @@ class _Generator:
             return "ctx.origin"
         return self.first(origin_path, elem)
 
-    def first(self, path: Any, node: str) -> str:
-        """An expression for ``first(node, path)``: inline along plain fields, taking a list's
-        first element on the way (depth first, as :func:`~.paths.first` does); whenever that
-        does not reach a value, the general ``first`` decides (it goes on to later elements)."""
+    def first(self, path: Any, node: str, default: str | None = None) -> str:
+        """An expression for ``first(node, path, default)``: inline along plain fields, taking a
+        list's first element on the way (depth first, as :func:`~.paths.first` does); whenever
+        that does not reach a value, the general ``first`` decides (it goes on to later
+        elements). Other paths: a compiled :func:`~.access.first_reader`."""
         fields = getattr(path, "fields", None)
-        slow = f"first({node}, {self.name('at', path)})"
         if not fields:
-            return slow
+            return f"{self.name('first', first_reader(path, default))}({node})"
+        slow = f"first({node}, {self.name('at', path)}, {default!r})"
         self.count += 1
         t = f"_t{self.count}"
         tests = [f"(type({t} := {node}) is dict)"]
@@ -632,13 +633,16 @@ class _Generator:
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         body.append(f"if _fo{i} and id({elem}) in _fo{i}: continue")
-        if binds:
-            bound = self.name("binds", tuple(binds.items()))
-            at = self.name("at", origin_path)
-            body.append(
-                f"_build_with(ctx, {{**ctx.variables, **{{n: first({elem}, p, '') "
-                f"for n, p in {bound}}}}}, {build}, {dst}, {elem}, {at})"
-            )
+        if binds:  # the element's variables in effect while it is built (its origin read too)
+            bound = ", ".join(f"{n!r}: {self.first(p, elem, '')}" for n, p in binds.items())
+            body += [
+                f"sv{i} = ctx.variables",
+                f"ctx.variables = {{**sv{i}, {bound}}}",
+                "try:",
+                f"    {build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+                "finally:",
+                f"    ctx.variables = sv{i}",
+            ]
         else:
             rc = ", rc" if share else ""
             body.append(f"{build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)}{rc})")
@@ -676,7 +680,7 @@ class _Generator:
         }
         default = branches["default"]
 
-        def choose(key: Any) -> tuple[Any, tuple]:
+        def choose(key: Any) -> tuple[Any, tuple, tuple]:
             row = table.get(key) if key is not None else None
             name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
             names = name if isinstance(name, list) else (name,)
@@ -686,12 +690,12 @@ class _Generator:
                 for b in picked
                 if b is not None
             )
-            plan = (row, chosen)
+            plan = (row, chosen, tuple((c[0], c[4]) for c in chosen))  # [2]: (builder, rc)
             if type(key) is str and len(plans) < 4096:  # tables are frozen: remember choices
                 plans[key] = plan
             return plan
 
-        plans: dict[str, tuple[Any, tuple]] = {}
+        plans: dict[str, tuple[Any, tuple, tuple]] = {}
         ns = self.ns  # the builders exist once the source has run
         # ``_k``: ``k<n>`` names the module's constants
         elem, key, var = f"e{i}", f"_k{i}", f"_p{i}"
@@ -705,7 +709,13 @@ class _Generator:
             f"{var} = {plans_name}.get({key}) if type({key}) is str else None",
             f"if {var} is None: {var} = {choose_name}({key})",
         ]
-        if not any(b[3] for b in branches.values() if b is not None):
+        live = [b for b in branches.values() if b is not None]
+        if not any(b[3] or b[1] for b in live):
+            # no branch reads key or row beyond its constants (filled when chosen), none links
+            # back to what it placed: each branch chosen is a builder and its constants
+            body.append(f"for b{i}, rc{i} in {var}[2]: b{i}(ctx, {dst}, {elem}, {origin}, rc{i})")
+            return [*pre, loop, *("    " + line for line in body)]
+        if not any(b[3] for b in live):
             # no branch reads key or row beyond its constants (filled when chosen)
             body += [
                 f"for b{i}, back{i}, into{i}, sets{i}, rc{i} in {var}[1]:",
