@@ -76,13 +76,16 @@ _DYNAMIC = frozenset({"key", "row", "value", "_sorted"})
 _READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
 # general ops that never write an empty element (the others mark the output for pruning)
 _NEVER_EMPTY = frozenset({"renumber", "dedupe"})
-_INHERIT = (("field", "^"),)  # ``origin: "^"``: the enclosing element's origin
+_INHERIT = (("field", "^"),)
+# the ops that write only at their target paths (see _written)
+_PLACES = frozenset(OPS) - {"resource"}  # ``origin: "^"``: the enclosing element's origin
 _MARK = "#> "  # a comment line ``#> L<n> <index>``: rule ``index`` of a rule list begins
 _CODE: dict[str, Any] = {}  # compiled code by the hash of its source
 
 
 def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
-    """The rules of ``rmap`` as one function ``run(ctx, resource, out)`` (generated once)."""
+    """The rules of ``rmap`` as one function ``run(ctx, resource, out)`` (generated once);
+    ``out`` is a new empty object, which is ``ctx.out``."""
     key = ("compiled", id(rmap))
     run = mapping.memo.get(key)
     if run is None:
@@ -138,6 +141,8 @@ class _Generator:
         }
         self.count = 0
         self.row_consts: list | None = None  # see builder()
+        # the keys the element being built may have by now (None: any; see fresh())
+        self.present: set[str] | None = None
 
     # --- what is fixed for the whole resource map (also read by the valueops builders) -------
 
@@ -258,7 +263,11 @@ class _Generator:
         slow = self.general(steps)
         out: list[str] = [f"def {fn}(ctx, src, dst):"]
         out.append(f"    if type(src) is not dict: return {slow}(ctx, src, dst)")
-        out += self.body(steps, "src", "dst", 1)
+        self.present = set()  # ``dst`` is the new resource: empty (see compiled_rules)
+        try:
+            out += self.body(steps, "src", "dst", 1)
+        finally:
+            self.present = None
         self.lines += out
         self.ns.pop(fn)  # defined by the source
         return fn
@@ -286,6 +295,9 @@ class _Generator:
             # not a statement, so that nothing is spent on it while all goes well
             out.insert(len(out) - 1 if tests else len(out), f"{pad}    {_MARK}{starts} {index}")
             out += [inner + line for line in self.rule(rule, src, dst, index)]
+            if self.present is not None:
+                written = _written(rule, at_root=dst == "dst" and src == "src")
+                self.present = None if written is None else self.present | written
         out += [
             f"{pad}except RuleError:",
             f"{pad}    raise",
@@ -368,10 +380,17 @@ class _Generator:
             out.append(f"{pad}{seq} = ({cur},)")
         return out
 
-    def write(self, path: Any, dst: str, value: str, slot: str) -> tuple[list[str], str]:
+    def write(
+        self, path: Any, dst: str, value: str, slot: str, once: bool = False
+    ) -> tuple[list[str], str]:
         """Lines that write ``value`` at the target ``path`` under ``dst``, and an expression
         for the ``(container, key)`` written (as the :mod:`.access` writers return it), valid
-        right after them: the callers build that tuple only when they need it."""
+        right after them: the callers build that tuple only when they need it. ``once``: the
+        lines run at most once per element built into ``dst`` (see :meth:`fresh`)."""
+        if once:
+            fresh = self.fresh(path, dst, value, slot)
+            if fresh is not None:
+                return fresh
         names = path_names(path)
         if getattr(path, "templated", False):
             if not self.is_static(names):
@@ -433,6 +452,33 @@ class _Generator:
             f"else: assign({cur}, {name}, {value})",
         ]
         return out, f"({cur}, {name})"
+
+    def fresh(self, path: Any, dst: str, value: str, slot: str) -> tuple[list[str], str] | None:
+        """The write as one new entry of the element being built, where its first field cannot
+        be there yet (no rule before this one writes it): what ``put`` would create along plain
+        fields and ``[+]`` appends, built at once instead of step by step."""
+        if self.present is None or not path or getattr(path, "templated", False):
+            return None
+        if any(step[0] not in (FIELD, APPEND) for step in path) or path[0][1] in self.present:
+            return None
+
+        def wrap(step: tuple, inner: str) -> str:  # a field holds the object, [+] a list of it
+            return inner if step[0] == FIELD else f"[{inner}]"
+
+        last = path[-1]
+        if last[0] == APPEND:  # the value is the first element of a new list
+            lines, inner, at = [f"_i{slot} = [{value}]"], f"_i{slot}", f"(_i{slot}, 0)"
+        else:
+            lines, inner, at = [], value, None
+        if len(path) == 1:
+            return [*lines, f"{dst}[{last[1]!r}] = {inner}"], at or f"({dst}, {last[1]!r})"
+        inner = f"{{{last[1]!r}: {inner}}}"  # the object that holds it
+        if at is None:  # the slot is that object: named
+            lines.append(f"_n{slot} = {inner}")
+            inner, at = f"_n{slot}", f"(_n{slot}, {last[1]!r})"
+        for step in reversed(path[1:-1]):
+            inner = f"{{{step[1]!r}: {wrap(step, inner)}}}"
+        return [*lines, f"{dst}[{path[0][1]!r}] = {wrap(path[0], inner)}"], at
 
     def guard_test(self, rule: Rule, elem: str) -> str:
         """An expression for the rule's guard on ``elem``: inline for an object where every
@@ -513,7 +559,9 @@ class _Generator:
             "else:",
             f"    _e{i} = not {value} and ({value} is None or {value} == '')",
         ]
-        lines, at = self.write(rule.v2_path, dst, value, slot)
+        path = rule.v1_path
+        once = not path or (len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1])
+        lines, at = self.write(rule.v2_path, dst, value, slot, once)
         write = [*lines, f"if _e{i}: ctx.maybe_empty.append({at})"]
         if skip:
             body += [f"if _e{i} is not None:", *("    " + line for line in write)]
@@ -543,7 +591,7 @@ class _Generator:
                 self.row_consts.append(value)
             else:  # filled once per route key and row, then a fresh copy per element
                 get = f"h{i} = {self.name('fill', route_row_filler(value, copier))}(ctx.variables)"
-            lines, at = self.write(rule.v2_path, dst, f"v{i}", slot)
+            lines, at = self.write(rule.v2_path, dst, f"v{i}", slot, once=True)
             out = [get, f"v{i} = h{i}[0]()", *lines, f"if h{i}[1]: ctx.maybe_empty.append({at})"]
             return self.guard_lines(rule, src, out)
         fixed = templated(value, self.variables) if names else value
@@ -552,7 +600,7 @@ class _Generator:
         else:
             expr = self.name("k", fixed)
         slot = f"s{i}"
-        lines, at = self.write(rule.v2_path, dst, f"v{i}", slot)
+        lines, at = self.write(rule.v2_path, dst, f"v{i}", slot, once=True)
         out = [f"v{i} = {expr}", *lines]
         if has_empty(fixed):
             out.append(f"ctx.maybe_empty.append({at})")
@@ -856,7 +904,11 @@ class _Generator:
             ]
         else:
             out.append(f"{pad}    target = {{}}")
-        out += self.body(rest, "elem", "target", len(pad) // 4 + 1)
+        outer, self.present = self.present, (set() if whole is None else None)
+        try:
+            out += self.body(rest, "elem", "target", len(pad) // 4 + 1)
+        finally:
+            self.present = outer
         out += [f"{pad}else:", f"{pad}    target = {{}}", f"{pad}    {slow}(ctx, elem, target)"]
         if has_origin and inherit:
             out += ["    finally:", "        if origin is not None:"]
@@ -896,6 +948,37 @@ def _children(value: Any) -> Any:
 
 _ABSENT = object()
 _APPENDED = "(_islot, len(_islot) - 1)"  # the slot write() gives for a [+] target
+
+
+def _written(rule: Rule, at_root: bool = False) -> set[str] | None:
+    """The fields ``rule`` may add to the element it runs on (None: any field): the first
+    field of each of its targets (and of a route's backlinks); targets under ``/`` write
+    into the resource's root instead, which is the element for the top-level rules
+    (``at_root``), so there every ``/`` target of the rule and of its nested rules counts.
+    ``resource`` and a target ``@`` (a merge) can add any field."""
+    keys: set[str] = set()
+    for nested in rule.walk() if at_root else (rule,):
+        if nested.op == "drop":
+            continue
+        if nested.op not in _PLACES:
+            return None
+        paths = [nested.v2_path]
+        if nested.op == "route":
+            routes = [r for r in nested.params["routes"].values() if r.drop is None]
+            paths = [r.v2_path for r in routes]
+            if nested is rule:
+                keys |= {r.backlink for r in routes if r.backlink}
+        for path in paths:
+            if path and path[0][0] == ROOT:  # into the root
+                if len(path) == 1:
+                    return None
+                if at_root:
+                    keys.add(path[1][1])
+            elif nested is rule:  # into the element itself
+                if not path:
+                    return None
+                keys.add(path[0][1])
+    return keys
 
 
 def _put_back(variables: dict, key: Any, row: Any) -> None:
