@@ -22,6 +22,7 @@ from .paths import (
     ROOT,
     WHERE,
     Path,
+    _any_equal,
     _step_values,
     fill,
     template_names,
@@ -89,6 +90,9 @@ def reader(path: Path) -> Reader:
 def _where_reader(path: Path) -> Reader:
     """``name[sub=value]`` (``adjudication[category.coding.code=…]``) on one element."""
     name, sub, want = path[0][1], path[0][2], path[0][3]
+    fields = getattr(sub, "fields", None)
+    if fields is None:
+        return lambda node: values(node, path)
 
     def where(node: Any) -> Sequence[Any]:
         if not isinstance(node, dict):
@@ -96,9 +100,10 @@ def _where_reader(path: Path) -> Reader:
         if name not in node:
             return ()
         child = node[name]
+        # where_matches for plain fields, without its call per element
         if isinstance(child, list):
-            return [item for item in child if where_matches(item, sub, want)]
-        return (child,) if where_matches(child, sub, want) else ()
+            return [item for item in child if _any_equal(item, fields, 0, want)]
+        return (child,) if _any_equal(child, fields, 0, want) else ()
 
     return where
 

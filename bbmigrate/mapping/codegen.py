@@ -59,6 +59,7 @@ from .valueops import (
     checked_copy,
     checked_copy_except,
     has_empty,
+    merge_copy,
     reads_only_route_vars,
     recoder,
     route_row_filler,
@@ -125,6 +126,7 @@ class _Generator:
             "_rule_at": _rule_at,
             "checked_copy": checked_copy,
             "checked_copy_except": checked_copy_except,
+            "merge_copy": merge_copy,
             "assign": assign,
             "merge": merge,
             "first": first,
@@ -568,7 +570,14 @@ class _Generator:
         else:
             body += write
         path = rule.v1_path
-        if not path:  # the object itself: one value, no loop
+        if not path and not rule.v2_path and skip:  # ``@`` less some fields, into ``@``
+            keep = self.name("skip", frozenset(skip))
+            lines = [
+                f"_f{i} = []",  # merged as it is copied (no copy of the object itself)
+                f"if merge_copy({dst}, {src}, {keep}, {money}, _f{i}) and _f{i}:",
+                f"    ctx.maybe_empty.append(({dst}, None))",
+            ]
+        elif not path:  # the object itself: one value, no loop
             lines = [f"{value} = {src}", *body]
         elif len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1]:
             lines = [f"{value} = {src}[{path[0][1]!r}]", *body]  # the field is there (tested)

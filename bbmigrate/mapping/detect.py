@@ -39,38 +39,11 @@ def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
     for text, path, want in compiled:
         if path and path[0][1] not in resource:  # most markers: the first field is absent
             continue
-        fields = getattr(path, "fields", None)
-        if fields is not None:
-            if _marks(resource, fields, 0, want):
-                return text
-            continue
         for value in values(resource, path):
             found = value if isinstance(value, list) else [value]
             if not want or any(isinstance(v, str) and want in v for v in found):
                 return text
     return None
-
-
-def _marks(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
-    """Does a value at ``fields[pos:]`` under ``node`` (lists flattened, as
-    :func:`~.paths.values` reads them) exist and, with ``want``, contain it? Stops at the
-    first that does."""
-    while pos < len(fields):
-        if isinstance(node, dict):
-            if fields[pos] not in node:
-                return False
-            node = node[fields[pos]]
-            pos += 1
-        elif isinstance(node, list):
-            return any(_marks(item, fields, pos, want) for item in node)
-        else:
-            return False
-    if not want:
-        return True
-    for value in node if isinstance(node, list) else (node,):
-        if isinstance(value, str) and want in value:
-            return True
-    return False
 
 
 def is_r4(resource: dict, mapping: MappingSet | None = None) -> bool:
