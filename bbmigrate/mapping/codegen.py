@@ -742,13 +742,14 @@ class _Generator:
             name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
             names = name if isinstance(name, list) else (name,)
             picked = (branches.get(n, default) for n in names)
+            keep = type(key) is str and len(plans) < 4096  # tables are frozen: remembered
             chosen = tuple(
-                (ns[b[0]], *b[1:4], self.row_constants(b[4], key, row))
+                (ns[b[0]], *b[1:4], self.row_constants(b[4], key, row, keep))
                 for b in picked
                 if b is not None
             )
             plan = (row, chosen, tuple((c[0], c[4]) for c in chosen))  # [2]: (builder, rc)
-            if type(key) is str and len(plans) < 4096:  # tables are frozen: remember choices
+            if keep:
                 plans[key] = plan
             return plan
 
@@ -814,14 +815,18 @@ class _Generator:
             f"        ctx.links.append((links{i}, len(links{i}) - 1, links{i}[-1]))",
         ]
 
-    def row_constants(self, values: tuple | None, key: Any, row: Any) -> tuple | None:
+    def row_constants(
+        self, values: tuple | None, key: Any, row: Any, kept: bool = False
+    ) -> tuple | None:
         """The constants of a branch that read the route's key and row, filled for one key and
-        table row: ``(make a fresh copy, may hold an empty)`` each (see :meth:`branch`)."""
+        table row: ``(make a fresh copy, may hold an empty)`` each (see :meth:`branch`);
+        ``kept``: the route remembers them, worth a compiled display (:func:`constant_maker`)."""
         if not values:
             return None
         variables = {**self.variables, "key": key, "row": row if isinstance(row, dict) else {}}
         filled = [templated(value, variables) for value in values]
-        return tuple((copier(plain(out)), has_empty(out)) for out in filled)
+        make = constant_maker if kept else copier
+        return tuple((make(plain(out)), has_empty(out)) for out in filled)
 
     def branch(self, route: Route, has_origin: bool) -> tuple | None:
         if route.drop is not None:
