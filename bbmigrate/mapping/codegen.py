@@ -930,17 +930,19 @@ class _Generator:
         out.append("    if not target: return None")
         write, at = self.write(v2_path, "dst", "target", "slot")
         out += ["    " + line for line in write]
-        if at == _APPENDED:  # appended as it is: the element placed is ``target``
-            out.append("    placed = target")
+        if at == _APPENDED:  # appended as it is: the element placed is ``target`` (an object)
+            if has_origin:  # else every caller passes None
+                out.append("    if origin is not None: ctx.origins[id(target)] = origin")
+            out.append("    return target")
         else:
             out.append(f"    slot = {at}")
             out.append("    placed = slot[0] if slot[1] is None else slot[0][slot[1]]")
-        if has_origin:  # else every caller passes None
-            out += [
-                "    if origin is not None and isinstance(placed, dict):",
-                "        ctx.origins[id(placed)] = origin",
-            ]
-        out.append("    return placed")
+            if has_origin:
+                out += [
+                    "    if origin is not None and isinstance(placed, dict):",
+                    "        ctx.origins[id(placed)] = origin",
+                ]
+            out.append("    return placed")
         self.lines += out
         self.ns.pop(fn)
         return fn
