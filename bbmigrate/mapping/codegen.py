@@ -12,7 +12,11 @@ so all of that is decided once here, and what is left is written out as Python s
 * the common ops (``copy``, ``constant``, ``each``, ``route``) and the common paths (``@``, one
   field, ``name[*]``, targets of plain fields and ``[+]``) are inlined as dict operations;
 * rules for other claim types, switched-off quirks and ``drop`` (which only consumes) are left
-  out; constants are filled in once, each use builds a fresh copy (a compiled Python display).
+  out; constants are filled in once, each use builds a fresh copy (a compiled Python display);
+* the fields each rule can add to the element being built are known here (:func:`_written`),
+  so a write whose first field cannot be there yet is one statement (:meth:`_Generator.fresh`);
+* a failing rule is named from the line its exception went through (``#> L<n> <index>``
+  marker comments, :func:`_rule_at`): nothing is stored per rule while all goes well.
 
 Less common shapes call small specialised helpers (:mod:`.access` readers/writers,
 :mod:`.valueops` for ``lookup``/``link``/``rewrite`` and variable-dependent constants); the rare
