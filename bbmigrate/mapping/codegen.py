@@ -546,18 +546,18 @@ class _Generator:
         out = []
         if rule.guarded:  # copy tests its guard on the element it reads from
             out.append(f"if {self.guard_test(rule, src)}:")
-        body = []
+        body = [f"if type({value}) is str: _e{i} = not {value}"]  # the common case first
         if skip:  # the fields left out and the copy in one pass
             keep = self.name("skip", frozenset(skip))
             body += [
-                f"if isinstance({value}, dict):",
+                f"elif isinstance({value}, dict):",
                 f"    _f{i} = []",
                 f"    {value} = checked_copy_except({value}, {keep}, {money}, _f{i})",
                 f"    _e{i} = bool(_f{i}) if {value} else None  # None: nothing left to write",
                 f"elif isinstance({value}, _C):",
             ]
         else:
-            body.append(f"if isinstance({value}, _C):")
+            body.append(f"elif isinstance({value}, _C):")
         body += [
             f"    _f{i} = []",
             f"    {value} = checked_copy({value}, {money}, _f{i})",
