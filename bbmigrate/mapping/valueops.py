@@ -110,6 +110,16 @@ def merge_copy(dst: dict, value: dict, skip: frozenset, money: bool, found: list
         if type(child) is str:
             if not child:
                 found.append(key)
+        elif (
+            type(child) is dict
+            and key in dst
+            and isinstance(dst[key], dict)
+            and not (is_money and key == "currency")
+        ):  # assign() would merge the copy into that object: merged as it is copied too
+            if not merge_copy(dst[key], child, _KEEP_ALL, money, found):
+                found.append(key)
+            wrote = True
+            continue
         elif isinstance(child, _CONTAINERS):
             child = checked_copy(child, money, found)
             if not child:

@@ -127,9 +127,17 @@ def test_only_first_writes_skip_the_general_way(mapping):
         ({"system": "urn:iso:std:iso:4217", "code": "USD"}, {"code"}),
         ({"a": [{"b": 1}], "m": {"system": "urn:iso:std:iso:4217", "code": "E"}}, {"z"}),
         ({"only": 1}, {"only"}),
+        ({"a": {"b": {"c": [], "d": 1}}, "m": {"value": {}, "currency": ""}}, set()),
     ],
 )
-@pytest.mark.parametrize("before", [{}, {"a": {"x": 1}, "c": [9], "currency": "z", "value": 2}])
+@pytest.mark.parametrize(
+    "before",
+    [
+        {},
+        {"a": {"x": 1}, "c": [9], "currency": "z", "value": 2},
+        {"a": {"b": {"q": 1}}, "m": {"value": 3, "currency": {"k": 1}}, "currency": {"y": 1}},
+    ],
+)
 @pytest.mark.parametrize("money", [True, False])
 def test_merge_copy_is_merge_of_the_copy(value, skip, before, money):
     skip = frozenset(skip)
