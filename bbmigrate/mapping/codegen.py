@@ -140,6 +140,7 @@ class _Generator:
             "GLOBAL": GLOBAL,
             "_ABSENT": _ABSENT,
             "_put_back": _put_back,
+            "_position": _position,
             "linked_refs": linked_refs,
             "linked_set": linked_set,
             "any_equal": any_equal,
@@ -408,10 +409,9 @@ class _Generator:
         base = "ctx.out" if rooted else dst
         if not local:
             return [f"if isinstance({value}, dict): merge({base}, {value})"], f"({base}, None)"
-        plain_steps = all(step[0] in (FIELD, APPEND) for step in local[-1:])
-        if not plain_steps or not all(
+        if not all(
             step[0] in (FIELD, APPEND) or (step[0] == PROTO and isinstance(step[2], dict))
-            for step in local[:-1]
+            for step in local
         ):
             fn = self.name("write", self.writer(path))
             return [f"{slot} = {fn}(ctx, {dst}, {value})"], slot
@@ -445,6 +445,19 @@ class _Generator:
                     f"    {cur} = {cur}[-1]",
                 ]
         kind, name = local[-1][0], repr(local[-1][1])
+        if kind == PROTO:  # the slice like the prototype (else a new one), merged into
+            found = f"_p{slot}"
+            out += [
+                f"_i{slot} = {cur}.setdefault({name}, [])",
+                f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
+                f"for {found} in _i{slot}:",
+                f"    if {self.contains(local[-1][2], found, 0)}: break",
+                "else:",
+                f"    {found} = {self.name('make', copier(local[-1][2]))}()",
+                f"    _i{slot}.append({found})",
+                f"if isinstance({value}, dict): merge({found}, {value})",
+            ]
+            return out, f"(_i{slot}, _position(_i{slot}, {found}))"
         if kind == APPEND:
             out += [
                 f"_i{slot} = {cur}.setdefault({name}, [])",
@@ -999,6 +1012,11 @@ def _written(rule: Rule, at_root: bool = False) -> set[str] | None:
                     return None
                 keys.add(path[0][1])
     return keys
+
+
+def _position(items: list, item: Any) -> int:
+    """Where ``item`` itself is in ``items`` (a slice found or added by a ``[~var]`` write)."""
+    return next(i for i, other in enumerate(items) if other is item)
 
 
 def _put_back(variables: dict, key: Any, row: Any) -> None:

@@ -30,6 +30,8 @@ from .engine_pair import both, rule_errors
 
 RULES = """resource: Patient
 note: Writes to fields written before, by this element's rules or by nested ones.
+vars:
+  proto: {relationship: {text: slice}}
 rules:
   - {id: s.id, op: copy, v1: id, v2: id, note: n}
   - {id: s.tag, op: constant, v2: "meta.tag[+]", value: {code: first}, note: n}
@@ -59,6 +61,8 @@ rules:
         rules: [{id: s.ext.url, op: copy, v1: url, v2: "name.text", note: n}]
   - {id: s.photo, op: constant, v2: "photo[+]", value: {title: after}, note: n}
   - {id: s.back, op: constant, v2: "communication[+]", value: 9, note: n}
+  - {id: s.slice, op: constant, v2: "contact[~proto]", value: {gender: other}, note: n}
+  - {id: s.slice2, op: copy, v1: gender, v2: "contact[~proto].name.text", note: n}
   - {id: s.money, op: copy, v1: "@", v2: "@", except: [id, name, extension, telecom], note: n}
   - {id: s.telecom, op: copy, v1: "telecom[*]", v2: "telecom[+]", note: n}
   - {id: s.third, op: copy, v1: gender, v2: "telecom[0].system", note: n}
@@ -102,6 +106,11 @@ def test_writes_after_earlier_writes_match_the_interpreter(mapping, monkeypatch)
     # a first write, then the merged copy of the whole patient extends the list
     assert out["photo"] == [{"title": "after"}, {"title": "before"}]
     assert out["communication"] == [9]  # after the route's backlinks (dangling: dropped)
+    # the slice like the prototype is made once, then found again
+    slices = [c for c in out["contact"] if "relationship" in c]
+    assert slices == [
+        {"relationship": {"text": "slice"}, "gender": "other", "name": {"text": "phone"}}
+    ]
     # the merged copy reshapes Money in place of the currency field it had
     assert out["active"] == {"value": 5, "currency": "USD"}
     assert out["telecom"] == [{"value": "1", "system": "phone"}]
