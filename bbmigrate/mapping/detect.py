@@ -40,9 +40,11 @@ def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
         if path and path[0][1] not in resource:  # most markers: the first field is absent
             continue
         for value in values(resource, path):
-            found = value if isinstance(value, list) else [value]
-            if not want or any(isinstance(v, str) and want in v for v in found):
+            if not want:
                 return text
+            for text_value in value if isinstance(value, list) else (value,):  # no generator
+                if isinstance(text_value, str) and want in text_value:
+                    return text
     return None
 
 
