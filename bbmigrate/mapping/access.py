@@ -27,7 +27,6 @@ from .paths import (
     fill,
     template_names,
     values,
-    where_matches,
 )
 from .shapes import plain
 from .write import assign, merge, put
@@ -129,13 +128,18 @@ def _first_steps(path: Path, pos: int) -> Callable[[Any], Any]:
         return _itself_value
     step, after = path[pos], _first_steps(path, pos + 1)
     kind, name = step[0], step[1]
+    sub, want = (step[2], step[3]) if kind == WHERE else (None, None)
+    fields = getattr(sub, "fields", None)
 
-    def children(child: Any) -> Any:  # what the step selects in the value of ``name``
+    def selected(child: Any) -> Any:  # the values the step selects in the value of ``name``
         if kind == FIELD:
             return (child,)
-        if kind == WHERE:
-            items = child if isinstance(child, list) else (child,)
-            return [item for item in items if where_matches(item, step[2], step[3])]
+        if kind == WHERE and fields is not None:  # tested one by one, up to the first found
+            return (
+                item
+                for item in (child if isinstance(child, list) else (child,))
+                if _any_equal(item, fields, 0, want)
+            )
         found: list[Any] = []
         _step_values(child, found, step, kind)
         return found
@@ -143,7 +147,7 @@ def _first_steps(path: Path, pos: int) -> Callable[[Any], Any]:
     def at(node: Any) -> Any:
         if isinstance(node, dict):
             if name in node:
-                for child in children(node[name]):
+                for child in selected(node[name]):
                     value = after(child)
                     if value is not _NONE:
                         return value

@@ -63,8 +63,9 @@ def detect_claim_type(eob: dict, mapping: MappingSet | None = None) -> str:
         path = compile_path(detection.get("claim_type_path"))
         get = mapping.memo["claim_type_path"] = first_reader(path)
     code = get(eob)
-    if code is not None and names is not None and names.get(code):
-        return str(names.get(code))
+    name = names.get(code) if code is not None and names is not None else None
+    if name:
+        return str(name)
     prefix = str(eob.get("id", "")).split("-", 1)[0].lower()
     if prefix in mapping.claim_types:
         return prefix
