@@ -501,8 +501,9 @@ class _Generator:
 
     def guard_test(self, rule: Rule, elem: str) -> str:
         """An expression for the rule's guard on ``elem``: inline for an object where every
-        ``when`` / ``unless`` asks whether one field is there (linked tests ask the memo of
-        :func:`~.refs.linked_refs`), else the :meth:`guard` closure."""
+        ``when`` / ``unless`` asks whether one field is there, whether a value at plain fields
+        equals one, or whether the output so far (``/...``) has a value (linked tests ask the
+        memo of :func:`~.refs.linked_refs`), else the :meth:`guard` closure."""
         slow = f"{self.name('guard', self.guard(rule))}({elem}, ctx)"
         params = rule.params
         tests = []
@@ -512,6 +513,10 @@ class _Generator:
                 continue
             want = params.get(f"{name}_value")
             fields = getattr(path, "fields", None)
+            if path and path[0][0] == ROOT and want is None:  # the output so far has a value
+                test = f"{self.name('read', reader(path[1:]))}(ctx.out)"
+                tests.append(test if expect else f"not {test}")
+                continue
             if want is not None and fields:  # a value at plain fields equals ``want``
                 test = f"any_equal({elem}, {self.name('at', path)}, {want!r})"
                 tests.append(test if expect else f"not {test}")
