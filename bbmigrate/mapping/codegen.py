@@ -81,9 +81,8 @@ _DYNAMIC = frozenset({"key", "row", "value", "_sorted"})
 _READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
 # general ops that never write an empty element (the others mark the output for pruning)
 _NEVER_EMPTY = frozenset({"renumber", "dedupe"})
-_INHERIT = (("field", "^"),)
-# the ops that write only at their target paths (see _written)
-_PLACES = frozenset(OPS) - {"resource"}  # ``origin: "^"``: the enclosing element's origin
+_INHERIT = (("field", "^"),)  # ``origin: "^"``: the enclosing element's origin
+_PLACES = frozenset(OPS) - {"resource"}  # the ops that write only at their targets (_written)
 _MARK = "#> "  # a comment line ``#> L<n> <index>``: rule ``index`` of a rule list begins
 _CODE: dict[str, Any] = {}  # compiled code by the hash of its source
 
@@ -272,15 +271,18 @@ class _Generator:
         out.append(f"    if type(src) is not dict: return {slow}(ctx, src, dst)")
         self.present = set()  # ``dst`` is the new resource: empty (see compiled_rules)
         try:
-            out += self.body(steps, "src", "dst", 1)
+            out += self.body(steps, "src", "dst", 1, at_root=True)
         finally:
             self.present = None
         self.lines += out
         self.ns.pop(fn)  # defined by the source
         return fn
 
-    def body(self, steps: list[tuple[Rule, bool]], src: str, dst: str, depth: int) -> list[str]:
-        """The rules of a list on the object ``src`` into ``dst``, failures named by rule."""
+    def body(
+        self, steps: list[tuple[Rule, bool]], src: str, dst: str, depth: int, at_root: bool = False
+    ) -> list[str]:
+        """The rules of a list on the object ``src`` into ``dst``, failures named by rule;
+        ``at_root``: ``dst`` is the resource's root (``ctx.out``)."""
         pad = "    " * depth
         if not steps:
             return [f"{pad}pass"]
@@ -303,7 +305,7 @@ class _Generator:
             out.insert(len(out) - 1 if tests else len(out), f"{pad}    {_MARK}{starts} {index}")
             out += [inner + line for line in self.rule(rule, src, dst, index)]
             if self.present is not None:
-                written = _written(rule, at_root=dst == "dst" and src == "src")
+                written = _written(rule, at_root)
                 self.present = None if written is None else self.present | written
         out += [
             f"{pad}except RuleError:",
@@ -564,6 +566,15 @@ class _Generator:
         out = []
         if rule.guarded:  # copy tests its guard on the element it reads from
             out.append(f"if {self.guard_test(rule, src)}:")
+        path = rule.v1_path
+        if not path and not rule.v2_path and skip:  # ``@`` less some fields, into ``@``
+            keep = self.name("skip", frozenset(skip))
+            lines = [
+                f"_f{i} = []",  # merged as it is copied (no copy of the object itself)
+                f"if merge_copy({dst}, {src}, {keep}, {money}, _f{i}) and _f{i}:",
+                f"    ctx.maybe_empty.append(({dst}, None))",
+            ]
+            return out + ["    " + line for line in lines] if rule.guarded else lines
         body = [f"if type({value}) is str: _e{i} = not {value}"]  # the common case first
         if skip:  # the fields left out and the copy in one pass
             keep = self.name("skip", frozenset(skip))
@@ -583,7 +594,6 @@ class _Generator:
             "else:",
             f"    _e{i} = not {value} and ({value} is None or {value} == '')",
         ]
-        path = rule.v1_path
         once = not path or (len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1])
         lines, at = self.write(rule.v2_path, dst, value, slot, once)
         write = [*lines, f"if _e{i}: ctx.maybe_empty.append({at})"]
@@ -591,15 +601,7 @@ class _Generator:
             body += [f"if _e{i} is not None:", *("    " + line for line in write)]
         else:
             body += write
-        path = rule.v1_path
-        if not path and not rule.v2_path and skip:  # ``@`` less some fields, into ``@``
-            keep = self.name("skip", frozenset(skip))
-            lines = [
-                f"_f{i} = []",  # merged as it is copied (no copy of the object itself)
-                f"if merge_copy({dst}, {src}, {keep}, {money}, _f{i}) and _f{i}:",
-                f"    ctx.maybe_empty.append(({dst}, None))",
-            ]
-        elif not path:  # the object itself: one value, no loop
+        if not path:  # the object itself: one value, no loop
             lines = [f"{value} = {src}", *body]
         elif len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1]:
             lines = [f"{value} = {src}[{path[0][1]!r}]", *body]  # the field is there (tested)
