@@ -843,14 +843,20 @@ class _Generator:
         self, values: tuple | None, key: Any, row: Any, kept: bool = False
     ) -> tuple | None:
         """The constants of a branch that read the route's key and row, filled for one key and
-        table row: ``(make a fresh copy, may hold an empty)`` each (see :meth:`branch`);
-        ``kept``: the route remembers them, worth a compiled display (:func:`constant_maker`)."""
+        table row: ``(make a fresh copy, may hold an empty)`` each (see :meth:`branch`).
+        ``kept``: the route remembers them, worth a compiled display (:func:`constant_maker`)
+        for those filled from the mapping files alone (a table row, fixed variables); one that
+        reads ``${key}`` holds input data, which is never turned into code."""
         if not values:
             return None
         variables = {**self.variables, "key": key, "row": row if isinstance(row, dict) else {}}
-        filled = [templated(value, variables) for value in values]
-        make = constant_maker if kept else copier
-        return tuple((make(plain(out)), has_empty(out)) for out in filled)
+        made = []
+        for value in values:
+            out = templated(value, variables)
+            names = [n for text in strings(value) for n in template_names(text)]
+            from_rules = kept and not any(n.split(".", 1)[0] == "key" for n in names)
+            made.append(((constant_maker if from_rules else copier)(plain(out)), has_empty(out)))
+        return tuple(made)
 
     def branch(self, route: Route, has_origin: bool) -> tuple | None:
         if route.drop is not None:

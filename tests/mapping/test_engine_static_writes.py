@@ -18,6 +18,7 @@ import shutil
 import orjson
 import pytest
 
+from bbmigrate.mapping import codegen, map_resource
 from bbmigrate.mapping.access import first_reader, reader
 from bbmigrate.mapping.codegen import source_of
 from bbmigrate.mapping.loader import load_from
@@ -206,3 +207,40 @@ def test_readers_give_what_values_gives(text):
 def test_any_equal_down_lists_is_any_of_the_values(text, want):
     path = compile_path(text)
     assert any_equal(DOC, path, want) == any(equals(v, want) for v in values(DOC, path))
+
+
+KEYED = """resource: Patient
+note: A route whose branch constants read the key (input) and the row (mapping files).
+rules:
+  - id: k.ext
+    op: route
+    v1: "extension[*]"
+    key: url
+    table: s-ext
+    note: n
+    routes:
+      default:
+        v2: "identifier[+]"
+        rules:
+          - {id: k.ext.key, op: constant, v2: "type", value: {text: "${key}"}, note: n}
+          - {id: k.ext.row, op: constant, v2: "period", value: {start: "${row.route}"}, note: n}
+"""
+
+
+def test_input_data_in_a_route_constant_is_never_turned_into_code(tmp_path, monkeypatch):
+    root = tmp_path / "mappings"
+    shutil.copytree(mappings_dir(), root)
+    (root / "patient.yaml").write_text(KEYED)
+    (root / "concepts" / "s-ext.yaml").write_text(
+        'id: s-ext\nnote: routes\nrows:\n  "urn:a": {route: default}\n'
+    )
+    mapping = load_from(root)
+    hostile = "urn:'+__import__('os').getcwd()+'"
+    made = []
+    real = codegen.constant_maker
+    monkeypatch.setattr(codegen, "constant_maker", lambda value: made.append(value) or real(value))
+    patient = {"resourceType": "Patient", "extension": [{"url": hostile}, {"url": "urn:a"}] * 2}
+    out = map_resource(copy.deepcopy(patient), mappings=mapping)
+    assert [i["type"]["text"] for i in out["identifier"]] == [hostile, "urn:a"] * 2
+    assert {"start": "default"} in made  # the row's constant, from the mapping files
+    assert not any("urn:" in repr(value) for value in made)  # no key, hostile or not
