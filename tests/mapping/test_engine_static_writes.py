@@ -212,18 +212,10 @@ def test_any_equal_down_lists_is_any_of_the_values(text, want):
 KEYED = """resource: Patient
 note: A route whose branch constants read the key (input) and the row (mapping files).
 rules:
-  - id: k.ext
-    op: route
-    v1: "extension[*]"
-    key: url
-    table: s-ext
-    note: n
-    routes:
-      default:
-        v2: "identifier[+]"
-        rules:
-          - {id: k.ext.key, op: constant, v2: "type", value: {text: "${key}"}, note: n}
-          - {id: k.ext.row, op: constant, v2: "period", value: {start: "${row.route}"}, note: n}
+  - {id: k.ext, op: route, v1: "extension[*]", key: url, table: s-ext, note: n, routes: {
+      default: {v2: "identifier[+]", rules: [
+        {id: k.ext.key, op: constant, v2: "type", value: {text: "${key}"}, note: n},
+        {id: k.ext.row, op: constant, v2: "period", value: {start: "${row.route}"}, note: n}]}}}
 """
 
 
