@@ -23,6 +23,7 @@ from .paths import (
     WHERE,
     Path,
     _any_equal,
+    _flatten_values,
     _step_values,
     fill,
     template_names,
@@ -83,7 +84,36 @@ def reader(path: Path) -> Reader:
         return every
     if len(path) == 1 and path[0][0] == WHERE:
         return _where_reader(path)
+    if all(step[0] in (FIELD, EACH) for step in path):
+        return _flat_reader(path)
     return lambda node: values(node, path)
+
+
+def _flat_reader(path: Path) -> Reader:
+    """Plain fields and ``[*]`` anywhere (``type[*].coding[*].code``): what ``values`` does,
+    step by step over the matches, without its general step function per match."""
+    steps = tuple((step[0] == EACH, step[1], step) for step in path)
+
+    def flat(node: Any) -> Sequence[Any]:
+        matches = [node]
+        for each, name, step in steps:
+            found: list[Any] = []
+            for cur in matches:
+                if isinstance(cur, dict):
+                    if name in cur:
+                        child = cur[name]
+                        if each and isinstance(child, list):
+                            found.extend(child)
+                        else:
+                            found.append(child)
+                elif isinstance(cur, list):  # a step on a list applies to every element
+                    _flatten_values(cur, found, step, step[0], name)
+            if not found:
+                return found
+            matches = found
+        return matches
+
+    return flat
 
 
 def _where_reader(path: Path) -> Reader:
