@@ -85,13 +85,14 @@ def reader(path: Path) -> Reader:
     if len(path) == 1 and path[0][0] == WHERE:
         return _where_reader(path)
     if all(step[0] in (FIELD, EACH) for step in path):
-        return _flat_reader(path)
+        return flat_reader(path)
     return lambda node: values(node, path)
 
 
-def _flat_reader(path: Path) -> Reader:
-    """Plain fields and ``[*]`` anywhere (``type[*].coding[*].code``): what ``values`` does,
-    step by step over the matches, without its general step function per match."""
+def flat_reader(path: Path) -> Reader:
+    """Plain fields and ``[*]`` anywhere (``type[*].coding[*].code``, ``item.productOrService``
+    over a list of items): what ``values`` does, step by step over the matches, without its
+    general step function per match."""
     steps = tuple((step[0] == EACH, step[1], step) for step in path)
 
     def flat(node: Any) -> Sequence[Any]:

@@ -6,13 +6,14 @@ has, the path of the EOB claim-type code and the table that names the claim type
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ..errors import InputError
-from .access import first_reader
+from .access import first_reader, flat_reader
 from .loader import load_mappings
 from .model import MappingSet
-from .paths import compile_path, values
+from .paths import EACH, FIELD, compile_path, values
 
 SUPPORTED = ("Patient", "Coverage", "ExplanationOfBenefit", "Bundle")
 
@@ -33,13 +34,17 @@ def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
     if compiled is None:  # the markers of a resource type, compiled once per mapping set
         markers = _detection(mapping).get("r4_markers") or {}
         texts = [*markers.get(key[1], []), *markers.get("*", [])]
-        compiled = [(text, compile_path(text.partition("~")[0]), text.partition("~")[2])
-                    for text in texts]  # fmt: skip
+        compiled = []
+        for text in texts:
+            path = compile_path(text.partition("~")[0])
+            flat = path and all(step[0] in (FIELD, EACH) for step in path)
+            get = flat_reader(path) if flat else partial(values, path=path)
+            compiled.append((text, path, text.partition("~")[2], get))
         mapping.memo[key] = compiled
-    for text, path, want in compiled:
+    for text, path, want, get in compiled:
         if path and path[0][1] not in resource:  # most markers: the first field is absent
             continue
-        for value in values(resource, path):
+        for value in get(resource):
             if not want:
                 return text
             for text_value in value if isinstance(value, list) else (value,):  # no generator
