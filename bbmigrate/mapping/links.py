@@ -132,8 +132,8 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
             if not isinstance(item, dict):
                 continue
             item[field] = number
-            numbers[id(item)] = number
-            old = origins.get(id(item))
+            numbers[ident := id(item)] = number
+            old = origins.get(ident)
             if old is not None:
                 by_old.setdefault(old, []).append(number)
         ctx.resolved[name] = by_old
