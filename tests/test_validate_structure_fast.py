@@ -9,11 +9,15 @@ the ways only the walk reports (missing elements, codes, ext-1), which do not ne
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from validate_support import (
     examples,
     fill_placeholders,
@@ -193,3 +197,44 @@ def test_model_is_skipped_for_a_clean_resource(monkeypatch):
     example["created"] = "2024-13-45"  # a date only the model's type rejects: the model must run
     assert [rule for _, rule, *_ in _findings(example, False)] == ["cardinality", "structure"]
     assert calls == [1]
+
+
+# Hostile values where the walk now answers without the model: control characters, non-ASCII
+# and whitespace-only text, 64-bit-and-past integers, floats, date-like strings.
+_HOSTILE = st.one_of(
+    st.text(max_size=12),
+    st.text(st.characters(max_codepoint=0x7F), max_size=12),
+    st.from_regex(
+        r"\d{4}(-\d\d(-\d\d(T\d\d:\d\d:\d\d(\.\d{1,9})?([+-]\d\d:\d\d|Z)?)?)?)?", fullmatch=True
+    ),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(data=st.data())
+def test_shortcut_holds_on_hostile_values(data):
+    resource = copy.deepcopy(_fuzz_base())
+    primitives, objects = _spots(resource)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
+        if data.draw(st.booleans()):
+            node, key = data.draw(st.sampled_from(primitives))
+            if key in node:
+                node[key] = data.draw(_HOSTILE)
+        else:
+            node = data.draw(st.sampled_from(objects))
+            keys = sorted(k for k in node if k != "resourceType")
+            if keys:
+                node.pop(data.draw(st.sampled_from(keys)))  # missing, required or not
+    assert _findings(resource, False) == _findings(resource, True)
+
+
+@functools.cache
+def _fuzz_base() -> dict:
+    """A BB2-like EOB of the emulator (all its primitive kinds, and missing elements)."""
+    path = EMULATOR_DATA / "-88000000000001" / "v2" / "ExplanationOfBenefit.json"
+    eobs = [resource for resource, _ in iter_resources(str(path))]
+    return max(eobs, key=lambda eob: len(orjson.dumps(eob)))
