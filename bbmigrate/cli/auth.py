@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..escaping import for_terminal
 from .common import F, emit_json, json_option
 
+BASE_URL_ENV = "BBMIGRATE_BASE_URL"
 CLIENT_ID_ENV = "BBMIGRATE_CLIENT_ID"
 CLIENT_SECRET_ENV = "BBMIGRATE_CLIENT_SECRET"
 
@@ -23,9 +24,9 @@ def base_url_option(func: F) -> F:
         "--base-url",
         default=SANDBOX_URL,
         show_default=True,
-        envvar="BBMIGRATE_BASE_URL",
+        envvar=BASE_URL_ENV,
         callback=lambda _ctx, _param, value: check_base_url(value),
-        help="BB2 server (the real sandbox, or the local emulator's URL).",
+        help=f"BB2 server (the real sandbox, or the local emulator's URL; or ${BASE_URL_ENV}).",
     )(func)
 
 

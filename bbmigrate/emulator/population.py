@@ -197,7 +197,8 @@ def _load_sample(folder: Path) -> _Sample:
 def load_samples(data_dir: Path) -> list[_Sample]:
     """Every beneficiary folder (one with ``v1/`` and ``v2/``) under ``data_dir``, by name."""
     if not data_dir.is_dir():
-        raise InputError("not a directory", where=str(data_dir))
+        reason = "not a directory" if data_dir.exists() else "no such folder"
+        raise InputError(reason, where=str(data_dir))
     folders = sorted(p for p in data_dir.iterdir() if (p / "v1").is_dir() and (p / "v2").is_dir())
     if not folders:
         raise InputError("no beneficiary folders with v1/ and v2/ found", where=str(data_dir))

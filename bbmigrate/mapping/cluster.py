@@ -19,11 +19,11 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import InputError
 from .model import MappingSet
-from .ndjson import Chunk
+from .ndjson import Chunk, chunks
 from .parallel import ChunkResult, map_chunk
 
 CONNECT_TIMEOUT = "30s"  # to reach the scheduler
@@ -98,6 +98,13 @@ class ClusterMapper:
         threads = sum(self.client.nthreads().values()) or 1
         self.limit = 2 * threads  # chunks in flight: every worker busy, memory bounded
         self.workers = threads
+
+    def chunks(
+        self, stream: BinaryIO, where: str, *, gz_out: bool, parts: str | None = None
+    ) -> Iterator[Chunk]:
+        """Chunks carry their bytes, and results too: the cluster's workers can neither read
+        nor write this machine's files (``parts`` is never asked for: not :attr:`parallel`)."""
+        return chunks(stream, where, gz_out=gz_out)
 
     def map(self, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
         pending: deque[Any] = deque()

@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,7 +26,7 @@ from ..errors import BBMigrateError, InputError, OutputError
 from .engine import map_resource, unmapped
 from .loader import load_mappings
 from .model import MappingSet
-from .ndjson import chunks, gzip_member, is_gzip, is_ndjson, open_input
+from .ndjson import gzip_member, is_gzip, is_ndjson, open_input
 from .parallel import PARALLEL_BYTES, ChunkMapper, available_cores
 
 Tick = Callable[[int], None]
@@ -257,12 +257,13 @@ def _map_ndjson(
 
     gz = output is not None and is_gzip(str(output))
 
-    def results(sink: BinaryIO | None) -> None:
+    def results(sink: BinaryIO | None, parts: str | None = None) -> None:
         written = False
-        for result in mapper.map(chunks(stream, where, gz_out=gz)):
+        for result in mapper.map(mapper.chunks(stream, where, gz_out=gz, parts=parts)):
             result.raise_error()
-            if sink is not None and result.data:
-                sink.write(result.data)
+            data = result.take()
+            if sink is not None and data:
+                sink.write(data)
                 written = True
             report.mapped += result.mapped
             report.failures += result.failures
@@ -278,14 +279,36 @@ def _map_ndjson(
     elif output is None:
         results(out_stream)
     else:
-        with jsonio.atomic_writer(output) as handle:
-            results(handle)
+        with jsonio.atomic_writer(output) as handle, _parts_beside(output, mapper) as parts:
+            results(handle, parts)
     return {
         "input": where,
         "output": None if output is None or runner.list_unmapped else str(output),
         "mapped": report.mapped - before[0],
         "failed": len(report.failures) - before[1],
     }
+
+
+@contextlib.contextmanager
+def _parts_beside(output: str | Path, mapper: Any) -> Iterator[str | None]:
+    """A private folder beside ``output`` for the workers' part files (none without workers),
+    removed at the end, on a failure and on SIGTERM/SIGHUP."""
+    if not getattr(mapper, "parallel", False):
+        yield None
+        return
+    target = Path(output)
+    try:
+        folder = tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".parts", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(exc.strerror or str(exc), where=str(target)) from None
+    try:
+        with jsonio.removed_on_signal(folder):
+            yield folder
+    except BaseException:
+        mapper.close(failed=True)  # first stop every worker that could still write in it
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _map_dir(

@@ -5,6 +5,13 @@ Every chunk goes through :func:`map_chunk`, whether one process maps or several:
 once (from the same folder, with the same quirk switch) and ignore SIGINT/SIGHUP: the parent
 decides what an interrupt means, stops handing out work and leaves nothing half-written. At most
 ``2 × workers`` chunks are in flight, so memory stays bounded however large the input.
+
+With two workers on two cores, every CPU second the parent spends is taken from a worker, so
+the bytes do not pass through it: a worker reads its chunk's byte range of the input file
+itself (:func:`.ndjson.spans`; a .gz input or stdin still goes through the parent) and writes
+the mapped lines to a part file beside the output, which the parent appends to the output in
+input order. Line numbers in failures are counted from the chunks' line counts as results come
+back (:meth:`ChunkResult.relocate`).
 """
 
 from __future__ import annotations
@@ -14,15 +21,15 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, BinaryIO
 
 from .. import jsonio
-from ..errors import BBMigrateError, InputError
+from ..errors import BBMigrateError, InputError, OutputError
 from ..worker_pool import start_worker_process, stop_workers
 from .loader import load_mappings
 from .model import MappingSet
-from .ndjson import Chunk, gzip_member
+from .ndjson import Chunk, chunks, gzip_member, spans
 
 # inputs smaller than this are mapped in one process: starting workers costs more than it saves
 PARALLEL_BYTES = 8 * 1024 * 1024
@@ -37,11 +44,47 @@ class ChunkResult:
     failures: list[dict[str, str]] = field(default_factory=list)
     unmapped: list[dict[str, str]] = field(default_factory=list)
     error: tuple[type, str, str | None] | None = None
+    lines: int = 0  # line numbers the chunk took up
+    part: str | None = None  # the file holding ``data``, written by the worker
+
+    def take(self) -> bytes:
+        """The mapped lines (read from the worker's part file, which is then removed)."""
+        if self.part is None:
+            return self.data
+        try:
+            with open(self.part, "rb") as stream:
+                data = stream.read()
+            os.unlink(self.part)
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc), where=self.part) from None
+        return data
 
     def raise_error(self) -> None:
         if self.error is not None:
             kind, message, where = self.error
             raise kind(message, where=where)
+
+    def relocate(self, where: str, first: int) -> None:
+        """Line numbers of a chunk mapped with ``first`` 0 (numbered from 1 within the chunk)
+        made the file's own, now that the lines before it are counted: ``where:N...``."""
+        if first == 1:
+            return
+        for entry in (*self.failures, *self.unmapped):
+            entry["where"] = _moved(entry["where"], where, first - 1)
+        if self.error is not None:
+            kind, message, at = self.error
+            self.error = (kind, message, at and _moved(at, where, first - 1))
+
+
+def _moved(at: str, where: str, by: int) -> str:
+    head = where + ":"
+    if not at.startswith(head):
+        return at
+    rest = at[len(head) :]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    if not digits:
+        return at
+    return f"{head}{int(rest[:digits]) + by}{rest[digits:]}"
 
 
 def map_chunk(
@@ -52,8 +95,11 @@ def map_chunk(
 
     runner = Runner(mapping, keep_going=keep_going, list_unmapped=list_unmapped, tick=None)
     out: list[bytes] = []
+    lines = 0
     try:
-        for number, line in chunk.lines():
+        data = chunk.read()
+        lines = data.count(b"\n") + 1
+        for number, line in chunk.lines(data):
             here = f"{chunk.where}:{number}"
             try:
                 document = jsonio.loads(line, where=here)
@@ -71,7 +117,16 @@ def map_chunk(
     data = b"".join(out)
     if chunk.gz_out and data:
         data = gzip_member(data)
-    return ChunkResult(data, report.mapped, report.failures, report.unmapped, error)
+    result = ChunkResult(data, report.mapped, report.failures, report.unmapped, error, lines)
+    if chunk.part is not None and error is None:
+        # the worker writes the file: output bytes never pass through the parent's pipe
+        try:
+            with open(chunk.part, "wb") as stream:
+                stream.write(data)
+        except OSError as exc:
+            result.error = (OutputError, exc.strerror or str(exc), chunk.part)
+        result.data, result.part = b"", chunk.part
+    return result
 
 
 _WORKER: dict[str, Any] = {}
@@ -127,25 +182,57 @@ class ChunkMapper:
                 initargs=(mapping.root, mapping.quirks, keep_going, list_unmapped),
             )
 
+    def chunks(
+        self, stream: BinaryIO, where: str, *, gz_out: bool, parts: str | None = None
+    ) -> Iterator[Chunk]:
+        """The input's chunks. With workers, a regular file's chunks name their byte ranges
+        (:func:`.ndjson.spans`) and each worker reads its own, and with a ``parts`` folder
+        (beside the output) each worker writes its chunk's output there: the parent moves
+        neither through its pipes, and stays free for the writing that must be in order."""
+        if self.pool is None:
+            yield from chunks(stream, where, gz_out=gz_out)
+            return
+        for number, chunk in enumerate(spans(stream, where, gz_out=gz_out)):
+            if parts is not None:
+                chunk = replace(chunk, part=os.path.join(parts, f"{number}.part"))
+            yield chunk
+
+    @property
+    def parallel(self) -> bool:
+        return self.pool is not None
+
     def map(self, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
-        """The result of each chunk, in input order."""
+        """The result of each chunk, in input order, its line numbers the file's own."""
+        first = 1
+        for chunk, result in self._map(chunks):
+            if chunk.first == 0:
+                result.relocate(chunk.where, first)
+            first += result.lines
+            yield result
+
+    def _map(self, chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, ChunkResult]]:
         if self.pool is None:
             for chunk in chunks:
-                yield map_chunk(
-                    self.mapping,
+                yield (
                     chunk,
-                    keep_going=self.keep_going,
-                    list_unmapped=self.list_unmapped,
+                    map_chunk(
+                        self.mapping,
+                        chunk,
+                        keep_going=self.keep_going,
+                        list_unmapped=self.list_unmapped,
+                    ),
                 )
             return
-        pending: deque[Future[ChunkResult]] = deque()
+        pending: deque[tuple[Chunk, Future[ChunkResult]]] = deque()
         limit = 2 * self.workers
         for chunk in chunks:
-            pending.append(self.pool.submit(_work, chunk))
+            pending.append((chunk, self.pool.submit(_work, chunk)))
             if len(pending) >= limit:
-                yield pending.popleft().result()
+                done, future = pending.popleft()
+                yield done, future.result()
         while pending:
-            yield pending.popleft().result()
+            done, future = pending.popleft()
+            yield done, future.result()
 
     def close(self, *, failed: bool = False) -> None:
         pool, self.pool = self.pool, None

@@ -138,6 +138,11 @@ def test_variation_rules():
 def test_bad_data_dir_is_a_one_line_input_error(tmp_path):
     with pytest.raises(InputError, match="no beneficiary folders"):
         Population(tmp_path)
+    with pytest.raises(InputError, match="no such folder"):
+        Population(tmp_path / "missing")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="not a directory"):
+        Population(tmp_path / "file")
     folder = tmp_path / "b1"
     for version in ("v1", "v2"):
         (folder / version).mkdir(parents=True)
