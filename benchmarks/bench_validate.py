@@ -39,6 +39,7 @@ import orjson
 
 from bbmigrate.validate import Validator, structure
 from bbmigrate.validate.inputs import iter_resources
+from bbmigrate.validate.r4_schema import model_class
 from bbmigrate.validate.structure import check_structure, resource_model
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/reference/bfd/endpoint-responses/v2"
@@ -284,7 +285,7 @@ def main() -> int:
     }
     eobs = list(unique.values())
     raw = [orjson.dumps(e) for e in eobs]
-    model = resource_model("ExplanationOfBenefit")
+    model = model_class(resource_model("ExplanationOfBenefit"))
     full = Validator(args.ig)
     no_invariants = Validator(args.ig, invariants=False)
     for eob in eobs:  # warm up: imports, compiled expressions, schema caches
