@@ -26,7 +26,6 @@ from .common import (
     quiet_option,
 )
 
-
 _AT_EXIT: list[bool] = []
 
 
