@@ -79,17 +79,20 @@ _PRIMITIVE_OK: dict[tuple[str, type, Any], bool] = {}
 
 def _primitive_ok(field: Field, value: Any) -> bool:
     """Whether the model's own type accepts this primitive: answered without the type where
-    ``primitives`` is sure, else by the type (memoised: values repeat a lot)."""
-    if field.primitive is not None and primitive_check(field.primitive)(value):
-        return True
-    key = (field.key, type(value), value)
+    ``primitives`` is sure, else by the type; memoised, as values repeat a lot (systems, codes,
+    dates), per primitive type where it has a name."""
+    key = (field.primitive or field.key, type(value), value)
     known = _PRIMITIVE_OK.get(key)
     if known is None:
-        try:
-            _adapter(field.owner, field.key.split(".", 1)[1]).validate_python(value)
+        check = primitive_check(field.primitive) if field.primitive is not None else None
+        if check is not None and check(value):
             known = True
-        except Exception:  # any doubt, even a type pydantic cannot build, leaves it to the model
-            known = False
+        else:
+            try:
+                _adapter(field.owner, field.key.split(".", 1)[1]).validate_python(value)
+                known = True
+            except Exception:  # any doubt, even a type pydantic cannot build: the model decides
+                known = False
         if len(_PRIMITIVE_OK) > 50_000:  # bound memory (a few MB) on long streams
             _PRIMITIVE_OK.clear()
         _PRIMITIVE_OK[key] = known
