@@ -15,7 +15,7 @@ compiling of ~40 modules in every process (~40 ms).
 Both split the CPU time between the parent process and its workers: the parent's share with 2
 jobs is the serial fraction s that bounds the speed-up (Amdahl: 1 / (s + (1 - s) / 2)). A larger
 input (``--larger``, end to end) shows how the fixed start-up and warm-up weigh less as the
-input grows. About a minute on an idle 2-core machine.
+input grows. About 20 seconds on a 2-core machine.
 
 Usage: python benchmarks/bench_validate.py [INPUT] [--ig 2.0.0] [--rounds 5]
        python benchmarks/bench_validate.py --jobs [--eobs 1000] [--larger 5000] [--rounds 5]
