@@ -49,6 +49,7 @@ def test_jobs_give_byte_identical_reports(validator, resources, monkeypatch, job
     for fmt in ("json", "text", "html"):
         assert render(one, fmt, must_support=True) == render(many, fmt, must_support=True), fmt
     assert one.must_support == many.must_support and one.summary == many.summary
+    assert one == many  # findings compare as lists, kept as objects or as JSON items
 
 
 def test_merged_chunk_states_give_what_one_tally_gives(validator, resources):
