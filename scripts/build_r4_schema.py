@@ -1,4 +1,4 @@
-"""Regenerate ``bbmigrate/validate/rulesets/r4b-schema.json`` from the installed R4B models.
+"""Regenerate ``bbmigrate/validate/rulesets/r4b-schema.jsonl`` from the installed R4B models.
 
 The structure walk reads the fhir.resources R4B models' metadata from this file so that a run
 need not import and build the models (see ``bbmigrate/validate/r4_schema.py``). Run it after

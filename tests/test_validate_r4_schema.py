@@ -1,6 +1,6 @@
 """The stored R4B schema is what the models say, and the primitive checks agree with the types.
 
-``rulesets/r4b-schema.json`` lets the structure walk run without importing the R4B models
+``rulesets/r4b-schema.jsonl`` lets the structure walk run without importing the R4B models
 (``bbmigrate/validate/r4_schema.py``); ``primitives.py`` answers for the pydantic types where it
 is sure. Both only move where an answer comes from, so both are compared with the source.
 """
@@ -29,15 +29,18 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, Any]:
-    return orjson.loads(r4_schema.dump(r4_schema.build()))  # as stored: lists, not tuples
+    return r4_schema.build()
 
 
 def test_stored_schema_is_what_the_models_give(built):
-    stored = read_json(r4_schema.SCHEMA_PATH)
     fresh = r4_schema.dump(built)
     assert r4_schema.SCHEMA_PATH.read_bytes() == fresh, "stale: run scripts/build_r4_schema.py"
-    assert r4_schema.stored() is not None, "the stored file is not used with these versions"
-    assert {"ExplanationOfBenefit", "Patient", "Coverage", "Extension"} <= set(stored["types"])
+    stored = r4_schema.stored()
+    assert stored is not None, "the stored file is not used with these versions"
+    assert {"ExplanationOfBenefit", "Patient", "Coverage", "Extension"} <= set(
+        stored.header["types"]
+    )
+    assert list(stored.models) == list(built["models"])
 
 
 def test_stored_entries_read_back_as_the_derived_schema(built):
@@ -127,7 +130,7 @@ def test_without_the_stored_file_the_walk_derives_the_same(monkeypatch, tmp_path
     ]
     with_file = _structure(resources)
     assert any(with_file) and not all(with_file)
-    monkeypatch.setattr(r4_schema, "SCHEMA_PATH", tmp_path / "missing.json")
+    monkeypatch.setattr(r4_schema, "SCHEMA_PATH", tmp_path / "missing.jsonl")
     _clear_caches()
     try:
         assert r4_schema.stored() is None

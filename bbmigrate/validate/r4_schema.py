@@ -5,8 +5,11 @@ list, required elements and choice groups, and per primitive type what it accept
 (``primitives.spec``). fhir.resources holds all of it, but importing the R4B models and
 building their pydantic classes costs ~0.2 s per run, most of ``bbmigrate validate`` of one
 file. ``derive`` reads it from the models (the only place it is ever read from);
-``scripts/build_r4_schema.py`` stores the result for every R4B type in ``rulesets/r4b-schema.json``
+``scripts/build_r4_schema.py`` stores the result for every R4B type in ``rulesets/r4b-schema.jsonl``
 together with the fhir.resources, fhir_core and pydantic versions and a digest of this module.
+The file is JSON Lines: a header (versions, resource types, primitive types, the models' order),
+then one model per line, parsed only when the walk first meets that model (an EOB needs ~40 of
+the 682), so a run does not build objects for all of them.
 A run uses the stored file only when all of them are the installed ones; otherwise it derives
 each model's entry from the model on first use, as before (slower, same answers).
 ``tests/test_validate_r4_schema.py`` fails when the stored file is not what ``derive`` gives.
@@ -28,7 +31,7 @@ import orjson
 
 from . import installed, primitives
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "rulesets" / "r4b-schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent / "rulesets" / "r4b-schema.jsonl"
 _DISTRIBUTIONS = ("fhir.resources", "fhir_core", "pydantic", "pydantic_core")
 
 
@@ -211,17 +214,31 @@ def build() -> dict[str, Any]:
 
 
 def dump(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+    """The stored form of ``build()``: a header line, then one line per model."""
+    models = document["models"]
+    header = {key: document[key] for key in ("versions", "types", "primitives")}
+    lines = [orjson.dumps({**header, "models": list(models)})]
+    lines += [orjson.dumps(entry) for entry in models.values()]
+    return b"\n".join(lines) + b"\n"
+
+
+class Stored(NamedTuple):
+    header: dict[str, Any]
+    models: dict[str, bytes]  # reference -> its line, not parsed yet
 
 
 @cache
-def stored() -> dict[str, Any] | None:
-    """The stored document, when it was written for the installed libraries and this code."""
+def stored() -> Stored | None:
+    """The stored file, when it was written for the installed libraries and this code."""
     try:
-        document = orjson.loads(SCHEMA_PATH.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        first, *lines = SCHEMA_PATH.read_bytes().split(b"\n")
+        header = orjson.loads(first)
+    except (OSError, ValueError, orjson.JSONDecodeError):
         return None
-    return document if document.get("versions") == versions() else None
+    refs = header.get("models") if isinstance(header, dict) else None
+    if header.get("versions") != versions() or len(lines) != len(refs or ()) + 1:
+        return None
+    return Stored(header, dict(zip(refs, lines, strict=False)))
 
 
 # -- what the walk asks ----------------------------------------------------------------------
@@ -235,7 +252,7 @@ def resource_reference(resource_type: str) -> str | None:
     """The model of a ``resourceType`` (any name ``get_fhir_model_class`` knows), or ``None``."""
     document = stored()
     if document is not None:
-        return document["types"].get(resource_type)
+        return document.header["types"].get(resource_type)
     model = _model_for_type(resource_type)
     return None if model is None else reference(model)
 
@@ -244,10 +261,10 @@ def resource_reference(resource_type: str) -> str | None:
 def schema(ref: str) -> Schema:
     """The walk's view of the model ``ref``: from the stored file, else from the model."""
     document = stored()
-    entry = None if document is None else document["models"].get(ref)
-    if entry is None:
+    line = None if document is None else document.models.get(ref)
+    if line is None:
         return derive(model_class(ref), _DERIVED_SPECS)
-    name, rows, required, choices, groups = entry
+    name, rows, required, choices, groups = orjson.loads(line)
     fields = {
         key: Field(
             kind, is_list, sub, frozenset(enum) if enum else None, f"{name}.{key}", prim, ref
@@ -267,5 +284,5 @@ def schema(ref: str) -> Schema:
 def primitive_check(name: str) -> primitives.Check:
     """``primitives.checker`` of the primitive type ``name`` (stored, else read from a model)."""
     document = stored()
-    specs = _DERIVED_SPECS if document is None else document["primitives"]
+    specs = _DERIVED_SPECS if document is None else document.header["primitives"]
     return primitives.checker(specs.get(name) or {"check": None})
