@@ -9,7 +9,6 @@ unpacked on disk.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 from dataclasses import dataclass, field
@@ -122,6 +121,8 @@ def package_sha256(path: Path) -> str:
     known = memo.get(key)
     if isinstance(known, list) and known[:2] == seen and len(known) == 3:
         return str(known[2])
+    import hashlib  # ~3 ms to import: only when the digest is not remembered
+
     digest = hashlib.sha256(package_bytes(path)).hexdigest()
     memo[key] = [*seen, digest]
     from ..jsonio import write_bytes_atomic
@@ -136,6 +137,7 @@ def read_package(
     path: Path, *, examples: bool = False, kinds: tuple[str, ...] = _WANTED
 ) -> Package:
     """Read the conformance resources of ``kinds`` (and optionally the examples) of a package."""
+    import hashlib
     import tarfile
 
     data = package_bytes(path)

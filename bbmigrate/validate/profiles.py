@@ -13,7 +13,6 @@ and, for users without the packages, a generated copy ships in ``bbmigrate/valid
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +234,8 @@ def _enum_overrides(core: Package) -> dict:
 
 def _cache_key(sources: dict[str, str], version: str) -> str:
     """Disk-cache key: the packages' SHA-256, the IG version and the compiler's own source."""
+    import hashlib  # here: a run that finds its rule set ready needs no digest of its own
+
     digest = hashlib.sha256(f"format={FORMAT};ig={version}".encode())
     # The compiler's source is part of the key, so a code change never reads a stale cache.
     for module in ("profiles.py", "terminology.py", "core_enums.py"):
