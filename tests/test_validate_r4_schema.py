@@ -76,6 +76,15 @@ def _values() -> list[Any]:
         )
         found.add((int, rng.randint(-(2**33), 2**33)))
         found.add((float, rng.uniform(-1e6, 1e6)))
+    # Every character the two regex engines class differently, or might: whitespace of both
+    # kinds, controls, separators, zero-width and combining marks, surrogates' neighbours, CJK.
+    tricky = [*map(chr, range(0x00, 0x21)), *map(chr, range(0x7F, 0xA1))]
+    tricky += [chr(c) for c in (0x1680, 0x180E, 0x2000, 0x200A, 0x200B, 0x2028, 0x2029)]
+    tricky += [chr(c) for c in (0x202F, 0x205F, 0x3000, 0xFEFF, 0x0301, 0xD7FF, 0xE000)]
+    tricky += ["é", "ß", "İ", "中", "😀", "\u00e9"]
+    for _ in range(1500):
+        text = "".join(rng.choice([*tricky, "a", "1", "-", "."]) for _ in range(rng.randint(1, 6)))
+        found.update((str, v) for v in (text, f"a{text}", f"{text}b", f"José {text}"))
     hostile = [
         "", " ", "a\n", "\ta", "a  b", " a", "é", "ab\x1c", "\u2028", "x\x00", "=1+1", "\x1b[31m",
         "x" * 64, "x" * 65, "2024-02-29", "2023-02-29", "2016-12-31T23:59:60Z", "0001", "0000",
@@ -107,7 +116,7 @@ def test_primitive_checks_agree_with_the_pydantic_types(built):
             except Exception as exc:
                 raise AssertionError(f"{name} rejects {value!r}, the check accepts it") from exc
     # Most real values are answered without the types: that is the point of the checks.
-    assert sure > len(values) * 5
+    assert sure > len(values) * 3
 
 
 def _structure(resources: list[dict]) -> list[list[tuple]]:
