@@ -9,7 +9,9 @@ nested extensions, not both) and ``dom-3`` (every contained resource is referenc
 
 The model costs about three quarters of layer 1, so it runs only when the walk cannot vouch
 for the resource: the walk also notes every doubt the model could turn into an error (an
-unknown or ``_primitive`` key, list-vs-object, a null object, two choices of one group) and
+unknown or ``_primitive`` key, list-vs-object, a null object, two choices of one group), and
+the model is not needed for walk findings it would only repeat at the same path or not see
+(a missing required element, a code outside its value set, ``ext-1``, ``dom-3``); the walk
 checks each primitive as the model's own pydantic type would (``primitives.py`` where it is
 sure, else the type itself, cached per value). A resource with no finding and no doubt is one
 the model accepts; ``tests/test_validate_structure_fast.py`` proves the findings are the same
@@ -27,26 +29,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from .findings import Finding, short_value
-from .r4_schema import (
-    Field,
-    Schema,
-    item_types,
-    model_class,
-    primitive_check,
-    resource_reference,
-)
-from .r4_schema import schema as schema_of
-
-__all__ = ["Field", "Schema", "check_structure", "references", "resource_model", "schema"]
-
-
-def schema(model: type | str) -> Schema:
-    """JSON key -> field metadata for one fhir.resources model (a class or its reference)."""
-    if isinstance(model, str):
-        return schema_of(model)
-    from .r4_schema import reference
-
-    return schema_of(reference(model))
+from .r4_schema import Field, item_types, model_class, primitive_check, resource_reference, schema
 
 
 def resource_model(resource_type: str) -> str | None:
@@ -114,7 +97,7 @@ def _walk(node: dict, model: str, path: str, walk: Walk, is_resource: bool = Fal
     if not node:
         out.append((path, "ele-1", "element is an empty object", node))
         return
-    sch = schema_of(model)
+    sch = schema(model)
     for key, value in node.items():
         field = sch.fields.get(key)
         if field is None:
@@ -169,7 +152,7 @@ def _check(value: Any, field: Field, path: str, walk: Walk) -> None:
         return
     if kind == "resource":
         inner = value.get("resourceType") if isinstance(value, dict) else None
-        model = resource_reference(str(inner)) if isinstance(value, dict) else None
+        model = None if inner is None else resource_reference(str(inner))
         if model is not None:
             _walk(value, model, path, walk, is_resource=True)
         else:
