@@ -232,10 +232,12 @@ def stored() -> Stored | None:
     try:
         first, *lines = SCHEMA_PATH.read_bytes().split(b"\n")
         header = orjson.loads(first)
-    except (OSError, ValueError, orjson.JSONDecodeError):
+    except (OSError, orjson.JSONDecodeError):
         return None
-    refs = header.get("models") if isinstance(header, dict) else None
-    if header.get("versions") != versions() or len(lines) != len(refs or ()) + 1:
+    if not isinstance(header, dict) or header.get("versions") != versions():
+        return None
+    refs = header.get("models")
+    if not isinstance(refs, list) or len(lines) != len(refs) + 1:  # + the final newline's ""
         return None
     return Stored(header, dict(zip(refs, lines, strict=False)))
 
