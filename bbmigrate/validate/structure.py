@@ -9,121 +9,32 @@ nested extensions, not both) and ``dom-3`` (every contained resource is referenc
 
 The model costs about three quarters of layer 1, so it runs only when the walk cannot vouch
 for the resource: the walk also notes every doubt the model could turn into an error (an
-unknown or ``_primitive`` key, list-vs-object, a null object, two choices of one group) and
-checks each primitive with the model's own pydantic type (cached per value). A resource with
-no finding and no doubt is one the model accepts; ``tests/test_validate_structure_fast.py``
-proves the findings are the same with and without the shortcut.
+unknown or ``_primitive`` key, list-vs-object, a null object, two choices of one group), and
+the model is not needed for walk findings it would only repeat at the same path or not see
+(a missing required element, a code outside its value set, ``ext-1``, ``dom-3``); the walk
+checks each primitive as the model's own pydantic type would (``primitives.py`` where it is
+sure, else the type itself, cached per value). A resource with no finding and no doubt is one
+the model accepts; ``tests/test_validate_structure_fast.py`` proves the findings are the same
+with and without the shortcut.
+
+The walk reads the models' metadata from ``r4_schema`` (a stored file), so a resource it vouches
+for is checked without importing pydantic or any R4B model: that import is paid only by a
+resource with a doubt.
 """
 
 from __future__ import annotations
 
-import importlib
-import typing
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any, NamedTuple
 
-from pydantic import TypeAdapter, ValidationError
-
 from .findings import Finding, short_value
+from .r4_schema import Field, item_types, model_class, primitive_check, resource_reference, schema
 
 
-class Field(NamedTuple):
-    kind: str  # boolean | integer | decimal | string | model | resource
-    is_list: bool
-    model: Any
-    enum: frozenset[str] | None
-    key: str  # "ModelClass.jsonKey", the key of enum overrides (core_enums.py)
-    item_type: Any  # the element's annotated type (one item of a list)
-
-
-class Schema(NamedTuple):
-    fields: dict[str, Field]
-    required: tuple[str, ...]
-    choices: tuple[tuple[str, tuple[str, ...]], ...]  # required choice groups: name, json keys
-    groups: tuple[tuple[str, ...], ...]  # every choice group's json keys (at most one allowed)
-
-
-_INTEGER_MARKERS = {"Integer", "PositiveInt", "UnsignedInt", "Integer64"}
-
-
-def _kind(tp: Any) -> tuple[str, Any]:
-    if tp is bool:
-        return "boolean", None
-    if typing.get_origin(tp) is typing.Annotated:
-        base, *meta = typing.get_args(tp)
-        names = {type(m).__name__ for m in meta}
-        if base is bool or "Boolean" in names:
-            return "boolean", None
-        if names & _INTEGER_MARKERS or base is int:
-            return "integer", None
-        if "Decimal" in names:
-            return "decimal", None
-        return "string", None
-    klass = getattr(tp, "_model_klass", None)
-    if isinstance(klass, str) and klass.endswith(".Resource"):
-        return "resource", None
-    if isinstance(klass, str):
-        module, _, name = klass.rpartition(".")
-        return "model", getattr(importlib.import_module(module), name)
-    if getattr(tp, "__name__", "") == "ResourceType":
-        return "resource", None
-    if tp is int:
-        return "integer", None
-    return "string", None
-
-
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    tp, is_list = annotation, False
-    while True:
-        origin = typing.get_origin(tp)
-        if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            tp = args[0]
-        elif origin in (list, typing.List):  # noqa: UP006 - fhir.resources uses typing.List
-            tp, is_list = typing.get_args(tp)[0], True
-        else:
-            return tp, is_list
-
-
-@cache
-def schema(model: type) -> Schema:
-    """JSON key -> field metadata for one fhir.resources model, computed once per class."""
-    fields: dict[str, Field] = {}
-    required: list[str] = []
-    groups: dict[str, list[str]] = {}
-    group_required: set[str] = set()
-    for name, info in model.model_fields.items():
-        key = info.alias or name
-        if key.startswith("_") or key == "fhir_comments" or key == "resource_type":
-            continue
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        tp, is_list = _unwrap(info.annotation)
-        kind, sub = _kind(tp)
-        enum = extra.get("enum_values")
-        # Enums parsed from "a | b | c +" short texts are truncated lists; trust only complete ones.
-        usable = enum and not any("+" in code or " " in code for code in enum)
-        fields[key] = Field(
-            kind, is_list, sub, frozenset(enum) if usable else None, f"{model.__name__}.{key}", tp
-        )
-        if extra.get("one_of_many"):
-            groups.setdefault(extra["one_of_many"], []).append(key)
-            if extra.get("one_of_many_required"):
-                group_required.add(extra["one_of_many"])
-        elif info.is_required() or extra.get("element_required"):
-            required.append(key)
-    choices = tuple((g, tuple(keys)) for g, keys in groups.items() if g in group_required)
-    return Schema(fields, tuple(required), choices, tuple(tuple(k) for k in groups.values()))
-
-
-@cache
-def resource_model(resource_type: str) -> type | None:
-    from fhir.resources.R4B import get_fhir_model_class
-
-    try:
-        return get_fhir_model_class(resource_type)
-    except (KeyError, ValueError, AttributeError):
-        return None
+def resource_model(resource_type: str) -> str | None:
+    """The reference of the R4B model of ``resource_type`` (``r4_schema``), or ``None``."""
+    return resource_reference(resource_type)
 
 
 _JSON_TYPE = {"boolean": "boolean", "integer": "integer", "decimal": "number", "string": "string"}
@@ -140,23 +51,31 @@ def _type_ok(kind: str, value: Any) -> bool:
 
 
 @cache
-def _adapter(item_type: Any) -> TypeAdapter:
-    return TypeAdapter(item_type)
+def _adapter(owner: str, key: str) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(item_types(model_class(owner))[key])
 
 
 _PRIMITIVE_OK: dict[tuple[str, type, Any], bool] = {}
 
 
 def _primitive_ok(field: Field, value: Any) -> bool:
-    """Whether the model's own type accepts this primitive (memoised: values repeat a lot)."""
-    key = (field.key, type(value), value)
+    """Whether the model's own type accepts this primitive: answered without the type where
+    ``primitives`` is sure, else by the type; memoised, as values repeat a lot (systems, codes,
+    dates), per primitive type where it has a name."""
+    key = (field.primitive or field.key, type(value), value)
     known = _PRIMITIVE_OK.get(key)
     if known is None:
-        try:
-            _adapter(field.item_type).validate_python(value)
+        check = primitive_check(field.primitive) if field.primitive is not None else None
+        if check is not None and check(value):
             known = True
-        except Exception:  # any doubt, even a type pydantic cannot build, leaves it to the model
-            known = False
+        else:
+            try:
+                _adapter(field.owner, field.key.split(".", 1)[1]).validate_python(value)
+                known = True
+            except Exception:  # any doubt, even a type pydantic cannot build: the model decides
+                known = False
         if len(_PRIMITIVE_OK) > 50_000:  # bound memory (a few MB) on long streams
             _PRIMITIVE_OK.clear()
         _PRIMITIVE_OK[key] = known
@@ -173,7 +92,7 @@ class Walk(NamedTuple):
     doubts: list[str]  # why the R4B model must still run (empty: the walk vouches)
 
 
-def _walk(node: dict, model: type, path: str, walk: Walk, is_resource: bool = False) -> None:
+def _walk(node: dict, model: str, path: str, walk: Walk, is_resource: bool = False) -> None:
     out = walk.out
     if not node:
         out.append((path, "ele-1", "element is an empty object", node))
@@ -215,7 +134,7 @@ def _walk(node: dict, model: type, path: str, walk: Walk, is_resource: bool = Fa
     for keys in sch.groups:
         if sum(k in node for k in keys) > 1:
             walk.doubts.append(f"{path}.{keys[0]}")
-    if model.__name__ == "Extension":
+    if sch.name == "Extension":
         has_value = any(k.startswith("value") for k in node)
         if bool(node.get("extension")) == has_value:
             out.append(
@@ -232,7 +151,8 @@ def _check(value: Any, field: Field, path: str, walk: Walk) -> None:
             walk.doubts.append(path)
         return
     if kind == "resource":
-        model = resource_model(str(value.get("resourceType"))) if isinstance(value, dict) else None
+        inner = value.get("resourceType") if isinstance(value, dict) else None
+        model = None if inner is None else resource_reference(str(inner))
         if model is not None:
             _walk(value, model, path, walk, is_resource=True)
         else:
@@ -309,7 +229,7 @@ def check_structure(
     ``always_model`` runs the R4B model even when the walk vouches for the resource (tests).
     """
     rtype = str(resource.get("resourceType"))
-    model = resource_model(rtype)
+    model = resource_reference(rtype)
     if model is None:
         return [
             Finding(
@@ -327,9 +247,30 @@ def check_structure(
     _walk(resource, model, rtype, walk, is_resource=True)
     raw.extend(_dom3(resource, rtype))
     seen = {path for path, *_ in raw}
+    if always_model or walk.doubts or not all(map(_model_repeats, raw)):
+        _model_findings(resource, model, rtype, raw, seen)
+    return [
+        Finding("error", label, path, rule, message, short_value(value), source=source)
+        for path, rule, message, value in raw
+    ]
+
+
+def _model_repeats(finding: tuple[str, str, str, Any]) -> bool:
+    """Whether, with no doubt, the R4B model can add nothing to this walk finding: it does not
+    check codes, ext-1 or dom-3, and reports a missing required element (not a choice) at the
+    same path, which is dropped as a duplicate."""
+    path, rule = finding[0], finding[1]
+    return rule in ("binding", "ext-1", "dom-3") or (
+        rule == "cardinality" and not path.endswith("[x]")
+    )
+
+
+def _model_findings(resource: dict, model: str, rtype: str, raw: list, seen: set[str]) -> None:
+    """Add the R4B model's errors at paths the walk has not reported."""
+    from pydantic import ValidationError
+
     try:
-        if raw or walk.doubts or always_model:
-            model.model_validate(resource)
+        model_class(model).model_validate(resource)
     except ValidationError as exc:
         for error in exc.errors():
             path = _pydantic_path(rtype, error["loc"])
@@ -340,7 +281,3 @@ def check_structure(
             raw.append((path, "structure", error["msg"], value))
     except Exception as exc:
         raw.append((rtype, "structure", f"R4 model rejected the resource: {exc!r}", None))
-    return [
-        Finding("error", label, path, rule, message, short_value(value), source=source)
-        for path, rule, message, value in raw
-    ]
