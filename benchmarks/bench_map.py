@@ -1,16 +1,23 @@
 """Mapping speed: EOBs/s for the 8 reference EOB types, as a ratio to orjson loads+dumps.
 
-Usage: python benchmarks/bench_map.py [ROUNDS] [REPEATS]   (needs ../shared/reference)
+Usage: python benchmarks/bench_map.py [ROUNDS] [REPEATS] [--against DIR]
+(needs ../shared/reference)
 
 Each figure is the best of REPEATS runs of ROUNDS passes, in CPU time of this process (a
 shared, busy machine steals wall time, not CPU time); the orjson baseline is timed in the same
 process, interleaved with the mapper runs, so the ratio stays comparable across machines.
 Prints the overall figure, then one line per claim type.
+
+``--against DIR`` times another engine side by side: DIR holds a checkout's ``bbmigrate/``,
+``mappings/`` and ``pyproject.toml`` (e.g. ``git archive main bbmigrate mappings
+pyproject.toml | tar -x -C DIR``); this script runs twice for each, alternating, the other in a
+subprocess with ``PYTHONPATH=DIR``, and prints both.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +25,7 @@ from pathlib import Path
 
 import orjson
 
+import bbmigrate
 from bbmigrate.mapping import load_mappings, map_resource
 
 REF = (
@@ -55,10 +63,27 @@ def _pair(raws: list[bytes], mapping) -> list[Callable[[], None]]:
     return [baseline, mapped]
 
 
+def _against(folder: str, args: list[str]) -> None:
+    """This benchmark for the engine in ``folder`` and for this one, alternating, twice."""
+    here = Path(__file__).resolve()
+    engines = (("other: " + folder, {"PYTHONPATH": folder}), ("this checkout", {}))
+    for _ in range(2):
+        for label, env in engines:
+            print(f"== {label}", flush=True)
+            subprocess.run(
+                [sys.executable, str(here), *args], env={**os.environ, **env}, check=True
+            )
+
+
 def main() -> None:
+    if "--against" in sys.argv:
+        at = sys.argv.index("--against")
+        _against(sys.argv[at + 1], sys.argv[1:at] + sys.argv[at + 2 :])
+        return
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}")
+    print(f"engine: {Path(bbmigrate.__file__).parent}")
     raw = {t: (REF / f"eobRead{t}.json").read_bytes() for t in TYPES}
     mapping = load_mappings()
     _pair(list(raw.values()), mapping)[1]()  # warm caches

@@ -22,10 +22,12 @@ from .paths import (
     ROOT,
     WHERE,
     Path,
+    _any_equal,
+    _flatten_values,
+    _step_values,
     fill,
     template_names,
     values,
-    where_matches,
 )
 from .shapes import plain
 from .write import assign, merge, put
@@ -82,12 +84,45 @@ def reader(path: Path) -> Reader:
         return every
     if len(path) == 1 and path[0][0] == WHERE:
         return _where_reader(path)
+    if all(step[0] in (FIELD, EACH) for step in path):
+        return flat_reader(path)
     return lambda node: values(node, path)
+
+
+def flat_reader(path: Path) -> Reader:
+    """Plain fields and ``[*]`` anywhere (``type[*].coding[*].code``, ``item.productOrService``
+    over a list of items): what ``values`` does, step by step over the matches, without its
+    general step function per match."""
+    steps = tuple((step[0] == EACH, step[1], step) for step in path)
+
+    def flat(node: Any) -> Sequence[Any]:
+        matches = [node]
+        for each, name, step in steps:
+            found: list[Any] = []
+            for cur in matches:
+                if isinstance(cur, dict):
+                    if name in cur:
+                        child = cur[name]
+                        if each and isinstance(child, list):
+                            found.extend(child)
+                        else:
+                            found.append(child)
+                elif isinstance(cur, list):  # a step on a list applies to every element
+                    _flatten_values(cur, found, step, step[0], name)
+            if not found:
+                return found
+            matches = found
+        return matches
+
+    return flat
 
 
 def _where_reader(path: Path) -> Reader:
     """``name[sub=value]`` (``adjudication[category.coding.code=…]``) on one element."""
     name, sub, want = path[0][1], path[0][2], path[0][3]
+    fields = getattr(sub, "fields", None)
+    if fields is None:
+        return lambda node: values(node, path)
 
     def where(node: Any) -> Sequence[Any]:
         if not isinstance(node, dict):
@@ -95,11 +130,70 @@ def _where_reader(path: Path) -> Reader:
         if name not in node:
             return ()
         child = node[name]
+        # where_matches for plain fields, without its call per element
         if isinstance(child, list):
-            return [item for item in child if where_matches(item, sub, want)]
-        return (child,) if where_matches(child, sub, want) else ()
+            return [item for item in child if _any_equal(item, fields, 0, want)]
+        return (child,) if _any_equal(child, fields, 0, want) else ()
 
     return where
+
+
+def first_reader(path: Path, default: Any = None) -> Callable[[Any], Any]:
+    """``first(node, path, default)`` as a function of ``node``: one closure per step, depth
+    first and stopping at the first value, in the order :func:`~.paths.values` lists them (a
+    step on a list applies to every element, nested lists flattened)."""
+    found = _first_steps(path, 0)
+
+    def read(node: Any) -> Any:
+        value = found(node)
+        return default if value is _NONE else value
+
+    return read
+
+
+_NONE = object()
+
+
+def _first_steps(path: Path, pos: int) -> Callable[[Any], Any]:
+    if pos == len(path):
+        return _itself_value
+    step, after = path[pos], _first_steps(path, pos + 1)
+    kind, name = step[0], step[1]
+    sub, want = (step[2], step[3]) if kind == WHERE else (None, None)
+    fields = getattr(sub, "fields", None)
+
+    def selected(child: Any) -> Any:  # the values the step selects in the value of ``name``
+        if kind == FIELD:
+            return (child,)
+        if kind == WHERE and fields is not None:  # tested one by one, up to the first found
+            return (
+                item
+                for item in (child if isinstance(child, list) else (child,))
+                if _any_equal(item, fields, 0, want)
+            )
+        found: list[Any] = []
+        _step_values(child, found, step, kind)
+        return found
+
+    def at(node: Any) -> Any:
+        if isinstance(node, dict):
+            if name in node:
+                for child in selected(node[name]):
+                    value = after(child)
+                    if value is not _NONE:
+                        return value
+        elif isinstance(node, list):
+            for item in node:
+                value = at(item)
+                if value is not _NONE:
+                    return value
+        return _NONE
+
+    return at
+
+
+def _itself_value(node: Any) -> Any:
+    return node
 
 
 def _itself(node: Any) -> Sequence[Any]:

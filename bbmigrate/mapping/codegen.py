@@ -12,7 +12,11 @@ so all of that is decided once here, and what is left is written out as Python s
 * the common ops (``copy``, ``constant``, ``each``, ``route``) and the common paths (``@``, one
   field, ``name[*]``, targets of plain fields and ``[+]``) are inlined as dict operations;
 * rules for other claim types, switched-off quirks and ``drop`` (which only consumes) are left
-  out; constants are filled in once, each use builds a fresh copy (a compiled Python display).
+  out; constants are filled in once, each use builds a fresh copy (a compiled Python display);
+* the fields each rule can add to the element being built are known here (:func:`_written`),
+  so a write whose first field cannot be there yet is one statement (:meth:`_Generator.fresh`);
+* a failing rule is named from the line its exception went through (``#> L<n> <index>``
+  marker comments, :func:`_rule_at`): nothing is stored per rule while all goes well.
 
 Less common shapes call small specialised helpers (:mod:`.access` readers/writers,
 :mod:`.valueops` for ``lookup``/``link``/``rewrite`` and variable-dependent constants); the rare
@@ -28,11 +32,12 @@ from __future__ import annotations
 import hashlib
 import linecache
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import RuleError
-from .access import copier, display, path_names, reader, writer
+from .access import copier, display, first_reader, path_names, reader, writer
 from .context import Context, Link
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
@@ -58,6 +63,7 @@ from .valueops import (
     checked_copy,
     checked_copy_except,
     has_empty,
+    merge_copy,
     reads_only_route_vars,
     recoder,
     route_row_filler,
@@ -76,11 +82,14 @@ _READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
 # general ops that never write an empty element (the others mark the output for pruning)
 _NEVER_EMPTY = frozenset({"renumber", "dedupe"})
 _INHERIT = (("field", "^"),)  # ``origin: "^"``: the enclosing element's origin
+_PLACES = frozenset(OPS) - {"resource"}  # the ops that write only at their targets (_written)
+_MARK = "#> "  # a comment line ``#> L<n> <index>``: rule ``index`` of a rule list begins
 _CODE: dict[str, Any] = {}  # compiled code by the hash of its source
 
 
 def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
-    """The rules of ``rmap`` as one function ``run(ctx, resource, out)`` (generated once)."""
+    """The rules of ``rmap`` as one function ``run(ctx, resource, out)`` (generated once);
+    ``out`` is a new empty object, which is ``ctx.out``."""
     key = ("compiled", id(rmap))
     run = mapping.memo.get(key)
     if run is None:
@@ -91,6 +100,12 @@ def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
 def source_of(mapping: MappingSet, rmap: ResourceMap) -> str:
     """The Python source generated for ``rmap`` (for reading and for tests)."""
     return _Generator(mapping, rmap).compile().__bbmigrate_source__  # type: ignore[attr-defined]
+
+
+def _rule_at(starts: list[int], exc: Exception) -> int:
+    """The index of the rule whose lines ``starts`` from the rule list's function where
+    ``exc`` was caught; -1: before the first rule."""
+    return bisect_right(starts, exc.__traceback__.tb_lineno) - 1  # type: ignore[union-attr]
 
 
 def _rule_error(rule: Rule, exc: Exception) -> RuleError:
@@ -111,8 +126,10 @@ class _Generator:
             "_ERRORS": _ERRORS,
             "_C": _CONTAINERS,
             "_rule_error": _rule_error,
+            "_rule_at": _rule_at,
             "checked_copy": checked_copy,
             "checked_copy_except": checked_copy_except,
+            "merge_copy": merge_copy,
             "assign": assign,
             "merge": merge,
             "first": first,
@@ -122,6 +139,7 @@ class _Generator:
             "GLOBAL": GLOBAL,
             "_ABSENT": _ABSENT,
             "_put_back": _put_back,
+            "_position": _position,
             "linked_refs": linked_refs,
             "linked_set": linked_set,
             "any_equal": any_equal,
@@ -129,6 +147,8 @@ class _Generator:
         }
         self.count = 0
         self.row_consts: list | None = None  # see builder()
+        # the keys the element being built may have by now (None: any; see fresh())
+        self.present: set[str] | None = None
 
     # --- what is fixed for the whole resource map (also read by the valueops builders) -------
 
@@ -210,6 +230,11 @@ class _Generator:
             filename = f"<bbmigrate-rules {digest}>"
             code = _CODE[digest] = compile(source, filename, "exec")
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        for number, line in enumerate(self.lines, start=1):
+            if line.lstrip().startswith(_MARK):
+                starts, _, index = line.lstrip()[len(_MARK) :].partition(" ")
+                assert len(self.ns[starts]) == int(index)
+                self.ns[starts].append(number)
         exec(code, self.ns)
         run = self.ns[top]
         run.__bbmigrate_source__ = source
@@ -244,18 +269,26 @@ class _Generator:
         slow = self.general(steps)
         out: list[str] = [f"def {fn}(ctx, src, dst):"]
         out.append(f"    if type(src) is not dict: return {slow}(ctx, src, dst)")
-        out += self.body(steps, "src", "dst", 1)
+        self.present = set()  # ``dst`` is the new resource: empty (see compiled_rules)
+        try:
+            out += self.body(steps, "src", "dst", 1, at_root=True)
+        finally:
+            self.present = None
         self.lines += out
         self.ns.pop(fn)  # defined by the source
         return fn
 
-    def body(self, steps: list[tuple[Rule, bool]], src: str, dst: str, depth: int) -> list[str]:
-        """The rules of a list on the object ``src`` into ``dst``, failures named by rule."""
+    def body(
+        self, steps: list[tuple[Rule, bool]], src: str, dst: str, depth: int, at_root: bool = False
+    ) -> list[str]:
+        """The rules of a list on the object ``src`` into ``dst``, failures named by rule;
+        ``at_root``: ``dst`` is the resource's root (``ctx.out``)."""
         pad = "    " * depth
         if not steps:
             return [f"{pad}pass"]
         table = self.name("R", tuple(rule for rule, _ in steps))
-        out = [f"{pad}_r = -1", f"{pad}try:"]
+        starts = self.name("L", [])  # the first line of each rule, filled in by compile()
+        out = [f"{pad}try:"]
         for index, (rule, gated) in enumerate(steps):
             tests = []
             if rule.v1_head is not None:
@@ -267,12 +300,18 @@ class _Generator:
             if tests:
                 out.append(f"{inner}if {' and '.join(tests)}:")
                 inner += "    "
-            out.append(f"{inner}_r = {index}")
+            # which rule failed is told by the line it failed on (see _rule_at): a marker,
+            # not a statement, so that nothing is spent on it while all goes well
+            out.insert(len(out) - 1 if tests else len(out), f"{pad}    {_MARK}{starts} {index}")
             out += [inner + line for line in self.rule(rule, src, dst, index)]
+            if self.present is not None:
+                written = _written(rule, at_root)
+                self.present = None if written is None else self.present | written
         out += [
             f"{pad}except RuleError:",
             f"{pad}    raise",
             f"{pad}except _ERRORS as exc:",
+            f"{pad}    _r = _rule_at({starts}, exc)",
             f"{pad}    if _r < 0: raise",
             f"{pad}    raise _rule_error({table}[_r], exc) from exc",
         ]
@@ -350,30 +389,36 @@ class _Generator:
             out.append(f"{pad}{seq} = ({cur},)")
         return out
 
-    def write(self, path: Any, dst: str, value: str, slot: str) -> list[str]:
-        """Lines that write ``value`` at the target ``path`` under ``dst`` and bind ``slot`` to
-        the ``(container, key)`` written (as the :mod:`.access` writers return it)."""
+    def write(
+        self, path: Any, dst: str, value: str, slot: str, once: bool = False
+    ) -> tuple[list[str], str]:
+        """Lines that write ``value`` at the target ``path`` under ``dst``, and an expression
+        for the ``(container, key)`` written (as the :mod:`.access` writers return it), valid
+        right after them: the callers build that tuple only when they need it. ``once``: the
+        lines run at most once per element built into ``dst`` (see :meth:`fresh`)."""
+        if once:
+            fresh = self.fresh(path, dst, value, slot)
+            if fresh is not None:
+                return fresh
         names = path_names(path)
         if getattr(path, "templated", False):
             if not self.is_static(names):
-                return [f"{slot} = {self.name('write', self.writer(path))}(ctx, {dst}, {value})"]
+                fn = self.name("write", self.writer(path))
+                return [f"{slot} = {fn}(ctx, {dst}, {value})"], slot
             path = fill(path, self.variables)
         rooted = bool(path) and path[0][0] == ROOT
         local = path[1:] if rooted else path
         base = "ctx.out" if rooted else dst
         if not local:
-            return [
-                f"if isinstance({value}, dict): merge({base}, {value})",
-                f"{slot} = ({base}, None)",
-            ]
-        plain_steps = all(step[0] in (FIELD, APPEND) for step in local[-1:])
-        if not plain_steps or not all(
+            return [f"if isinstance({value}, dict): merge({base}, {value})"], f"({base}, None)"
+        if not all(
             step[0] in (FIELD, APPEND) or (step[0] == PROTO and isinstance(step[2], dict))
-            for step in local[:-1]
+            for step in local
         ):
-            return [f"{slot} = {self.name('write', self.writer(path))}(ctx, {dst}, {value})"]
-        cur = f"_c{slot}"
-        out = [f"{cur} = {base}"]
+            fn = self.name("write", self.writer(path))
+            return [f"{slot} = {fn}(ctx, {dst}, {value})"], slot
+        cur = f"_c{slot}" if local[:-1] else base  # walked down: a variable of its own
+        out = [f"{cur} = {base}"] if local[:-1] else []
         for step in local[:-1]:
             name = repr(step[1])
             if step[0] == PROTO:  # the slice like the prototype, else a new one (as put does)
@@ -402,26 +447,65 @@ class _Generator:
                     f"    {cur} = {cur}[-1]",
                 ]
         kind, name = local[-1][0], repr(local[-1][1])
+        if kind == PROTO:  # the slice like the prototype (else a new one), merged into
+            found = f"_p{slot}"
+            out += [
+                f"_i{slot} = {cur}.setdefault({name}, [])",
+                f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
+                f"for {found} in _i{slot}:",
+                f"    if {self.contains(local[-1][2], found, 0)}: break",
+                "else:",
+                f"    {found} = {self.name('make', copier(local[-1][2]))}()",
+                f"    _i{slot}.append({found})",
+                f"if isinstance({value}, dict): merge({found}, {value})",
+            ]
+            return out, f"(_i{slot}, _position(_i{slot}, {found}))"
         if kind == APPEND:
             out += [
                 f"_i{slot} = {cur}.setdefault({name}, [])",
                 f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
                 f"_i{slot}.append({value})",
-                f"{slot} = (_i{slot}, len(_i{slot}) - 1)",
             ]
+            return out, f"(_i{slot}, len(_i{slot}) - 1)"
+        out += [
+            # as assign() does it, down to the error a non-object gives
+            f"if type({cur}) is dict and {name} not in {cur}: {cur}[{name}] = {value}",
+            f"else: assign({cur}, {name}, {value})",
+        ]
+        return out, f"({cur}, {name})"
+
+    def fresh(self, path: Any, dst: str, value: str, slot: str) -> tuple[list[str], str] | None:
+        """The write as one new entry of the element being built, where its first field cannot
+        be there yet (no rule before this one writes it): what ``put`` would create along plain
+        fields and ``[+]`` appends, built at once instead of step by step."""
+        if self.present is None or not path or getattr(path, "templated", False):
+            return None
+        if any(step[0] not in (FIELD, APPEND) for step in path) or path[0][1] in self.present:
+            return None
+
+        def wrap(step: tuple, inner: str) -> str:  # a field holds the object, [+] a list of it
+            return inner if step[0] == FIELD else f"[{inner}]"
+
+        last = path[-1]
+        if last[0] == APPEND:  # the value is the first element of a new list
+            lines, inner, at = [f"_i{slot} = [{value}]"], f"_i{slot}", f"(_i{slot}, 0)"
         else:
-            out += [
-                # as assign() does it, down to the error a non-object gives
-                f"if type({cur}) is dict and {name} not in {cur}: {cur}[{name}] = {value}",
-                f"else: assign({cur}, {name}, {value})",
-                f"{slot} = ({cur}, {name})",
-            ]
-        return out
+            lines, inner, at = [], value, None
+        if len(path) == 1:
+            return [*lines, f"{dst}[{last[1]!r}] = {inner}"], at or f"({dst}, {last[1]!r})"
+        inner = f"{{{last[1]!r}: {inner}}}"  # the object that holds it
+        if at is None:  # the slot is that object: named
+            lines.append(f"_n{slot} = {inner}")
+            inner, at = f"_n{slot}", f"(_n{slot}, {last[1]!r})"
+        for step in reversed(path[1:-1]):
+            inner = f"{{{step[1]!r}: {wrap(step, inner)}}}"
+        return [*lines, f"{dst}[{path[0][1]!r}] = {wrap(path[0], inner)}"], at
 
     def guard_test(self, rule: Rule, elem: str) -> str:
         """An expression for the rule's guard on ``elem``: inline for an object where every
-        ``when`` / ``unless`` asks whether one field is there (linked tests ask the memo of
-        :func:`~.refs.linked_refs`), else the :meth:`guard` closure."""
+        ``when`` / ``unless`` asks whether one field is there, whether a value at plain fields
+        equals one, or whether the output so far (``/...``) has a value (linked tests ask the
+        memo of :func:`~.refs.linked_refs`), else the :meth:`guard` closure."""
         slow = f"{self.name('guard', self.guard(rule))}({elem}, ctx)"
         params = rule.params
         tests = []
@@ -431,6 +515,10 @@ class _Generator:
                 continue
             want = params.get(f"{name}_value")
             fields = getattr(path, "fields", None)
+            if path and path[0][0] == ROOT and want is None:  # the output so far has a value
+                test = f"{self.name('read', reader(path[1:]))}(ctx.out)"
+                tests.append(test if expect else f"not {test}")
+                continue
             if want is not None and fields:  # a value at plain fields equals ``want``
                 test = f"any_equal({elem}, {self.name('at', path)}, {want!r})"
                 tests.append(test if expect else f"not {test}")
@@ -478,18 +566,27 @@ class _Generator:
         out = []
         if rule.guarded:  # copy tests its guard on the element it reads from
             out.append(f"if {self.guard_test(rule, src)}:")
-        body = []
+        path = rule.v1_path
+        if not path and not rule.v2_path and skip:  # ``@`` less some fields, into ``@``
+            keep = self.name("skip", frozenset(skip))
+            lines = [
+                f"_f{i} = []",  # merged as it is copied (no copy of the object itself)
+                f"if merge_copy({dst}, {src}, {keep}, {money}, _f{i}) and _f{i}:",
+                f"    ctx.maybe_empty.append(({dst}, None))",
+            ]
+            return out + ["    " + line for line in lines] if rule.guarded else lines
+        body = [f"if type({value}) is str: _e{i} = not {value}"]  # the common case first
         if skip:  # the fields left out and the copy in one pass
             keep = self.name("skip", frozenset(skip))
             body += [
-                f"if isinstance({value}, dict):",
+                f"elif isinstance({value}, dict):",
                 f"    _f{i} = []",
                 f"    {value} = checked_copy_except({value}, {keep}, {money}, _f{i})",
                 f"    _e{i} = bool(_f{i}) if {value} else None  # None: nothing left to write",
                 f"elif isinstance({value}, _C):",
             ]
         else:
-            body.append(f"if isinstance({value}, _C):")
+            body.append(f"elif isinstance({value}, _C):")
         body += [
             f"    _f{i} = []",
             f"    {value} = checked_copy({value}, {money}, _f{i})",
@@ -497,15 +594,13 @@ class _Generator:
             "else:",
             f"    _e{i} = not {value} and ({value} is None or {value} == '')",
         ]
-        write = [
-            *self.write(rule.v2_path, dst, value, slot),
-            f"if _e{i}: ctx.maybe_empty.append({slot})",
-        ]
+        once = not path or (len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1])
+        lines, at = self.write(rule.v2_path, dst, value, slot, once)
+        write = [*lines, f"if _e{i}: ctx.maybe_empty.append({at})"]
         if skip:
             body += [f"if _e{i} is not None:", *("    " + line for line in write)]
         else:
             body += write
-        path = rule.v1_path
         if not path:  # the object itself: one value, no loop
             lines = [f"{value} = {src}", *body]
         elif len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1]:
@@ -529,12 +624,8 @@ class _Generator:
                 self.row_consts.append(value)
             else:  # filled once per route key and row, then a fresh copy per element
                 get = f"h{i} = {self.name('fill', route_row_filler(value, copier))}(ctx.variables)"
-            out = [
-                get,
-                f"v{i} = h{i}[0]()",
-                *self.write(rule.v2_path, dst, f"v{i}", slot),
-                f"if h{i}[1]: ctx.maybe_empty.append({slot})",
-            ]
+            lines, at = self.write(rule.v2_path, dst, f"v{i}", slot, once=True)
+            out = [get, f"v{i} = h{i}[0]()", *lines, f"if h{i}[1]: ctx.maybe_empty.append({at})"]
             return self.guard_lines(rule, src, out)
         fixed = templated(value, self.variables) if names else value
         if isinstance(fixed, _CONTAINERS):  # a fresh copy each time (see constant_maker)
@@ -542,9 +633,10 @@ class _Generator:
         else:
             expr = self.name("k", fixed)
         slot = f"s{i}"
-        out = [f"v{i} = {expr}", *self.write(rule.v2_path, dst, f"v{i}", slot)]
+        lines, at = self.write(rule.v2_path, dst, f"v{i}", slot, once=True)
+        out = [f"v{i} = {expr}", *lines]
         if has_empty(fixed):
-            out.append(f"ctx.maybe_empty.append({slot})")
+            out.append(f"ctx.maybe_empty.append({at})")
         return self.guard_lines(rule, src, out)
 
     def lookup(self, rule: Rule, src: str, dst: str, i: int) -> list[str] | None:
@@ -562,12 +654,13 @@ class _Generator:
         )
         value, slot = f"v{i}", f"s{i}"
         pre, loop = self.values(rule, rule.v1_path, src, f"_v{i}")
+        lines, at = self.write(rule.v2_path, dst, value, slot)
         body = [
             f"h{i} = {self.name('recode', recoded)}(ctx, _v{i}, _x{i})",
             f"if h{i} is _DROPPED: continue",
             f"{value} = h{i}[0]()",
-            *self.write(rule.v2_path, dst, value, slot),
-            f"if h{i}[1]: ctx.maybe_empty.append({slot})",
+            *lines,
+            f"if h{i}[1]: ctx.maybe_empty.append({at})",
         ]
         return [f"_x{i} = {suffix}", *pre, loop, *("    " + line for line in body)]
 
@@ -585,14 +678,15 @@ class _Generator:
             return "ctx.origin"
         return self.first(origin_path, elem)
 
-    def first(self, path: Any, node: str) -> str:
-        """An expression for ``first(node, path)``: inline along plain fields, taking a list's
-        first element on the way (depth first, as :func:`~.paths.first` does); whenever that
-        does not reach a value, the general ``first`` decides (it goes on to later elements)."""
+    def first(self, path: Any, node: str, default: str | None = None) -> str:
+        """An expression for ``first(node, path, default)``: inline along plain fields, taking a
+        list's first element on the way (depth first, as :func:`~.paths.first` does); whenever
+        that does not reach a value, the general ``first`` decides (it goes on to later
+        elements). Other paths: a compiled :func:`~.access.first_reader`."""
         fields = getattr(path, "fields", None)
-        slow = f"first({node}, {self.name('at', path)})"
         if not fields:
-            return slow
+            return f"{self.name('first', first_reader(path, default))}({node})"
+        slow = f"first({node}, {self.name('at', path)}, {default!r})"
         self.count += 1
         t = f"_t{self.count}"
         tests = [f"(type({t} := {node}) is dict)"]
@@ -620,13 +714,16 @@ class _Generator:
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         body.append(f"if _fo{i} and id({elem}) in _fo{i}: continue")
-        if binds:
-            bound = self.name("binds", tuple(binds.items()))
-            at = self.name("at", origin_path)
-            body.append(
-                f"_build_with(ctx, {{**ctx.variables, **{{n: first({elem}, p, '') "
-                f"for n, p in {bound}}}}}, {build}, {dst}, {elem}, {at})"
-            )
+        if binds:  # the element's variables in effect while it is built (its origin read too)
+            bound = ", ".join(f"{n!r}: {self.first(p, elem, '')}" for n, p in binds.items())
+            body += [
+                f"sv{i} = ctx.variables",
+                f"ctx.variables = {{**sv{i}, {bound}}}",
+                "try:",
+                f"    {build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)})",
+                "finally:",
+                f"    ctx.variables = sv{i}",
+            ]
         else:
             rc = ", rc" if share else ""
             body.append(f"{build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)}{rc})")
@@ -664,24 +761,26 @@ class _Generator:
         }
         default = branches["default"]
 
-        def choose(key: Any) -> tuple[Any, tuple]:
+        def choose(key: Any) -> tuple[Any, tuple, tuple]:
             row = table.get(key) if key is not None else None
             name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
             names = name if isinstance(name, list) else (name,)
             picked = (branches.get(n, default) for n in names)
+            keep = type(key) is str and len(plans) < 4096  # tables are frozen: remembered
             chosen = tuple(
-                (ns[b[0]], *b[1:4], self.row_constants(b[4], key, row))
+                (ns[b[0]], *b[1:4], self.row_constants(b[4], key, row, keep))
                 for b in picked
                 if b is not None
             )
-            plan = (row, chosen)
-            if type(key) is str and len(plans) < 4096:  # tables are frozen: remember choices
+            plan = (row, chosen, tuple((c[0], c[4]) for c in chosen))  # [2]: (builder, rc)
+            if keep:
                 plans[key] = plan
             return plan
 
-        plans: dict[str, tuple[Any, tuple]] = {}
+        plans: dict[str, tuple[Any, tuple, tuple]] = {}
         ns = self.ns  # the builders exist once the source has run
-        elem, key, var = f"e{i}", f"k{i}", f"_p{i}"
+        # ``_k``: ``k<n>`` names the module's constants
+        elem, key, var = f"e{i}", f"_k{i}", f"_p{i}"
         get_key = f"{key} = {self.first(params['key_path'], elem)}"
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
@@ -692,7 +791,13 @@ class _Generator:
             f"{var} = {plans_name}.get({key}) if type({key}) is str else None",
             f"if {var} is None: {var} = {choose_name}({key})",
         ]
-        if not any(b[3] for b in branches.values() if b is not None):
+        live = [b for b in branches.values() if b is not None]
+        if not any(b[3] or b[1] for b in live):
+            # no branch reads key or row beyond its constants (filled when chosen), none links
+            # back to what it placed: each branch chosen is a builder and its constants
+            body.append(f"for b{i}, rc{i} in {var}[2]: b{i}(ctx, {dst}, {elem}, {origin}, rc{i})")
+            return [*pre, loop, *("    " + line for line in body)]
+        if not any(b[3] for b in live):
             # no branch reads key or row beyond its constants (filled when chosen)
             body += [
                 f"for b{i}, back{i}, into{i}, sets{i}, rc{i} in {var}[1]:",
@@ -734,14 +839,24 @@ class _Generator:
             f"        ctx.links.append((links{i}, len(links{i}) - 1, links{i}[-1]))",
         ]
 
-    def row_constants(self, values: tuple | None, key: Any, row: Any) -> tuple | None:
+    def row_constants(
+        self, values: tuple | None, key: Any, row: Any, kept: bool = False
+    ) -> tuple | None:
         """The constants of a branch that read the route's key and row, filled for one key and
-        table row: ``(make a fresh copy, may hold an empty)`` each (see :meth:`branch`)."""
+        table row: ``(make a fresh copy, may hold an empty)`` each (see :meth:`branch`).
+        ``kept``: the route remembers them, worth a compiled display (:func:`constant_maker`)
+        for those filled from the mapping files alone (a table row, fixed variables); one that
+        reads ``${key}`` holds input data, which is never turned into code."""
         if not values:
             return None
         variables = {**self.variables, "key": key, "row": row if isinstance(row, dict) else {}}
-        filled = [templated(value, variables) for value in values]
-        return tuple((copier(plain(out)), has_empty(out)) for out in filled)
+        made = []
+        for value in values:
+            out = templated(value, variables)
+            names = [n for text in strings(value) for n in template_names(text)]
+            from_rules = kept and not any(n.split(".", 1)[0] == "key" for n in names)
+            made.append(((constant_maker if from_rules else copier)(plain(out)), has_empty(out)))
+        return tuple(made)
 
     def branch(self, route: Route, has_origin: bool) -> tuple | None:
         if route.drop is not None:
@@ -833,25 +948,31 @@ class _Generator:
             ]
         else:
             out.append(f"{pad}    target = {{}}")
-        out += self.body(rest, "elem", "target", len(pad) // 4 + 1)
+        outer, self.present = self.present, (set() if whole is None else None)
+        try:
+            out += self.body(rest, "elem", "target", len(pad) // 4 + 1)
+        finally:
+            self.present = outer
         out += [f"{pad}else:", f"{pad}    target = {{}}", f"{pad}    {slow}(ctx, elem, target)"]
         if has_origin and inherit:
             out += ["    finally:", "        if origin is not None:"]
             out.append("            ctx.origin = saved")
         out.append("    if not target: return None")
-        write = self.write(v2_path, "dst", "target", "slot")
-        if write[-1] == _APPENDED:  # appended as it is: the element placed is ``target``
-            out += ["    " + line for line in write[:-1]]
-            out.append("    placed = target")
+        write, at = self.write(v2_path, "dst", "target", "slot")
+        out += ["    " + line for line in write]
+        if at == _APPENDED:  # appended as it is: the element placed is ``target`` (an object)
+            if has_origin:  # else every caller passes None
+                out.append("    if origin is not None: ctx.origins[id(target)] = origin")
+            out.append("    return target")
         else:
-            out += ["    " + line for line in write]
+            out.append(f"    slot = {at}")
             out.append("    placed = slot[0] if slot[1] is None else slot[0][slot[1]]")
-        if has_origin:  # else every caller passes None
-            out += [
-                "    if origin is not None and isinstance(placed, dict):",
-                "        ctx.origins[id(placed)] = origin",
-            ]
-        out.append("    return placed")
+            if has_origin:
+                out += [
+                    "    if origin is not None and isinstance(placed, dict):",
+                    "        ctx.origins[id(placed)] = origin",
+                ]
+            out.append("    return placed")
         self.lines += out
         self.ns.pop(fn)
         return fn
@@ -872,7 +993,43 @@ def _children(value: Any) -> Any:
 
 
 _ABSENT = object()
-_APPENDED = "slot = (_islot, len(_islot) - 1)"  # the last line write() gives for a [+] target
+_APPENDED = "(_islot, len(_islot) - 1)"  # the slot write() gives for a [+] target
+
+
+def _written(rule: Rule, at_root: bool = False) -> set[str] | None:
+    """The fields ``rule`` may add to the element it runs on (None: any field): the first
+    field of each of its targets (and of a route's backlinks); targets under ``/`` write
+    into the resource's root instead, which is the element for the top-level rules
+    (``at_root``), so there every ``/`` target of the rule and of its nested rules counts.
+    ``resource`` and a target ``@`` (a merge) can add any field."""
+    keys: set[str] = set()
+    for nested in rule.walk() if at_root else (rule,):
+        if nested.op == "drop":
+            continue
+        if nested.op not in _PLACES:
+            return None
+        paths = [nested.v2_path]
+        if nested.op == "route":
+            routes = [r for r in nested.params["routes"].values() if r.drop is None]
+            paths = [r.v2_path for r in routes]
+            if nested is rule:
+                keys |= {r.backlink for r in routes if r.backlink}
+        for path in paths:
+            if path and path[0][0] == ROOT:  # into the root
+                if len(path) == 1:
+                    return None
+                if at_root:
+                    keys.add(path[1][1])
+            elif nested is rule:  # into the element itself
+                if not path:
+                    return None
+                keys.add(path[0][1])
+    return keys
+
+
+def _position(items: list, item: Any) -> int:
+    """Where ``item`` itself is in ``items`` (a slice found or added by a ``[~var]`` write)."""
+    return next(i for i, other in enumerate(items) if other is item)
 
 
 def _put_back(variables: dict, key: Any, row: Any) -> None:

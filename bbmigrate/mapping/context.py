@@ -6,7 +6,6 @@ of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from .model import MappingSet, Rule
@@ -29,32 +28,51 @@ class Link:
         self.element = element
 
 
-@dataclass
 class Context:
-    mapping: MappingSet
-    root: Any
-    variables: dict[str, Any]
-    track: bool = False
-    provenance: bool = False
-    consumed: set[tuple] = field(default_factory=set)
-    records: list[tuple] = field(default_factory=list)
-    origins: dict[int, Any] = field(default_factory=dict)
-    links: list[tuple[list, int, Link]] = field(default_factory=list)
-    resolved: dict[str, dict[Any, list[int]]] = field(default_factory=dict)
-    new_numbers: dict[int, int] = field(default_factory=dict)
-    children: list[tuple] = field(default_factory=list)
-    nested: Any = None
-    out: Any = None
-    origin: Any = None
-    followed: set[int] = field(default_factory=set)
-    # provenance only (see tracing): where merged or deduped containers went, slices created
-    alias: dict[int, tuple] = field(default_factory=dict)
-    slices: dict[int, Any] = field(default_factory=dict)
-    # plain mapping only (see valueops): (container, key) slots an empty element may be in
-    maybe_empty: list[tuple] = field(default_factory=list)
-    # what a path under the v1 root gives, by the path's id (see refs.linked_refs): guards and
-    # lookups of every element ask the same question of the same (unchanging) input
-    refs: dict[int, tuple] = field(default_factory=dict)
+    """What one resource's rules share while they run (one per resource mapped).
+
+    A plain class with slots: one is made per resource, and a dataclass's ``__init__`` with a
+    dozen default factories costs more than the rules of a small resource.
+    """
+
+    __slots__ = (
+        "alias", "children", "consumed", "followed", "links", "mapping", "maybe_empty", "nested",
+        "new_numbers", "origin", "origins", "out", "provenance", "records", "refs", "resolved",
+        "root", "slices", "track", "variables",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        mapping: MappingSet,
+        root: Any,
+        variables: dict[str, Any],
+        track: bool = False,
+        provenance: bool = False,
+    ) -> None:
+        self.mapping = mapping
+        self.root = root
+        self.variables = variables
+        self.track = track
+        self.provenance = provenance
+        self.consumed: set[tuple] = set()
+        self.records: list[tuple] = []
+        self.origins: dict[int, Any] = {}
+        self.links: list[tuple[list, int, Link]] = []
+        self.resolved: dict[str, dict[Any, list[int]]] = {}
+        self.new_numbers: dict[int, int] = {}
+        self.children: list[tuple] = []
+        self.nested: Any = None
+        self.out: Any = None
+        self.origin: Any = None
+        self.followed: set[int] = set()
+        # provenance only (see tracing): where merged or deduped containers went, slices made
+        self.alias: dict[int, tuple] = {}
+        self.slices: dict[int, Any] = {}
+        # plain mapping only (see valueops): (container, key) slots an empty element may be in
+        self.maybe_empty: list[tuple] = []
+        # what a path under the v1 root gives, by the path's id (see refs.linked_refs): guards
+        # and lookups of every element ask the same question of the same (unchanging) input
+        self.refs: dict[int, tuple] = {}
 
     def consume(self, rule: Rule, at: tuple, value: Any, dst: Any = None, key: Any = None) -> None:
         """Record that the v1 subtree at ``at`` was used by ``rule``.

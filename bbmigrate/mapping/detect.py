@@ -6,12 +6,14 @@ has, the path of the EOB claim-type code and the table that names the claim type
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ..errors import InputError
+from .access import first_reader, flat_reader
 from .loader import load_mappings
 from .model import MappingSet
-from .paths import compile_path, first, values
+from .paths import EACH, FIELD, compile_path, values
 
 SUPPORTED = ("Patient", "Coverage", "ExplanationOfBenefit", "Bundle")
 
@@ -32,16 +34,22 @@ def r4_marker(resource: dict, mapping: MappingSet | None = None) -> str | None:
     if compiled is None:  # the markers of a resource type, compiled once per mapping set
         markers = _detection(mapping).get("r4_markers") or {}
         texts = [*markers.get(key[1], []), *markers.get("*", [])]
-        compiled = [(text, compile_path(text.partition("~")[0]), text.partition("~")[2])
-                    for text in texts]  # fmt: skip
+        compiled = []
+        for text in texts:
+            path = compile_path(text.partition("~")[0])
+            flat = path and all(step[0] in (FIELD, EACH) for step in path)
+            get = flat_reader(path) if flat else partial(values, path=path)
+            compiled.append((text, path, text.partition("~")[2], get))
         mapping.memo[key] = compiled
-    for text, path, want in compiled:
+    for text, path, want, get in compiled:
         if path and path[0][1] not in resource:  # most markers: the first field is absent
             continue
-        for value in values(resource, path):
-            found = value if isinstance(value, list) else [value]
-            if not want or any(isinstance(v, str) and want in v for v in found):
+        for value in get(resource):
+            if not want:
                 return text
+            for text_value in value if isinstance(value, list) else (value,):  # no generator
+                if isinstance(text_value, str) and want in text_value:
+                    return text
     return None
 
 
@@ -55,12 +63,14 @@ def detect_claim_type(eob: dict, mapping: MappingSet | None = None) -> str:
     mapping = mapping or load_mappings()
     detection = _detection(mapping)
     names = mapping.tables.get(detection.get("claim_type_table"))
-    path = mapping.memo.get("claim_type_path")
-    if path is None:
-        path = mapping.memo["claim_type_path"] = compile_path(detection.get("claim_type_path"))
-    code = first(eob, path)
-    if code is not None and names is not None and names.get(code):
-        return str(names.get(code))
+    get = mapping.memo.get("claim_type_path")
+    if get is None:
+        path = compile_path(detection.get("claim_type_path"))
+        get = mapping.memo["claim_type_path"] = first_reader(path)
+    code = get(eob)
+    name = names.get(code) if code is not None and names is not None else None
+    if name:
+        return str(name)
     prefix = str(eob.get("id", "")).split("-", 1)[0].lower()
     if prefix in mapping.claim_types:
         return prefix

@@ -49,7 +49,8 @@ def _run(
     rmap = mapping.for_resource(rtype, claim_type)
     if rmap is None:
         raise InputError(f"no mapping for {rtype} claim type {claim_type!r}")
-    ctx = Context(mapping, resource, dict(rmap.variables), track=track, provenance=provenance)
+    # the proxy's copy() is the dict's own (in C); dict() of a proxy goes key by key
+    ctx = Context(mapping, resource, rmap.variables.copy(), track=track, provenance=provenance)
     ctx.nested = lambda child: _run(child, mapping, track=track, provenance=provenance)  # type: ignore[attr-defined]
     out: dict = {}
     ctx.out = out
@@ -68,9 +69,10 @@ def _pruned_plain(ctx: Context, out: dict) -> dict:
     Nothing marked and no empty link list: nothing to prune. Only top-level fields marked:
     just those are pruned. Anything else: the whole output.
     """
-    lists = {id(links): links for links, _, _ in ctx.links}
-    if any(has_empty(links) for links in lists.values()):
-        return prune(out)
+    if ctx.links:
+        lists = {id(links): links for links, _, _ in ctx.links}
+        if any(has_empty(links) for links in lists.values()):
+            return prune(out)
     marks = ctx.maybe_empty
     if not marks:
         return out

@@ -92,9 +92,15 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
         last = fields[-1]
         if type(node) is dict:
             return (node[last],) if last in node else ()
-        if type(node) is list and all(type(x) is dict for x in node):
-            return [x[last] for x in node if last in x]
-        return get(item)
+        if type(node) is not list:
+            return get(item)
+        found = []
+        for x in node:  # a loop, not all() over a generator: this runs per item sorted
+            if type(x) is not dict:
+                return get(item)
+            if last in x:
+                found.append(x[last])
+        return found
 
     def rank(item: Any) -> int:
         for code in codes(item) if fields else get(item):
@@ -126,8 +132,8 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
             if not isinstance(item, dict):
                 continue
             item[field] = number
-            numbers[id(item)] = number
-            old = origins.get(id(item))
+            numbers[ident := id(item)] = number
+            old = origins.get(ident)
             if old is not None:
                 by_old.setdefault(old, []).append(number)
         ctx.resolved[name] = by_old

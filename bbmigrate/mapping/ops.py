@@ -344,12 +344,17 @@ def op_dedupe(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
             continue
         kept: list[Any] = []
         for item in items:
-            same = next((other for other in kept if item == other), None)
+            for same in kept:  # the first equal one kept (a loop: no generator per item)
+                if item == same:
+                    break
+            else:
+                same = None
             if same is None:
                 kept.append(item)
             elif ctx.provenance:
                 alias_equal(ctx, item, same)
-        items[:] = kept
+        if len(kept) != len(items):
+            items[:] = kept
 
 
 def op_rewrite(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:

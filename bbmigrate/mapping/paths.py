@@ -347,17 +347,20 @@ def any_equal(node: Any, path: Path, want: str) -> bool:
 
 def _any_equal(node: Any, fields: tuple[str, ...], pos: int, want: str) -> bool:
     """``any(equals(v, want) for v in values(node, fields[pos:]))``, stopping at the first."""
-    while pos < len(fields) and type(node) is dict:  # plain objects: no generator needed
-        if fields[pos] not in node:
+    while pos < len(fields):  # down objects in a loop; a list: each element, depth first
+        if isinstance(node, dict):
+            if fields[pos] not in node:
+                return False
+            node = node[fields[pos]]
+            pos += 1
+        elif isinstance(node, list):
+            for item in node:  # noqa: SIM110 - a loop, not any(): no generator per list
+                if _any_equal(item, fields, pos, want):
+                    return True
             return False
-        node = node[fields[pos]]
-        pos += 1
-    if pos == len(fields):
-        return node == want if type(node) is str else equals(node, want)
-    for found in _field_values(node, fields, pos):
-        if found == want if type(found) is str else equals(found, want):
-            return True
-    return False
+        else:
+            return False
+    return node == want if type(node) is str else equals(node, want)
 
 
 def equals(value: Any, want: str) -> bool:

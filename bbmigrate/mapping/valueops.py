@@ -93,6 +93,55 @@ def _copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_AL
     return out
 
 
+def merge_copy(dst: dict, value: dict, skip: frozenset, money: bool, found: list) -> bool:
+    """``merge(dst, checked_copy_except(value, skip, money, found))`` without building the
+    copy of ``value`` itself: each field is copied and merged in turn, in the copy's order.
+    False when that copy would have been empty (nothing was written)."""
+    is_money = (
+        money
+        and value.get("system") == MONEY_SYSTEM
+        and "code" in value
+        and not (skip and ("system" in skip or "code" in skip))
+    )
+    wrote = False
+    for key, child in value.items():
+        if key in skip or (is_money and (key == "system" or key == "code")):
+            continue
+        if type(child) is str:
+            if not child:
+                found.append(key)
+        elif (
+            type(child) is dict
+            and key in dst
+            and isinstance(dst[key], dict)
+            and not (is_money and key == "currency")
+        ):  # assign() would merge the copy into that object: merged as it is copied too
+            if not merge_copy(dst[key], child, _KEEP_ALL, money, found):
+                found.append(key)
+            wrote = True
+            continue
+        elif isinstance(child, _CONTAINERS):
+            child = checked_copy(child, money, found)
+            if not child:
+                found.append(key)
+        elif not child and (child is None or child == ""):
+            found.append(key)
+        if is_money and key == "currency":  # Money's currency is its code (at this place)
+            child = value["code"]
+        if key in dst:
+            assign(dst, key, child)
+        else:
+            dst[key] = child
+        wrote = True
+    if is_money:
+        if has_empty(value["code"]):
+            found.append("currency")
+        if "currency" not in value or "currency" in skip:
+            assign(dst, "currency", value["code"])
+        wrote = True
+    return wrote
+
+
 def _copy_list(value: list, money: bool, found: list) -> list:
     items = []
     for child in value:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import copy
 
 import orjson
+import pytest
 
-from bbmigrate.errors import BBMigrateError
+from bbmigrate.errors import BBMigrateError, RuleError
 from bbmigrate.mapping import engine, map_resource
 from bbmigrate.mapping.ops import apply
 
@@ -35,3 +36,16 @@ def both(resource: dict, mapping, monkeypatch) -> tuple[bytes, bytes]:
         patch.setattr(engine, "compiled_rules", interpreted_rules)
         interpreted = run()
     return compiled, interpreted
+
+
+def rule_errors(resource: dict, monkeypatch, mapping=None) -> list[str]:
+    """The :class:`RuleError` texts that mapping ``resource`` gives, compiled and interpreted."""
+    messages = []
+    for interpreted in (False, True):
+        with monkeypatch.context() as patch:
+            if interpreted:
+                patch.setattr(engine, "compiled_rules", interpreted_rules)
+            with pytest.raises(RuleError) as err:
+                map_resource(copy.deepcopy(resource), mappings=mapping)
+        messages.append(str(err.value))
+    return messages

@@ -14,7 +14,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bbmigrate.errors import RuleError
 from bbmigrate.mapping import engine, load_mappings, map_resource
 from bbmigrate.mapping.context import Link
 from bbmigrate.mapping.engine import prune
@@ -23,7 +22,7 @@ from bbmigrate.mapping.shapes import plain, reshape_money
 from bbmigrate.mapping.valueops import checked_copy, has_empty
 from bbmigrate.resources import mappings_dir
 
-from .engine_pair import both, interpreted_rules
+from .engine_pair import both, rule_errors
 from .perturb import Perturber
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -75,14 +74,7 @@ def test_a_failing_compiled_rule_is_named_like_an_interpreted_one(monkeypatch):
     # an identifier's type copied as a string, then type.coding[+] written under it
     nested = {**top, "meta": {}, "identifier": [{"system": clm_id, "type": "not an object"}]}
     for doc, rule_id in ((top, "eob.profile"), (nested, "eob.identifier.type")):
-        messages = []
-        for interpreted in (False, True):
-            with monkeypatch.context() as patch:
-                if interpreted:
-                    patch.setattr(engine, "compiled_rules", interpreted_rules)
-                with pytest.raises(RuleError) as err:
-                    map_resource(copy.deepcopy(doc))
-            messages.append(str(err.value))
+        messages = rule_errors(doc, monkeypatch)
         assert messages[0] == messages[1]
         assert f"rule {rule_id} (" in messages[0] and "\n" not in messages[0]
 
