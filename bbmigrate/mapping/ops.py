@@ -153,7 +153,8 @@ def op_lookup(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     for rel, value in select(src, rule.v1_path) if ctx.track else _untracked(src, rule.v1_path):
         out = recode(rule, table, value, suffix, ctx.variables)
         if out is DROPPED:
-            ctx.consume(rule, (*at, *rel), value)
+            if ctx.track:  # untracked, ``rel`` is None: there is no path to record
+                ctx.consume(rule, (*at, *rel), value)
             continue
         obj, key = _place(ctx, dst, rule, out)
         if ctx.track:
