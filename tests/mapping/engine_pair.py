@@ -4,6 +4,7 @@ that require the two to agree byte for byte."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import orjson
 import pytest
@@ -49,3 +50,18 @@ def rule_errors(resource: dict, monkeypatch, mapping=None) -> list[str]:
                 map_resource(copy.deepcopy(resource), mappings=mapping)
         messages.append(str(err.value))
     return messages
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def sample_resources() -> list[dict]:
+    """Every v1 resource of the samples (Bundle entries unpacked): EOBs of all claim types."""
+    found = []
+    for path in sorted(SAMPLES.glob("*/v1/*.json")):
+        doc = orjson.loads(path.read_bytes())
+        if doc.get("resourceType") == "Bundle":
+            found += [entry["resource"] for entry in doc.get("entry") or []]
+        elif "resourceType" in doc:
+            found.append(doc)
+    return found

@@ -22,7 +22,7 @@ from bbmigrate.mapping.shapes import plain, reshape_money
 from bbmigrate.mapping.valueops import checked_copy, has_empty
 from bbmigrate.resources import mappings_dir
 
-from .engine_pair import both, rule_errors
+from .engine_pair import both, rule_errors, sample_resources
 from .perturb import Perturber
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -266,13 +266,7 @@ def test_both_engines_agree_on_values_of_the_wrong_type(monkeypatch):
     import random
 
     rnd = random.Random(20261206)
-    docs = []
-    for path in sorted(SAMPLES.glob("*/v1/*.json")):
-        doc = orjson.loads(path.read_bytes())
-        if doc.get("resourceType") == "Bundle":
-            docs += [entry["resource"] for entry in doc.get("entry") or []]
-        elif "resourceType" in doc:
-            docs.append(doc)
+    docs = sample_resources()
     mapping = load_mappings()
     mapped = 0
     for _ in range(200):

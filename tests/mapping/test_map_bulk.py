@@ -22,24 +22,14 @@ from bbmigrate.mapping import load_mappings, loader, map_file, map_resource, ndj
 from bbmigrate.mapping.codegen import compiled_rules, source_of
 from bbmigrate.resources import mappings_dir
 
+from .engine_pair import sample_resources
+
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
-
-def _resources() -> list[dict]:
-    """Every v1 resource of the samples (Bundle entries unpacked): EOBs of all claim types."""
-    found = []
-    for path in sorted(SAMPLES.glob("*/v1/*.json")):
-        doc = orjson.loads(path.read_bytes())
-        if doc.get("resourceType") == "Bundle":
-            found += [entry["resource"] for entry in doc.get("entry") or []]
-        elif "resourceType" in doc:
-            found.append(doc)
-    return found
 
 
 def _lines(count: int, *, bad_at: int | None = None) -> bytes:
     """``count`` NDJSON lines cycling over the samples with distinct ids (a blank line too)."""
-    docs = _resources()
+    docs = sample_resources()
     out = []
     for i in range(count):
         doc = dict(docs[i % len(docs)])
