@@ -24,8 +24,6 @@ from bbmigrate.resources import mappings_dir
 
 from .engine_pair import sample_resources
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
 
 def _lines(count: int, *, bad_at: int | None = None) -> bytes:
     """``count`` NDJSON lines cycling over the samples with distinct ids (a blank line too)."""
