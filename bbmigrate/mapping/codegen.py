@@ -61,7 +61,7 @@ from .valueops import (
     BUILDERS,
     GLOBAL,
     checked_copy,
-    checked_copy_except,
+    copy_dict,
     has_empty,
     merge_copy,
     reads_only_route_vars,
@@ -128,7 +128,7 @@ class _Generator:
             "_rule_error": _rule_error,
             "_rule_at": _rule_at,
             "checked_copy": checked_copy,
-            "checked_copy_except": checked_copy_except,
+            "copy_dict": copy_dict,
             "merge_copy": merge_copy,
             "assign": assign,
             "merge": merge,
@@ -581,12 +581,18 @@ class _Generator:
             body += [
                 f"elif isinstance({value}, dict):",
                 f"    _f{i} = []",
-                f"    {value} = checked_copy_except({value}, {keep}, {money}, _f{i})",
+                f"    {value} = copy_dict({value}, {money}, _f{i}, {keep})",
                 f"    _e{i} = bool(_f{i}) if {value} else None  # None: nothing left to write",
                 f"elif isinstance({value}, _C):",
             ]
-        else:
-            body.append(f"elif isinstance({value}, _C):")
+        else:  # an object: copied without checked_copy's dispatch (a call fewer)
+            body += [
+                f"elif type({value}) is dict:",
+                f"    _f{i} = []",
+                f"    {value} = copy_dict({value}, {money}, _f{i})",
+                f"    _e{i} = _f{i} or not {value}",
+                f"elif isinstance({value}, _C):",
+            ]
         body += [
             f"    _f{i} = []",
             f"    {value} = checked_copy({value}, {money}, _f{i})",
@@ -943,7 +949,7 @@ class _Generator:
             keep = self.name("skip", frozenset(skip or ()))
             out += [  # the element starts as a copy of the v1 one (less the fields in skip)
                 f"{pad}    found = []",
-                f"{pad}    target = checked_copy_except(elem, {keep}, {money}, found)",
+                f"{pad}    target = copy_dict(elem, {money}, found, {keep})",
                 f"{pad}    if found: ctx.maybe_empty.append(GLOBAL)",
             ]
         else:

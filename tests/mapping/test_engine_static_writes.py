@@ -138,6 +138,8 @@ def test_only_first_writes_skip_the_general_way(mapping):
         ({"a": [{"b": 1}], "m": {"system": "urn:iso:std:iso:4217", "code": "E"}}, {"z"}),
         ({"only": 1}, {"only"}),
         ({"a": {"b": {"c": [], "d": 1}}, "m": {"value": {}, "currency": ""}}, set()),
+        # lists onto lists (extended in place), and Money's currency, which is its code
+        ({"system": "urn:iso:std:iso:4217", "code": "USD", "currency": [1], "c": [2]}, set()),
     ],
 )
 @pytest.mark.parametrize(
@@ -146,6 +148,7 @@ def test_only_first_writes_skip_the_general_way(mapping):
         {},
         {"a": {"x": 1}, "c": [9], "currency": "z", "value": 2},
         {"a": {"b": {"q": 1}}, "m": {"value": 3, "currency": {"k": 1}}, "currency": {"y": 1}},
+        {"c": [0, {}], "currency": [0], "a": []},
     ],
 )
 @pytest.mark.parametrize("money", [True, False])
