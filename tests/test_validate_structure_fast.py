@@ -33,7 +33,6 @@ from bbmigrate.validate.inputs import iter_resources
 from bbmigrate.validate.r4_schema import model_class
 from bbmigrate.validate.structure import check_structure, resource_model
 
-pytestmark = pytest.mark.reference
 EMULATOR_DATA = Path(__file__).resolve().parent / "emulator" / "data"
 
 _BAD_VALUES = [
@@ -144,6 +143,7 @@ def _emulator_and_mapped(bfd_responses: Path) -> list[dict]:
     return found
 
 
+@pytest.mark.reference
 def test_shortcut_gives_the_models_findings(bfd_responses, monkeypatch):
     packages_dir()
     originals = [*examples("1.1.0").values(), *examples("2.0.0").values()]
@@ -173,6 +173,7 @@ def test_shortcut_gives_the_models_findings(bfd_responses, monkeypatch):
     assert skipped_with_findings > 30
 
 
+@pytest.mark.reference
 def test_model_is_skipped_for_a_clean_resource(monkeypatch):
     packages_dir()
     example = examples("2.0.0")["ExplanationOfBenefit-EOBInpatient1.json"]
