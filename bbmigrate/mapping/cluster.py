@@ -99,11 +99,13 @@ class ClusterMapper:
         self.limit = 2 * threads  # chunks in flight: every worker busy, memory bounded
         self.workers = threads
 
+    writes_parts = False  # results come back over the network, bytes included
+
     def chunks(
         self, stream: BinaryIO, where: str, *, gz_out: bool, parts: str | None = None
     ) -> Iterator[Chunk]:
         """Chunks carry their bytes, and results too: the cluster's workers can neither read
-        nor write this machine's files (``parts`` is never asked for: not :attr:`parallel`)."""
+        nor write this machine's files (``parts`` is never asked for)."""
         return chunks(stream, where, gz_out=gz_out)
 
     def map(self, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:

@@ -293,7 +293,7 @@ def _map_ndjson(
 def _parts_beside(output: str | Path, mapper: Any) -> Iterator[str | None]:
     """A private folder beside ``output`` for the workers' part files (none without workers),
     removed at the end, on a failure and on SIGTERM/SIGHUP."""
-    if not getattr(mapper, "parallel", False):
+    if not mapper.writes_parts:
         yield None
         return
     target = Path(output)

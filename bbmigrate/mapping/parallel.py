@@ -208,7 +208,8 @@ class ChunkMapper:
             yield chunk
 
     @property
-    def parallel(self) -> bool:
+    def writes_parts(self) -> bool:
+        """Whether workers write their output to part files (:meth:`chunks` with ``parts``)."""
         return self.pool is not None
 
     def map(self, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:

@@ -37,13 +37,14 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def refused(root: Path, *args: str) -> str:
+def refused(root: Path, *args: str, reason: str = "choose another output path") -> str:
+    """The command exits 2 with one line saying ``reason``, and nothing under ``root`` moved."""
     before = snapshot(root)
     result = CliRunner().invoke(main, list(args))
     assert result.exit_code == 2, result.output
     assert snapshot(root) == before
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "choose another output path" in lines[0], result.stderr
+    assert len(lines) == 1 and reason in lines[0], result.stderr
     return lines[0]
 
 
@@ -178,13 +179,7 @@ def test_fetch_into_bbmigrate_own_data(tmp_path, folder, how):
 
 
 def refused_data(real: Path, *args: str) -> str:
-    before = snapshot(real)
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == 2, result.output
-    assert snapshot(real) == before
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "bbmigrate's own data folder" in lines[0], result.stderr
-    return lines[0]
+    return refused(real, *args, reason="bbmigrate's own data folder")
 
 
 # Every command that writes, aimed at bbmigrate's own data: a new file inside it, or one of
