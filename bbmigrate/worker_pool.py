@@ -13,7 +13,10 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importing it costs ~15 ms, which forked pools (ordered_pool) never pay
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def start_worker_process() -> None:

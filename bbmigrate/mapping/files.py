@@ -261,9 +261,7 @@ def _map_ndjson(
         written = False
         for result in mapper.map(mapper.chunks(stream, where, gz_out=gz, parts=parts)):
             result.raise_error()
-            data = result.take()
-            if sink is not None and data:
-                sink.write(data)
+            if result.write_to(sink) and sink is not None:
                 written = True
             report.mapped += result.mapped
             report.failures += result.failures

@@ -19,23 +19,23 @@ The parent process's work is what no number of workers shortens (Amdahl), so it 
 
 A bad line (invalid JSON, no resourceType) is reported by the worker as the message and place
 of its ``InputError``, and raised by the parent when it reaches that chunk: the same one-line
-error as with one process. On that error, Ctrl-C or SIGTERM the workers stop at once
-(``bbmigrate/worker_pool.py``).
+error as with one process. On that error, Ctrl-C or SIGTERM the workers stop at once.
+The workers are :class:`~bbmigrate.ordered_pool.OrderedPool`'s (forked, fed through pipes,
+no ``multiprocessing`` import in the parent); where ``fork`` does not exist it spawns them
+with this module's initializer.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import orjson
 
 from ..errors import InputError
-from ..worker_pool import start_worker_process, stop_workers
+from ..ordered_pool import OrderedPool
+from ..worker_pool import start_worker_process
 from .aggregate import ReportTally, State
 from .engine import Validator
 from .inputs import Unit, resources_of
@@ -108,13 +108,6 @@ def _validate_chunk(data: bytes) -> Outcome:
         return None, (exc.message, exc.where)
 
 
-def _context() -> Any:
-    # fork shares the parent's warm validator for free; where it does not exist, the
-    # platform's default (spawn) runs the initializer's build instead.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
-
-
 def _chunks(units: Iterator[Unit], jobs: int, size: int | None) -> Iterator[list[Unit]]:
     """Consecutive chunks of ``units``: shares of the remaining bytes, else ``CHUNK`` each."""
     chunk: list[Unit] = []
@@ -143,8 +136,8 @@ def _chunks(units: Iterator[Unit], jobs: int, size: int | None) -> Iterator[list
         yield chunk
 
 
-def _outcome(future: Future[Outcome]) -> Iterator[State | None]:
-    state, error = future.result()
+def _outcome(outcome: Outcome) -> Iterator[State | None]:
+    state, error = outcome
     if error is not None:
         message, where = error
         raise InputError(message, where=where)
@@ -172,21 +165,11 @@ def validate_in_processes(
     if size is not None:
         size -= len(first[0]) + 1 if isinstance(first[0], bytes) else 0
     _WORKER = validator
+    spawn = (_init_worker, (_setup(validator),))
     try:
-        pending: deque[Future[Outcome]] = deque()
-        pool = ProcessPoolExecutor(
-            jobs, mp_context=_context(), initializer=_init_worker, initargs=(_setup(validator),)
-        )
-        try:
-            for chunk in _chunks(iterator, jobs, size):
-                pending.append(pool.submit(_validate_chunk, _pack(chunk)))
-                if len(pending) >= _IN_FLIGHT * jobs:
-                    yield from _outcome(pending.popleft())
-            while pending:
-                yield from _outcome(pending.popleft())
-        except BaseException:  # a bad line, Ctrl-C, or the caller stopped reading
-            stop_workers(pool)  # now: finishing the running chunks first could take seconds
-            raise
-        pool.shutdown(wait=True)
+        with OrderedPool(_validate_chunk, jobs, in_flight=_IN_FLIGHT, spawn=spawn) as pool:
+            packed = (_pack(chunk) for chunk in _chunks(iterator, jobs, size))
+            for outcome in pool.map(packed):
+                yield from _outcome(outcome)
     finally:
         _WORKER = None

@@ -4,6 +4,7 @@ line numbers and the output must be those of one process."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -108,3 +109,33 @@ def test_bundle_lines_failing_in_workers_name_the_file_line_and_entry(tmp_path, 
         "out-1.ndjson",
         "out-2.ndjson",
     ]  # no part files left beside the output
+
+
+@pytest.mark.parametrize("kernel", ["copy_file_range", "a kernel that refuses", "no fileno"])
+def test_a_part_is_appended_after_what_the_writer_buffered(tmp_path, monkeypatch, kernel):
+    # The parent appends each worker's part file in the kernel (copy_file_range): whatever the
+    # buffered output writer holds must land first, and a refusal falls back to a plain copy.
+    part = tmp_path / "part"
+    part.write_bytes(b"".join(b'{"n": %d}\n' % n for n in range(50_000)))
+    expected = b"head\n" + part.read_bytes() + b"tail\n"
+    if kernel == "a kernel that refuses":
+
+        def refuse(*_args):
+            raise OSError(38, "Function not implemented")
+
+        monkeypatch.setattr(os, "copy_file_range", refuse, raising=False)
+    if kernel == "no fileno":
+        sink = io.BytesIO()
+        sink.write(b"head\n")
+        assert ChunkResult(part=str(part)).write_to(sink) == len(expected) - 10
+        sink.write(b"tail\n")
+        written = sink.getvalue()
+    else:
+        out = tmp_path / "out"
+        with out.open("wb") as sink:
+            sink.write(b"head\n")  # still in the writer's buffer
+            assert ChunkResult(part=str(part)).write_to(sink) == len(expected) - 10
+            sink.write(b"tail\n")
+        written = out.read_bytes()
+    assert written == expected
+    assert not part.exists()  # taken, then removed

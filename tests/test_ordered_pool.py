@@ -1,0 +1,141 @@
+"""``OrderedPool``: forked workers fed through pipes, results in input order, nothing left behind.
+
+Order under uneven timing and an error at its chunk are checked in test_diff_stream.py; these
+check what the pipes add: chunks and results larger than a pipe holds (both ways at once, no
+deadlock), a worker that dies, a result that cannot be sent back, a consumer that stops early,
+the spawn fallback, and that a ``--jobs 2`` run imports no ``multiprocessing``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bbmigrate import ordered_pool
+from bbmigrate.ordered_pool import OrderedPool
+
+pytestmark = pytest.mark.skipif(not ordered_pool.can_fork(), reason="needs os.fork (POSIX)")
+
+
+def _children() -> set[str]:
+    """This process's child processes that are still alive (not zombies)."""
+    me = os.getpid()
+    found = set()
+    for task in Path(f"/proc/{me}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                if Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z":
+                    found.add(pid)
+            except OSError:
+                pass
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_workers_left():
+    if not Path(f"/proc/{os.getpid()}/task").is_dir():  # not Linux: nothing to look in
+        yield
+        return
+    before = _children()
+    yield
+    assert _children() <= before, "workers outlived their pool"
+
+
+def _echo_big(chunk: tuple[int, bytes]) -> bytes:
+    index, data = chunk
+    # results of very different sizes, several times what a pipe holds
+    return data[::-1] * (1 + index % 4)
+
+
+def test_large_chunks_and_results_cross_both_ways_in_order():
+    chunks = [(n, bytes([n % 251]) * (300_000 + 7 * n)) for n in range(24)]
+    with OrderedPool(_echo_big, 3, in_flight=2) as pool:
+        results = list(pool.map(chunks))
+    assert results == [_echo_big(chunk) for chunk in chunks]
+
+
+def _die_at_five(n: int) -> int:
+    if n == 5:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n
+
+
+def test_a_worker_that_dies_is_a_one_line_error_not_a_hang():
+    seen = []
+    lost = r"worker process ended unexpectedly \(killed by signal 9"
+    with pytest.raises(RuntimeError, match=lost), OrderedPool(_die_at_five, 2) as pool:
+        seen.extend(pool.map(range(40)))
+    assert seen == list(range(5))  # in order up to the lost chunk
+
+
+def _unpicklable(n: int):
+    return (lambda: n) if n == 3 else n
+
+
+def test_a_result_that_cannot_be_sent_back_is_raised_at_its_chunk():
+    seen = []
+    unsent = "worker result cannot be sent back"
+    with pytest.raises(RuntimeError, match=unsent), OrderedPool(_unpicklable, 2) as pool:
+        seen.extend(pool.map(range(10)))
+    assert seen == [0, 1, 2]
+
+
+def _slow(n: int) -> int:
+    import time
+
+    time.sleep(0.01)
+    return n
+
+
+def test_a_consumer_that_stops_early_leaves_no_worker_behind():
+    with OrderedPool(_slow, 2) as pool:
+        for n in pool.map(range(1_000)):
+            if n == 3:
+                break
+    # the fixture checks that both workers are gone
+
+
+_SETUP: list[str] = []
+
+
+def _set_up(tag: str) -> None:
+    _SETUP.append(tag)
+
+
+def _tagged(n: int) -> str:
+    return f"{_SETUP[-1]}:{n}"
+
+
+def test_without_fork_a_spawn_initializer_sets_each_worker_up(monkeypatch):
+    monkeypatch.setattr(ordered_pool, "can_fork", lambda: False)
+    with OrderedPool(_tagged, 2, spawn=(_set_up, ("ready",))) as pool:
+        assert pool.executor is not None
+        assert list(pool.map(range(6))) == [f"ready:{n}" for n in range(6)]
+    assert _SETUP == []  # set up in the workers, not here
+    with OrderedPool(_slow, 2) as pool:  # no spawn set-up: the chunks run here, in order
+        assert pool.executor is None and list(pool.map(range(4))) == [0, 1, 2, 3]
+
+
+_PROBE = """
+import sys
+from bbmigrate.validate import Validator, validate_resources
+from bbmigrate.validate.inputs import iter_resources
+from bbmigrate.resources import samples_dir
+resources = list(iter_resources(samples_dir() / "-19990000009356" / "v2")) * 3
+report = validate_resources(iter(resources), Validator("2.0.0"), jobs=2)
+assert report.summary["resources"] == len(resources)
+print(sorted(m for m in sys.modules if m.startswith(("multiprocessing", "concurrent"))))
+"""
+
+
+def test_two_jobs_import_no_multiprocessing():
+    # ~15 ms of imports that every `validate --jobs 2` run paid before its first chunk
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
