@@ -27,6 +27,7 @@ import orjson
 
 import bbmigrate
 from bbmigrate.mapping import load_mappings, map_resource
+from bbmigrate.mapping.native import describe
 
 REF = (
     Path(__file__).resolve().parents[2]
@@ -83,7 +84,8 @@ def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}")
-    print(f"engine: {Path(bbmigrate.__file__).parent}")
+    print(describe())  # run from outside the repo root to time the installed package
+    print(f"package: {Path(bbmigrate.__file__).parent}")
     raw = {t: (REF / f"eobRead{t}.json").read_bytes() for t in TYPES}
     mapping = load_mappings()
     _pair(list(raw.values()), mapping)[1]()  # warm caches

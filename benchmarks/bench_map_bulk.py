@@ -157,6 +157,10 @@ def bench(count: int, folder: Path) -> dict:
 def main() -> None:
     counts = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}")
+    # Asked the way the timed runs import bbmigrate (``python -m`` from this folder): from the
+    # repository root that is the source tree (pure), from elsewhere the installed package.
+    engine = "from bbmigrate.mapping.native import describe; print(describe())"
+    subprocess.run([sys.executable, "-c", engine], check=True)
     header = (
         f"{'EOBs':>8} {'MB':>6} {'variant':<12} {'wall s':>7} {'EOB/s':>7} {'EOB/s/core':>10} "
         f"{'x orjson':>8} {'speed-up':>8} {'peak RSS':>9}"
