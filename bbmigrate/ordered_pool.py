@@ -40,6 +40,9 @@ from .worker_pool import start_worker_process
 
 IN_FLIGHT = 3
 """Chunks queued per worker: enough to keep it busy, little read-ahead."""
+AHEAD = 4
+"""Chunks sent beyond the oldest one not yet yielded, in multiples of ``in_flight * jobs``:
+room for the other workers to run on while one works through a long chunk."""
 
 _HEADER = struct.Struct("<Q")  # the length of the pickle that follows
 _READ = 1 << 20
@@ -120,6 +123,7 @@ class OrderedPool:
         spawn: tuple[Callable[..., None], tuple] | None = None,
     ) -> None:
         self.work, self.jobs, self.in_flight, self.spawn = work, jobs, in_flight, spawn
+        self.ahead = in_flight * jobs * AHEAD
         self.workers: list[_Worker] = []
         self.selector: selectors.BaseSelector | None = None
         self.executor: Any = None
@@ -177,16 +181,23 @@ class OrderedPool:
         sent = turn = 0
         more = True
         while True:
-            while more and sent < turn + self.in_flight * self.jobs:
-                chunk = next(source, _END)
+            # Feed every worker up to ``in_flight`` chunks of its own, whatever the oldest
+            # chunk's progress: a worker that finishes early must not wait for a slow one's
+            # result to be yielded (it did: ~15% of a 2-job run idle). ``ahead`` bounds the
+            # results held for their turn.
+            while more and sent < turn + self.ahead:
                 live = [worker for worker in self.workers if worker.alive]
-                if chunk is _END or not live:
+                idlest = min(live, key=lambda w: len(w.pending)) if live else None
+                if idlest is not None and len(idlest.pending) >= self.in_flight:
+                    break
+                chunk = next(source, _END)
+                if chunk is _END or idlest is None:
                     if chunk is not _END:  # every worker is gone: this chunk is lost too
                         done[sent] = (False, self.lost)
                         sent += 1
                     more = False
                     break
-                self._send(min(live, key=lambda w: len(w.pending)), sent, chunk)
+                self._send(idlest, sent, chunk)
                 sent += 1
             if turn in done:
                 ok, value = done.pop(turn)

@@ -43,7 +43,7 @@ from .inputs import Unit, resources_of
 CHUNK = 64  # units per chunk when the input's size is unknown: ~30 ms of work per chunk
 _MIN_BYTES = 16_384  # ~12 BB2 EOBs, ~6 ms of work: well above the per-chunk cost (<1 ms)
 _MAX_BYTES = 4 << 20  # bounds the parent's read-ahead on very large inputs
-_IN_FLIGHT = 3  # chunks queued per worker: enough to keep it busy, little read-ahead
+_IN_FLIGHT = 2  # chunks queued per worker: one running, one ready; more would be pre-assigned work a worker that finished early cannot take
 
 Setup = tuple[str, str | None, bool]
 # A chunk's result: the tally's state, or the message and place of the input error it met.
