@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 
 import pytest
 
@@ -34,3 +35,25 @@ def test_progress_bars_yields_nothing_to_draw_on_when_piped(monkeypatch):
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     with progress_bars(quiet=False) as bars:
         assert bars is None
+
+
+def test_the_bar_starts_after_the_first_item(monkeypatch):
+    # A producer that forks workers (validate --jobs) does so on its first step: no bar thread
+    # may exist yet, or a child could inherit a lock that thread held.
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    before = threading.active_count()
+    seen: list[int] = []
+
+    def produce():
+        seen.append(threading.active_count())
+        yield from range(3)
+
+    assert list(progress(produce(), total=3, label="crunching", quiet=False)) == [0, 1, 2]
+    assert seen == [before]
+    assert "crunching" in sys.stderr.getvalue()  # the bar was shown all the same
+
+
+def test_an_empty_stream_shows_no_bar(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert list(progress(iter(()), total=0, label="crunching", quiet=False)) == []
+    assert sys.stderr.getvalue() == ""

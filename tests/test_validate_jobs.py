@@ -9,6 +9,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +51,54 @@ def test_jobs_give_byte_identical_reports(validator, resources, monkeypatch, job
         assert render(one, fmt, must_support=True) == render(many, fmt, must_support=True), fmt
     assert one.must_support == many.must_support and one.summary == many.summary
     assert one == many  # findings compare as lists, kept as objects or as JSON items
+
+
+class _Terminal:
+    """stderr as a terminal, so that a progress bar (and its refresh thread) is shown."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked only where fork exists")
+def test_workers_are_forked_before_the_progress_bar_thread_starts(
+    validator, resources, monkeypatch, tmp_path
+):
+    # A fork copies only the calling thread but every lock: a child forked while the bar's
+    # refresh thread held one (stderr's) would hang on its first use of it.
+    from bbmigrate.cli.common import progress
+
+    path = tmp_path / "claims.ndjson"
+    path.write_bytes(b"".join(orjson.dumps(resource) + b"\n" for resource, _ in resources))
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    threads, forked = threading.active_count(), []
+    real_fork = os.fork
+
+    def fork() -> int:
+        forked.append(threading.active_count())
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    report = validate_path(
+        path,
+        validator,
+        jobs=2,
+        wrap=lambda results: progress(results, total=None, label="validating", quiet=False),
+    )
+    assert forked == [threads, threads]
+    assert report.summary["resources"] == len(resources)
+    assert any("validating" in text for text in terminal.text)  # the bar was shown
 
 
 def test_merged_chunk_states_give_what_one_tally_gives(validator, resources):

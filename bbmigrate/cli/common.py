@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -94,15 +95,27 @@ def progress_bars(quiet: bool) -> Iterator[Progress | None]:
 
 
 def progress(items: Iterable[T], *, total: int | None, label: str, quiet: bool) -> Iterator[T]:
-    """Iterate ``items`` with a progress bar on stderr, shown only on a TTY and when not quiet."""
+    """Iterate ``items`` with a progress bar on stderr, shown only on a TTY and when not quiet.
+
+    The bar (and its refresh thread) starts once the first item is there: a producer that
+    forks worker processes (``validate --jobs``) does so while this process has one thread, so
+    no child inherits a lock that the bar's thread happened to hold (stderr's, say)."""
+    iterator = iter(items)
+    first = next(iterator, _NOTHING)
+    if first is _NOTHING:
+        return
     with progress_bars(quiet) as bars:
         if bars is None:
-            yield from items
+            yield first
+            yield from iterator
             return
         task = bars.add_task(label, total=total)
-        for item in items:
+        for item in itertools.chain((first,), iterator):
             yield item
             bars.advance(task)
+
+
+_NOTHING: Any = object()
 
 
 class _TerminalBytes(io.RawIOBase):

@@ -43,7 +43,9 @@ from .inputs import Unit, resources_of
 CHUNK = 64  # units per chunk when the input's size is unknown: ~30 ms of work per chunk
 _MIN_BYTES = 16_384  # ~12 BB2 EOBs, ~6 ms of work: well above the per-chunk cost (<1 ms)
 _MAX_BYTES = 4 << 20  # bounds the parent's read-ahead on very large inputs
-_IN_FLIGHT = 2  # chunks queued per worker: one running, one ready; more would be pre-assigned work a worker that finished early cannot take
+# Chunks queued per worker: one running, one ready. More would be work already given to one
+# worker that the other, finishing early, cannot take.
+_IN_FLIGHT = 2
 
 Setup = tuple[str, str | None, bool]
 # A chunk's result: the tally's state, or the message and place of the input error it met.
@@ -160,14 +162,16 @@ def validate_in_processes(
         return
     # Warm the parent's validator on real input before forking (see the module docstring).
     warm = _tally([first], validator)
-    yield warm.state()
-    yield from (None for _ in range(warm.resources - 1))
     if size is not None:
         size -= len(first[0]) + 1 if isinstance(first[0], bytes) else 0
     _WORKER = validator
     spawn = (_init_worker, (_setup(validator),))
     try:
+        # The workers are forked before the first result is yielded: a progress bar around
+        # this stream starts its thread only then (``cli.common.progress``).
         with OrderedPool(_validate_chunk, jobs, in_flight=_IN_FLIGHT, spawn=spawn) as pool:
+            yield warm.state()
+            yield from (None for _ in range(warm.resources - 1))
             packed = (_pack(chunk) for chunk in _chunks(iterator, jobs, size))
             for outcome in pool.map(packed):
                 yield from _outcome(outcome)
