@@ -19,9 +19,10 @@ GIL hand-offs, ~15 ms of imports) cost ``validate --jobs 2`` about a tenth of it
 1,000 EOBs. A worker that has finished a chunk never waits for the parent to want it: results
 are read as they arrive and held until their turn.
 
-Where ``fork`` does not exist, the chunks run in this process, in order, unless the caller
-says how a spawned worker sets itself up (``spawn=(initializer, args)``, ``work`` picklable):
-then a ``ProcessPoolExecutor`` with the platform's start method runs them.
+Where ``fork`` does not exist, or this process has other threads (which a fork would copy the
+locks of, not the threads), the chunks run in this process, in order, unless the caller says
+how a fresh worker sets itself up (``spawn=(initializer, args)``, ``work`` picklable): then a
+``ProcessPoolExecutor`` runs them in forkserver (else spawn) processes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import pickle
 import selectors
 import signal
 import struct
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NoReturn
@@ -132,13 +134,26 @@ class OrderedPool:
         self.lost = RuntimeError("no worker process")  # why the last lost worker is gone
 
     def __enter__(self) -> OrderedPool:
-        if self.jobs > 1 and can_fork():
+        # A fork copies only the calling thread but every lock: with other threads alive (a
+        # progress bar's, a server's) a child could inherit one held for good, so then the
+        # workers start from a fresh interpreter (``spawn``), or the chunks run here.
+        if self.jobs > 1 and can_fork() and threading.active_count() == 1:
             self._fork()
         elif self.jobs > 1 and self.spawn is not None:
+            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             initializer, args = self.spawn
-            self.executor = ProcessPoolExecutor(self.jobs, initializer=initializer, initargs=args)
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
+            if context.get_start_method() == "forkserver":
+                # imported once in the server process, not once per worker
+                context.set_forkserver_preload([initializer.__module__])
+            self.executor = ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=initializer, initargs=args
+            )
         return self
 
     def _fork(self) -> None:

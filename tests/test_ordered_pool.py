@@ -3,7 +3,8 @@
 Order under uneven timing and an error at its chunk are checked in test_diff_stream.py; these
 check what the pipes add: chunks and results larger than a pipe holds (both ways at once, no
 deadlock), a worker that dies, a result that cannot be sent back, a consumer that stops early,
-the spawn fallback, and that a ``--jobs 2`` run imports no ``multiprocessing``.
+the spawn fallback, no fork while other threads run, and that a ``--jobs 2`` run imports no
+``multiprocessing``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,16 +25,19 @@ pytestmark = pytest.mark.skipif(not ordered_pool.can_fork(), reason="needs os.fo
 
 
 def _children() -> set[str]:
-    """This process's child processes that are still alive (not zombies)."""
+    """This process's child processes that are still alive (not zombies), but for the helpers
+    ``multiprocessing`` keeps for the life of the process (its forkserver, resource tracker)."""
     me = os.getpid()
     found = set()
     for task in Path(f"/proc/{me}/task").iterdir():
         for pid in (task / "children").read_text().split():
             try:
-                if Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z":
-                    found.add(pid)
+                alive = Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+                helper = b"from multiprocessing." in Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
-                pass
+                continue
+            if alive and not helper:
+                found.add(pid)
     return found
 
 
@@ -59,8 +64,13 @@ def test_large_chunks_and_results_cross_both_ways_in_order():
     assert results == [_echo_big(chunk) for chunk in chunks]
 
 
+_TESTS = os.getpid()
+
+
 def _die_at_five(n: int) -> int:
     if n == 5:
+        # only ever a worker: should the chunks run in the test process, fail, don't kill it
+        assert os.getpid() != _TESTS, "the pool ran its chunks in this process"
         os.kill(os.getpid(), signal.SIGKILL)
     return n
 
@@ -119,6 +129,35 @@ def test_without_fork_a_spawn_initializer_sets_each_worker_up(monkeypatch):
     assert _SETUP == []  # set up in the workers, not here
     with OrderedPool(_slow, 2) as pool:  # no spawn set-up: the chunks run here, in order
         assert pool.executor is None and list(pool.map(range(4))) == [0, 1, 2, 3]
+
+
+def test_with_other_threads_alive_it_never_forks(monkeypatch):
+    # A fork copies every lock but only the calling thread: a child of a process where another
+    # thread (a progress bar's, a server's) held one could hang on it for good.
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        with OrderedPool(_tagged, 2, spawn=(_set_up, ("fresh",))) as pool:
+            assert pool.executor is not None and not pool.workers
+            assert list(pool.map(range(6))) == [f"fresh:{n}" for n in range(6)]
+        with OrderedPool(_slow, 2) as pool:  # no spawn set-up: the chunks run here, in order
+            assert pool.executor is None and list(pool.map(range(4))) == [0, 1, 2, 3]
+    finally:
+        stop.set()
+        other.join()
+    assert forks == []
+    with OrderedPool(_slow, 2) as pool:  # alone again: forked workers
+        assert len(pool.workers) == 2 and list(pool.map(range(4))) == [0, 1, 2, 3]
+    assert forks == [1, 1]
 
 
 _PROBE = """

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -88,34 +87,46 @@ def progress_bars(quiet: bool) -> Iterator[Progress | None]:
         return
     # rich costs ~50 ms to import; only interactive runs pay it.
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
-    with Progress(console=Console(stderr=True), transient=True) as bars:
+    class LazyProgress(Progress):
+        """Starts drawing, and its refresh thread, at the first progress it is told of: a
+        command that forks worker processes (``map --workers``, ``validate --jobs``) does
+        so before, while it has one thread, so no child inherits a lock that thread held
+        (stderr's, say); the pools fall back to a fresh interpreter when threads exist."""
+
+        def advance(self, task_id: TaskID, advance: float = 1) -> None:
+            if not self.live.is_started:
+                self.start()
+            super().advance(task_id, advance)
+
+        def update(self, task_id: TaskID, **changes: Any) -> None:
+            if not self.live.is_started:
+                self.start()
+            super().update(task_id, **changes)
+
+    bars = LazyProgress(console=Console(stderr=True), transient=True)
+    try:
         yield bars
+    finally:
+        if bars.live.is_started:
+            bars.stop()
 
 
 def progress(items: Iterable[T], *, total: int | None, label: str, quiet: bool) -> Iterator[T]:
     """Iterate ``items`` with a progress bar on stderr, shown only on a TTY and when not quiet.
 
-    The bar (and its refresh thread) starts once the first item is there: a producer that
-    forks worker processes (``validate --jobs``) does so while this process has one thread, so
-    no child inherits a lock that the bar's thread happened to hold (stderr's, say)."""
-    iterator = iter(items)
-    first = next(iterator, _NOTHING)
-    if first is _NOTHING:
-        return
+    The bar (and its refresh thread) starts once the first item is there (see
+    :func:`progress_bars`): a producer that forks worker processes on its first step
+    (``validate --jobs``) does so while this process has one thread."""
     with progress_bars(quiet) as bars:
         if bars is None:
-            yield first
-            yield from iterator
+            yield from items
             return
         task = bars.add_task(label, total=total)
-        for item in itertools.chain((first,), iterator):
+        for item in items:
             yield item
             bars.advance(task)
-
-
-_NOTHING: Any = object()
 
 
 class _TerminalBytes(io.RawIOBase):
