@@ -1,6 +1,6 @@
 """Run one function over chunks of work in forked worker processes, results in input order.
 
-The pattern ``validate --jobs`` and ``diff --jobs`` share:
+The pattern ``validate --jobs``, ``diff --jobs`` and ``map --workers`` share:
 
 - the caller builds everything the work needs (loaded mapping model, rule sets, indexes) and
   warms it *before* the pool starts; the workers are forked, so each inherits it ready, and
@@ -47,6 +47,7 @@ AHEAD = 4
 room for the other workers to run on while one works through a long chunk."""
 
 _HEADER = struct.Struct("<Q")  # the length of the pickle that follows
+_PARENT_ENDS: set[int] = set()  # this process's ends of every open pool's pipes
 _READ = 1 << 20
 _PIPE_BYTES = 1 << 20  # fewer wake-ups per megabyte of results (Linux; best effort)
 
@@ -163,14 +164,14 @@ class OrderedPool:
                 result_read, result_write = os.pipe()
                 pid = os.fork()
                 if pid == 0:  # the worker: it keeps only its own two pipe ends
-                    for fd in (task_write, result_read):
+                    # Not another worker's (of this pool or of any other open one): a chunk
+                    # pipe's write end held here would keep that worker from seeing its end.
+                    for fd in (task_write, result_read, *_PARENT_ENDS):
                         os.close(fd)
-                    for worker in self.workers:
-                        os.close(worker.outbox)
-                        os.close(worker.inbox)
                     _serve(self.work, task_read, result_write)
                 os.close(task_read)
                 os.close(result_write)
+                _PARENT_ENDS.update((task_write, result_read))
                 os.set_blocking(task_write, False)
                 os.set_blocking(result_read, False)
                 _widen(task_write, result_read)
@@ -191,6 +192,9 @@ class OrderedPool:
             yield from self._map_forked(chunks)
 
     def _map_forked(self, chunks: Iterable[Any]) -> Iterator[Any]:
+        if any(w.pending or w.unsent or w.message is not None for w in self.workers):
+            # their results would be taken for this map's
+            raise RuntimeError("an earlier map() of this pool was not run to its end")
         source = iter(chunks)
         done = self.done = {}
         sent = turn = 0
@@ -261,6 +265,8 @@ class OrderedPool:
         """Wait until a pipe is ready; move what can move."""
         assert self.selector is not None
         for key, _ in self.selector.select():
+            if not key.data.alive:  # lost while handling an earlier event of this batch
+                continue
             if key.fd == key.data.outbox:
                 self._flush(key.data)
             else:
@@ -293,6 +299,8 @@ class OrderedPool:
     def _lose(self, worker: _Worker) -> None:
         """A worker is gone: its chunks fail in their turn, after every chunk before them."""
         assert self.selector is not None
+        if not worker.alive:
+            return
         self.lost = RuntimeError(f"a worker process ended unexpectedly ({self._status(worker)})")
         for index in worker.pending:
             self.done[index] = (False, self.lost)
@@ -306,6 +314,8 @@ class OrderedPool:
 
     @staticmethod
     def _status(worker: _Worker) -> str:
+        if not worker.pid:  # already reaped (waitpid(0) would wait for any child)
+            return "no exit status"
         with contextlib.suppress(ChildProcessError):
             _, status = os.waitpid(worker.pid, 0)
             worker.pid = 0
@@ -335,8 +345,10 @@ class OrderedPool:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(worker.pid, signal.SIGKILL)
             os.close(worker.outbox)  # end of input: an idle worker exits
+            _PARENT_ENDS.discard(worker.outbox)
         for worker in workers:
             os.close(worker.inbox)
+            _PARENT_ENDS.discard(worker.inbox)
             if worker.pid:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(worker.pid, 0)

@@ -57,3 +57,17 @@ def test_an_empty_stream_shows_no_bar(monkeypatch):
     monkeypatch.setattr(sys, "stderr", _Terminal())
     assert list(progress(iter(()), total=0, label="crunching", quiet=False)) == []
     assert sys.stderr.getvalue() == ""
+
+
+def test_a_late_update_after_the_block_draws_nothing(monkeypatch):
+    # A thread that outlives the block (a fetch worker after Ctrl-C) must not start a bar that
+    # nothing stops.
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    with progress_bars(quiet=False) as bars:
+        task = bars.add_task("pages", total=None)
+        bars.advance(task)
+        assert bars.live.is_started
+    assert not bars.live.is_started
+    bars.advance(task)
+    bars.update(task, completed=5)
+    assert not bars.live.is_started

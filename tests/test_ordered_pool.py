@@ -131,6 +131,51 @@ def test_without_fork_a_spawn_initializer_sets_each_worker_up(monkeypatch):
         assert pool.executor is None and list(pool.map(range(4))) == [0, 1, 2, 3]
 
 
+@pytest.fixture
+def deadline():
+    """Fail a test that would hang, instead of hanging the suite."""
+
+    def expired(*_: object) -> None:
+        raise TimeoutError("hung")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_pools_open_at_once_close_in_any_order(deadline):
+    # A worker of the second pool must not hold the first pool's chunk pipes open: the first
+    # pool's workers would never see the end of their input, and closing it would hang.
+    first = OrderedPool(_slow, 2).__enter__()
+    second = OrderedPool(_slow, 2).__enter__()
+    assert list(first.map(range(4))) == [0, 1, 2, 3]
+    first.__exit__(None, None, None)
+    assert list(second.map(range(4))) == [0, 1, 2, 3]
+    second.__exit__(None, None, None)
+
+
+def test_a_map_not_run_to_its_end_is_not_mixed_into_the_next(deadline):
+    with OrderedPool(_slow, 2) as pool:
+        results = pool.map(range(40))
+        assert [next(results), next(results)] == [0, 1]
+        results.close()  # chunks still queued at the workers
+        with pytest.raises(RuntimeError, match="not run to its end"):
+            list(pool.map(range(3)))
+
+
+def test_a_worker_lost_twice_is_lost_once(deadline):
+    # Its chunk pipe and its result pipe can both report it gone in one batch of events.
+    with OrderedPool(_slow, 2) as pool:
+        gone, alive = pool.workers
+        os.kill(gone.pid, signal.SIGKILL)
+        pool._lose(gone)
+        pool._lose(gone)  # must not wait for any child (waitpid(0)) while `alive` runs
+        assert not gone.alive and alive.alive
+        assert "killed by signal 9" in str(pool.lost)
+
+
 def test_with_other_threads_alive_it_never_forks(monkeypatch):
     # A fork copies every lock but only the calling thread: a child of a process where another
     # thread (a progress bar's, a server's) held one could hang on it for good.

@@ -93,22 +93,27 @@ def progress_bars(quiet: bool) -> Iterator[Progress | None]:
         """Starts drawing, and its refresh thread, at the first progress it is told of: a
         command that forks worker processes (``map --workers``, ``validate --jobs``) does
         so before, while it has one thread, so no child inherits a lock that thread held
-        (stderr's, say); the pools fall back to a fresh interpreter when threads exist."""
+        (stderr's, say); with other threads alive the pools do not fork at all."""
+
+        closed = False  # set when the block ends: a late update (a thread) draws nothing
 
         def advance(self, task_id: TaskID, advance: float = 1) -> None:
-            if not self.live.is_started:
-                self.start()
+            self._start()
             super().advance(task_id, advance)
 
         def update(self, task_id: TaskID, **changes: Any) -> None:
-            if not self.live.is_started:
-                self.start()
+            self._start()
             super().update(task_id, **changes)
+
+        def _start(self) -> None:
+            if not self.closed and not self.live.is_started:
+                self.start()
 
     bars = LazyProgress(console=Console(stderr=True), transient=True)
     try:
         yield bars
     finally:
+        bars.closed = True
         if bars.live.is_started:
             bars.stop()
 

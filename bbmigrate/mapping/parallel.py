@@ -6,7 +6,8 @@ Every chunk goes through :func:`map_chunk`, whether one process maps or several:
 loaded and compiled (where there is no fork, or the parent has other threads, fresh processes
 load the same folder with the same quirk switch). They ignore SIGINT/SIGHUP: the parent decides
 what an interrupt means, stops handing out work and leaves nothing half-written. Each worker has
-at most 2 chunks queued, so memory stays bounded however large the input.
+at most 2 chunks queued and at most ``8 × workers`` results wait for their turn (small: with an
+output file the mapped lines are in part files), so memory stays bounded however large the input.
 
 With two workers on two cores, every CPU second the parent spends is taken from a worker, so
 the bytes do not pass through it: a worker reads its chunk's byte range of the input file

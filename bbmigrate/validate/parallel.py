@@ -21,8 +21,8 @@ A bad line (invalid JSON, no resourceType) is reported by the worker as the mess
 of its ``InputError``, and raised by the parent when it reaches that chunk: the same one-line
 error as with one process. On that error, Ctrl-C or SIGTERM the workers stop at once.
 The workers are :class:`~bbmigrate.ordered_pool.OrderedPool`'s (forked, fed through pipes,
-no ``multiprocessing`` import in the parent); where ``fork`` does not exist it spawns them
-with this module's initializer.
+no ``multiprocessing`` import in the parent); where ``fork`` does not exist, or other threads
+run in this process, fresh (forkserver or spawn) workers start with this module's initializer.
 """
 
 from __future__ import annotations
