@@ -171,3 +171,21 @@ def test_groups_carry_the_variable_label_from_the_facts_file():
     assert groups, "the toy claim has variables"
     for g in groups:
         assert g["label"] == labels[g["variable"]]
+
+
+def test_patterns_with_remembered_element_keys_are_the_patterns():
+    # Grouper.add remembers element keys by the element's id while the documents are alive; the
+    # patterns must be those worked out afresh, for every leaf of every resource of a sample.
+    from bbmigrate.leaves import flatten
+    from bbmigrate.resources import samples_dir
+    from bbmigrate.validate.inputs import iter_resources
+
+    beneficiary = samples_dir() / "-19990000009356"
+    documents = [doc for side in ("v1", "v2") for doc, _ in iter_resources(beneficiary / side)]
+    keys: dict[int, str] = {}  # shared across all documents, as across v1, v2 and mapped
+    seen = 0
+    for document in documents:
+        for leaf in flatten(document):
+            assert pattern(document, leaf.path, keys) == pattern(document, leaf.path)
+            seen += 1
+    assert seen > 5_000 and len(keys) > 500
