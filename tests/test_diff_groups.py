@@ -173,19 +173,33 @@ def test_groups_carry_the_variable_label_from_the_facts_file():
         assert g["label"] == labels[g["variable"]]
 
 
-def test_patterns_with_remembered_element_keys_are_the_patterns():
-    # Grouper.add remembers element keys by the element's id while the documents are alive; the
-    # patterns must be those worked out afresh, for every leaf of every resource of a sample.
+def test_remembered_patterns_are_the_patterns():
+    # Grouper.add works each element's key and each path's head (up to its last index) out
+    # once, while the documents are alive; the patterns must be those worked out afresh, for
+    # every leaf of every resource of a sample and of a document with hostile key names.
+    from bbmigrate.diff.groups import Patterns
     from bbmigrate.leaves import flatten
     from bbmigrate.resources import samples_dir
     from bbmigrate.validate.inputs import iter_resources
 
     beneficiary = samples_dir() / "-19990000009356"
     documents = [doc for side in ("v1", "v2") for doc, _ in iter_resources(beneficiary / side)]
-    keys: dict[int, str] = {}  # shared across all documents, as across v1, v2 and mapped
+    line = {"sequence": 1, "category": {"coding": [{"code": "c"}]}}
+    documents.append(
+        {
+            "resourceType": "ExplanationOfBenefit",
+            "a.b": [{"[0]": 1, "": {"x]": 2, "y[": [3, {"z": 4}]}}],
+            "item": [dict(line, adjudication=[{"category": {"text": "t"}, "amount": {"v": 1}}])],
+            "extension": [{"url": "u", "valueQuantity": {"value": 5}}, {"valueString": ""}],
+            "[1]": {"..": [[{"url": "w"}], []]},
+        }
+    )
+    patterns = Patterns()  # shared across all documents, as across v1, v2 and mapped
     seen = 0
     for document in documents:
         for leaf in flatten(document):
-            assert pattern(document, leaf.path, keys) == pattern(document, leaf.path)
+            assert patterns(document, leaf.path) == pattern(document, leaf.path), leaf.path
+            assert patterns(document, leaf.path) == pattern(document, leaf.path)  # remembered
             seen += 1
-    assert seen > 5_000 and len(keys) > 500
+    assert seen > 5_000 and len(patterns.keys) > 500 and len(patterns.heads) > 500
+    assert patterns(documents[0], None) is None and patterns(documents[0], "") is None

@@ -45,6 +45,11 @@ def pattern(document: Any, path: str | None, keys: dict[int, str] | None = None)
     of each of its hundreds of leaves; its key was ~40 % of a diff's grouping time)."""
     if not path:
         return None
+    return _pattern(document, path, keys)[0]
+
+
+def _pattern(document: Any, path: str, keys: dict[int, str] | None) -> tuple[str, bool]:
+    """:func:`pattern`, and whether it stopped at an element named by what it is."""
     node = document
     out: list[str] = []
     for name, index in _STEP.findall(path):
@@ -66,11 +71,50 @@ def pattern(document: Any, path: str | None, keys: dict[int, str] | None = None)
             # an element with a sequence (a claim line) is one of several alike: its category
             # says what kind of line, and the change is further down
             if type(item) is not dict or "sequence" not in item:
-                break
+                return "".join(out), True
         else:
             out.append("[*]")
         node = item
-    return "".join(out)
+    return "".join(out), False
+
+
+_NAMES = re.compile(r"(?:\.[^.\[\]]+)*")
+"""The end of a path after its last index: names only, each kept as it is in a pattern."""
+
+
+class Patterns:
+    """:func:`pattern` for many leaf paths into documents that stay alive meanwhile (one
+    resource's v1, v2 and mapped): the leaves of one element share the path up to its last
+    index, which is worked out once, and so is each element's key."""
+
+    def __init__(self) -> None:
+        self.keys: dict[int, str] = {}  # by id of an element
+        self.heads: dict[tuple[int, str], tuple[str, bool]] = {}
+        self.done: dict[tuple[int, str | None], str | None] = {}
+
+    def __call__(self, document: Any, path: str | None) -> str | None:
+        key = (id(document), path)
+        found = self.done.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        result = None
+        if path:
+            cut = path.rfind("]") + 1
+            tail = path[cut:]
+            if cut and _NAMES.fullmatch(tail):
+                head_key = (id(document), path[:cut])
+                head = self.heads.get(head_key)
+                if head is None:
+                    head = self.heads[head_key] = _pattern(document, path[:cut], self.keys)
+                text, stopped = head
+                result = text if stopped else text + tail
+            else:
+                result = _pattern(document, path, self.keys)[0]
+        self.done[key] = result
+        return result
+
+
+_MISSING: Any = object()
 
 
 @dataclass(slots=True)
@@ -134,14 +178,7 @@ class Grouper:
         """Group one resource's records; ``docs`` is (v1, v2, mapped) as the paths point into."""
         v1, v2, mapped = docs
         label = resource.label
-        cache: dict[tuple[int, str | None], str | None] = {}
-        keys: dict[int, str] = {}  # by id of an element of v1, v2 or mapped, alive meanwhile
-
-        def pat(doc: Any, path: str | None) -> str | None:
-            key = (id(doc), path)
-            if key not in cache:
-                cache[key] = pattern(doc, path, keys)
-            return cache[key]
+        pat = Patterns()  # v1, v2 and mapped stay alive meanwhile
 
         for change in resource.changes:
             if change.mapped_path is not None:
