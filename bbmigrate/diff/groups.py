@@ -31,25 +31,24 @@ _KEPT = ("url=", "category=", "role=", "type=", "system=", "resourceType=", "rel
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def pattern(document: Any, path: str | None, keys: dict[int, str] | None = None) -> str | None:
+def pattern(document: Any, path: str | None) -> str | None:
     """The element pattern of a concrete leaf path, read against the document it is in:
     ``item[0].adjudication[2].amount.value`` → ``item[*].adjudication[category=…]``.
 
     The pattern stops at the first element named by what it is (an extension's url, an
     adjudication's category, an identifier's system): the leaves under it (value, system,
     display…) are one element's change, not several. A path with no such element is kept whole
-    with its indexes generalised (``item[*].servicedPeriod.start``).
-
-    ``keys``: element keys already worked out, by ``id`` of the element, for callers that ask
-    for many paths into the same documents while they are alive (a claim line is on the path
-    of each of its hundreds of leaves; its key was ~40 % of a diff's grouping time)."""
+    with its indexes generalised (``item[*].servicedPeriod.start``). :class:`Patterns` gives
+    the same for many paths into documents that stay alive, working shared parts out once."""
     if not path:
         return None
-    return _pattern(document, path, keys)[0]
+    return _pattern(document, path, None)[0]
 
 
 def _pattern(document: Any, path: str, keys: dict[int, str] | None) -> tuple[str, bool]:
-    """:func:`pattern`, and whether it stopped at an element named by what it is."""
+    """:func:`pattern`, and whether it stopped at an element named by what it is. ``keys``:
+    element keys already worked out, by ``id`` of the element (a claim line is on the path of
+    each of its hundreds of leaves; its key was ~40 % of a diff's grouping time)."""
     node = document
     out: list[str] = []
     for name, index in _STEP.findall(path):
