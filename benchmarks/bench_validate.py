@@ -15,7 +15,10 @@ compiling of ~40 modules in every process (~40 ms).
 Both split the CPU time between the parent process and its workers: the parent's share with 2
 jobs is the serial fraction s that bounds the speed-up (Amdahl: 1 / (s + (1 - s) / 2)). A larger
 input (``--larger``, end to end) shows how the fixed start-up and warm-up weigh less as the
-input grows. About 20 seconds on a 2-core machine.
+input grows. A machine check runs in the same rounds: a pure-Python loop split in 1 and 2
+forked processes, the speed-up this machine gives perfectly parallel work (below 2x where the
+two vCPUs share a core or the host is busy), so the jobs figures can be read against it. About
+25 seconds on a 2-core machine.
 
 Usage: python benchmarks/bench_validate.py [INPUT] [--ig 2.0.0] [--rounds 5]
        python benchmarks/bench_validate.py --jobs [--eobs 1000] [--larger 5000] [--rounds 5]
@@ -58,6 +61,33 @@ def _fill(node, key=None):
     if isinstance(node, list):
         return [_fill(v, key) for v in node]
     return _STAND_INS.get(key or "", node) if node == "IGNORED_FIELD" else node
+
+
+_SPIN = 3_000_000  # loop steps of the machine check: ~0.35 s of one core here
+
+
+def _spin(steps: int) -> int:
+    total = 0
+    for step in range(steps):
+        total += step * step % 7
+    return total
+
+
+def _machine(processes: int) -> float:
+    """Wall seconds of one CPU-bound loop split among ``processes`` forked processes: what
+    this machine itself gives for perfectly parallel work, the ceiling of any --jobs figure
+    (two vCPUs can share one physical core, or a host's load)."""
+    start = time.perf_counter()
+    children = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            _spin(_SPIN // processes)
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return time.perf_counter() - start
 
 
 def _best(fn: Callable[[], object], rounds: int) -> float:
@@ -201,6 +231,8 @@ def bench_jobs(args: argparse.Namespace) -> int:
                 ("end to end, --jobs 2", lambda: end_to_end(2)),
                 ("validation only (warm), jobs 1", lambda: warm(1)),
                 ("validation only (warm), jobs 2", lambda: warm(2)),
+                ("machine check, 1 process", lambda: _machine(1)),
+                ("machine check, 2 processes", lambda: _machine(2)),
             ):
                 rows.setdefault(name, []).append(fn())
         for _ in range(max(1, args.rounds // 2)):
@@ -236,6 +268,11 @@ def bench_jobs(args: argparse.Namespace) -> int:
             f"end to end, {args.larger:,} EOBs",
             f"end to end, {args.larger:,} EOBs, --jobs 1",
             f"end to end, {args.larger:,} EOBs, --jobs 2",
+        ),
+        (
+            "machine check (CPU-bound loop)",
+            "machine check, 1 process",
+            "machine check, 2 processes",
         ),
     ):
         print(

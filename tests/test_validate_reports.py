@@ -147,3 +147,21 @@ def test_json_report_written_from_the_findings_is_the_report_as_a_dict(tmp_path)
     for must_support in (False, True):
         expected = dumps(report.as_dict(must_support=must_support)) + b"\n"
         assert render(report, "json", must_support=must_support) == expected
+
+
+def test_json_report_is_written_in_pieces_that_make_the_rendered_report(tmp_path):
+    # The CLI writes the JSON report piece by piece (no joined copy of a large report): the
+    # file must be byte for byte what render() gives, for every format.
+    from bbmigrate.validate import Validator, validate_resources
+    from bbmigrate.validate.inputs import iter_resources
+    from bbmigrate.validate.report import render, render_pieces, write_report
+
+    report = validate_resources(iter_resources(_patients(tmp_path)), Validator("2.0.0"))
+    assert report.findings
+    pieces = render_pieces(report, "json")
+    assert len(pieces) > 3 and all(isinstance(piece, bytes) for piece in pieces)
+    for fmt in ("json", "text", "html"):
+        for redact in (False, True):
+            out = tmp_path / f"pieces-{fmt}-{redact}"
+            write_report(out, render_pieces(report, fmt, redact=redact))
+            assert out.read_bytes() == render(report, fmt, redact=redact)

@@ -15,7 +15,7 @@ from ..output_guard import guard_output
 # Only what the options need: `validate --help` must not import the validator (~0.1 s).
 from ..validate.packages import ENV_VAR
 from ..validate.profiles import DEFAULT_IG, IG_VERSIONS
-from ..validate.report import FORMATS, render, validate_path, write_report
+from ..validate.report import FORMATS, render_pieces, validate_path, write_report
 from .common import (
     emit_json,
     fail_on_option,
@@ -142,7 +142,8 @@ def validate(
         raise InputError("no FHIR resources found", where=source)
     if output is not None:
         write_report(
-            output, render(report, fmt, must_support=must_support, redact=redact, detail=detail)
+            output,
+            render_pieces(report, fmt, must_support=must_support, redact=redact, detail=detail),
         )
     if as_json:
         if output is None:
@@ -150,8 +151,8 @@ def validate(
         else:
             emit_json({"summary": report.summary, "output": str(output)})
     elif output is None:
-        sys.stdout.buffer.write(
-            render(report, fmt, must_support=must_support, redact=redact, detail=detail)
+        sys.stdout.buffer.writelines(
+            render_pieces(report, fmt, must_support=must_support, redact=redact, detail=detail)
         )
     elif not quiet:
         s = report.summary

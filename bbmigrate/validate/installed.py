@@ -22,22 +22,25 @@ def _normal(name: str) -> str:
 
 
 @cache
-def _listing(folder: str) -> tuple[str, ...]:
+def _versions(folder: str) -> dict[str, frozenset[str]]:
+    """The ``*.dist-info`` versions in ``folder`` by normalised name (read once per folder:
+    the validator asks for a few distributions, each on every ``sys.path`` entry)."""
     try:
-        return tuple(os.listdir(folder or "."))
+        entries = os.listdir(folder or ".")
     except OSError:
-        return ()
+        return {}
+    found: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.endswith(".dist-info") and (match := _DIST_INFO.match(entry)):
+            found.setdefault(_normal(match["name"]), set()).add(match["version"])
+    return {name: frozenset(versions) for name, versions in found.items()}
 
 
 def version(distribution: str) -> str | None:
     """The installed version of ``distribution`` (first ``sys.path`` entry that has one)."""
     wanted = _normal(distribution)
     for folder in sys.path:
-        found = {
-            match["version"]
-            for entry in _listing(folder)
-            if (match := _DIST_INFO.match(entry)) and _normal(match["name"]) == wanted
-        }
+        found = _versions(folder).get(wanted)
         if found:
-            return found.pop() if len(found) == 1 else None
+            return next(iter(found)) if len(found) == 1 else None
     return None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..escaping import for_terminal
-from ..jsonio import dumps, write_bytes_atomic
+from ..jsonio import atomic_writer, dumps, write_bytes_atomic
 from ..redact import Redactor
 from .aggregate import Findings, ReportTally
 from .findings import SEVERITIES, Finding, at_least
@@ -191,10 +191,29 @@ def render(
 ) -> bytes:
     """The report in ``fmt``. xlsx and html lead with grouped findings; ``detail`` adds every
     finding (JSON always has them all; text lists them all)."""
-    if fmt == "json":
-        if redact:
-            return dumps(report.as_dict(must_support=must_support, redact=True)) + b"\n"
+    return b"".join(
+        render_pieces(report, fmt, must_support=must_support, redact=redact, detail=detail)
+    )
+
+
+def render_pieces(
+    report: Report,
+    fmt: str,
+    *,
+    must_support: bool = False,
+    redact: bool = False,
+    detail: bool = False,
+) -> list[bytes]:
+    """:func:`render` as pieces to be written one after another: a JSON report of many
+    findings is never joined into one copy (~5 ms and 8 MB for 1,000 BB2 EOBs)."""
+    if fmt == "json" and not redact:
         return _json(report, must_support=must_support)
+    return [_render(report, fmt, must_support=must_support, redact=redact, detail=detail)]
+
+
+def _render(report: Report, fmt: str, *, must_support: bool, redact: bool, detail: bool) -> bytes:
+    if fmt == "json":
+        return dumps(report.as_dict(must_support=must_support, redact=redact)) + b"\n"
     if fmt == "xlsx":
         from .report_xlsx import render_xlsx
 
@@ -208,15 +227,16 @@ def render(
     raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def _json(report: Report, *, must_support: bool) -> bytes:
-    """The unredacted JSON report. Its rows are the findings' own fields: the findings' JSON
-    items (``aggregate.Findings.json_items``: written by orjson straight from the dataclasses,
-    or by the ``--jobs`` workers) go into the document in place of its empty array."""
+def _json(report: Report, *, must_support: bool) -> list[bytes]:
+    """The unredacted JSON report, in pieces. Its rows are the findings' own fields: the
+    findings' JSON items (``aggregate.Findings.json_items``: written by orjson straight from
+    the dataclasses, or by the ``--jobs`` workers) go into the document in place of its empty
+    array."""
     assert isinstance(report.stored, Findings)
     text = dumps(report._document([], must_support=must_support))
     items = report.stored.json_items()
     if not items:
-        return text + b"\n"
+        return [text, b"\n"]
     # The only top-level "findings" key: deeper keys are indented further.
     head, empty, tail = text.partition(b'\n  "findings": []')
     assert empty and b'\n  "findings": []' not in tail, "unexpected JSON layout"
@@ -224,8 +244,13 @@ def _json(report: Report, *, must_support: bool) -> bytes:
     for item in items:
         pieces += [item, b",\n"]
     pieces[-1] = b"\n  ]"
-    return b"".join([*pieces, tail, b"\n"])
+    return [*pieces, tail, b"\n"]
 
 
-def write_report(path: str | Path, data: bytes) -> None:
-    write_bytes_atomic(path, data)
+def write_report(path: str | Path, data: bytes | Iterable[bytes]) -> None:
+    """Write a rendered report (bytes, or :func:`render_pieces`) atomically."""
+    if isinstance(data, bytes):
+        write_bytes_atomic(path, data)
+        return
+    with atomic_writer(path) as handle:
+        handle.writelines(data)
