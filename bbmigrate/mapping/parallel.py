@@ -138,7 +138,12 @@ def map_chunk(
     try:
         data = chunk.read()
         lines = data.count(b"\n") + 1
-        for number, line in chunk.lines(data):
+        numbered = list(chunk.lines(data))
+        grouped = None if list_unmapped else _map_grouped(mapping, numbered, chunk.where)
+        if grouped is not None:
+            out, runner.report.mapped = grouped
+            numbered = []
+        for number, line in numbered:  # in file order: what the grouped pass could not map
             here = f"{chunk.where}:{number}"
             try:
                 document = jsonio.loads(line, where=here)
@@ -170,6 +175,53 @@ def map_chunk(
             result.error = (OutputError, exc.strerror or str(exc), chunk.part)
         result.data, result.part = b"", chunk.part
     return result
+
+
+def _map_grouped(
+    mapping: MappingSet, numbered: list[tuple[int, bytes]], where: str
+) -> tuple[list[bytes], int] | None:
+    """The chunk's mapped lines, in file order, mapped in an order that groups them by kind;
+    None when a line fails (then the caller maps the chunk in file order, which reports the
+    failure, or the first of them, exactly as it always has).
+
+    Why: the CPU runs a claim type's generated rules much faster when the EOB before was of
+    the same type (its code, data and branch history still warm). In a mixed export, EOBs of
+    the eight claim types interleaved map ~1.4x slower than the same EOBs grouped by type,
+    for the same instructions (docs/mapper-speed.md, round 10). Mapping is a pure function of
+    each resource, so the order changes nothing but the time; each line is parsed right
+    before it is mapped (parsed trees kept waiting go cold and lose the gain).
+    """
+    from .files import Runner
+
+    order = sorted(range(len(numbered)), key=lambda index: _kind_hint(numbered[index][1]))
+    trial = Runner(mapping, keep_going=False, list_unmapped=False, tick=None)
+    out = [b""] * len(numbered)
+    try:
+        for index in order:
+            number, line = numbered[index]
+            here = f"{where}:{number}"
+            result = trial.one(jsonio.loads(line, where=here), here)
+            out[index] = orjson.dumps(result, option=_LINE)
+    except (BBMigrateError, orjson.JSONEncodeError):
+        return None
+    return out, trial.report.mapped
+
+
+_ID = b'"id"'
+
+
+def _kind_hint(line: bytes) -> bytes:
+    """What a raw NDJSON line's first ``id`` value says of its kind, unparsed: the text before
+    its first ``-`` (BFD names resources ``carrier-…``, ``pde-…``, ``part-a-…``), else empty.
+    Only the mapping order depends on it, never a result: a wrong hint costs speed alone."""
+    at = line.find(_ID)
+    if at < 0:
+        return b""
+    start = line.find(b'"', at + len(_ID)) + 1  # the value's opening quote (after the colon)
+    if start <= 0 or start > at + len(_ID) + 8:
+        return b""
+    end = line.find(b"-", start, start + 32)
+    return line[start:end] if end > start and b'"' not in line[start:end] else b""
 
 
 _WORKER: dict[str, Any] = {}
