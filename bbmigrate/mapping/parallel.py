@@ -184,12 +184,12 @@ def _map_grouped(
     None when a line fails (then the caller maps the chunk in file order, which reports the
     failure, or the first of them, exactly as it always has).
 
-    Why: the CPU runs a claim type's generated rules much faster when the EOB before was of
-    the same type (its code, data and branch history still warm). In a mixed export, EOBs of
-    the eight claim types interleaved map ~1.4x slower than the same EOBs grouped by type,
-    for the same instructions (docs/mapper-speed.md, round 10). Mapping is a pure function of
-    each resource, so the order changes nothing but the time; each line is parsed right
-    before it is mapped (parsed trees kept waiting go cold and lose the gain).
+    Why: the CPU runs a claim type's generated rules faster when the EOB before was of the
+    same type (its code, data and branch history still warm): the same instructions, less
+    time (docs/mapper-speed.md, rounds 9 and 10; ``map`` of 20,000 interleaved EOBs: ~10 %
+    less CPU). Mapping is a pure function of each resource, so the order changes nothing but
+    the time. Each line is parsed right before it is mapped: trees parsed in advance and kept
+    waiting go cold, and mapping a parsed Bundle's entries out of order is slower, not faster.
     """
     from .files import Runner
 
