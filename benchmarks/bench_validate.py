@@ -19,8 +19,7 @@ input grows. A machine check runs in the same rounds: parsing the input's lines 
 rebuilding each tree in Python (memory-heavy like validation), split in 1 and 2 forked
 processes: the speed-up this machine itself gives perfectly parallel work of that kind (below
 2x where the two vCPUs share caches, memory bandwidth or a busy host), so the jobs figures
-can be read against it. About
-25 seconds on a 2-core machine.
+can be read against it. About 25 seconds on a 2-core machine.
 
 Usage: python benchmarks/bench_validate.py [INPUT] [--ig 2.0.0] [--rounds 5]
        python benchmarks/bench_validate.py --jobs [--eobs 1000] [--larger 5000] [--rounds 5]

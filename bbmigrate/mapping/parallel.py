@@ -24,7 +24,7 @@ import shutil
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -35,6 +35,9 @@ from ..worker_pool import start_worker_process
 from .loader import load_mappings
 from .model import MappingSet
 from .ndjson import Chunk, chunks, gzip_member, spans
+
+if TYPE_CHECKING:  # files imports this module
+    from .files import MapReport
 
 # inputs smaller than this are mapped in one process: starting workers costs more than it saves
 PARALLEL_BYTES = 8 * 1024 * 1024
@@ -139,9 +142,11 @@ def map_chunk(
         data = chunk.read()
         lines = data.count(b"\n") + 1
         numbered = list(chunk.lines(data))
-        grouped = None if list_unmapped else _map_grouped(mapping, numbered, chunk.where)
+        grouped = (
+            None if list_unmapped else _map_grouped(mapping, numbered, chunk.where, keep_going)
+        )
         if grouped is not None:
-            out, runner.report.mapped = grouped
+            out, runner.report = grouped
             numbered = []
         for number, line in numbered:  # in file order: what the grouped pass could not map
             here = f"{chunk.where}:{number}"
@@ -178,11 +183,12 @@ def map_chunk(
 
 
 def _map_grouped(
-    mapping: MappingSet, numbered: list[tuple[int, bytes]], where: str
-) -> tuple[list[bytes], int] | None:
-    """The chunk's mapped lines, in file order, mapped in an order that groups them by kind;
-    None when a line fails (then the caller maps the chunk in file order, which reports the
-    failure, or the first of them, exactly as it always has).
+    mapping: MappingSet, numbered: list[tuple[int, bytes]], where: str, keep_going: bool
+) -> tuple[list[bytes], MapReport] | None:
+    """The chunk's mapped lines and report, in file order, the lines mapped in an order that
+    groups them by kind. With ``keep_going`` a failing line is noted at its place, as in file
+    order; without it (the run stops at its first failure) or when a result cannot be
+    written, None: the caller maps the chunk in file order, which reports it as it always has.
 
     Why: the CPU runs a claim type's generated rules faster when the EOB before was of the
     same type (its code, data and branch history still warm): the same instructions, less
@@ -194,17 +200,29 @@ def _map_grouped(
     from .files import Runner
 
     order = sorted(range(len(numbered)), key=lambda index: _kind_hint(numbered[index][1]))
-    trial = Runner(mapping, keep_going=False, list_unmapped=False, tick=None)
-    out = [b""] * len(numbered)
+    runner = Runner(mapping, keep_going=keep_going, list_unmapped=False, tick=None)
+    failures = runner.report.failures
+    out: list[bytes | None] = [None] * len(numbered)
+    failed: dict[int, list[dict[str, str]]] = {}  # each failing line's entries, by its index
     try:
         for index in order:
             number, line = numbered[index]
             here = f"{where}:{number}"
-            result = trial.one(jsonio.loads(line, where=here), here)
-            out[index] = orjson.dumps(result, option=_LINE)
+            before = len(failures)
+            try:
+                document = jsonio.loads(line, where=here)
+            except InputError as exc:
+                runner.fail(exc)  # raises without keep_going
+            else:
+                result = runner.one(document, here)
+                if result is not None:
+                    out[index] = orjson.dumps(result, option=_LINE)
+            if len(failures) > before:
+                failed[index] = failures[before:]
     except (BBMigrateError, orjson.JSONEncodeError):
         return None
-    return out, trial.report.mapped
+    runner.report.failures = [entry for index in sorted(failed) for entry in failed[index]]
+    return [data for data in out if data is not None], runner.report
 
 
 _ID = b'"id"'

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..escaping import for_terminal
-from ..jsonio import atomic_writer, dumps, write_bytes_atomic
+from ..jsonio import atomic_writer, dumps
 from ..redact import Redactor
 from .aggregate import Findings, ReportTally
 from .findings import SEVERITIES, Finding, at_least
@@ -249,8 +249,5 @@ def _json(report: Report, *, must_support: bool) -> list[bytes]:
 
 def write_report(path: str | Path, data: bytes | Iterable[bytes]) -> None:
     """Write a rendered report (bytes, or :func:`render_pieces`) atomically."""
-    if isinstance(data, bytes):
-        write_bytes_atomic(path, data)
-        return
     with atomic_writer(path) as handle:
-        handle.writelines(data)
+        handle.writelines([data] if isinstance(data, bytes) else data)

@@ -72,12 +72,23 @@ def test_a_failing_line_reports_as_in_file_order(monkeypatch, keep_going):
     lines[17] = orjson.dumps({"resourceType": "ExplanationOfBenefit", "id": "nope-17"})
     chunk = _chunk(lines)
     options = {"keep_going": keep_going, "list_unmapped": False}
-    grouped = parallel.map_chunk(mapping, chunk, **options)
+    calls: list[str] = []
+    real = files.map_resource
+
+    def spy(resource, **kw):
+        calls.append(resource["id"])
+        return real(resource, **kw)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(files, "map_resource", spy)
+        grouped = parallel.map_chunk(mapping, chunk, **options)
     in_order = _in_file_order(monkeypatch, mapping, chunk, **options)
     assert grouped == in_order
     if keep_going:
         assert [f["where"].split(":")[1] for f in grouped.failures] == ["6", "18"]
         assert grouped.mapped == 22
+        # failures are noted in the grouped pass: no line is mapped twice
+        assert len(calls) == len(set(calls)) == 23
     else:
         assert grouped.error is not None and grouped.error[2].startswith("in.ndjson:6")
 
