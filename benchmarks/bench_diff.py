@@ -96,7 +96,7 @@ def run_engine(mapper, pairs: list[Pair]) -> None:
 
 def bench_cli(folder: Path, eobs: int, root: Path, repeat: int) -> None:
     out = folder.parent / f"{folder.name}-report.json"
-    command = [sys.executable, "-c", "from bbmigrate.cli import main; main()"]
+    command = [sys.executable, "-c", "from bbmigrate.cli import run; run()"]
     command += ["diff", str(folder), "--format", "json", "-o", str(out), "--quiet"]
     times = []
     for _ in range(repeat):

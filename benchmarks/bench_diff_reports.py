@@ -53,7 +53,7 @@ def run_measured(root: Path, args: list[str]) -> tuple[float, float, int, bytes,
 
     The peak is measured by /usr/bin/time around the child: a forked child's own ru_maxrss
     starts at this (large) process's size before it execs."""
-    command = [sys.executable, "-c", "from bbmigrate.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from bbmigrate.cli import run; run()", *args]
     with tempfile.TemporaryDirectory() as name:
         report = Path(name) / "rss"
         if Path("/usr/bin/time").exists():
@@ -138,7 +138,7 @@ def ci_lines(root: Path, folder: Path, tmp: Path) -> None:
     base = tmp / "baseline.json"
     run(root, ["diff", str(folder), "--format", "json", "-o", str(base), "--quiet"])
     args = ["diff", str(folder), "--baseline", str(base), "--fail-on", "changed,removed,added"]
-    command = [sys.executable, "-c", "from bbmigrate.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from bbmigrate.cli import run; run()", *args]
     done = subprocess.run(command, cwd=root, capture_output=True)
     lines = done.stdout.decode().count("\n") + done.stderr.decode().count("\n")
     print(f"CI --baseline (nothing new): {lines} lines (stdout+stderr), exit {done.returncode}")

@@ -52,14 +52,15 @@ _HEAVY = (
     "uvicorn",
     "yaml",
 )
+# Printed at exit: the entry point (cli.run) ends the process itself once the command is done,
+# after the atexit handlers.
 _IMPORTED = """
-import sys, runpy
+import atexit, sys, runpy
 sys.argv = ["bbmigrate", *sys.argv[1:]]
-try:
-    runpy.run_module("bbmigrate", run_name="__main__")
-except SystemExit as exc:
-    assert not exc.code, exc.code
-print("IMPORTED:" + ",".join(sorted(m for m in sys.modules if m.startswith(HEAVY))))
+atexit.register(lambda: print(
+    "IMPORTED:" + ",".join(sorted(m for m in sys.modules if m.startswith(HEAVY))), flush=True
+))
+runpy.run_module("bbmigrate", run_name="__main__")
 """.replace("HEAVY", repr(_HEAVY))
 
 

@@ -223,3 +223,70 @@ def test_two_jobs_import_no_multiprocessing():
         [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _where(n: int) -> tuple[int, int]:
+    import time
+
+    time.sleep(0.002)
+    return n, os.getpid()
+
+
+def test_here_the_caller_is_one_of_the_jobs_and_keeps_the_workers_going():
+    # `here`: jobs - 1 workers are forked, this process takes chunks itself whenever the oldest
+    # result is not in yet, and while it works its polls feed the workers and take results in.
+    polls: list[int] = []
+
+    def here(n: int, poll) -> tuple[int, int]:
+        import time
+
+        # the first chunk run here is long: 40 "resources" of 2 ms, a poll after each
+        for _ in range(40 if not polls else 5):
+            time.sleep(0.002)
+            poll()
+            polls.append(n)
+        return _where(n)
+
+    with OrderedPool(_where, 2, in_flight=2, here=here) as pool:
+        assert len(pool.workers) == 1
+        worker = pool.workers[0].pid
+        results = list(pool.map(range(60)))
+    assert [n for n, _ in results] == list(range(60))  # in input order
+    by = {pid for _, pid in results}
+    assert by == {os.getpid(), worker}, "both this process and the worker took chunks"
+    mine = sorted({n for n, pid in results if pid == os.getpid()})
+    assert mine[0] == 2  # the first two went to the worker (in_flight=2)
+    assert polls == [2] * 40 + [n for n in mine[1:] for _ in range(5)]
+    # while this process was busy with chunk 2 (~80 ms), its polls kept the worker fed: it
+    # went on past the two chunks it had been sent (~2 ms each), in input order
+    assert [pid for _, pid in results[3:15]] == [worker] * 12
+
+
+def _fail_here_at_four(n: int, poll) -> int:
+    poll()
+    if n == 4:
+        raise ValueError("bad chunk 4")
+    return n
+
+
+def test_here_an_error_in_a_chunk_run_here_is_raised_at_its_turn():
+    seen = []
+    with pytest.raises(ValueError, match="bad chunk 4"):
+        with OrderedPool(_slow, 2, in_flight=1, here=_fail_here_at_four) as pool:
+            seen.extend(pool.map(range(40)))
+    assert seen == list(range(4))  # every chunk before it, from whoever ran it
+
+
+def _blob(n: int) -> tuple[int, bytes, bytes]:
+    return n, bytes([n]) * 100, bytes([n]) * (70_000 + n)  # small, and past _BLOB
+
+
+def test_blobs_large_bytes_come_back_as_views_of_the_message_not_copies():
+    with OrderedPool(_blob, 2, blobs=True) as pool:
+        results = list(pool.map(range(12)))
+    for n, small, large in results:
+        assert type(small) is bytes and small == bytes([n]) * 100
+        assert type(large) is memoryview and large.readonly
+        assert large == bytes([n]) * (70_000 + n)
+    with OrderedPool(_blob, 1, blobs=True) as pool:  # computed here: plain bytes
+        assert [type(large) for _, _, large in pool.map(range(3))] == [bytes] * 3

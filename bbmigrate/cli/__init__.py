@@ -8,10 +8,13 @@ lives here.
 from __future__ import annotations
 
 import ast
+import atexit
 import contextlib
 import importlib
 import importlib.util
+import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,6 +112,40 @@ def main(ctx: click.Context, debug: bool) -> None:
       bbmigrate demo --out demo-out
     """
     ctx.ensure_object(dict)["debug"] = debug
+
+
+def run() -> None:
+    """The ``bbmigrate`` console script (and ``python -m bbmigrate``): :func:`main`, then an
+    exit that skips the interpreter's teardown.
+
+    Tearing the interpreter down frees every object one by one: the validator's rule sets and
+    schema, a report's findings, the mapping model (~7 ms of a 0.3 s ``validate`` of 1,000 EOBs,
+    paid after the work is done). A finished command needs none of it: its outputs are written,
+    flushed and renamed into place by then (``jsonio.atomic_writer``). So this does what a
+    normal exit does that matters — the ``atexit`` handlers (temporary-file cleanup, logging)
+    and flushing stdout and stderr — and ends the process. Only where no other non-daemon
+    thread is alive (a normal exit would wait for it) and the exit status is a number; else
+    the normal exit. In-process callers (tests, ``CliRunner``) call :func:`main` and keep
+    the normal behaviour.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if type(code) is not int or any(not thread.daemon for thread in others):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`) or a closed stream
+            code = code or 120  # what the interpreter's own exit gives when the flush fails
+    os._exit(code)
 
 
 def _outline(module: str) -> click.Command:

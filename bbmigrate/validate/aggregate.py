@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 # A finding as a tuple of its fields, in the order Finding(*fields) takes them.
 _FIELDS = attrgetter(*(f.name for f in fields(Finding)))
-# The findings of a chunk: the JSON report's items (bytes), or tuples where JSON would not
-# give the same values back.
-Exported = bytes | list[tuple]
+# The findings of a chunk: the JSON report's items (bytes; a memoryview when received from a
+# ``--jobs`` worker), or tuples where JSON would not give the same values back.
+Exported = bytes | memoryview | list[tuple]
 State = tuple[int, Exported, dict[str, int], dict[str, dict[str, int]], tuple, tuple]
 _HEAD, _TAIL = b'{\n  "findings": [\n', b"\n  ]\n}"
 
@@ -63,7 +63,7 @@ class Findings:
     (this process) or JSON array items (``validate --jobs`` workers)."""
 
     def __init__(self) -> None:
-        self._parts: list[list[Finding] | bytes] = []
+        self._parts: list[list[Finding] | bytes | memoryview] = []
         self._decoded: list[Finding] | None = None
 
     def add(self, findings: list[Finding]) -> None:
@@ -75,7 +75,7 @@ class Findings:
             self._parts.append(list(findings))
         self._decoded = None
 
-    def add_json(self, items: bytes) -> None:
+    def add_json(self, items: bytes | memoryview) -> None:
         if items:
             self._parts.append(items)
             self._decoded = None
@@ -85,17 +85,17 @@ class Findings:
         if self._decoded is None:
             decoded: list[Finding] = []
             for part in self._parts:
-                if isinstance(part, bytes):
+                if not isinstance(part, list):
                     decoded.extend(Finding(**row) for row in orjson.loads(b"[" + part + b"]"))
                 else:
                     decoded.extend(part)
             self._decoded = decoded
         return self._decoded
 
-    def json_items(self) -> list[bytes]:
+    def json_items(self) -> list[bytes | memoryview]:
         """Every finding as the items of the JSON report's ``findings`` array, in pieces to be
         joined with ``b",\n"`` (a report of 10,000s of findings is joined once, not copied)."""
-        return [part if isinstance(part, bytes) else json_items(part) for part in self._parts]
+        return [json_items(part) if isinstance(part, list) else part for part in self._parts]
 
     def __eq__(self, other: object) -> bool:  # as lists: however each side keeps them
         return isinstance(other, Findings) and self.items() == other.items()
@@ -153,7 +153,7 @@ class ReportTally:
         """Add another tally's :meth:`state`; merged in input order, findings keep it."""
         resources, findings, profiles_used, by_profile, counts, must_support = state
         self.resources += resources
-        if isinstance(findings, bytes):
+        if not isinstance(findings, list):
             self.findings.add_json(findings)
         else:
             self.findings.add([Finding(*fields) for fields in findings])
