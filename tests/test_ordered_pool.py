@@ -271,9 +271,9 @@ def _fail_here_at_four(n: int, poll) -> int:
 
 def test_here_an_error_in_a_chunk_run_here_is_raised_at_its_turn():
     seen = []
-    with pytest.raises(ValueError, match="bad chunk 4"):
-        with OrderedPool(_slow, 2, in_flight=1, here=_fail_here_at_four) as pool:
-            seen.extend(pool.map(range(40)))
+    here = _fail_here_at_four
+    with pytest.raises(ValueError, match="bad chunk 4"), OrderedPool(_slow, 2, here=here) as pool:
+        seen.extend(pool.map(range(40)))
     assert seen == list(range(4))  # every chunk before it, from whoever ran it
 
 

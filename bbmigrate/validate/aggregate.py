@@ -22,8 +22,7 @@ import orjson
 
 from ..errors import OutputError
 from ..jsonio import dumps
-from .findings import Finding, FindingCounts
-from .groups import SEVERITY_COLUMNS
+from .findings import SEVERITY_COLUMNS, Finding, FindingCounts
 from .mustsupport import MustSupportTally
 
 if TYPE_CHECKING:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 SEVERITIES = ("error", "warning", "information")
+# The counts of the severity × profile table, in its columns' order.
+SEVERITY_COLUMNS = ("resources", "resources_with_errors", "error", "warning", "information")
 _RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 

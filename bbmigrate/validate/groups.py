@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import SEVERITIES, Finding
+from .findings import SEVERITIES, SEVERITY_COLUMNS, Finding
 
 BASE_R4 = "base R4"
 _INDEX = re.compile(r"\[\d+\]")
@@ -84,7 +84,6 @@ def group_findings(findings: Iterable[Finding], *, examples: int | None = 3) -> 
     )
 
 
-SEVERITY_COLUMNS = ("resources", "resources_with_errors", "error", "warning", "information")
 SEVERITY_HEADINGS = (
     "profile",
     "resources",
