@@ -419,7 +419,8 @@ class OrderedPool:
         pending: deque[Any] = deque()
         for chunk in chunks:
             pending.append(self.executor.submit(self.work, chunk))
-            if len(pending) >= self.in_flight * self.jobs:
+            # at least one queued per worker besides the running one: no wait between tasks
+            if len(pending) >= max(self.in_flight, 2) * self.jobs:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
