@@ -126,7 +126,7 @@ def test_an_unreachable_scheduler_is_one_line_exit_2(tmp_path):
     src.write_bytes(_lines(3))
     probe = (
         "import bbmigrate.mapping.cluster as c; c.CONNECT_TIMEOUT = '2s'; "
-        "from bbmigrate.cli import main; main()"
+        "from bbmigrate.cli import run; run()"
     )
     command = ["map", str(src), "-o", str(tmp_path / "o.ndjson"), "--scheduler"]
     done = subprocess.run(
