@@ -37,7 +37,7 @@ from .model import MappingSet
 from .ndjson import Chunk, chunks, gzip_member, spans
 
 if TYPE_CHECKING:  # files imports this module
-    from .files import MapReport
+    from .files import MapReport, Runner
 
 # inputs smaller than this are mapped in one process: starting workers costs more than it saves
 PARALLEL_BYTES = 8 * 1024 * 1024
@@ -149,19 +149,9 @@ def map_chunk(
             out, runner.report = grouped
             numbered = []
         for number, line in numbered:  # in file order: what the grouped pass could not map
-            here = f"{chunk.where}:{number}"
-            try:
-                document = jsonio.loads(line, where=here)
-            except InputError as exc:
-                runner.fail(exc)
-                continue
-            result = runner.one(document, here)
-            if result is not None and not list_unmapped:
-                try:  # the newline written by orjson: no copy of each line to append it
-                    out.append(orjson.dumps(result, option=_LINE))
-                except orjson.JSONEncodeError:
-                    jsonio.dumps(result, pretty=False)  # its one-line OutputError
-                    raise
+            mapped = _map_line(runner, f"{chunk.where}:{number}", line, not list_unmapped)
+            if mapped is not None:
+                out.append(mapped)
     except BBMigrateError as exc:
         error: Any = (type(exc), exc.message, exc.where)
     else:
@@ -180,6 +170,24 @@ def map_chunk(
             result.error = (OutputError, exc.strerror or str(exc), chunk.part)
         result.data, result.part = b"", chunk.part
     return result
+
+
+def _map_line(runner: Runner, here: str, line: bytes, write: bool) -> bytes | None:
+    """One NDJSON line mapped, and with ``write`` its output line; None when it failed and the
+    run goes on (``keep_going``), else its error is raised."""
+    try:
+        document = jsonio.loads(line, where=here)
+    except InputError as exc:
+        runner.fail(exc)
+        return None
+    result = runner.one(document, here)
+    if result is None or not write:
+        return None
+    try:  # the newline written by orjson: no copy of each line to append it
+        return orjson.dumps(result, option=_LINE)
+    except orjson.JSONEncodeError:
+        jsonio.dumps(result, pretty=False)  # its one-line OutputError
+        raise
 
 
 def _map_grouped(
@@ -207,19 +215,11 @@ def _map_grouped(
     try:
         for index in order:
             number, line = numbered[index]
-            here = f"{where}:{number}"
             before = len(failures)
-            try:
-                document = jsonio.loads(line, where=here)
-            except InputError as exc:
-                runner.fail(exc)  # raises without keep_going
-            else:
-                result = runner.one(document, here)
-                if result is not None:
-                    out[index] = orjson.dumps(result, option=_LINE)
+            out[index] = _map_line(runner, f"{where}:{number}", line, True)
             if len(failures) > before:
                 failed[index] = failures[before:]
-    except (BBMigrateError, orjson.JSONEncodeError):
+    except (BBMigrateError, orjson.JSONEncodeError):  # the file-order pass reports it
         return None
     runner.report.failures = [entry for index in sorted(failed) for entry in failed[index]]
     return [data for data in out if data is not None], runner.report
