@@ -15,16 +15,20 @@ compiling of ~40 modules in every process (~40 ms).
 Both split the CPU time between the command's process and its worker: with 2 jobs the process
 is one of the two jobs (it validates chunks too), so what it spends beyond the worker is about
 the serial part, and its share s of the whole bounds the speed-up (Amdahl: 1 / (s + (1 - s) /
-2)). A larger
-input (``--larger``, end to end) shows how the fixed start-up and warm-up weigh less as the
-input grows. A machine check runs in the same rounds: parsing the input's lines and
-rebuilding each tree in Python (memory-heavy like validation), split in 1 and 2 forked
+2)). Other inputs, end to end, in a third of the rounds: a larger one (``--larger``), where
+the fixed start-up and warm-up weigh less; BBUser00000's (``--fetched``) v2 folder as
+``bbmigrate fetch`` writes it (Bundle pages of BFD-shaped EOBs, ~22 kB each against
+BBUser00042's ~1.3 kB; the sandbox serving the packaged samples, as ``bbmigrate demo``
+does); and ``--eobs`` of those EOBs as NDJSON. A machine check runs in the same rounds:
+parsing the input's lines and rebuilding each tree in Python (memory-heavy like validation),
+split in 1 and 2 forked
 processes: the speed-up this machine itself gives perfectly parallel work of that kind (below
 2x where the two vCPUs share caches, memory bandwidth or a busy host), so the jobs figures
-can be read against it. About 25 seconds on a 2-core machine.
+can be read against it. About a minute on a 2-core machine with the default 5 rounds.
 
 Usage: python benchmarks/bench_validate.py [INPUT] [--ig 2.0.0] [--rounds 5]
-       python benchmarks/bench_validate.py --jobs [--eobs 1000] [--larger 5000] [--rounds 5]
+       python benchmarks/bench_validate.py --jobs [--eobs 1000] [--larger 5000] [--fetched 0]
+                                           [--rounds 5]
 """
 
 from __future__ import annotations
@@ -133,21 +137,30 @@ def _write_eobs(path: Path, eobs: list[dict], count: int) -> Path:
     return path
 
 
-def _sandbox_eobs(user: int = 42) -> list[dict]:
-    """``BBUser<user>``'s v2 EOBs, fetched over loopback from the in-process sandbox."""
+def _sandbox_fetch(folder: Path, user: int, *, packaged: bool = False) -> Path:
+    """``BBUser<user>`` fetched over loopback from the in-process sandbox into ``folder``, as
+    ``bbmigrate fetch`` writes it; returns its ``v2`` folder. The sandbox serves the tests'
+    small synthetic beneficiaries, or with ``packaged`` the packaged samples (BFD-shaped
+    resources, what ``bbmigrate demo`` and ``bbmigrate sandbox serve`` serve)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from sandbox_login import login_user
 
     from bbmigrate import emulator
     from bbmigrate.client import fetch_beneficiary
 
-    data = Path(__file__).resolve().parents[1] / "tests" / "emulator" / "data"
+    data = None if packaged else Path(__file__).resolve().parents[1] / "tests" / "emulator" / "data"
     app = emulator.create_app(emulator.SandboxConfig(data_dir=data))
-    with emulator.serve_in_thread(app) as base, tempfile.TemporaryDirectory() as tmp:
-        fetch_beneficiary(base, Path(tmp), login_user(base, user))
+    with emulator.serve_in_thread(app) as base:
+        fetch_beneficiary(base, folder, login_user(base, user))
+    return folder / "v2"
+
+
+def _sandbox_eobs(user: int = 42) -> list[dict]:
+    """``BBUser<user>``'s v2 EOBs, fetched over loopback from the in-process sandbox."""
+    with tempfile.TemporaryDirectory() as tmp:
         return [
             r
-            for r, _ in iter_resources(Path(tmp) / "v2")
+            for r, _ in iter_resources(_sandbox_fetch(Path(tmp), user))
             if r["resourceType"] == "ExplanationOfBenefit"
         ]
 
@@ -175,12 +188,27 @@ def bench_jobs(args: argparse.Namespace) -> int:
     compileall.compile_dir(Path(bbmigrate.__file__).parent, quiet=1)
     eobs = _sandbox_eobs()
     with tempfile.TemporaryDirectory() as tmp:
+        # Other inputs, end to end only: a fetched beneficiary's folder as `bbmigrate fetch`
+        # writes it from the packaged samples (BFD-shaped EOBs, ~22-31 kB each, not
+        # BBUser00042's ~1.3 kB), and 1,000 of those EOBs: the same count, ~25x the bytes.
+        folder = _sandbox_fetch(Path(tmp) / "fetched", args.fetched, packaged=True)
+        shaped = [
+            r for r, _ in iter_resources(folder) if r["resourceType"] == "ExplanationOfBenefit"
+        ]
+        extras = {
+            f"BBUser{args.fetched:05}'s fetched v2 folder ({len(shaped)} EOBs)": folder,
+            f"{args.eobs:,} of its EOBs": _write_eobs(
+                Path(tmp) / "shaped.ndjson", shaped, args.eobs
+            ),
+            f"{args.larger:,} EOBs": None,  # set below
+        }
         one = Path(tmp) / "one.json"
         one.write_bytes(orjson.dumps(eobs[0]))
         start_up = _start_up(one, args.rounds * 2)
         path = _write_eobs(Path(tmp) / "eobs.ndjson", eobs, args.eobs)
         lines = path.read_bytes().splitlines()
         larger = _write_eobs(Path(tmp) / "larger.ndjson", eobs, args.larger)
+        extras[f"{args.larger:,} EOBs"] = larger
         validator = Validator(args.ig)
         warm_reports = {
             jobs: render(validate_path(path, validator, jobs=jobs), "json") for jobs in (1, 2)
@@ -192,9 +220,10 @@ def bench_jobs(args: argparse.Namespace) -> int:
         reports: dict[int, bytes] = {}
 
         warm_split: list[tuple[float, float]] = []
-        larger_split: dict[int, list[tuple[float, float]]] = {}
+        extra_split: dict[str, list[tuple[float, float]]] = {}
+        extra_reports: dict[str, set[bytes]] = {}
 
-        def end_to_end(jobs: int, source: Path = path) -> float:
+        def end_to_end(jobs: int, source: Path = path, label: str = "") -> float:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             report = Path(tmp) / f"report-{jobs}.json"
@@ -204,7 +233,9 @@ def bench_jobs(args: argparse.Namespace) -> int:
             wall = time.perf_counter() - start
             own, workers = orjson.loads(done.stderr.rsplit(b"CPU ", 1)[1])
             if source != path:
-                larger_split.setdefault(jobs, []).append((own, workers))
+                if jobs == 2:
+                    extra_split.setdefault(label, []).append((own, workers))
+                extra_reports.setdefault(label, set()).add(report.read_bytes())
                 return wall
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             # CPU of the command and its (waited-for) workers: what parallelism costs, which
@@ -244,10 +275,11 @@ def bench_jobs(args: argparse.Namespace) -> int:
                 ("machine check, 2 processes", lambda: _machine(2, lines)),
             ):
                 rows.setdefault(name, []).append(fn())
-        for _ in range(max(1, args.rounds // 2)):
-            for jobs in (1, 2):
-                name = f"end to end, {args.larger:,} EOBs, --jobs {jobs}"
-                rows.setdefault(name, []).append(end_to_end(jobs, larger))
+        for _ in range(max(1, args.rounds // 3)):
+            for label, source in extras.items():
+                for jobs in (1, 2):
+                    name = f"end to end, {label}, --jobs {jobs}"
+                    rows.setdefault(name, []).append(end_to_end(jobs, source, label))
     medians = {name: statistics.median(values) for name, values in rows.items()}
     best = {name: min(values) for name, values in rows.items()}
     base = medians["orjson loads+dumps (baseline)"]
@@ -261,9 +293,10 @@ def bench_jobs(args: argparse.Namespace) -> int:
         f"start-up S, `bbmigrate validate` of one EOB: {start_up[0]:.3f} s wall, "
         f"{start_up[1]:.3f} s CPU (best of {args.rounds * 2})"
     )
-    print(f"{'case':<34} {'median s':>9} {'best s':>8} {'x orjson':>9}")
+    width = max(map(len, medians))
+    print(f"{'case':<{width}} {'median s':>9} {'best s':>8} {'x orjson':>9}")
     for name, seconds in medians.items():
-        print(f"{name:<34} {seconds:>9.3f} {best[name]:>8.3f} {seconds / base:>9.1f}")
+        print(f"{name:<{width}} {seconds:>9.3f} {best[name]:>8.3f} {seconds / base:>9.1f}")
     # Best-of is the run least disturbed by other processes: on a shared machine it is the
     # closest to the idle machine the jobs figure is about; the median is shown beside it.
     for kind, one, two in (
@@ -273,10 +306,13 @@ def bench_jobs(args: argparse.Namespace) -> int:
             "validation only (warm), jobs 1",
             "validation only (warm), jobs 2",
         ),
-        (
-            f"end to end, {args.larger:,} EOBs",
-            f"end to end, {args.larger:,} EOBs, --jobs 1",
-            f"end to end, {args.larger:,} EOBs, --jobs 2",
+        *(
+            (
+                f"end to end, {label}",
+                f"end to end, {label}, --jobs 1",
+                f"end to end, {label}, --jobs 2",
+            )
+            for label in extras
         ),
         (
             "machine check (parse + rebuild)",
@@ -298,7 +334,7 @@ def bench_jobs(args: argparse.Namespace) -> int:
     for kind, parts in (
         ("end to end", split[2]),
         ("validation only (warm)", warm_split),
-        (f"end to end, {args.larger:,} EOBs", larger_split[2]),
+        *((f"end to end, {label}", extra_split[label]) for label in extras),
     ):
         own, workers = (statistics.median(part) for part in zip(*parts, strict=True))
         serial = max(0.0, own - workers) / (own + workers)
@@ -308,6 +344,9 @@ def bench_jobs(args: argparse.Namespace) -> int:
         )
     assert reports[1] == reports[2], "the command's reports differ between 1 and 2 jobs"
     print(f"end-to-end reports identical for 1 and 2 jobs ({len(reports[1]):,} bytes)")
+    for label, seen in extra_reports.items():
+        assert len(seen) == 1, f"{label}: the reports differ between 1 and 2 jobs"
+    print("and for each other input")
     return 0
 
 
@@ -319,6 +358,9 @@ def main() -> int:
     parser.add_argument("--jobs", action="store_true", help="measure --jobs 2 against --jobs 1")
     parser.add_argument("--eobs", type=int, default=1000)
     parser.add_argument("--larger", type=int, default=5000, help="EOBs of the larger input")
+    parser.add_argument(
+        "--fetched", type=int, default=0, help="sandbox user of the BFD-shaped cases"
+    )
     args = parser.parse_args()
     if args.jobs:
         return bench_jobs(args)

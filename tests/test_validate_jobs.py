@@ -20,7 +20,7 @@ from bbmigrate.errors import InputError
 from bbmigrate.resources import samples_dir
 from bbmigrate.validate import Validator, parallel, render, validate_path, validate_resources
 from bbmigrate.validate.aggregate import ReportTally
-from bbmigrate.validate.inputs import iter_resources
+from bbmigrate.validate.inputs import input_bytes, iter_resources
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +40,14 @@ def resources() -> list:
     ]
 
 
-@pytest.mark.parametrize("jobs,chunk", [(2, 3), (3, 1)])
+@pytest.mark.parametrize("jobs,chunk", [(2, 30_000), (3, 1)])
 def test_jobs_give_byte_identical_reports(validator, resources, monkeypatch, jobs, chunk):
-    monkeypatch.setattr(parallel, "CHUNK", chunk)
+    monkeypatch.setattr(parallel, "_UNSIZED_BYTES", chunk)  # bytes a chunk (size unknown)
     one = validate_resources(iter(resources), validator, jobs=1)
     many = validate_resources(iter(resources), validator, jobs=jobs)
     assert one.findings, "the sample must give findings, or the comparison proves little"
-    assert len(resources) > chunk * jobs * parallel._IN_FLIGHT  # chunks queue up and drain
+    chunks = list(parallel._chunks(iter(resources), jobs, None))
+    assert len(chunks) > 2 * jobs * parallel._IN_FLIGHT  # chunks queue up and drain
     for fmt in ("json", "text", "html"):
         assert render(one, fmt, must_support=True) == render(many, fmt, must_support=True), fmt
     assert one.must_support == many.must_support and one.summary == many.summary
@@ -127,8 +128,10 @@ def test_a_worker_without_an_inherited_validator_builds_its_own(validator, monke
     assert built is not None and built.ig == "1.1.0" and built.invariants is None
     parallel._start_worker(("1.1.0", None, False))
     assert parallel._WORKER is built  # once per worker, not per chunk
-    packed = parallel._pack([({"resourceType": "Patient", "id": "x"}, "a.json")])
-    state, error = parallel._validate_chunk(packed)
+    packed = next(
+        parallel._chunks(iter([({"resourceType": "Patient", "id": "x"}, "a.json")]), 2, None)
+    )
+    state, error = parallel._validate_chunk(pickle.loads(pickle.dumps(packed)))  # as sent
     assert error is None and state is not None
     rows = orjson.loads(b"[" + state[1] + b"]")
     assert state[0] == 1 and {row["resource"] for row in rows} == {"Patient/x"}
@@ -197,13 +200,44 @@ def test_chunks_are_shares_of_what_is_left(monkeypatch):
     monkeypatch.setattr(parallel, "_MIN_BYTES", 1_000)
     units = [(b"x" * 99, f"f:{n}") for n in range(1_000)]  # 100 bytes a line with its newline
     chunks = list(parallel._chunks(iter(units), 2, 100_000))
-    assert [unit for chunk in chunks for unit in chunk] == units  # all, once, in order
+    assert [unit for chunk in chunks for unit in parallel._unpack(chunk)] == units  # in order
     sizes = [len(chunk) for chunk in chunks]
     assert sizes[0] == 250  # a quarter of the input: what is left / (2 jobs x 2)
     assert sizes == sorted(sizes, reverse=True)  # then smaller and smaller ...
     assert sizes[-2] == 10  # ... down to the floor, so both workers finish together
+    monkeypatch.setattr(parallel, "_UNSIZED_BYTES", 2_000)
     unknown = list(parallel._chunks(iter(units), 2, None))
-    assert [len(chunk) for chunk in unknown[:-1]] == [parallel.CHUNK] * (len(unknown) - 1)
+    assert [len(chunk) for chunk in unknown] == [20] * 50  # 2,000 bytes each
+
+
+def test_parsed_resources_are_sized_by_their_text_and_kept_for_this_process(monkeypatch):
+    # A Bundle's or a JSON file's resources are already parsed: they are chunked by the size
+    # of the text a worker is sent (not counted), and a chunk this process validates itself
+    # uses the parsed objects as they are; the pickled chunk (a worker's) holds only text.
+    monkeypatch.setattr(parallel, "_MIN_BYTES", 1_000)
+    units = [
+        ({"resourceType": "Patient", "id": f"p{n:03}", "note": "x" * n}, f"b.json#{n}")
+        for n in range(400)
+    ]
+    size = sum(len(orjson.dumps(resource)) for resource, _ in units)
+    chunks = list(parallel._chunks(iter(units), 2, size))
+    assert [unit for chunk in chunks for unit in parallel._unpack(chunk)] == units
+    kept = [resource for chunk in chunks for resource, _ in parallel._unpack(chunk)]
+    assert all(got is unit[0] for got, unit in zip(kept, units, strict=True))  # not decoded again
+    sizes = [sum(len(text) for text, _, _ in chunk) for chunk in chunks]
+    assert size // 4 <= sizes[0] < size // 4 + 1_000  # a share of the bytes, not of the count
+    assert len(chunks[0]) > len(chunks[1])  # the later resources are larger
+    sent = pickle.loads(pickle.dumps(chunks[0]))
+    assert getattr(sent, "parsed", None) is None and isinstance(sent[0][0], bytes)
+    assert list(parallel._unpack(sent)) == units[: len(chunks[0])]
+
+
+def test_a_folder_of_json_files_is_sized_for_its_jobs(tmp_path):
+    (tmp_path / "a.json").write_bytes(b'{"resourceType": "Patient", "id": "a"}')
+    (tmp_path / "b.ndjson").write_bytes(b'{"resourceType": "Patient", "id": "b"}\n')
+    assert input_bytes(tmp_path) == 38 + 39
+    assert input_bytes(tmp_path / "a.json") == 38
+    assert input_bytes("-") is None and input_bytes(tmp_path / "missing.json") is None
 
 
 def test_empty_input(validator):

@@ -93,15 +93,13 @@ def iter_resources(source: str | Path) -> Iterator[Located]:
 
 
 def input_bytes(source: str | Path) -> int | None:
-    """The size of the input in bytes where it is all NDJSON files, else ``None`` (unknown):
+    """The size in bytes of the files the input reads, ``None`` for stdin or a missing path:
     what ``validate --jobs`` sizes its chunks from."""
     path = Path(source)
     if str(source) == "-" or not path.exists():
         return None
     files = _folder_files(path) if path.is_dir() else [path]
-    if not files or any(f.suffix.lower() not in NDJSON_SUFFIXES for f in files):
-        return None
-    return sum(f.stat().st_size for f in files)
+    return sum(f.stat().st_size for f in files) or None
 
 
 def iter_units(source: str | Path) -> Iterator[Unit]:

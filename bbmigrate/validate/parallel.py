@@ -12,10 +12,15 @@ What it does besides validating is what no number of jobs shortens (Amdahl), so 
 - it does not parse NDJSON ahead: lines go to the workers as raw bytes
   (``inputs.iter_units``) and whoever validates a line parses it, with the same reader and
   errors as one process;
-- chunks are sized from the input: where its size is known (NDJSON files), each chunk is a
-  share of what is left (``remaining / (2 * jobs)``, within ``_MIN_BYTES``..``_MAX_BYTES``),
-  so the first chunks amortise the per-chunk cost and the last ones are small enough that
-  all jobs finish together; where it is not known, ``CHUNK`` resources each;
+- chunks are sized in bytes, the unit validation time follows (a line's, or a parsed
+  resource's orjson text's, which is what a worker is sent): where the input's size is known
+  (files and folders), each chunk is a share of what is left (``remaining / (2 * jobs)``,
+  within ``_MIN_BYTES``..``_MAX_BYTES``), so the first chunks amortise the per-chunk cost and
+  the last ones are small enough that all jobs finish together; where it is not known
+  (stdin, an iterable), ``_UNSIZED_BYTES`` each. (Counting resources instead put the 67
+  EOBs of a fetched beneficiary, ~22 kB each, in one chunk of 64: ``--jobs 2`` ran slower
+  than one job);
+- a chunk this process validates itself uses the resources it parsed, not their text;
 - whenever the oldest chunk's result is not in yet, the process takes the next chunk itself,
   and between two resources it sends the workers their next chunks and takes their results
   in (``OrderedPool``'s ``here`` and ``poll``), so a worker waits at most ~0.4 ms;
@@ -47,8 +52,10 @@ from .aggregate import ReportTally, State
 from .engine import Validator
 from .inputs import Unit, resources_of
 
-CHUNK = 64  # units per chunk when the input's size is unknown: ~30 ms of work per chunk
-_MIN_BYTES = 16_384  # ~12 BB2 EOBs, ~6 ms of work: well above the per-chunk cost (<1 ms)
+# Chunks are sized in bytes: validation costs ~0.2-0.3 µs per byte of resource (a 1.3 kB
+# sandbox EOB ~0.36 ms, a 22 kB BFD-shaped one ~4 ms), whatever the resources' count.
+_UNSIZED_BYTES = 131_072  # a chunk where the input's size is unknown: ~30 ms of work
+_MIN_BYTES = 16_384  # ~12 small EOBs, ~4 ms of work: well above the per-chunk cost (<1 ms)
 _MAX_BYTES = 4 << 20  # bounds the parent's read-ahead on very large inputs
 # Chunks given to a worker at a time: the one it runs. This process, validating chunks of its
 # own, sends the next within a resource's time (~0.4 ms) of a result (its polls); a second,
@@ -74,30 +81,38 @@ def _start_worker(setup: Setup) -> None:
         _WORKER = Validator(ig, package_dir, invariants=invariants)
 
 
-Packed = list[tuple[Any, bool, str]]
+class Packed(list):
+    """A chunk for one job: ``(payload, raw, where)`` per unit. An NDJSON line goes as it is
+    (``raw``); a parsed resource as its orjson text, which round-trips parsed JSON exactly at a
+    fraction of pickle's cost, with the parsed object kept beside it (``parsed``) for when this
+    process validates the chunk itself: only the text is pickled for a worker. A caller's
+    Mapping that is not plain JSON data goes as itself."""
+
+    __slots__ = ("parsed",)
+
+    def __reduce__(self) -> tuple[type[Packed], tuple[list]]:
+        return Packed, (list(self),)  # no ``parsed``: the worker decodes the text
 
 
-def _pack(chunk: list[Unit]) -> Packed:
-    # Raw lines go as they are; parsed resources as orjson text, which round-trips parsed JSON
-    # exactly at a fraction of pickle's cost; a caller's Mapping that is not plain JSON data
-    # as itself. The pool pickles the list once for a worker; a chunk validated here is never
-    # pickled.
-    packed: Packed = []
-    for data, where in chunk:
-        if isinstance(data, bytes):
-            packed.append((data, True, where))
-            continue
-        try:
-            packed.append((orjson.dumps(data), False, where))
-        except TypeError:
-            packed.append((dict(data), False, where))
-    return packed
+def _pack(unit: Unit) -> tuple[tuple[Any, bool, str], Any, int]:
+    """One unit as a :class:`Packed` entry, its parsed object (if any) and its size in bytes."""
+    data, where = unit
+    if isinstance(data, bytes):
+        return (data, True, where), None, len(data) + 1
+    try:
+        text = orjson.dumps(data)
+    except TypeError:
+        return (dict(data), False, where), None, 1_000
+    return (text, False, where), data, len(text)
 
 
 def _unpack(packed: Packed) -> Iterator[Unit]:
-    for payload, raw, where in packed:
+    parsed = getattr(packed, "parsed", None)  # set where this process packed the chunk
+    for index, (payload, raw, where) in enumerate(packed):
         if raw:
             yield payload, where
+        elif parsed is not None and parsed[index] is not None:
+            yield parsed[index], where
         else:
             yield (orjson.loads(payload) if isinstance(payload, bytes) else payload), where
 
@@ -128,31 +143,31 @@ def _validate_chunk(data: Packed, poll: Callable[[], None] | None = None) -> Out
         return None, (exc.message, exc.where)
 
 
-def _chunks(units: Iterator[Unit], jobs: int, size: int | None) -> Iterator[list[Unit]]:
-    """Consecutive chunks of ``units``: shares of the remaining bytes, else ``CHUNK`` each."""
-    chunk: list[Unit] = []
-    if size is None:
-        for unit in units:
-            chunk.append(unit)
-            if len(chunk) >= CHUNK:
-                yield chunk
-                chunk = []
-    else:
-        remaining = size
-        target = used = 0
-        for unit in units:
-            if not chunk:
-                target = min(_MAX_BYTES, max(_MIN_BYTES, remaining // (2 * jobs)))
-                used = 0
-            chunk.append(unit)
-            # A parsed unit (not expected in a sized input) counts as a typical EOB line.
-            cost = len(unit[0]) + 1 if isinstance(unit[0], bytes) else 1_300
-            used += cost
-            remaining -= cost
-            if used >= target:
-                yield chunk
-                chunk = []
+def _chunks(units: Iterator[Unit], jobs: int, size: int | None) -> Iterator[Packed]:
+    """Consecutive chunks of ``units``, sized in bytes (an NDJSON line's, a parsed resource's
+    orjson text's): shares of what is left of ``size``, else ``_UNSIZED_BYTES`` each."""
+    remaining = size or 0
+    chunk, parsed = Packed(), []
+    target = used = 0
+    for unit in units:
+        if not chunk:
+            target = (
+                _UNSIZED_BYTES
+                if size is None
+                else min(_MAX_BYTES, max(_MIN_BYTES, remaining // (2 * jobs)))
+            )
+            used = 0
+        entry, obj, cost = _pack(unit)
+        chunk.append(entry)
+        parsed.append(obj)
+        used += cost
+        remaining -= cost
+        if used >= target:
+            chunk.parsed = parsed
+            yield chunk
+            chunk, parsed = Packed(), []
     if chunk:
+        chunk.parsed = parsed
         yield chunk
 
 
@@ -181,7 +196,7 @@ def validate_in_processes(
     # Warm the parent's validator on real input before forking (see the module docstring).
     warm = _tally([first], validator)
     if size is not None:
-        size -= len(first[0]) + 1 if isinstance(first[0], bytes) else 0
+        size -= _pack(first)[2]
     _WORKER = validator
     spawn = (_init_worker, (_setup(validator),))
     try:
@@ -197,8 +212,7 @@ def validate_in_processes(
         ) as pool:
             yield warm.state()
             yield from (None for _ in range(warm.resources - 1))
-            packed = (_pack(chunk) for chunk in _chunks(iterator, jobs, size))
-            for outcome in pool.map(packed):
+            for outcome in pool.map(_chunks(iterator, jobs, size)):
                 yield from _outcome(outcome)
     finally:
         _WORKER = None
