@@ -20,7 +20,7 @@ from bbmigrate.errors import InputError
 from bbmigrate.resources import samples_dir
 from bbmigrate.validate import Validator, parallel, render, validate_path, validate_resources
 from bbmigrate.validate.aggregate import ReportTally
-from bbmigrate.validate.inputs import input_bytes, iter_resources
+from bbmigrate.validate.inputs import input_bytes, iter_resources, iter_units
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +230,23 @@ def test_parsed_resources_are_sized_by_their_text_and_kept_for_this_process(monk
     sent = pickle.loads(pickle.dumps(chunks[0]))
     assert getattr(sent, "parsed", None) is None and isinstance(sent[0][0], bytes)
     assert list(parallel._unpack(sent)) == units[: len(chunks[0])]
+
+
+def test_a_fetched_folder_splits_into_byte_shares_with_the_same_report(validator, monkeypatch):
+    # A folder of Bundle pages (what `bbmigrate fetch` writes): its size is known, so its
+    # parsed resources go in shares of the bytes left; the report is still one process's.
+    folder = samples_dir() / "-19990000009356" / "v2"
+    monkeypatch.setattr(parallel, "_MIN_BYTES", 4_000)
+    monkeypatch.setattr(parallel, "_MAX_BYTES", 40_000)  # ~one EOB a chunk: many chunks
+    size = input_bytes(folder)
+    assert size is not None
+    units = list(iter_units(folder))
+    chunks = list(parallel._chunks(iter(units), 2, size))
+    assert len(chunks) > 4 and all(isinstance(chunk.parsed[0], dict) for chunk in chunks)
+    one = validate_path(folder, validator, jobs=1)
+    two = validate_path(folder, validator, jobs=2)
+    assert one.findings and one.summary["resources"] == len(units)
+    assert render(one, "json", must_support=True) == render(two, "json", must_support=True)
 
 
 def test_a_folder_of_json_files_is_sized_for_its_jobs(tmp_path):
