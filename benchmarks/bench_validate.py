@@ -195,20 +195,19 @@ def bench_jobs(args: argparse.Namespace) -> int:
         shaped = [
             r for r, _ in iter_resources(folder) if r["resourceType"] == "ExplanationOfBenefit"
         ]
-        extras = {
-            f"BBUser{args.fetched:05}'s fetched v2 folder ({len(shaped)} EOBs)": folder,
-            f"{args.eobs:,} of its EOBs": _write_eobs(
-                Path(tmp) / "shaped.ndjson", shaped, args.eobs
-            ),
-            f"{args.larger:,} EOBs": None,  # set below
-        }
         one = Path(tmp) / "one.json"
         one.write_bytes(orjson.dumps(eobs[0]))
         start_up = _start_up(one, args.rounds * 2)
         path = _write_eobs(Path(tmp) / "eobs.ndjson", eobs, args.eobs)
         lines = path.read_bytes().splitlines()
         larger = _write_eobs(Path(tmp) / "larger.ndjson", eobs, args.larger)
-        extras[f"{args.larger:,} EOBs"] = larger
+        extras = {
+            f"BBUser{args.fetched:05}'s fetched v2 folder ({len(shaped)} EOBs)": folder,
+            f"{args.eobs:,} of its EOBs": _write_eobs(
+                Path(tmp) / "shaped.ndjson", shaped, args.eobs
+            ),
+            f"{args.larger:,} EOBs": larger,
+        }
         validator = Validator(args.ig)
         warm_reports = {
             jobs: render(validate_path(path, validator, jobs=jobs), "json") for jobs in (1, 2)

@@ -221,9 +221,9 @@ def test_parsed_resources_are_sized_by_their_text_and_kept_for_this_process(monk
     ]
     size = sum(len(orjson.dumps(resource)) for resource, _ in units)
     chunks = list(parallel._chunks(iter(units), 2, size))
-    assert [unit for chunk in chunks for unit in parallel._unpack(chunk)] == units
-    kept = [resource for chunk in chunks for resource, _ in parallel._unpack(chunk)]
-    assert all(got is unit[0] for got, unit in zip(kept, units, strict=True))  # not decoded again
+    kept = [unit for chunk in chunks for unit in parallel._unpack(chunk)]
+    assert kept == units
+    assert all(got is unit[0] for (got, _), unit in zip(kept, units, strict=True))  # not decoded
     sizes = [sum(len(text) for text, _, _ in chunk) for chunk in chunks]
     assert size // 4 <= sizes[0] < size // 4 + 1_000  # a share of the bytes, not of the count
     assert len(chunks[0]) > len(chunks[1])  # the later resources are larger
