@@ -11,7 +11,6 @@ is shown, never obeyed, and a reader can still tell what the data held.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -69,6 +68,8 @@ def json_for_terminal(data: bytes) -> bytes:
 
 def for_html(value: Any) -> str:
     """HTML text content or attribute value: entities escaped (quotes too) and controls visible."""
+    import html  # html brings html.entities: ~1.3 ms of every command's start-up otherwise
+
     return html.escape(_text(value), quote=True)
 
 
@@ -88,6 +89,8 @@ def for_markdown(value: Any, *, breaks: bool = False) -> str:
     ``breaks`` renders each line break as ``<br>`` (a table cell cannot hold a newline)."""
     if breaks:
         return "<br>".join(for_markdown(line) for line in _text(value, True).split("\n"))
+    import html
+
     text = html.escape(_text(value), quote=True)
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     # A leading "-"/"+" only starts a list before a space; a signed number is plain data.
