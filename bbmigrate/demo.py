@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import InputError
 from .jsonio import read_json, write_json_atomic
+from .output_guard import guard_output
 
 # Each stage imports its own stack when it runs (the client, emulator, mapper, diff, tables and
 # validator together cost ~0.45 s): `bbmigrate demo --help` and a bad --out pay none of it.
@@ -95,6 +96,14 @@ def _check_replaceable(out: Path) -> None:
 
     Without this, ``--out .`` or ``--out ~`` would remove the whole folder once the run succeeds.
     """
+    if out.is_symlink():
+        # the run ends by replacing ``out``: a link would be replaced by a folder, or (to
+        # delete it) followed; neither is what its owner meant, so ask for the folder itself
+        raise InputError(
+            f"is a symbolic link (to {os.readlink(out)}); give the folder itself",
+            where=str(out),
+        )
+    guard_output(out, [], folder=True)  # never in or around bbmigrate's own data folders
     if not out.exists():
         return
     if not out.is_dir():

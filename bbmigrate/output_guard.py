@@ -3,14 +3,17 @@
 ``map X -o X``, ``diff A B -o A`` or ``validate F -o F`` would otherwise end with the input
 gone (the atomic writer renames over it). The check compares what the paths *are*, not how
 they are spelled: the same file by another name, a hard link (same device and inode), a
-symlink either way, and for folder outputs, a folder that contains or sits inside an input
-folder (the output would mix with the input, or the next run would read it as input).
+symlink either way, the file given on standard input (``map - -o F < F``), a file inside an
+input folder among files of its kind (the next run would read it as input: a folder of
+resources, of mapping files, a dictionary), and for folder outputs, a folder that contains or
+sits inside an input folder.
 bbmigrate's own ``mappings/`` and ``samples/`` count as an input of every command.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -43,6 +46,15 @@ def _inputs(inputs: Iterable[PathLike | None]) -> list[Path]:
     return [Path(p) for p in inputs if p is not None and str(p) != "-"]
 
 
+def _stdin_identity() -> tuple[int, int] | None:
+    """The file behind standard input (``map - -o F < F``), if it is a regular file."""
+    try:
+        st = os.fstat(0)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
 def guard_output(
     output: PathLike | None, inputs: Iterable[PathLike | None], *, folder: bool = False
 ) -> None:
@@ -54,6 +66,13 @@ def guard_output(
     out = Path(output)
     out_real = _real(out)
     out_id = _identity(out) if out.is_file() else None
+    inputs = list(inputs)
+    from_stdin = any(p is not None and str(p) == "-" for p in inputs)
+    if from_stdin and out_id is not None and out_id == _stdin_identity():
+        raise OutputError(
+            "output is the file given on standard input; choose another output path",
+            where=str(output),
+        )
     for source in _inputs(inputs):
         src_real = _real(source)
         reason = None
@@ -63,6 +82,12 @@ def guard_output(
             reason = "is a folder that contains the input"
         elif folder and source.is_dir() and out_real.is_relative_to(src_real):
             reason = "is inside the input folder"
+        elif source.is_dir() and out_real.is_relative_to(src_real) and _has_kind(source, out):
+            # the next run over that folder (of resources, of mapping files, a dictionary)
+            # would read the output as one of its inputs; a report of another kind (an HTML
+            # diff beside the JSON it compares) is not read, and may live there
+            kind = out.suffix or "no suffix"
+            reason = f"({kind}, like files there) is inside the input folder"
         elif out_id is not None and _shares_a_file(out_id, source):
             reason = "is a link to (the same file as) the input"
         if reason:
@@ -104,6 +129,12 @@ def project_data() -> list[Path]:
         except FileNotFoundError:
             continue
     return found
+
+
+def _has_kind(folder: Path, out: Path) -> bool:
+    """Whether ``folder`` holds files with ``out``'s suffix (the kind its readers take)."""
+    suffix = out.suffix.lower()
+    return any(path.suffix.lower() == suffix for path in _files_under(folder))
 
 
 def _shares_a_file(out_id: tuple[int, int], source: Path) -> bool:

@@ -4,7 +4,8 @@ What is redacted, found by where a value sits in a FHIR resource, whatever the r
 
 * identifiers — resource ``id``, every ``identifier.value`` and ``valueIdentifier.value`` (MBI,
   hashes, claim and group ids, NPIs, provider numbers), the id part of each ``reference``,
-  ``telecom.value``;
+  ``telecom.value``, and the identifiers FHIR keeps in plain strings: ``Coverage.subscriberId``
+  (BB2 v2 puts the MBI there) and ``preAuthRef``;
 * names — ``name`` (HumanName parts or an organisation's name) and the ``display`` of a reference
   (a practitioner or organisation, never a coding's display, which is vocabulary);
 * birth and death dates; address lines, city and postal code.
@@ -28,6 +29,7 @@ from .leaves import IGNORED, iter_leaves
 MIN_EMBEDDED = 4
 
 _ID_SUFFIXES = ("identifier.value", "valueIdentifier.value", "telecom.value")
+_ID_FIELDS = ("subscriberId", "preAuthRef")  # identifiers typed as plain strings
 _INDEX = re.compile(r"\[\d+\]")
 _NAME_PART = re.compile(r"^(?:.*\.)?name(?:\.(?:family|given|text|prefix|suffix))?$")
 _ADDRESS = re.compile(r"(?:^|\.)address\.(?:line|city|postalCode|text|district)$")
@@ -37,7 +39,7 @@ def category(path: str) -> str | None:
     """The kind of secret at a concrete leaf path (indices are ignored), or None."""
     bare = _INDEX.sub("", path)
     last = bare.rsplit(".", 1)[-1]
-    if bare in ("id", "entry.resource.id") or bare.endswith(_ID_SUFFIXES):
+    if bare in ("id", "entry.resource.id") or bare.endswith(_ID_SUFFIXES) or last in _ID_FIELDS:
         return "ID"
     if last == "reference":
         return "REF"

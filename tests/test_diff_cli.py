@@ -220,6 +220,39 @@ def test_bad_config_names_the_file_and_key(bene, tmp_path):
     assert result.stderr == f"bbmigrate: error: {config}: unknown key 'ignor'\n"
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("accept: 5\n", "'accept' must be a list"),
+        ("ignore: $.meta\n", "'ignore' must be a list of JSONPath strings"),
+        ("accept:\n  - $.meta\n", "needs a 'path' (JSONPath) and a 'reason'"),
+    ],
+)
+def test_config_of_the_wrong_shape_is_one_line(bene, tmp_path, text, message):
+    config = tmp_path / "diff.yaml"
+    config.write_text(text)
+    result = run(bene, "--config", config)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"bbmigrate: error: {config}") and message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_mapped_with_no_pairs_says_nothing_was_compared(bene, tmp_path):
+    # a v1 EOB no v2 resource pairs with: --mapped compares pairs, so nothing is compared,
+    # and the report must not read "No differences" with a recall of 1.000
+    left = tmp_path / "left.json"
+    left.write_text((bene / "v1" / "Patient.json").read_text().replace('"id": "', '"id": "x', 1))
+    result = run(left, bene / "v2" / "Patient.json", "--mapped")
+    assert result.exit_code == 0, result.output
+    assert "No differences" not in result.stdout and "recall" not in result.stdout
+    assert "fidelity: nothing compared" in result.stdout
+    assert "Nothing compared: no resource is in both inputs (1 only left, 1 only right)." in (
+        result.stdout
+    )
+    paired = run(bene / "v1" / "Patient.json", bene / "v2" / "Patient.json", "--mapped")
+    assert "fidelity: recall" in paired.stdout and "Nothing compared" not in paired.stdout
+
+
 def test_ndjson_sides_and_duplicates(bene, tmp_path):
     lines = {}
     for version in ("v1", "v2"):
@@ -254,3 +287,27 @@ def test_redact_on_a_sample_beneficiary_hides_its_name_and_mbi():
     assert mbis and not any(mbi in result.stdout for mbi in mbis)
     assert not any(part in result.stdout for part in bene["name"].split() if len(part) > 1)
     assert bene["id"] not in result.stdout
+
+
+def test_redact_hides_the_mbi_in_coverage_when_no_patient_was_shared(tmp_path):
+    # `fetch --no-share-demographics` writes no Patient: the MBI (v2 Coverage.subscriberId)
+    # must be recognised where it is, not only because a Patient identifier repeats it
+    import shutil
+
+    from bbmigrate.resources import samples_dir
+
+    index = json.loads((samples_dir() / "index.json").read_text())
+    source = samples_dir() / index["beneficiaries"][0]["id"]
+    bene = tmp_path / "bene"
+    shutil.copytree(source, bene)
+    patient = json.loads((bene / "v2" / "Patient.json").read_text())
+    mbis = [i["value"] for i in patient["identifier"] if "mbi" in i.get("system", "")]
+    for side in ("v1", "v2"):
+        (bene / side / "Patient.json").unlink()
+    coverage = (bene / "v2" / "Coverage.json").read_text()
+    assert mbis and all(mbi in coverage for mbi in mbis)
+    for mapped in ((), ("--mapped",)):
+        result = run(bene, "--json", "--redact", "--detail", "--quiet", *mapped)
+        assert result.exit_code == 0, result.output
+        assert "[ID-" in result.stdout
+        assert not any(mbi in result.stdout for mbi in mbis), mapped

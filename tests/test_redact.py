@@ -16,6 +16,10 @@ def test_categories_follow_the_position_in_the_resource():
     assert category("careTeam[0].provider.display") == "NAME"
     assert category("birthDate") == "DATE"
     assert category("address[0].postalCode") == "ADDR"
+    # identifiers FHIR types as plain strings (BB2 v2 Coverage carries the MBI in subscriberId)
+    assert category("subscriberId") == "ID"
+    assert category("entry[2].resource.subscriberId") == "ID"
+    assert category("insurance[0].preAuthRef[1]") == "ID"
     # vocabulary is not PHI
     assert category("type.coding[0].display") is None
     assert category("extension[0].valueCoding.display") is None
@@ -48,3 +52,14 @@ def test_short_identifiers_are_not_secrets():
         {"resourceType": "X", "careTeam": [{"provider": {"identifier": {"value": "0"}}}]}
     )
     assert redactor.apply({"code": "0", "n": 0}) == {"code": "0", "n": 0}
+
+
+def test_a_coverage_subscriber_id_is_redacted_without_a_patient_to_learn_it_from():
+    # fetch --no-share-demographics leaves no Patient: the MBI is in Coverage.subscriberId only
+    coverage = {"resourceType": "Coverage", "id": "part-a-1", "subscriberId": "3QF7DA2KW58"}
+    redactor = Redactor()
+    redactor.learn(coverage)
+    assert redactor.apply({"v2_value": "3QF7DA2KW58", "note": "MBI 3QF7DA2KW58"}) == {
+        "v2_value": "[ID-2]",
+        "note": "MBI [ID-2]",
+    }

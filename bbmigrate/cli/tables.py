@@ -105,7 +105,7 @@ def tables(
 
     # the outputs are files of fixed names: each must not be one of the inputs' files
     for _, path in targets:
-        guard_output(path, [mappings, samples, dictionary])
+        guard_output(path, [mappings, samples, dictionary, variables])
 
     def bar(keys: Iterable[str]) -> Iterator[str]:
         return progress(keys, total=len(SHEETS), label="Building sheets", quiet=quiet)

@@ -147,8 +147,11 @@ def load_config(path: str | Path) -> DiffConfig:
         raise InputError("'ignore' must be a list of JSONPath strings", where=where)
     for selector in ignore:
         compile_selector(selector)
+    accepted = data.get("accept") or []
+    if not isinstance(accepted, list):
+        raise InputError("'accept' must be a list of {path, reason} entries", where=where)
     accepts = []
-    for n, item in enumerate(data.get("accept") or []):
+    for n, item in enumerate(accepted):
         spot = f"{where}: accept[{n}]"
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
             raise InputError("needs a 'path' (JSONPath) and a 'reason'", where=spot)

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from ..bundles import bundle_entries
 from ..errors import InputError, OutputError
 from ..jsonio import NDJSON_SUFFIXES, input_error, lines, loads, open_input, read_json
 
@@ -76,7 +77,7 @@ class _Indexer:
                 raise InputError("not a FHIR resource (no resourceType)", where=where)
             return
         if resource["resourceType"] == "Bundle":
-            for index, entry in enumerate(resource.get("entry") or []):
+            for index, entry in enumerate(bundle_entries(resource, where=where)):
                 if not isinstance(entry, dict) or "resource" not in entry:
                     raise InputError(f"entry[{index}] has no resource", where=where)
                 self.add(entry["resource"], f"{where}: entry[{index}]", None, strict=True)

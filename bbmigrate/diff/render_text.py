@@ -56,8 +56,28 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
         lines.append("; ".join(extra))
     if "fidelity" in s:
         f = s["fidelity"]
-        lines.append(f"fidelity: recall {f['recall']:.3f}, precision {f['precision']:.3f}")
+        if f["expected_leaves"] or f["mapped_leaves"]:
+            lines.append(f"fidelity: recall {f['recall']:.3f}, precision {f['precision']:.3f}")
+        else:  # recall and precision of nothing are 1.0 by convention: not worth showing
+            lines.append("fidelity: nothing compared (no resource in both inputs)")
     return lines
+
+
+def no_changes_line(s: dict[str, Any]) -> str:
+    """What the report says in place of the grouped view when it is empty: "No differences"
+    only when every resource had a partner to be compared with."""
+    unpaired = s["only_left"] + s["only_right"]
+    if unpaired and not s["paired"]:
+        return (
+            f"Nothing compared: no resource is in both inputs ({s['only_left']} only left, "
+            f"{s['only_right']} only right)."
+        )
+    if unpaired:  # --mapped compares pairs: a resource without a partner has no records
+        return (
+            f"No differences in the {s['paired']} paired resources; {unpaired} resources "
+            "without a partner were not compared."
+        )
+    return "No differences."
 
 
 def _title(resource: dict[str, Any]) -> str:
@@ -164,7 +184,7 @@ def _wrap(text: str, width: int, indent: str) -> list[str]:
 def _group_lines(data: dict[str, Any], width: int) -> list[str]:
     groups = data.get("groups") or []
     if not groups:
-        return ["", "No differences."]
+        return ["", no_changes_line(data["summary"])]
     leaves = sum(g["leaves"] for g in groups)
     lines = [
         "",
@@ -257,7 +277,7 @@ def markdown_head(data: dict[str, Any]) -> str:
     groups = data.get("groups") or []
     out += ["", "## Changes by element", ""]
     if not groups:
-        out.append("No differences.")
+        out.append(_md(no_changes_line(data["summary"]), 400))
     else:
         out.append(
             "| kind | element (v1 → v2) | leaves | resources | rule | variable | note | examples |"

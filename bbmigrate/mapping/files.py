@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .. import jsonio
+from ..bundles import bundle_entries
 from ..errors import BBMigrateError, InputError, OutputError
 from .engine import map_resource, unmapped
 from .loader import load_mappings
@@ -100,7 +101,7 @@ class Runner:
         return out
 
     def _bundle(self, bundle: dict, where: str) -> dict:
-        entries = bundle.get("entry") or []
+        entries = bundle_entries(bundle, where=where)
         shell = {k: v for k, v in bundle.items() if k != "entry"}
         if self.list_unmapped:
             for path in unmapped(shell, mappings=self.mapping):

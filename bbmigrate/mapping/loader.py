@@ -318,10 +318,22 @@ def _check_file_keys(data: dict, rel: str) -> None:
             raise MappingFileError(f"unknown top-level key {key!r}", where=f"{rel}:1")
 
 
+_NOUNS = {list: "a list", dict: "a mapping", str: "a text"}
+
+
+def _section(data: dict, key: str, kind: type, rel: str) -> Any:
+    """``data[key]`` when it is of ``kind`` (None when absent or empty); a hand-edited file with
+    another shape gets a one-line error naming the key, not a TypeError later."""
+    value = data.get(key)
+    if value is None or value == kind():
+        return None
+    if not isinstance(value, kind):
+        raise MappingFileError(f"{key!r} must be {_NOUNS[kind]}", where=f"{rel}:1")
+    return value
+
+
 def _rules(builder: _Builder, data: dict, section: str, rel: str, quirk: bool) -> list[Rule]:
-    raw = data.get(section) or []
-    if not isinstance(raw, list):
-        raise MappingFileError(f"'{section}' must be a list of rules", where=f"{rel}:1")
+    raw = _section(data, section, list, rel) or []
     rules = [builder.rule(r, rel, quirk=quirk) for r in raw]
     seen: dict[str, Rule] = {}
     for rule in rules:
@@ -342,7 +354,7 @@ def load_from(root: Path, *, quirks: bool = True) -> MappingSet:
     for path in sorted((root / "concepts").glob("*.yaml")):
         rel = path.relative_to(root).as_posix()
         data = _read(path, rel)
-        for raw in data.get("tables") or [data]:
+        for raw in _section(data, "tables", list, rel) or [data]:
             table = builder.table(raw, rel)
             if table.id in tables:
                 raise MappingFileError(f"duplicate concept table {table.id!r}", where=rel)
@@ -358,8 +370,9 @@ def load_from(root: Path, *, quirks: bool = True) -> MappingSet:
     for data, rel in zip(quirk_files, quirk_rel, strict=True):
         _check_file_keys(data, rel)
         quirk_rules += _rules(builder, data, "rules", rel, True)
-        for ct, values in (data.get("vars") or {}).items():
+        for ct, values in (_section(data, "vars", dict, rel) or {}).items():
             if ct != LINE:
+                values = _section({ct: values}, ct, dict, rel) or {}
                 quirk_vars.setdefault(ct, {}).update(_strip(values))
     common: dict[str, Any] = {}
     claim_files: list[tuple[str, dict]] = []
@@ -371,7 +384,13 @@ def load_from(root: Path, *, quirks: bool = True) -> MappingSet:
         _check_file_keys(data, rel)
         if not data.get("resource"):
             raise MappingFileError("missing 'resource'", where=f"{rel}:1")
-        gaps += [builder.gap(g, rel, data.get("claim_type")) for g in data.get("gaps") or []]
+        _section(data, "resource", str, rel)
+        if data.get("claim_type") is not None:
+            _section(data, "claim_type", str, rel)
+        gaps += [
+            builder.gap(g, rel, data.get("claim_type"))
+            for g in _section(data, "gaps", list, rel) or []
+        ]
         if data.get("claim_type"):
             claim_files.append((rel, data))
         elif rel.endswith("common.yaml"):
@@ -383,7 +402,7 @@ def load_from(root: Path, *, quirks: bool = True) -> MappingSet:
                 data["resource"],
                 None,
                 tuple(rules),
-                MappingProxyType(_strip(data.get("vars") or {})),
+                MappingProxyType(_strip(_section(data, "vars", dict, rel) or {})),
             )
     claim_types: list[str] = []
     if claim_files:
@@ -396,7 +415,10 @@ def load_from(root: Path, *, quirks: bool = True) -> MappingSet:
             ct = str(data["claim_type"])
             claim_types.append(ct)
             own = _rules(builder, data, "rules", rel, False)
-            variables = {**_strip(cdata.get("vars") or {}), **_strip(data.get("vars") or {})}
+            variables = {
+                **_strip(_section(cdata, "vars", dict, crel) or {}),
+                **_strip(_section(data, "vars", dict, rel) or {}),
+            }
             variables["claim_type"] = ct
             if quirks:
                 variables.update(quirk_vars.get(ct, {}))

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..bundles import bundle_entries
 from ..errors import InputError
 from ..jsonio import JSON_SUFFIXES, NDJSON_SUFFIXES, lines, loads, read_json
 
@@ -29,10 +30,7 @@ def _from_document(doc: Any, where: str, *, strict: bool) -> Iterator[Located]:
             raise InputError("not a FHIR resource (no resourceType)", where=where)
         return
     if doc["resourceType"] == "Bundle":
-        entries = doc.get("entry", [])
-        if not isinstance(entries, list):
-            raise InputError("Bundle.entry is not an array", where=where)
-        for index, entry in enumerate(entries):
+        for index, entry in enumerate(bundle_entries(doc, where=where)):
             resource = entry.get("resource") if isinstance(entry, Mapping) else None
             here = f"{where}#entry[{index}]"
             if isinstance(resource, Mapping) and isinstance(resource.get("resourceType"), str):

@@ -5,17 +5,18 @@ elements, list-vs-object, required elements and date/id formats. They let throug
 module checks with a JSON walk driven by the same models' metadata: codes outside a required
 binding (``enum_values``), JSON primitives of the wrong type (``"true"``, ``"1"``, ``"12.50"``
 are coerced silently), empty arrays/objects/strings, ``ext-1`` (an extension has a value or
-nested extensions, not both) and ``dom-3`` (every contained resource is referenced).
+nested extensions, not both), ``dom-3`` (every contained resource is referenced) and ``bdl-5``
+(a Bundle entry holds a resource, a request or a response).
 
 The model costs about three quarters of layer 1, so it runs only when the walk cannot vouch
 for the resource: the walk also notes every doubt the model could turn into an error (an
 unknown or ``_primitive`` key, list-vs-object, a null object, two choices of one group), and
 the model is not needed for walk findings it would only repeat at the same path or not see
-(a missing required element, a code outside its value set, ``ext-1``, ``dom-3``); the walk
-checks each primitive as the model's own pydantic type would (``primitives.py`` where it is
-sure, else the type itself, cached per value). A resource with no finding and no doubt is one
-the model accepts; ``tests/test_validate_structure_fast.py`` proves the findings are the same
-with and without the shortcut.
+(a missing required element, a code outside its value set, ``ext-1``, ``dom-3``,
+``bdl-5``); the walk checks each primitive as the model's own pydantic type would
+(``primitives.py`` where it is sure, else the type itself, cached per value). A resource
+with no finding and no doubt is one the model accepts; ``tests/test_validate_structure_fast.py``
+proves the findings are the same with and without the shortcut.
 
 The walk reads the models' metadata from ``r4_schema`` (a stored file), so a resource it vouches
 for is checked without importing pydantic or any R4B model: that import is paid only by a
@@ -140,6 +141,10 @@ def _walk(node: dict, model: str, path: str, walk: Walk, is_resource: bool = Fal
             out.append(
                 (path, "ext-1", "extension needs a value or nested extensions, not both", None)
             )
+    elif sch.name == "BundleEntry" and not any(
+        k in node for k in ("resource", "request", "response")
+    ):
+        out.append((path, "bdl-5", "must be a resource unless there's a request or response", None))
 
 
 def _check(value: Any, field: Field, path: str, walk: Walk) -> None:
@@ -257,10 +262,10 @@ def check_structure(
 
 def _model_repeats(finding: tuple[str, str, str, Any]) -> bool:
     """Whether, with no doubt, the R4B model can add nothing to this walk finding: it does not
-    check codes, ext-1 or dom-3, and reports a missing required element (not a choice) at the
+    check codes, ext-1, dom-3 or bdl-5, and reports a missing required element (not a choice) at the
     same path, which is dropped as a duplicate."""
     path, rule = finding[0], finding[1]
-    return rule in ("binding", "ext-1", "dom-3") or (
+    return rule in ("binding", "ext-1", "dom-3", "bdl-5") or (
         rule == "cardinality" and not path.endswith("[x]")
     )
 

@@ -81,6 +81,37 @@ def test_bad_rule_names_file_line_and_rule(tmp_path, rule, message):
     assert "\n" not in text
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("patient.yaml", "resource: Patient", "resource: 5", "'resource' must be a text"),
+        (
+            "concepts/adjudication.yaml",
+            "tables:\n",
+            "tables: 5\nunused:\n",
+            "'tables' must be a list",
+        ),
+        (
+            "eob/carrier.yaml",
+            "claim_type: carrier",
+            "claim_type: [carrier]",
+            "'claim_type' must be a text",
+        ),
+        ("quirks/bfd.yaml", "  dme:\n", "  dme: 5\n  unused:\n", "'dme' must be a mapping"),
+    ],
+)
+def test_a_file_section_of_the_wrong_shape_is_one_line(tmp_path, file, old, new, message):
+    # a hand-edited folder: a one-line error naming the file and key, never a TypeError
+    root = _copy(tmp_path)
+    path = root / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(MappingFileError) as err:
+        load_from(root)
+    assert str(err.value).startswith(f"{file}:1: ") and message in str(err.value), err.value
+
+
 def test_invalid_yaml_names_line(tmp_path):
     root = _copy(tmp_path)
     (root / "coverage.yaml").write_text("resource: Coverage\nrules:\n  - {id: x, op: copy\n")

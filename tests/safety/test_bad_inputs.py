@@ -100,7 +100,15 @@ def test_deeper_nesting_is_one_line(deep_files, command, depth, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "entry", [{"foo": 1}, "str", 5, {"resource": "x"}, {"resource": {"id": "no-type"}}]
+    "entry",
+    [
+        {"foo": 1},
+        "str",
+        5,
+        {"resource": "x"},
+        {"resource": {"id": "no-type"}},
+        {"fullUrl": "https://x/Patient/1"},  # valid elements, no resource: bdl-5
+    ],
 )
 def test_validate_bundle_entry_that_is_not_a_resource_is_a_finding(tmp_path, entry):
     patient = json.loads((samples_dir() / BENE / "v2" / "Patient.json").read_text())
@@ -115,6 +123,18 @@ def test_validate_bundle_entry_that_is_not_a_resource_is_a_finding(tmp_path, ent
     errors = [f["path"] for f in bad if f["severity"] == "error"]
     assert any(p.startswith("Bundle.entry[0]") or p == "resourceType" for p in errors), bad
     assert report["summary"]["resources"] == 2
+
+
+@pytest.mark.parametrize("entry", [5, {"resource": {}}, "x"])
+@pytest.mark.parametrize("command", ["map", "validate", "diff"])
+def test_bundle_entry_that_is_not_an_array_is_one_line(tmp_path, command, entry):
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": entry}))
+    out = tmp_path / "out.json"
+    inputs = [str(path), str(path)] if command == "diff" else [str(path)]
+    line = one_line_error(invoke(command, *inputs, "-o", str(out)), naming=str(path))
+    assert "Bundle.entry is not an array" in line
+    assert not out.exists()
 
 
 def test_validate_bundle_of_only_bad_entries_is_never_clean(tmp_path):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,11 +115,19 @@ def test_unrelated_outputs_still_work(bene, tmp_path):
     result = CliRunner().invoke(main, ["map", str(bene / "v1"), "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["Coverage.json", "Patient.json"]
-    # a report file inside an input folder is not an input: allowed
+    # a report inside an input folder, of a kind the folder's readers do not take: allowed
     report = bene / "report.html"
     result = CliRunner().invoke(main, ["diff", str(bene), "--format", "html", "-o", str(report)])
     assert result.exit_code == 0, result.output
     assert report.is_file()
+
+
+def test_a_report_the_next_run_would_read_is_refused_inside_an_input_folder(bene):
+    # `validate bene/v2 -o bene/v2/report.json`: the next `validate bene/v2` reads it
+    line = refused(
+        bene, "validate", str(bene / "v2"), "--format", "json", "-o", str(bene / "v2" / "r.json")
+    )
+    assert "(.json, like files there) is inside the input folder" in line
 
 
 def test_guard_ignores_stdout_and_missing_options(tmp_path):
@@ -224,3 +234,64 @@ def test_fetch_beside_its_token_file_is_allowed(tmp_path):
     # past the guard: it fails for want of a token, not for its output path
     assert result.exit_code != 0 and "choose another output path" not in result.output
     assert "token" in result.output.lower()
+
+
+# Inputs the user names besides the resources: a mapping folder, a dictionary, a facts file.
+# An output inside such a folder would be read as one of its files by the next run.
+def test_map_output_inside_its_mapping_folder(bene, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(data_dir("mappings"), rules)
+    patient = str(bene / "v1" / "Patient.json")
+    line = refused(tmp_path, "map", patient, "--mappings", str(rules), "-o", str(rules / "p.yaml"))
+    assert "is inside the input folder" in line
+
+
+def test_tables_output_inside_its_dictionary_or_onto_its_facts_file(tmp_path):
+    dictionary = tmp_path / "dictionary"
+    (dictionary / "V2").mkdir(parents=True)
+    (dictionary / "V2" / "0001_x.json").write_text("{}")
+    refused(
+        tmp_path,
+        "tables",
+        "--dictionary",
+        str(dictionary),
+        "--format",
+        "csv",
+        "-o",
+        str(dictionary / "V2" / "9999_x.json"),
+    )
+    facts = tmp_path / "variables.json"
+    shutil.copy(data_dir("mappings") / "variables.json", facts)
+    line = refused(
+        tmp_path, "tables", "--variables", str(facts), "--format", "csv", "-o", str(facts)
+    )
+    assert "output is the input" in line
+
+
+@pytest.mark.parametrize("command", ["map", "validate"])
+def test_output_onto_the_file_given_on_stdin(bene, command):
+    # `map - -o F < F`: the shell opens F for reading; the command sees only "-"
+    patient = bene / "v1" / "Patient.json"
+    before = patient.read_bytes()
+    args = [sys.executable, "-m", "bbmigrate", command, "-", "-o", str(patient)]
+    with patient.open("rb") as stdin:
+        done = subprocess.run(args, stdin=stdin, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "output is the file given on standard input" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert patient.read_bytes() == before
+    # the same command with stdin from another file still writes
+    out = bene / "out.json"
+    with patient.open("rb") as stdin:
+        done = subprocess.run([*args[:-1], str(out)], stdin=stdin, capture_output=True, timeout=120)
+    assert out.is_file(), done.stderr
+
+
+def test_demo_refuses_a_symlink_and_bbmigrate_own_data(tmp_path):
+    # both refused before the sandbox starts: nothing is fetched, nothing replaced
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "link")])
+    assert result.exit_code == 2 and "is a symbolic link" in result.stderr, result.output
+    assert (tmp_path / "link").is_symlink() and not any((tmp_path / "real").iterdir())
+    refused_data(data_dir("samples"), "demo", "--out", str(data_dir("samples") / "demo-x"))
