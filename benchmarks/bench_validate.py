@@ -56,6 +56,7 @@ DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/reference/bfd/end
 _STAND_INS = {
     "lastUpdated": "2024-01-01T00:00:00.000-05:00",
     "created": "2024-01-01T00:00:00-05:00",
+    "date": "2024-01-01",  # CapabilityStatement.date (metadata.json)
     "id": "placeholder-1",
     "reference": "#placeholder-1",
 }

@@ -21,9 +21,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from bbmigrate.errors import BBMigrateError
 from bbmigrate.fidelity import Fidelity, score, total
 from bbmigrate.jsonio import read_json
 from bbmigrate.mapping import load_mappings, map_resource
+from bbmigrate.mapping.detect import SUPPORTED
 
 
 def find_pairs(root: Path) -> Iterator[tuple[str, Path, Path]]:
@@ -61,7 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     mapping = load_mappings(quirks=not args.no_quirks)
     results: dict[str, Fidelity] = {}
     for name, v1_path, v2_path in find_pairs(args.folder):
-        mapped = map_resource(read_json(v1_path), mappings=mapping)
+        v1 = read_json(v1_path)
+        kind = v1.get("resourceType") if isinstance(v1, dict) else None
+        if kind not in SUPPORTED:  # BFD's metadata.json (a CapabilityStatement) is no claim data
+            print(f"heldout_fidelity: skipped {name}: {kind or 'not a resource'}", file=sys.stderr)
+            continue
+        try:
+            mapped = map_resource(v1, mappings=mapping)
+        except BBMigrateError as exc:
+            print(f"heldout_fidelity: error: {name}: {exc}", file=sys.stderr)
+            return 2
         results[name] = score(mapped, read_json(v2_path))
     if not results:
         print(f"heldout_fidelity: error: {args.folder}: no v1/v2 pair found", file=sys.stderr)

@@ -48,7 +48,7 @@ def main() -> int:
             c = per_profile[name]
             print(
                 f"| {name} | {count[name]} | {c['error']} | {c['information']} "
-                f"| {len(issues[name])} |"
+                f"| {len(issues.get(name, ()))} |"
             )
         for name in sorted(issues):
             print(f"\n**{name}** (errors, count over all resources):\n")

@@ -232,3 +232,6 @@ def test_the_jobs_option_gives_the_same_json_and_exit_status():
     two = CliRunner().invoke(main, [*args, "--jobs", "2"])
     assert one.exit_code == two.exit_code == 1
     assert one.stdout == two.stdout and json.loads(two.stdout)["summary"]["resources"] == 21
+    # --quiet drops progress and the summary, never the reason a gate failed
+    assert one.stderr == two.stderr and one.stderr.startswith("diff: FAILED: ")
+    assert one.stderr.count("\n") == 1

@@ -181,11 +181,11 @@ def diff(
         click.echo(f"diff: {summary['resources']} resources; {counts}", err=True)
     tally = outcome.tally
     if tally.failures:
-        if not quiet:
-            click.echo(
-                failure_line(tally.failures, tally.failing_resources, fail_kinds, baseline),
-                err=True,
-            )
+        # said even with --quiet (no progress, no summary): a failed gate must say why
+        click.echo(
+            failure_line(tally.failures, tally.failing_resources, fail_kinds, baseline),
+            err=True,
+        )
         sys.exit(1)
 
 

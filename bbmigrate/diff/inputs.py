@@ -23,7 +23,16 @@ import orjson
 
 from ..bundles import bundle_entries
 from ..errors import InputError, OutputError
-from ..jsonio import NDJSON_SUFFIXES, input_error, lines, loads, open_input, read_json
+from ..jsonio import (
+    NDJSON_SUFFIXES,
+    input_error,
+    is_gzip,
+    is_ndjson,
+    lines,
+    loads,
+    open_input,
+    read_json,
+)
 
 Resources = dict[tuple[str, str], dict[str, Any]]
 
@@ -100,6 +109,14 @@ class _Indexer:
         self.index[key] = spot
 
     def file(self, path: Path, *, strict: bool) -> None:
+        if is_gzip(path):
+            # pairs are re-read from the file by offset (memory stays flat), which a
+            # compressed stream cannot do cheaply
+            raise InputError(
+                "gzip-compressed: diff reads .json and .ndjson files; decompress it first "
+                "(gunzip -k)",
+                where=str(path),
+            )
         if path.suffix.lower() not in NDJSON_SUFFIXES:
             self.add(read_json(path), str(path), None, strict=strict)
             return
@@ -127,7 +144,8 @@ def index_side(path: str | Path) -> Index:
             p
             for p in target.iterdir()
             # a dangling symlink is listed too, so that reading it reports it
-            if (p.is_file() or p.is_symlink()) and p.suffix.lower() in (".json", ".ndjson")
+            if (p.is_file() or p.is_symlink())
+            and (p.suffix.lower() in (".json", ".ndjson") or is_ndjson(p))
         )
         if not files:
             raise InputError("folder holds no .json or .ndjson file", where=str(target))

@@ -24,10 +24,11 @@ from typing import Any, BinaryIO
 from .. import jsonio
 from ..bundles import bundle_entries
 from ..errors import BBMigrateError, InputError, OutputError
+from ..jsonio import is_gzip, is_ndjson, open_ndjson
 from .engine import map_resource, unmapped
 from .loader import load_mappings
 from .model import MappingSet
-from .ndjson import gzip_member, is_gzip, is_ndjson, open_input
+from .ndjson import gzip_member
 from .parallel import PARALLEL_BYTES, ChunkMapper, available_cores
 
 Tick = Callable[[int], None]
@@ -177,7 +178,7 @@ def map_file(
             raise InputError("no such file", where=src)
         ndjson = is_ndjson(src)
         # closed below; NDJSON is streamed line by line
-        stream = open_input(src) if ndjson else jsonio.open_input(src)
+        stream = open_ndjson(src) if ndjson else jsonio.open_input(src)
     try:
         if ndjson:
             count = _workers(workers, [Path(src)] if src != "-" else [])
@@ -362,7 +363,7 @@ def _map_one_file(
     path: Path, target: Path | None, runner: Runner, mapper: ChunkMapper, write: bool
 ) -> dict[str, Any] | None:
     if is_ndjson(path.name):
-        with open_input(path) as stream:
+        with open_ndjson(path) as stream:
             return _map_ndjson(stream, str(path), target, sys.stdout.buffer, runner, mapper)
     report = runner.report
     before = (report.mapped, len(report.failures))

@@ -13,36 +13,15 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from .. import jsonio
 from ..errors import InputError
 
-SUFFIXES = tuple(s + gz for s in jsonio.NDJSON_SUFFIXES for gz in ("", ".gz"))
 # bytes per unit of work (~100-200 EOBs): large enough to amortise the hand-off to a worker,
 # small enough that a few in flight per worker keep memory low
 CHUNK_BYTES = 2 * 1024 * 1024
 GZIP_LEVEL = 6  # gzip's own default; 9 costs several times the CPU for ~1 % smaller files
-
-
-def is_ndjson(name: str) -> bool:
-    """``.ndjson`` / ``.jsonl``, optionally ``.gz``-compressed."""
-    return name.endswith(SUFFIXES)
-
-
-def is_gzip(name: str) -> bool:
-    return name.endswith(".gz")
-
-
-def open_input(path: str | Path) -> BinaryIO:
-    """The file's lines as bytes, decompressed on the fly when it ends in ``.gz``."""
-    if not is_gzip(str(path)):
-        return jsonio.open_input(path)
-    try:
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    except OSError as exc:  # a file that cannot be opened is one line
-        raise jsonio.input_error(exc, path) from None
 
 
 def gzip_member(data: bytes) -> bytes:
@@ -112,10 +91,10 @@ def chunks(
     while True:
         try:
             block = stream.read(size)
-        except (OSError, EOFError) as exc:  # EIO, a vanished file, a corrupt or truncated .gz
-            raise InputError(
-                getattr(exc, "strerror", None) or str(exc) or "truncated", where=where
-            ) from None
+        except OSError as exc:  # EIO, a vanished file, a corrupt .gz
+            raise InputError(exc.strerror or str(exc), where=where) from None
+        except EOFError:  # a .gz that ends before its end-of-stream marker (as jsonio.lines)
+            raise InputError("truncated gzip data", where=where) from None
         if not block:
             break
         block = rest + block

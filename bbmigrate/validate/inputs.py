@@ -17,7 +17,7 @@ from typing import Any
 
 from ..bundles import bundle_entries
 from ..errors import InputError
-from ..jsonio import JSON_SUFFIXES, NDJSON_SUFFIXES, lines, loads, read_json
+from ..jsonio import JSON_SUFFIXES, is_gzip, is_ndjson, lines, loads, open_ndjson, read_json
 
 Located = tuple[Mapping[str, Any], str]
 # A parsed resource, or one NDJSON line not parsed yet (bytes), with where it was read.
@@ -48,14 +48,11 @@ def _from_document(doc: Any, where: str, *, strict: bool) -> Iterator[Located]:
 
 
 def _from_file(path: Path, *, strict: bool) -> Iterator[Unit]:
-    if path.suffix.lower() in NDJSON_SUFFIXES:
-        try:
-            with path.open("rb") as stream:
-                for number, line in enumerate(lines(stream, where=str(path)), start=1):
-                    if line.strip():
-                        yield line, f"{path}:{number}"
-        except OSError as exc:
-            raise InputError(exc.strerror or str(exc), where=str(path)) from None
+    if is_ndjson(path):
+        with open_ndjson(path) as stream:
+            for number, line in enumerate(lines(stream, where=str(path)), start=1):
+                if line.strip():
+                    yield line, f"{path}:{number}"
         return
     yield from _from_document(read_json(path), str(path), strict=strict)
 
@@ -79,7 +76,7 @@ def _folder_files(folder: Path) -> list[Path]:
             if entry.name == "v1" and (folder / "v2").is_dir():
                 continue  # fetch output: v1 is STU3, not what this validator checks
             files.extend(_folder_files(entry))
-        elif entry.suffix.lower() in JSON_SUFFIXES + NDJSON_SUFFIXES:
+        elif entry.suffix.lower() in JSON_SUFFIXES or is_ndjson(entry):
             files.append(entry)
     return files
 
@@ -97,6 +94,8 @@ def input_bytes(source: str | Path) -> int | None:
     if str(source) == "-" or not path.exists():
         return None
     files = _folder_files(path) if path.is_dir() else [path]
+    if any(is_gzip(f) for f in files):
+        return None  # the compressed size says little of the work: chunks of a fixed size
     return sum(f.stat().st_size for f in files) or None
 
 

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from bbmigrate.errors import InputError
+from bbmigrate.jsonio import open_ndjson
 from bbmigrate.mapping import load_mappings, map_file, ndjson
 from bbmigrate.mapping.ndjson import chunks, spans
 from bbmigrate.mapping.parallel import ChunkResult
@@ -50,7 +51,7 @@ def test_spans_of_a_gzip_or_a_pipe_carry_their_bytes(tmp_path):
 
     path = tmp_path / "in.ndjson.gz"
     path.write_bytes(gzip.compress(b"a\nb\n"))
-    with ndjson.open_input(path) as stream:  # its fileno() is the compressed file's
+    with open_ndjson(path) as stream:  # its fileno() is the compressed file's
         got = list(spans(stream, "in", size=1))
     assert [(c.first, c.data, c.span) for c in got] == [(1, b"a", None), (2, b"b", None)]
     read, write = os.pipe()

@@ -258,3 +258,48 @@ def test_a_dictionary_with_wrong_field_types_is_one_line_and_nothing_is_written(
     )
     one_line_error(result, naming=str(bad))
     assert not out.exists()
+
+
+def _eob_lines(count: int) -> bytes:
+    bundle = json.loads((samples_dir() / BENE / "v2" / "ExplanationOfBenefit.json").read_text())
+    eobs = [e["resource"] for e in bundle["entry"]][:count]
+    return b"".join(json.dumps(eob).encode() + b"\n" for eob in eobs)
+
+
+def test_validate_reads_gzip_ndjson_as_the_same_lines(tmp_path):
+    import gzip
+
+    plain, packed = tmp_path / "eobs.ndjson", tmp_path / "eobs.ndjson.gz"
+    plain.write_bytes(_eob_lines(3))
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    reports = []
+    for path in (plain, packed):
+        result = invoke("validate", str(path), "--json")
+        assert result.exit_code in (0, 1), result.output
+        report = json.loads(result.stdout)
+        assert report["summary"]["resources"] == 3
+        for finding in report["findings"]:
+            finding["source"] = finding["source"].replace(path.name, "eobs")
+        reports.append(report["findings"])
+    assert reports[0] == reports[1]
+
+
+def test_truncated_gzip_and_gzip_under_a_plain_name_are_one_line(tmp_path):
+    import gzip
+
+    data = gzip.compress(_eob_lines(3))
+    truncated = tmp_path / "cut.ndjson.gz"
+    truncated.write_bytes(data[: len(data) // 2])
+    for command in ("validate", "map"):
+        line = one_line_error(invoke(command, str(truncated)), naming=str(truncated))
+        assert "truncated gzip data" in line
+    misnamed = tmp_path / "packed.ndjson"
+    misnamed.write_bytes(data)
+    for command in ("validate", "map"):
+        line = one_line_error(invoke(command, str(misnamed)), naming=str(misnamed))
+        assert "gzip-compressed data, not JSON" in line
+    # diff re-reads resources by offset: it says so instead of reading garbage
+    packed = tmp_path / "eobs.ndjson.gz"
+    packed.write_bytes(data)
+    line = one_line_error(invoke("diff", str(packed), str(packed)), naming=str(packed))
+    assert "gzip-compressed: diff reads .json and .ndjson files" in line
