@@ -324,7 +324,10 @@ _NOUNS = {list: "a list", dict: "a mapping", str: "a text"}
 def _section(data: dict, key: str, kind: type, rel: str) -> Any:
     """``data[key]`` when it is of ``kind`` (None when absent or empty); a hand-edited file with
     another shape gets a one-line error naming the key, not a TypeError later."""
-    value = data.get(key)
+    return _shaped(data.get(key), key, kind, rel)
+
+
+def _shaped(value: Any, key: str, kind: type, rel: str) -> Any:
     if value is None or value == kind():
         return None
     if not isinstance(value, kind):
@@ -372,7 +375,7 @@ def load_from(root: Path, *, quirks: bool = True) -> MappingSet:
         quirk_rules += _rules(builder, data, "rules", rel, True)
         for ct, values in (_section(data, "vars", dict, rel) or {}).items():
             if ct != LINE:
-                values = _section({ct: values}, ct, dict, rel) or {}
+                values = _shaped(values, ct, dict, rel) or {}
                 quirk_vars.setdefault(ct, {}).update(_strip(values))
     common: dict[str, Any] = {}
     claim_files: list[tuple[str, dict]] = []
