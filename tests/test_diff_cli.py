@@ -102,6 +102,16 @@ def test_xlsx_leads_with_groups_and_has_a_row_per_record_with_detail(bene, tmp_p
     assert groups[0][:5] == ("kind", "v1 element", "v2 element", "leaves", "resources")
     assert len(groups) - 1 == len(data["groups"])
     assert book["Changes by element"].freeze_panes == "B2"
+    # printed: the header on every page; on screen and paper: every row as tall as its
+    # wrapped text (a row of 3 examples, one a line, is at least 3 lines), none overprints
+    sheet = book["Changes by element"]
+    assert sheet.print_title_rows == "$1:$1"
+    for number, row in enumerate(groups[1:], start=2):
+        examples = row[-1] or ""
+        assert examples.count("\n") == min(3, len(data["groups"][number - 2]["examples"])) - 1
+        assert sheet.row_dimensions[number].height >= 13 * (examples.count("\n") + 1)
+    summary = dict(book["Summary"].iter_rows(values_only=True))
+    assert summary["only in the left input"] == data["summary"]["only_left"]
     assert run(bene, "--format", "xlsx", "--detail", "-o", out).exit_code == 0
     rows = list(load_workbook(out)["Records"].iter_rows(values_only=True))
     assert rows[0][:4] == ("resource", "kind", "v1_path", "v2_path")

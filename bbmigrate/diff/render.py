@@ -25,6 +25,7 @@ import orjson
 from ..errors import InputError
 from ..escaping import xlsx_value
 from ..jsonio import atomic_writer, dumps
+from ..sheet_rows import wrapped_lines
 from .model import kinds_of
 from .render_html import count_row, detail_rows, html_frame
 from .render_text import (
@@ -51,20 +52,30 @@ _COLUMNS = (
     ("accepted", 24),
     ("new", 7),
 )
+# ~260 characters in all, so that a page printed fit to width stays legible (376 with an
+# example per column printed at ~40 %); the examples share one cell, a line each.
 _GROUP_COLUMNS = (
-    ("kind", 10),
-    ("v1 element", 50),
-    ("v2 element", 50),
-    ("leaves", 8),
-    ("resources", 10),
-    ("rule", 30),
-    ("variable", 24),
-    ("label", 24),
-    ("note", 50),
-    ("example 1", 40),
-    ("example 2", 40),
-    ("example 3", 40),
+    ("kind", 9),
+    ("v1 element", 40),
+    ("v2 element", 40),
+    ("leaves", 7),
+    ("resources", 9),
+    ("rule", 24),
+    ("variable", 20),
+    ("label", 22),
+    ("note", 36),
+    ("examples (old → new, resource)", 56),
 )
+# The Summary sheet's facts, in words (the JSON summary's keys are for programs).
+_FACT_LABELS = {
+    "mode": "comparison",
+    "left": "left input",
+    "right": "right input",
+    "resources": "resources",
+    "paired": "paired",
+    "only_left": "only in the left input",
+    "only_right": "only in the right input",
+}
 
 
 def _example_text(example: dict[str, Any]) -> str:
@@ -84,28 +95,37 @@ def _sheet(book: Any, title: str, columns: tuple[tuple[str, int], ...], rows: An
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
     sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "1"  # US Letter (a write-only sheet lacks PAPERSIZE_LETTER)
     sheet.page_setup.fitToWidth = 1
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "1:1"  # the header on every printed page
     fill, bold = PatternFill("solid", fgColor="4385F4"), Font(bold=True, color="FFFFFF")
     wrap = Alignment(wrap_text=True, vertical="top")
+    widths = [width for _, width in columns]
 
-    def cells(values: Iterable[Any], **style: Any) -> list[Any]:
+    def append(number: int, values: Iterable[Any], **style: Any) -> None:
         out = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=xlsx_value(value))
+        lines = 1
+        for value, width in zip(values, widths, strict=False):
+            # wrapped cells keep line breaks (the examples' cell holds one a line)
+            cell = WriteOnlyCell(sheet, value=xlsx_value(value, keep_newlines=True))
             if cell.data_type == "f":  # data, never a formula (escaping.set_cell's rule)
                 cell.data_type = "s"
             for name, setting in style.items():
                 setattr(cell, name, setting)
+            if isinstance(cell.value, str):
+                lines = max(lines, wrapped_lines(cell.value, width))
             out.append(cell)
-        return out
+        # a write-only row takes its height when appended: set it first (see sheet_rows)
+        sheet.row_dimensions[number].height = 13 * lines + 2
+        sheet.append(out)
 
-    sheet.append(cells((name for name, _ in columns), fill=fill, font=bold))
+    append(1, (name for name, _ in columns), fill=fill, font=bold, alignment=wrap)
     count = 1
     for row in rows:
-        sheet.append(cells(row, alignment=wrap))
         count += 1
+        append(count, row, alignment=wrap)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count}"
 
 
@@ -120,15 +140,12 @@ def _group_row(g: dict[str, Any]) -> list[Any]:
         g.get("variable"),
         g.get("label"),
         g.get("note"),
-        *(_example_text(e) for e in g.get("examples", [])),
+        "\n".join(_example_text(e) for e in g.get("examples", [])),
     ]
 
 
 def _summary_rows(summary: dict[str, Any]) -> list[list[Any]]:
-    facts: list[list[Any]] = [
-        [key, summary[key]]
-        for key in ("mode", "left", "right", "resources", "paired", "only_left", "only_right")
-    ]
+    facts: list[list[Any]] = [[label, summary[key]] for key, label in _FACT_LABELS.items()]
     facts += [[kind, n] for kind, n in summary["counts"].items()]
     facts += [[key, summary[key]] for key in ("ignored", "accepted", "new") if key in summary]
     if "fidelity" in summary:
@@ -333,7 +350,7 @@ class XlsxWriter(Writer):
         _sheet(
             book, "Changes by element", _GROUP_COLUMNS, map(_group_row, head.get("groups") or [])
         )
-        _sheet(book, "Summary", (("fact", 14), ("value", 80)), _summary_rows(head["summary"]))
+        _sheet(book, "Summary", (("fact", 24), ("value", 80)), _summary_rows(head["summary"]))
         if self.detail:
             _sheet(book, "Records", _COLUMNS, map(orjson.loads, spools[0].lines()))
         book.save(out)

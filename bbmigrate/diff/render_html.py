@@ -33,7 +33,7 @@ table.counts{width:auto}table.counts th{position:static}
 th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left;
 overflow-wrap:anywhere}
 th{background:#4385f4;color:#fff;position:sticky;top:2.6em}
-td.path,td.val{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+td.path,td.val{font-family:ui-monospace,monospace;font-size:12px}
 tr.k-same td,tr.k-reproduced td{color:#777}
 .kind{font-weight:600;border-radius:3px;padding:0 4px;white-space:nowrap}
 .k-moved .kind{background:#dbeafe}.k-changed .kind,.k-differs .kind{background:#fef3c7}
@@ -41,11 +41,11 @@ tr.k-same td,tr.k-reproduced td{color:#777}
 .k-added .kind,.k-extra .kind{background:#dcfce7}
 .new{color:#b91c1c;font-weight:600}.accepted{color:#047857}
 #count{margin-left:1em;color:#555}
-.rid{white-space:nowrap;font-family:ui-monospace,monospace;font-size:12px}
+.rid{font-family:ui-monospace,monospace;font-size:12px}
 td.num{text-align:right;white-space:nowrap}
 details.ex summary{cursor:pointer;color:#1d4ed8}
 details.ex table{margin:.3em 0;width:100%;table-layout:fixed}
-details.ex td{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+details.ex td{font-family:ui-monospace,monospace;font-size:12px}
 details.ex th{position:static;background:#e5edfb;color:#222}
 .note{color:#555;font-size:12px}
 """
@@ -100,6 +100,10 @@ def _rid(label: str) -> str:
     return f'{for_html(kind)}/<wbr><span class="rid">{for_html(rid)}</span>'
 
 
+def _examples(count: int) -> str:
+    return "1 example" if count == 1 else f"{count} examples"
+
+
 def _group_rows(data: dict[str, Any]) -> str:
     left = "mapped path" if data["summary"]["mode"] == "mapped" else "v1 path"
     ex_head = (
@@ -135,7 +139,7 @@ def _group_rows(data: dict[str, Any]) -> str:
             f'<tr class="k-{kind}" data-kind="{kind}">'
             f'<td><span class="kind">{kind}</span> {" ".join(flags)}</td>'
             f'<td class="path">{for_html(group_title(g))}'
-            f'<details class="ex"><summary>{len(g.get("examples", []))} examples</summary>'
+            f'<details class="ex"><summary>{_examples(len(g.get("examples", [])))}</summary>'
             f"<table>{ex_head}<tbody>{examples}</tbody></table></details></td>"
             f'<td class="num">{g["leaves"]}</td><td class="num">{g["resources"]}</td>'
             f"<td>{rule}</td><td>{variable}</td>"
@@ -187,13 +191,15 @@ def html_frame(data: dict[str, Any], *, detail: bool = False) -> list[str]:
         for k in kinds
     )
     items = "".join(f"<li>{for_html(line)}</li>" for line in summary_lines(data))
+    mapped = summary["mode"] == "mapped"
+    title = "bbmigrate diff: mapped v1 against v2" if mapped else "bbmigrate diff: v1 against v2"
     head = "".join(f"<th>{for_html(k)}</th>" for k in kinds)
     head += "<th>recall</th><th>precision</th>" if summary["mode"] == "mapped" else ""
     before = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>bbmigrate diff</title><style>{_STYLE}</style></head><body>"
-        f'<h1>bbmigrate diff</h1><ul class="summary">{items}</ul>'
+        f"<title>{title}</title><style>{_STYLE}</style></head><body>"
+        f'<h1>{title}</h1><ul class="summary">{items}</ul>'
         f'<details><summary>{summary["resources"]} resources</summary><table class="counts">'
         f"<thead><tr><th>resource</th>{head}</tr></thead><tbody>"
     )

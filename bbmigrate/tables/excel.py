@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
 from ..escaping import set_cell
+from ..sheet_rows import wrapped_lines
 from .readable import SECTIONS
 from .rows import (
     CHANGE_LABELS,
@@ -113,8 +114,7 @@ SECTION_ACTIONS: dict[str, str] = {
 
 def _lines(text: str, width: float) -> int:
     """How many lines a wrapped cell needs, estimated from its text and the column width."""
-    per_line = max(1, int(width * 1.15))
-    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+    return wrapped_lines(text, width, per_width=1.15, most=1_000)
 
 
 def _header(ws: Worksheet, row: int, values: list[str]) -> None:
@@ -122,6 +122,20 @@ def _header(ws: Worksheet, row: int, values: list[str]) -> None:
         cell = set_cell(ws.cell(row=row, column=col), value)
         cell.fill, cell.font, cell.border = HEADER_FILL, _HEADER_FONT, _BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+
+def _size_header(ws: Worksheet, row: int = 1) -> None:
+    """Once the column widths are set: a header wraps in its column like any cell, so its row
+    is as tall as its longest heading needs (else "V1 (STU3) element" is cut off)."""
+    lines = max(
+        (
+            _lines(str(cell.value), ws.column_dimensions[cell.column_letter].width or 10)
+            for cell in ws[row]
+            if cell.value
+        ),
+        default=1,
+    )
+    ws.row_dimensions[row].height = _LINE_HEIGHT * lines + 4
 
 
 def _page_setup(ws: Worksheet, *, repeat_header: bool) -> None:
@@ -182,6 +196,7 @@ def _write_sheet(ws: Worksheet, rows: tuple[TableRow, ...]) -> None:
     ws.sheet_properties.outlinePr.summaryBelow = False
     for col, column in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(col)].width = column.width
+    _size_header(ws)
     ws.freeze_panes = "B2"
     last = get_column_letter(len(COLUMNS))
     ws.auto_filter.ref = f"A1:{last}{max(1, number - 1)}"
@@ -204,6 +219,7 @@ def _write_rules(ws: Worksheet, tables: ComparisonTables) -> None:
     ws.column_dimensions["A"].width = 11
     for col, column in enumerate(RULE_COLUMNS, start=2):
         ws.column_dimensions[get_column_letter(col)].width = column.width
+    _size_header(ws)
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(RULE_HEADERS))}{max(1, number - 1)}"
     _page_setup(ws, repeat_header=True)
@@ -325,7 +341,9 @@ def _write_summary(ws: Worksheet, tables: ComparisonTables) -> None:
     for series, colour in zip(chart.series, CHART_COLOURS.values(), strict=True):
         series.graphicalProperties.solidFill = colour
         series.graphicalProperties.line.solidFill = colour
-    chart.height, chart.width = 7.5, 18
+    # one label per sheet: left to itself, LibreOffice shows every other one at this height
+    chart.x_axis.tickLblSkip = 1
+    chart.height, chart.width = 9.5, 18
     ws.add_chart(chart, f"A{legend + len(CHANGES) + 2}")
     _page_setup(ws, repeat_header=False)
 

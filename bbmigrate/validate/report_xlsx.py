@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..escaping import append_row, set_cell
+from ..sheet_rows import wrapped_lines
 from .groups import (
     SEVERITY_HEADINGS,
     example_texts,
@@ -89,17 +90,11 @@ def _finish(sheet: Worksheet, *, wrap: Sequence[int] = (), numbers: Sequence[int
             if cell.column in numbers and isinstance(cell.value, float):
                 cell.number_format = "0.0%"
             if (cell.column in wrap or cell.row == 1) and isinstance(cell.value, str):
-                lines = max(lines, _lines(cell.value, widths[cell.column]))
+                lines = max(lines, wrapped_lines(cell.value, widths[cell.column]))
         # Neither openpyxl nor LibreOffice's import sizes rows to wrapped text: without a
         # height, wrapped lines overlap the next row on screen and on paper.
         sheet.row_dimensions[row[0].row].height = 13 * lines + 2
     sheet.auto_filter.ref = sheet.dimensions
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines ``text`` wraps to in a column ``width`` characters wide (a slight overestimate)."""
-    per_line = max(1, int(width * 1.05))
-    return max(1, min(-(-len(text) // per_line), 30))
 
 
 def _summary(book: Any, report: Report) -> None:

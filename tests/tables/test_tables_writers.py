@@ -108,6 +108,10 @@ def test_workbook_has_summaries_then_every_sheet_in_order_with_fixed_headers(tmp
     setup = carrier.page_setup
     assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
     assert carrier.print_title_rows == "$1:$1"
+    # the header row is tall enough for its longest wrapped heading ("V1 (STU3) element")
+    widths = [carrier.column_dimensions[c.column_letter].width for c in carrier[1]]
+    needed = max(-(-len(h) // int(w * 1.15)) for h, w in zip(HEADERS, widths, strict=True))
+    assert needed >= 2 and carrier.row_dimensions[1].height >= 12 * needed
     assert min(carrier.cell(r, 1).font.sz for r in range(1, 7)) >= 8
     # the internal columns are on the Rules sheet, keyed by Sheet and Variable
     rules = wb[RULES]
@@ -134,6 +138,7 @@ def test_summary_counts_match_rows_and_has_a_bar_chart(tmp_path):
     assert rows["Total"][2:8] == [1, 1, 0, 1, 1, 4]
     assert len(summary._charts) == 1
     assert summary._charts[0].tagname == "barChart"
+    assert summary._charts[0].x_axis.tickLblSkip == 1  # a label for every sheet
 
 
 def test_csv_and_markdown_carry_the_same_rows_escaped(tmp_path):
