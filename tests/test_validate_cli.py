@@ -132,6 +132,16 @@ def test_ndjson_sources_name_the_line(tmp_path):
     assert {f["source"] for f in report["findings"]} == {f"{path}:2"}
 
 
+def test_text_report_lists_sources_in_natural_order(tmp_path):
+    # line 9 before line 10 (a plain string sort puts "10" first)
+    path = tmp_path / "patients.ndjson"
+    path.write_text("".join(json.dumps(_patient(id=f"p{n}", gender="M")) + "\n" for n in range(12)))
+    result = _run(path)
+    assert result.exit_code == 1
+    order = [line for line in result.stdout.splitlines() if line.startswith(str(path))]
+    assert order == [f"{path}:{n}" for n in range(1, 13)]
+
+
 def test_bad_input_exits_2_with_one_line(tmp_path):
     path = tmp_path / "broken.ndjson"
     path.write_text(json.dumps(_patient()) + "\n{not json\n")

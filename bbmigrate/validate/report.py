@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -150,12 +151,21 @@ def validate_path(
 
 
 # -- rendering -------------------------------------------------------------------------------
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _natural(source: str | None) -> tuple:
+    """``file#entry[2]`` before ``file#entry[10]``, ``f.ndjson:9`` before ``f.ndjson:10``."""
+    parts = _DIGITS.split(source or "")
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
+
+
 def render_text(report: Report, *, must_support: bool = False, redact: bool = False) -> str:
     lines: list[str] = []
     current = None
     order = {name: rank for rank, name in enumerate(SEVERITIES)}
     findings = shown_findings(report.findings, redact)
-    for f in sorted(findings, key=lambda f: (f.source or "", f.resource, order[f.severity])):
+    for f in sorted(findings, key=lambda f: (_natural(f.source), f.resource, order[f.severity])):
         if f.source != current:
             current = f.source
             lines.append(for_terminal(current))
