@@ -184,12 +184,21 @@ def html_frame(data: dict[str, Any], *, detail: bool = False) -> list[str]:
     (``detail``) between ``between`` and ``after``."""
     summary = data["summary"]
     kinds = list(summary["counts"])
-    checks = "".join(
-        f'<label><input type="checkbox" name="kind" value="{for_html(k)}"'
-        f"{'' if k in QUIET_KINDS and k not in summary.get('only', ()) else ' checked'}> "
-        f"{for_html(k)} ({summary['counts'][k]})</label>"
-        for k in kinds
-    )
+    def check(kind: str) -> str:
+        # same/reproduced leaves are counted, not listed, unless --only names them: their box
+        # would filter nothing, so it says so instead of doing nothing
+        counted_only = kind in QUIET_KINDS and kind not in summary.get("only", ())
+        state = (
+            ' disabled title="counted, not listed (list them with --only)"'
+            if counted_only
+            else " checked"
+        )
+        return (
+            f'<label><input type="checkbox" name="kind" value="{for_html(kind)}"{state}> '
+            f"{for_html(kind)} ({summary['counts'][kind]})</label>"
+        )
+
+    checks = "".join(check(k) for k in kinds)
     items = "".join(f"<li>{for_html(line)}</li>" for line in summary_lines(data))
     mapped = summary["mode"] == "mapped"
     title = "bbmigrate diff: mapped v1 against v2" if mapped else "bbmigrate diff: v1 against v2"
