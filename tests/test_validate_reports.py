@@ -52,6 +52,7 @@ def test_xlsx_groups_findings_and_tabulates_summary_and_must_support(tmp_path):
     assert summary[0] == header
     assert summary[1][:3] == ("Patient", 12, 5) and summary[1][3] >= 5
     assert summary[2] == ("Total", *summary[1][1:])
+    assert book["Summary"].auto_filter.ref == "A1:F2"  # the Total row stays out of sorting
 
     groups = list(book["Findings"].values)
     assert groups[0][:7] == (

@@ -109,6 +109,8 @@ def _summary(book: Any, report: Report) -> None:
     for cell in sheet[sheet.max_row]:  # the Total row
         cell.font = Font(bold=True)
     _finish(sheet, wrap=(1,))
+    # sorting or filtering the profiles must leave the Total row where it is: last
+    sheet.auto_filter.ref = f"A1:{sheet.cell(1, len(columns)).column_letter}{sheet.max_row - 1}"
     s = report.summary
     notes = [
         f"CARIN Blue Button {report.ig}"
