@@ -184,6 +184,7 @@ def html_frame(data: dict[str, Any], *, detail: bool = False) -> list[str]:
     (``detail``) between ``between`` and ``after``."""
     summary = data["summary"]
     kinds = list(summary["counts"])
+
     def check(kind: str) -> str:
         # same/reproduced leaves are counted, not listed, unless --only names them: their box
         # would filter nothing, so it says so instead of doing nothing
