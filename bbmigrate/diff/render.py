@@ -107,7 +107,8 @@ def _sheet(book: Any, title: str, columns: tuple[tuple[str, int], ...], rows: An
     def append(number: int, values: Iterable[Any], **style: Any) -> None:
         out = []
         lines = 1
-        for value, width in zip(values, widths, strict=False):
+        for index, value in enumerate(values):  # every value: a row never loses a cell
+            width = widths[index] if index < len(widths) else 10
             # wrapped cells keep line breaks (the examples' cell holds one a line)
             cell = WriteOnlyCell(sheet, value=xlsx_value(value, keep_newlines=True))
             if cell.data_type == "f":  # data, never a formula (escaping.set_cell's rule)
