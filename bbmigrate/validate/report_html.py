@@ -38,6 +38,7 @@ tr.total td{font-weight:bold;background:#eef3f8}
 .sev{font-weight:600;white-space:nowrap}.sev-error{color:#b00020}.sev-warning{color:#8a5a00}
 .sev-information{color:#35608a}
 .el{font-family:ui-monospace,Consolas,monospace;font-size:12.5px;overflow-wrap:anywhere}
+@media (min-width:1000px){td.el{min-width:14em}}
 details summary{cursor:pointer;color:#1f4e79}
 details ul{margin:.3em 0;padding-left:1.2em;font-family:ui-monospace,Consolas,monospace;
  font-size:12px;overflow-wrap:anywhere}
