@@ -91,7 +91,9 @@ def for_markdown(value: Any, *, breaks: bool = False) -> str:
         return "<br>".join(for_markdown(line) for line in _text(value, True).split("\n"))
     import html
 
-    text = html.escape(_text(value), quote=True)
+    # quotes stay as they are: without a "<" no tag (and so no attribute) can open, and
+    # `use = 'usual'` reads better raw than `use = &#x27;usual&#x27;`
+    text = html.escape(_text(value), quote=False)
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     # A leading "-"/"+" only starts a list before a space; a signed number is plain data.
     return text if _NUMBER.fullmatch(text) else _MARKDOWN_LINE_START.sub(r"\\\1", text)

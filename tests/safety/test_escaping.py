@@ -38,6 +38,13 @@ def test_keep_newlines_keeps_only_the_line_feed():
     assert for_markdown("a|b\n<i>c</i>", breaks=True) == "a\\|b<br>&lt;i&gt;c&lt;/i&gt;"
 
 
+def test_markdown_keeps_quotes_and_still_escapes_tags():
+    # no "<" gets through, so no tag or attribute can open: quotes may stay readable
+    assert for_markdown("use = 'usual' \"x\" <b onclick='y'>") == (
+        "use = 'usual' \"x\" &lt;b onclick='y'&gt;"
+    )
+
+
 @pytest.mark.parametrize("number", ["-19990000004781", "+1", "-0.5", "1e5"])
 def test_a_signed_number_is_data_in_csv_and_markdown(number):
     assert for_csv(number) == number
