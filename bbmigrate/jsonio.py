@@ -144,15 +144,20 @@ def read_stream(stream: BinaryIO, *, where: str) -> bytes:
         raise input_error(exc, where) from None
 
 
+def read_error(exc: OSError | EOFError, where: str | Path) -> InputError:
+    """One line for a failed read of an open input: EIO, a vanished network file, a corrupt
+    ``.gz`` (OSError), or a ``.gz`` that ends before its end-of-stream marker (EOFError)."""
+    if isinstance(exc, EOFError):
+        return InputError("truncated gzip data", where=str(where))
+    return input_error(exc, where)
+
+
 def lines(stream: BinaryIO, *, where: str) -> Iterator[bytes]:
-    """The lines of an open input, one in memory at a time; a read error (EIO, a vanished
-    network file, a corrupt or truncated ``.gz``) is one line."""
+    """The lines of an open input, one in memory at a time; a read error is one line."""
     try:
         yield from stream
-    except OSError as exc:
-        raise input_error(exc, where) from None
-    except EOFError:  # gzip: the stream ended before its end-of-stream marker
-        raise InputError("truncated gzip data", where=where) from None
+    except (OSError, EOFError) as exc:
+        raise read_error(exc, where) from None
 
 
 def iter_ndjson(stream: BinaryIO, *, where: str) -> Iterator[tuple[int, Any]]:

@@ -14,3 +14,8 @@ def wrapped_lines(text: str, width: float, *, per_width: float = 1.05, most: int
     per_line = max(1, int(width * per_width))
     lines = sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
     return max(1, min(lines, most))
+
+
+def row_height(lines: int) -> float:
+    """Points for ``lines`` lines of 10-11 pt text, with a little padding."""
+    return 13 * lines + 2

@@ -321,3 +321,31 @@ def test_redact_hides_the_mbi_in_coverage_when_no_patient_was_shared(tmp_path):
         assert result.exit_code == 0, result.output
         assert "[ID-" in result.stdout
         assert not any(mbi in result.stdout for mbi in mbis), mapped
+
+
+def test_xlsx_keeps_line_breaks_only_between_examples(tmp_path):
+    # one example a line in its cell; a line break inside a value stays a visible "\n", there
+    # and in every other cell (escaping.py's rule: data is shown, never obeyed)
+    from openpyxl import Workbook
+
+    from bbmigrate.diff.render import _GROUP_COLUMNS, _group_row, _sheet
+
+    group = {
+        "kind": "changed",
+        "v1_pattern": "a",
+        "v2_pattern": "b",
+        "leaves": 2,
+        "resources": 2,
+        "note": "first\nsecond",
+        "examples": [
+            {"old": "x\ny", "new": "z", "resource": "Patient/1"},
+            {"old": "u", "new": "v", "resource": "Patient/2"},
+        ],
+    }
+    book = Workbook(write_only=True)
+    _sheet(book, "g", _GROUP_COLUMNS, [_group_row(group)], breaks=len(_GROUP_COLUMNS) - 1)
+    path = tmp_path / "g.xlsx"
+    book.save(path)
+    row = [c.value for c in load_workbook(path)["g"][2]]
+    assert row[8] == "first\\nsecond"
+    assert row[9] == "x\\ny → z (Patient/1)\nu → v (Patient/2)"

@@ -144,8 +144,7 @@ def index_side(path: str | Path) -> Index:
             p
             for p in target.iterdir()
             # a dangling symlink is listed too, so that reading it reports it
-            if (p.is_file() or p.is_symlink())
-            and (p.suffix.lower() in (".json", ".ndjson") or is_ndjson(p))
+            if (p.is_file() or p.is_symlink()) and (p.suffix.lower() == ".json" or is_ndjson(p))
         )
         if not files:
             raise InputError("folder holds no .json or .ndjson file", where=str(target))

@@ -23,9 +23,9 @@ from typing import Any, BinaryIO
 import orjson
 
 from ..errors import InputError
-from ..escaping import xlsx_value
+from ..escaping import visible, xlsx_value
 from ..jsonio import atomic_writer, dumps
-from ..sheet_rows import wrapped_lines
+from ..sheet_rows import row_height, wrapped_lines
 from .model import kinds_of
 from .render_html import count_row, detail_rows, html_frame
 from .render_text import (
@@ -83,7 +83,9 @@ def _example_text(example: dict[str, Any]) -> str:
     return f"{'' if old is None else old} → {'' if new is None else new} ({example['resource']})"
 
 
-def _sheet(book: Any, title: str, columns: tuple[tuple[str, int], ...], rows: Any) -> None:
+def _sheet(
+    book: Any, title: str, columns: tuple[tuple[str, int], ...], rows: Any, breaks: int = -1
+) -> None:
     """A sheet with a styled, frozen, filterable header, set widths and wrapped cells, written
     row by row (``book`` is write-only: rows go to disk as they are appended)."""
     from openpyxl.cell import WriteOnlyCell
@@ -109,8 +111,8 @@ def _sheet(book: Any, title: str, columns: tuple[tuple[str, int], ...], rows: An
         lines = 1
         for index, value in enumerate(values):  # every value: a row never loses a cell
             width = widths[index] if index < len(widths) else 10
-            # wrapped cells keep line breaks (the examples' cell holds one a line)
-            cell = WriteOnlyCell(sheet, value=xlsx_value(value, keep_newlines=True))
+            # column ``breaks`` keeps its line breaks (the examples' cell, one a line)
+            cell = WriteOnlyCell(sheet, value=xlsx_value(value, keep_newlines=index == breaks))
             if cell.data_type == "f":  # data, never a formula (escaping.set_cell's rule)
                 cell.data_type = "s"
             for name, setting in style.items():
@@ -119,7 +121,7 @@ def _sheet(book: Any, title: str, columns: tuple[tuple[str, int], ...], rows: An
                 lines = max(lines, wrapped_lines(cell.value, width))
             out.append(cell)
         # a write-only row takes its height when appended: set it first (see sheet_rows)
-        sheet.row_dimensions[number].height = 13 * lines + 2
+        sheet.row_dimensions[number].height = row_height(lines)
         sheet.append(out)
 
     append(1, (name for name, _ in columns), fill=fill, font=bold, alignment=wrap)
@@ -141,7 +143,7 @@ def _group_row(g: dict[str, Any]) -> list[Any]:
         g.get("variable"),
         g.get("label"),
         g.get("note"),
-        "\n".join(_example_text(e) for e in g.get("examples", [])),
+        "\n".join(visible(_example_text(e)) for e in g.get("examples", [])),
     ]
 
 
@@ -348,9 +350,8 @@ class XlsxWriter(Writer):
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)
-        _sheet(
-            book, "Changes by element", _GROUP_COLUMNS, map(_group_row, head.get("groups") or [])
-        )
+        groups = map(_group_row, head.get("groups") or [])
+        _sheet(book, "Changes by element", _GROUP_COLUMNS, groups, breaks=len(_GROUP_COLUMNS) - 1)
         _sheet(book, "Summary", (("fact", 24), ("value", 80)), _summary_rows(head["summary"]))
         if self.detail:
             _sheet(book, "Records", _COLUMNS, map(orjson.loads, spools[0].lines()))

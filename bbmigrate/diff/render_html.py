@@ -204,7 +204,7 @@ def html_frame(data: dict[str, Any], *, detail: bool = False) -> list[str]:
     mapped = summary["mode"] == "mapped"
     title = "bbmigrate diff: mapped v1 against v2" if mapped else "bbmigrate diff: v1 against v2"
     head = "".join(f"<th>{for_html(k)}</th>" for k in kinds)
-    head += "<th>recall</th><th>precision</th>" if summary["mode"] == "mapped" else ""
+    head += "<th>recall</th><th>precision</th>" if mapped else ""
     before = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -388,8 +388,7 @@ def load_from(root: Path, *, quirks: bool = True) -> MappingSet:
         if not data.get("resource"):
             raise MappingFileError("missing 'resource'", where=f"{rel}:1")
         _section(data, "resource", str, rel)
-        if data.get("claim_type") is not None:
-            _section(data, "claim_type", str, rel)
+        _section(data, "claim_type", str, rel)
         gaps += [
             builder.gap(g, rel, data.get("claim_type"))
             for g in _section(data, "gaps", list, rel) or []

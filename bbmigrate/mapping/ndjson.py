@@ -91,10 +91,8 @@ def chunks(
     while True:
         try:
             block = stream.read(size)
-        except OSError as exc:  # EIO, a vanished file, a corrupt .gz
-            raise InputError(exc.strerror or str(exc), where=where) from None
-        except EOFError:  # a .gz that ends before its end-of-stream marker (as jsonio.lines)
-            raise InputError("truncated gzip data", where=where) from None
+        except (OSError, EOFError) as exc:  # EIO, a vanished file, a corrupt or truncated .gz
+            raise jsonio.read_error(exc, where) from None
         if not block:
             break
         block = rest + block

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..escaping import append_row, set_cell
-from ..sheet_rows import wrapped_lines
+from ..sheet_rows import row_height, wrapped_lines
 from .groups import (
     SEVERITY_HEADINGS,
     example_texts,
@@ -93,7 +93,7 @@ def _finish(sheet: Worksheet, *, wrap: Sequence[int] = (), numbers: Sequence[int
                 lines = max(lines, wrapped_lines(cell.value, widths[cell.column]))
         # Neither openpyxl nor LibreOffice's import sizes rows to wrapped text: without a
         # height, wrapped lines overlap the next row on screen and on paper.
-        sheet.row_dimensions[row[0].row].height = 13 * lines + 2
+        sheet.row_dimensions[row[0].row].height = row_height(lines)
     sheet.auto_filter.ref = sheet.dimensions
 
 
