@@ -13,7 +13,7 @@ from bbmigrate.diff import diff_pairs, report_dict
 from bbmigrate.diff.groups import EXAMPLES, pattern
 from bbmigrate.diff.inputs import Pair
 from bbmigrate.diff.render import render
-from bbmigrate.diff.render_text import clip
+from bbmigrate.diff.render_text import clip, fmt_pair, fmt_value
 
 
 def run(*args):
@@ -103,21 +103,26 @@ def test_baseline_text_is_ci_sized_and_fail_on_says_why(tmp_path):
     ]
 
 
+def _summary(counts: dict[str, int]) -> dict:
+    """The summary of a report on one paired resource with these counts."""
+    return {
+        "mode": "diff",
+        "left": "l",
+        "right": "r",
+        "resources": 1,
+        "paired": 1,
+        "only_left": 0,
+        "only_right": 0,
+        "counts": counts,
+        "ignore_paths": [],
+    }
+
+
 def test_long_paths_keep_values_in_their_columns():
     assert clip("abcdefghij", 5) == "ab…ij" and clip("abc", 5) == "abc"
     long_path = "extension[0]." + "x" * 300
     data = {
-        "summary": {
-            "mode": "diff",
-            "left": "l",
-            "right": "r",
-            "resources": 1,
-            "paired": 1,
-            "only_left": 0,
-            "only_right": 0,
-            "counts": {"removed": 2},
-            "ignore_paths": [],
-        },
+        "summary": _summary({"removed": 2}),
         "groups": [],
         "resources": [
             {
@@ -203,3 +208,60 @@ def test_remembered_patterns_are_the_patterns():
             seen += 1
     assert seen > 5_000 and len(patterns.keys) > 500 and len(patterns.heads) > 500
     assert patterns(documents[0], None) is None and patterns(documents[0], "") is None
+
+
+_BASE = "https://bluebutton.cms.gov/resources/variables/" + "nch_clm_prvdr_pmt_amt/" * 3
+
+
+def test_long_values_are_cut_where_they_differ():
+    old, new = _BASE + "old-tail", _BASE + "new-tail"
+    left, right = fmt_pair(old, new, 40)
+    assert len(left) <= 40 and len(right) <= 40
+    assert "old-tail" in left and "new-tail" in right  # a plain end cut showed the same text
+    assert fmt_value(old, 40) == fmt_value(new, 40)  # what the plain cut loses
+    # differing early, or one short value: exactly the plain cut
+    assert fmt_pair("a" + _BASE, "b" + _BASE, 40) == (
+        fmt_value("a" + _BASE, 40),
+        fmt_value("b" + _BASE, 40),
+    )
+    assert fmt_pair(None, new, 40) == ("", fmt_value(new, 40))
+    assert fmt_pair(old, old, 40) == (fmt_value(old, 40),) * 2  # a moved value: as before
+    # one value the other's start: the longer one is shown where the shorter ends
+    left, right = fmt_pair(_BASE, _BASE + "MORE", 40)
+    assert right.endswith("MORE") and right.startswith("…")
+    # a difference in the middle: marked on both sides
+    middle = fmt_pair(_BASE + "X" + _BASE, _BASE + "Y" + _BASE, 40)
+    assert all(t.startswith("…") and t.endswith("…") and len(t) == 40 for t in middle)
+    assert "X" in middle[0] and "Y" in middle[1]
+
+
+def test_reports_show_where_long_values_differ():
+    pair = {"kind": "changed", "v1_path": "url", "v2_path": "url"}
+    change = {**pair, "v1_value": _BASE + "old-tail", "v2_value": _BASE + "new-tail"}
+    example = {"resource": "Patient/1", "old": change["v1_value"], "new": change["v2_value"]}
+    data = {
+        "summary": _summary({"changed": 1}),
+        "groups": [
+            {
+                "kind": "changed",
+                "v1_pattern": "url",
+                "v2_pattern": "url",
+                "leaves": 1,
+                "resources": 1,
+                "examples": [example],
+            }
+        ],
+        "resources": [
+            {
+                "resourceType": "Patient",
+                "id": "1",
+                "status": "paired",
+                "counts": {},
+                "changes": [change],
+            }
+        ],
+    }
+    for fmt in ("text", "markdown", "html"):
+        out = render(data, fmt, width=160, detail=True).decode()
+        # grouped examples and per-leaf rows both show the differing tails
+        assert out.count("old-tail") >= 2 and out.count("new-tail") >= 2, fmt

@@ -15,6 +15,7 @@ from typing import Any
 from ..escaping import for_html
 from .render_text import (
     QUIET_KINDS,
+    fmt_pair,
     fmt_value,
     group_title,
     headers,
@@ -75,9 +76,19 @@ _SCRIPT = """
 """
 
 
-def _cell(value: Any, cls: str = "") -> str:
+_WIDTH = 200  # characters of a value shown in a cell
+
+
+def _cell(value: Any, cls: str = "", shown: str | None = None) -> str:
     attr = f' class="{cls}"' if cls else ""
-    return f"<td{attr}>{for_html(fmt_value(value, 200))}</td>"
+    text = fmt_value(value, _WIDTH) if shown is None else shown
+    return f"<td{attr}>{for_html(text)}</td>"
+
+
+def _value_cells(old: Any, new: Any, cls: str = "") -> str:
+    """The old and new value cells, long values cut where the two differ (``fmt_pair``)."""
+    left, right = fmt_pair(old, new, _WIDTH)
+    return _cell(old, cls, left) + _cell(new, cls, right)
 
 
 def count_row(summary: dict[str, Any], resource: dict[str, Any]) -> str:
@@ -119,8 +130,7 @@ def _group_rows(data: dict[str, Any]) -> str:
             f"<tr><td>{_rid(e['resource'])}</td>"
             + _cell(e.get("v1_path"))
             + _cell(e.get("v2_path"))
-            + _cell(e.get("old"))
-            + _cell(e.get("new"))
+            + _value_cells(e.get("old"), e.get("new"))
             + "</tr>"
             for e in g.get("examples", [])
         )
@@ -169,8 +179,7 @@ def detail_rows(resource: dict[str, Any]) -> str:
             f'<td><span class="kind">{for_html(c["kind"])}</span></td>'
             + _cell(v1_path, "path")
             + _cell(c["v2_path"], "path")
-            + _cell(v1_value, "val")
-            + _cell(c["v2_value"], "val")
+            + _value_cells(v1_value, c["v2_value"], "val")
             + _cell(c.get("rule"))
             + _cell(c.get("variable"))
             + f"<td>{' '.join(notes)}</td></tr>"

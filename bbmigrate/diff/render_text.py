@@ -37,6 +37,39 @@ def fmt_value(value: Any, width: int = VALUE_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+# Characters shown before the first difference when a pair is cut around it.
+_LEAD = 12
+
+
+def fmt_pair(old: Any, new: Any, width: int = VALUE_WIDTH, new_width: int = 0) -> tuple[str, str]:
+    """``old`` and ``new`` as :func:`fmt_value` shows them, except that a long value is cut
+    around where the two first differ: two long URLs that share their first 60 characters
+    would otherwise both read ``https://bluebutton.cms.gov/resources/variables/…``."""
+    new_width = new_width or width
+    if old is None or new is None or old == new:  # nothing to point at
+        return fmt_value(old, width), fmt_value(new, new_width)
+    left = for_terminal(old if isinstance(old, str) else repr(old))
+    right = for_terminal(new if isinstance(new, str) else repr(new))
+    # where they first differ (the shorter one's end when it is the other's start)
+    at = next(
+        (i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b),
+        min(len(left), len(right)),
+    )
+    return _around(left, at, width), _around(right, at, new_width)
+
+
+def _around(text: str, at: int, width: int) -> str:
+    """``text`` in ``width`` characters, showing position ``at`` (and a little after it)."""
+    if len(text) <= width:
+        return text
+    if at + _LEAD < width - 1:  # a plain cut at the end shows the difference
+        return text[: width - 1] + "…"
+    start = max(1, min(at - _LEAD, len(text) - (width - 1)))
+    if start + width - 1 >= len(text):
+        return "…" + text[len(text) - (width - 1) :]
+    return "…" + text[start : start + width - 2] + "…"
+
+
 def summary_lines(data: dict[str, Any]) -> list[str]:
     s = data["summary"]
     counts = ", ".join(f"{kind} {n}" for kind, n in s["counts"].items())
@@ -130,8 +163,7 @@ def _row_cells(c: dict[str, Any], caps: tuple[int, ...]) -> list[str]:
         for_terminal(c["kind"]),
         clip(for_terminal(v1_path), caps[1]),
         clip(for_terminal(c["v2_path"] or ""), caps[2]),
-        for_terminal(fmt_value(v1_value, caps[3])),
-        for_terminal(fmt_value(c["v2_value"], caps[4])),
+        *fmt_pair(v1_value, c["v2_value"], caps[3], caps[4]),
         for_terminal(note),
     ]
 
@@ -141,7 +173,8 @@ def _arrow(old: Any, new: Any, width: int = 40) -> str:
         return f"+ {fmt_value(new, width)}"
     if new is None:
         return f"- {fmt_value(old, width)}"
-    return f"{fmt_value(old, width)} → {fmt_value(new, width)}"
+    left, right = fmt_pair(old, new, width)
+    return f"{left} → {right}"
 
 
 def group_title(group: dict[str, Any]) -> str:
@@ -265,7 +298,10 @@ def text_head(data: dict[str, Any], *, width: int, detail: bool) -> str:
     return "\n".join(lines)
 
 
-def _md(text: Any, width: int = 120) -> str:
+_MD_WIDTH = 120  # characters of a value in a Markdown table cell
+
+
+def _md(text: Any, width: int = _MD_WIDTH) -> str:
     return for_markdown(fmt_value(text, width))
 
 
@@ -316,15 +352,9 @@ def markdown_resource(summary: dict[str, Any], resource: dict[str, Any]) -> list
     out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for c in rows:
         v1_value = c.get("mapped_value") if c.get("mapped_path") else c["v1_value"]
-        cells = (
-            c["kind"],
-            c["v1_path"] or c.get("mapped_path"),
-            c["v2_path"],
-            v1_value,
-            c["v2_value"],
-            c.get("rule"),
-            c.get("variable"),
-            _flags(c),
-        )
-        out.append("| " + " | ".join(_md(x) for x in cells) + " |")
+        paths = (c["kind"], c["v1_path"] or c.get("mapped_path"), c["v2_path"])
+        notes = (c.get("rule"), c.get("variable"), _flags(c))
+        values = fmt_pair(v1_value, c["v2_value"], _MD_WIDTH)
+        cells = [*map(_md, paths), *map(for_markdown, values), *map(_md, notes)]
+        out.append("| " + " | ".join(cells) + " |")
     return out
