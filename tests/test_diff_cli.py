@@ -37,6 +37,8 @@ def test_json_report_pairs_by_type_and_id(bene):
     assert {"same", "moved", "changed", "removed", "added"} <= kinds
     # meta.lastUpdated is volatile and ignored by default (one aligned record per resource)
     assert data["summary"]["ignored"] == 1
+    # what the count counts is said: records (a leaf's change), not resources
+    assert "1 record ignored by $.meta.lastUpdated" in run(bene, "-q").output
     assert all(c["v1_path"] != "meta.lastUpdated" for r in data["resources"] for c in r["changes"])
     record = data["resources"][1]["changes"][0]
     assert set(record) >= {"kind", "v1_path", "v2_path", "v1_value", "v2_value", "rule", "variable"}

@@ -150,7 +150,12 @@ def _group_row(g: dict[str, Any]) -> list[Any]:
 def _summary_rows(summary: dict[str, Any]) -> list[list[Any]]:
     facts: list[list[Any]] = [[label, summary[key]] for key, label in _FACT_LABELS.items()]
     facts += [[kind, n] for kind, n in summary["counts"].items()]
-    facts += [[key, summary[key]] for key in ("ignored", "accepted", "new") if key in summary]
+    if "ignored" in summary:
+        paths = ", ".join(summary.get("ignore_paths") or ())
+        facts.append(
+            [f"records ignored by {paths}" if paths else "records ignored", summary["ignored"]]
+        )
+    facts += [[f"records {key}", summary[key]] for key in ("accepted", "new") if key in summary]
     if "fidelity" in summary:
         facts += [[k, summary["fidelity"][k]] for k in ("recall", "precision")]
     return facts

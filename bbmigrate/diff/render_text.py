@@ -70,6 +70,10 @@ def _around(text: str, at: int, width: int) -> str:
     return "…" + text[start : start + width - 2] + "…"
 
 
+def records(count: int) -> str:
+    return "1 record" if count == 1 else f"{count} records"
+
+
 def summary_lines(data: dict[str, Any]) -> list[str]:
     s = data["summary"]
     counts = ", ".join(f"{kind} {n}" for kind, n in s["counts"].items())
@@ -80,9 +84,10 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     ]
     extra = []
     if s.get("ignored"):
-        extra.append(f"{s['ignored']} ignored by {', '.join(s['ignore_paths'])}")
+        # records, not resources: a mapped pair may have one on each side
+        extra.append(f"{records(s['ignored'])} ignored by {', '.join(s['ignore_paths'])}")
     if s.get("accepted"):
-        extra.append(f"{s['accepted']} accepted")
+        extra.append(f"{records(s['accepted'])} accepted")
     if "new" in s:
         extra.append(f"{s['new']} new against baseline {s['baseline']}")
     if extra:
