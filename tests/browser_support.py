@@ -9,13 +9,15 @@ from pathlib import Path
 BROWSER = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
 
 
-def dump_dom(url: str, profile: Path) -> str:
-    """The DOM after the page's scripts ran, with no network and a throw-away profile."""
+def dump_dom(url: str, profile: Path, window: tuple[int, int] = (1400, 1000)) -> str:
+    """The DOM after the page's scripts ran, with no network and a throw-away profile, laid
+    out in a window of ``window`` (width, height) pixels."""
     assert BROWSER is not None
     return subprocess.run(
         [
             BROWSER,
             "--headless",
+            f"--window-size={window[0]},{window[1]}",
             "--no-sandbox",
             "--disable-gpu",
             "--disable-background-networking",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from pathlib import Path
 
 import pytest
 from browser_support import BROWSER, dump_dom
@@ -18,6 +19,9 @@ from bbmigrate.cli import main
 from bbmigrate.escaping import formula_cells
 
 HOSTILE = '=HYPERLINK("http://x.test","<b>\x1b[31mclick</b>")'
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def _patients(tmp_path, count=12):
@@ -131,6 +135,26 @@ def test_html_filters_run_offline_in_chromium(tmp_path):
     visible = re.findall(r'<tr data-severity="\w+" data-profile="[^"]*">(.*?)</tr>', filtered)
     assert 0 < shown < total and len(visible) == shown
     assert all("binding" in row for row in visible)
+
+
+@pytest.mark.skipif(BROWSER is None, reason="chromium is not installed")
+def test_html_never_scrolls_sideways_on_a_narrow_window(tmp_path):
+    # Below 1000 px the eight-column findings table becomes one card per group. A sample
+    # beneficiary's EOBs: long rule ids and element paths, as real data has.
+    sample = next(p for p in sorted(SAMPLES.iterdir()) if (p / "v2").is_dir()) / "v2"
+    out = tmp_path / "report.html"
+    args = ["validate", str(sample), "--format", "html", "-o", str(out), "--must-support"]
+    CliRunner().invoke(main, args)
+    page = out.read_text()
+    probe = tmp_path / "probe.html"  # the report, plus a line that writes down its width
+    measure = "document.documentElement.scrollWidth + '/' + innerWidth"
+    probe.write_text(
+        page.replace("</body>", f"<script>document.body.dataset.width = {measure}</script></body>")
+    )
+    for width in (700, 800, 1400):
+        dom = dump_dom(probe.as_uri(), tmp_path / "profile", window=(width, 900))
+        scrolled, window = map(int, re.search(r'data-width="(\d+)/(\d+)"', dom).groups())
+        assert scrolled <= window, f"{width} px: the page is {scrolled} px wide"
 
 
 def test_json_report_written_from_the_findings_is_the_report_as_a_dict(tmp_path):

@@ -49,6 +49,33 @@ details ul{margin:.3em 0;padding-left:1.2em;font-family:ui-monospace,Consolas,mo
 .muted{color:#555}
 """
 
+# The findings table's columns. Below 1000 px its eight columns do not fit: each group becomes
+# a card whose cells are "label  value" lines (labels from these headers), so the page never
+# scrolls sideways and rule ids are not broken a few letters a line.
+_GROUP_COLUMNS = (
+    ("severity", ""),
+    ("profile", ""),
+    ("rule", ""),
+    ("element", ""),
+    ("message", ""),
+    ("findings", "n"),
+    ("resources", "n"),
+    ("locations", ""),
+)
+_NARROW = (
+    "@media (max-width:999px){"
+    "#groups,#groups tbody{display:block}#groups thead{display:none}"
+    "#groups tr{display:block;border:1px solid #cfd8e3;margin:0 0 .6em;padding:3px 0}"
+    "#groups td{display:grid;grid-template-columns:90px minmax(0,1fr);gap:.6em;border:none;"
+    "padding:1px 8px;text-align:left;white-space:normal}"
+    "#groups td::before{color:#555;font:600 13px system-ui,sans-serif}"
+    + "".join(
+        f'#groups td:nth-child({i})::before{{content:"{label}"}}'
+        for i, (label, _) in enumerate(_GROUP_COLUMNS, start=1)
+    )
+    + "}"
+)
+
 _SCRIPT = """
 (function(){
   var sev=document.querySelectorAll('input[name=severity]');
@@ -122,9 +149,11 @@ def _groups(report: Report, redact: bool, detail: bool) -> list[str]:
     out.append("</select></label>")
     out.append('<label>contains <input id="q" type="search" size="28"></label>')
     out.append(f'<span id="shown" class="muted">{len(groups)} groups</span></div>')
-    out.append('<table id="groups"><thead><tr><th>severity</th><th>profile</th><th>rule</th>')
-    out.append("<th>element</th><th>message</th><th class=n>findings</th>")
-    out.append("<th class=n>resources</th><th>locations</th></tr></thead><tbody>")
+    heads = "".join(
+        f'<th class="{cls}">{label}</th>' if cls else f"<th>{label}</th>"
+        for label, cls in _GROUP_COLUMNS
+    )
+    out.append(f'<table id="groups"><thead><tr>{heads}</tr></thead><tbody>')
     for g in groups:
         name = profile_name(g.profile)
         message = g.message + (f" (and {g.other_messages} similar)" if g.other_messages else "")
@@ -174,7 +203,7 @@ def render_html(
         # Nothing is fetched: no script, style or image from anywhere but this page.
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">",
-        f"<title>{for_html(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<title>{for_html(title)}</title><style>{_STYLE}{_NARROW}</style></head><body>",
         f"<h1>{for_html(title)}</h1>",
         f'<p class="muted">{s["resources"]} resources; {s["errors"]} errors, '
         f"{s['warnings']} warnings, {s['information']} information"
