@@ -13,6 +13,7 @@ overrides it; ``=/nonexistent`` gives a bare clone). Three rules hold here:
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,18 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def bfd_responses(reference_dir: Path) -> Path:
     return RESPONSES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sighup_as_a_terminal_has_it():
+    """The default SIGHUP disposition, whoever started the suite.
+
+    Started under ``nohup`` (or a runner that ignores SIGHUP), the suite and its child
+    processes inherit an ignored SIGHUP, and bbmigrate rightly leaves an ignored signal ignored
+    (``jsonio``): the signal tests would then test nohup, not a terminal session."""
+    previous = signal.getsignal(signal.SIGHUP) if hasattr(signal, "SIGHUP") else None
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    yield
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, previous)
