@@ -120,3 +120,21 @@ sys.exit(0)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=30)
     assert proc.returncode == 0, proc.stderr.decode()
     assert os.listdir(tmp_path) == ["out.json"]
+
+
+def test_an_ignored_sighup_stays_ignored(tmp_path):
+    # under nohup a hang-up must not end a run (nor remove its output in progress)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    script = f"""
+import os, signal
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+from bbmigrate.jsonio import removed_on_signal
+with removed_on_signal({str(stage)!r}):
+    os.kill(os.getpid(), signal.SIGHUP)
+    print("alive", signal.getsignal(signal.SIGHUP) == signal.SIG_IGN)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().split() == ["alive", "True"]
+    assert stage.is_dir()
