@@ -79,16 +79,19 @@ _SCRIPT = """
 _WIDTH = 200  # characters of a value shown in a cell
 
 
-def _cell(value: Any, cls: str = "", shown: str | None = None) -> str:
+def _td(text: str, cls: str = "") -> str:
     attr = f' class="{cls}"' if cls else ""
-    text = fmt_value(value, _WIDTH) if shown is None else shown
     return f"<td{attr}>{for_html(text)}</td>"
+
+
+def _cell(value: Any, cls: str = "") -> str:
+    return _td(fmt_value(value, _WIDTH), cls)
 
 
 def _value_cells(old: Any, new: Any, cls: str = "") -> str:
     """The old and new value cells, long values cut where the two differ (``fmt_pair``)."""
     left, right = fmt_pair(old, new, _WIDTH)
-    return _cell(old, cls, left) + _cell(new, cls, right)
+    return _td(left, cls) + _td(right, cls)
 
 
 def count_row(summary: dict[str, Any], resource: dict[str, Any]) -> str:

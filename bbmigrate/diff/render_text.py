@@ -71,6 +71,7 @@ def _around(text: str, at: int, width: int) -> str:
 
 
 def records(count: int) -> str:
+    """``1 record`` / ``N records``: what the summary's ignored and accepted counts count."""
     return "1 record" if count == 1 else f"{count} records"
 
 
