@@ -31,9 +31,14 @@ def headers(summary: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def fmt_value(value: Any, width: int = VALUE_WIDTH) -> str:
-    if value is None:
-        return ""
-    text = for_terminal(value if isinstance(value, str) else repr(value))
+    return "" if value is None else _cut(_shown(value), width)
+
+
+def _shown(value: Any) -> str:
+    return for_terminal(value if isinstance(value, str) else repr(value))
+
+
+def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -48,8 +53,7 @@ def fmt_pair(old: Any, new: Any, width: int = VALUE_WIDTH, new_width: int = 0) -
     new_width = new_width or width
     if old is None or new is None or old == new:  # nothing to point at
         return fmt_value(old, width), fmt_value(new, new_width)
-    left = for_terminal(old if isinstance(old, str) else repr(old))
-    right = for_terminal(new if isinstance(new, str) else repr(new))
+    left, right = _shown(old), _shown(new)
     # where they first differ (the shorter one's end when it is the other's start)
     at = next(
         (i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b),
@@ -60,10 +64,8 @@ def fmt_pair(old: Any, new: Any, width: int = VALUE_WIDTH, new_width: int = 0) -
 
 def _around(text: str, at: int, width: int) -> str:
     """``text`` in ``width`` characters, showing position ``at`` (and a little after it)."""
-    if len(text) <= width:
-        return text
-    if at + _LEAD < width - 1:  # a plain cut at the end shows the difference
-        return text[: width - 1] + "…"
+    if len(text) <= width or at + _LEAD < width - 1:  # a plain cut shows the difference
+        return _cut(text, width)
     start = max(1, min(at - _LEAD, len(text) - (width - 1)))
     if start + width - 1 >= len(text):
         return "…" + text[len(text) - (width - 1) :]
