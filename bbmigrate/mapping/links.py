@@ -17,6 +17,8 @@ from .paths import fill, iter_values, select, values
 from .tables import table_for
 from .write import put
 
+_UNSEEN = object()  # renumber's remembered ranks: a code not looked up yet
+
 
 def op_link(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> None:
     target = rule.params["target"]
@@ -105,8 +107,8 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
     def rank(item: Any) -> int:
         for code in codes(item) if fields else get(item):
             if type(code) is str:  # remembered, rows and misses alike
-                number = known.get(code, big)
-                if number is big:
+                number = known.get(code, _UNSEEN)
+                if number is _UNSEEN:  # a sentinel object: compiled, an int is not one object
                     row = ranks.get(code)
                     number = None if row is None else int(row)
                     if len(known) < 4096:
@@ -132,7 +134,8 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
             if not isinstance(item, dict):
                 continue
             item[field] = number
-            numbers[ident := id(item)] = number
+            ident = id(item)  # two statements: Cython rejects a walrus in a subscript
+            numbers[ident] = number
             old = origins.get(ident)
             if old is not None:
                 by_old.setdefault(old, []).append(number)

@@ -15,9 +15,25 @@ from __future__ import annotations
 import importlib
 from importlib.machinery import EXTENSION_SUFFIXES
 
-# The unchanged helper modules worth compiling (docs/mapper-speed.md, round 7): the hot
-# copy, path and write functions. The generated rule modules stay Python.
-HELPERS = ("valueops", "paths", "access", "write")
+# The unchanged modules worth compiling (docs/mapper-speed.md): the hot copy, path and write
+# functions (round 7), then what every resource passes through around the generated code:
+# dispatch and checks, renumbering and links, references, the interpreter's rare ops, tables
+# (round 11). The generated rule modules stay Python, and so does codegen.py: compiled, the
+# closures it hands the generated code made mapping slower (measured, round 11).
+HELPERS = (
+    "valueops",
+    "paths",
+    "access",
+    "write",
+    "engine",
+    "links",
+    "detect",
+    "refs",
+    "ops",
+    "context",
+    "tables",
+    "shapes",
+)
 
 
 def compiled() -> tuple[str, ...]:
