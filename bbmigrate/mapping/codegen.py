@@ -542,12 +542,18 @@ class _Generator:
                 tests += [f"{self.name('k', key)} in {item}", self.contains(want, at, depth)]
             return "(" + " and ".join(tests) + ")"
         if isinstance(proto, list):
-            each = f"_y{depth}"
+            # each element of the prototype matches one of the list's: a generated function
+            # with a loop, since ``any()`` over a generator costs a generator per slice write
             tests = [f"isinstance({item}, list)"]
-            tests += [
-                f"any({self.contains(want, each, depth + 1)} for {each} in {item})"
-                for want in proto
-            ]
+            for want in proto:
+                has = self.name("has")
+                self.lines += [
+                    f"def {has}(items):",
+                    f"    for _y{depth} in items:",
+                    f"        if {self.contains(want, f'_y{depth}', depth + 1)}: return True",
+                    "    return False",
+                ]
+                tests.append(f"{has}({item})")
             return "(" + " and ".join(tests) + ")"
         return f"{item} == {self.name('k', proto)}"
 
@@ -1035,7 +1041,10 @@ def _written(rule: Rule, at_root: bool = False) -> set[str] | None:
 
 def _position(items: list, item: Any) -> int:
     """Where ``item`` itself is in ``items`` (a slice found or added by a ``[~var]`` write)."""
-    return next(i for i, other in enumerate(items) if other is item)
+    for i, other in enumerate(items):  # a loop, not next() over a generator: per slice write
+        if other is item:
+            return i
+    raise LookupError("the slice is not in its list")  # cannot be: found or added just before
 
 
 def _put_back(variables: dict, key: Any, row: Any) -> None:
