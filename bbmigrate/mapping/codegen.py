@@ -62,6 +62,7 @@ from .valueops import (
     GLOBAL,
     checked_copy,
     copy_dict,
+    copy_write,
     has_empty,
     merge_copy,
     reads_only_route_vars,
@@ -85,6 +86,17 @@ _INHERIT = (("field", "^"),)  # ``origin: "^"``: the enclosing element's origin
 _PLACES = frozenset(OPS) - {"resource"}  # the ops that write only at their targets (_written)
 _MARK = "#> "  # a comment line ``#> L<n> <index>``: rule ``index`` of a rule list begins
 _CODE: dict[str, Any] = {}  # compiled code by the hash of its source
+
+
+def _own_copy(code: Any) -> Any:
+    """A new code object with the same bytecode, its nested functions' code copied too.
+
+    Claim types whose rules read alike compile once, but each runs its own copy: CPython
+    (3.11+) specialises a code object's instructions in place, keyed on the globals it last
+    ran with, and one code object run with four claim types' constants in turn missed those
+    caches at every switch (the eight claim types interleaved were ~10 % slower)."""
+    consts = tuple(_own_copy(c) if type(c) is type(code) else c for c in code.co_consts)
+    return code.replace(co_consts=consts)
 
 
 def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
@@ -129,6 +141,7 @@ class _Generator:
             "_rule_at": _rule_at,
             "checked_copy": checked_copy,
             "copy_dict": copy_dict,
+            "copy_write": copy_write,
             "merge_copy": merge_copy,
             "assign": assign,
             "merge": merge,
@@ -230,6 +243,8 @@ class _Generator:
             filename = f"<bbmigrate-rules {digest}>"
             code = _CODE[digest] = compile(source, filename, "exec")
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        else:
+            code = _own_copy(code)
         for number, line in enumerate(self.lines, start=1):
             if line.lstrip().startswith(_MARK):
                 starts, _, index = line.lstrip()[len(_MARK) :].partition(" ")
@@ -390,15 +405,27 @@ class _Generator:
         return out
 
     def write(
-        self, path: Any, dst: str, value: str, slot: str, once: bool = False
-    ) -> tuple[list[str], str]:
+        self,
+        path: Any,
+        dst: str,
+        value: str,
+        slot: str,
+        once: bool = False,
+        final: Callable[[str, str], str] | None = None,
+    ) -> tuple[list[str], str | None]:
         """Lines that write ``value`` at the target ``path`` under ``dst``, and an expression
         for the ``(container, key)`` written (as the :mod:`.access` writers return it), valid
         right after them: the callers build that tuple only when they need it. ``once``: the
-        lines run at most once per element built into ``dst`` (see :meth:`fresh`)."""
+        lines run at most once per element built into ``dst`` (see :meth:`fresh`).
+
+        ``final(container, key)``: the line that stores the value when the path ends in a
+        plain field of an object reached without a new nested literal (it is written as
+        ``assign`` would); the expression is then None, since that line did the rest."""
         if once:
             fresh = self.fresh(path, dst, value, slot)
             if fresh is not None:
+                if final is not None and fresh[0] == [f"{dst}[{path[0][1]!r}] = {value}"]:
+                    return [final(dst, repr(path[0][1]))], None
                 return fresh
         names = path_names(path)
         if getattr(path, "templated", False):
@@ -467,6 +494,8 @@ class _Generator:
                 f"_i{slot}.append({value})",
             ]
             return out, f"(_i{slot}, len(_i{slot}) - 1)"
+        if final is not None:
+            return [*out, final(cur, name)], None
         out += [
             # as assign() does it, down to the error a non-object gives
             f"if type({cur}) is dict and {name} not in {cur}: {cur}[{name}] = {value}",
@@ -581,6 +610,26 @@ class _Generator:
                 f"    ctx.maybe_empty.append(({dst}, None))",
             ]
             return out + ["    " + line for line in lines] if rule.guarded else lines
+        once = not path or (len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1])
+        if not skip:  # to a plain field: one call does the copy, the store and the mark
+            field = once and path and f"{src}[{path[0][1]!r}]"  # read in the call itself
+            lines, at = self.write(
+                rule.v2_path,
+                dst,
+                value,
+                slot,
+                once,
+                lambda cur, key: (
+                    f"copy_write({cur}, {key}, {field or value}, {money}, ctx.maybe_empty)"
+                ),
+            )
+            if at is None:
+                if field:
+                    return self._in_guard(rule, out, lines)
+                if not path:
+                    return self._in_guard(rule, out, [f"{value} = {src}", *lines])
+                pre, loop = self.values(rule, path, src, value)
+                return self._in_guard(rule, out, [*pre, loop, *("    " + ln for ln in lines)])
         body = [f"if type({value}) is str: _e{i} = not {value}"]  # the common case first
         if skip:  # the fields left out and the copy in one pass
             keep = self.name("skip", frozenset(skip))
@@ -606,7 +655,6 @@ class _Generator:
             "else:",
             f"    _e{i} = not {value} and ({value} is None or {value} == '')",
         ]
-        once = not path or (len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1])
         lines, at = self.write(rule.v2_path, dst, value, slot, once)
         write = [*lines, f"if _e{i}: ctx.maybe_empty.append({at})"]
         if skip:
@@ -620,6 +668,11 @@ class _Generator:
         else:
             pre, loop = self.values(rule, path, src, value)
             lines = [*pre, loop, *("    " + line for line in body)]
+        return self._in_guard(rule, out, lines)
+
+    @staticmethod
+    def _in_guard(rule: Rule, out: list[str], lines: list[str]) -> list[str]:
+        """``lines`` after ``out`` (the guard's test), indented under it when there is one."""
         if rule.guarded:
             return out + ["    " + line for line in lines]
         return lines

@@ -181,6 +181,32 @@ def copy_list(value: list, money: bool, found: list) -> list:
     return items
 
 
+def copy_write(dst: Any, key: str, value: Any, money: bool, marks: list) -> None:
+    """Write a checked copy of ``value`` at ``dst[key]`` as ``assign`` does (a plain store when
+    ``dst`` is an object without ``key``), and mark ``(dst, key)`` in ``marks`` when the copy
+    is or holds an empty element. The generated code's plain copy to a field: one call where
+    it took six to nine lines inline (the most common value write of a mapping)."""
+    kind = type(value)
+    if kind is str:
+        empty = not value
+    elif kind is dict:
+        found: list = []
+        value = copy_dict(value, money, found)
+        empty = found or not value
+    elif isinstance(value, _CONTAINERS):
+        found = []
+        value = checked_copy(value, money, found)
+        empty = found or not value
+    else:
+        empty = not value and (value is None or value == "")
+    if type(dst) is dict and key not in dst:
+        dst[key] = value
+    else:
+        assign(dst, key, value)
+    if empty:
+        marks.append((dst, key))
+
+
 def _is_empty(value: Any) -> bool:
     return not value and (value is None or value == "" or isinstance(value, _CONTAINERS))
 

@@ -6,6 +6,8 @@
 * ``copy @ except [...]`` into ``@`` merges field by field (``merge_copy``) instead of copying the
   object and merging the copy;
 * which rule failed is read from the line it failed on (no per-rule bookkeeping);
+* a copy to a plain field is one ``copy_write`` call (copy, store as ``assign`` does, mark);
+* claim types whose rules read alike compile once but each runs its own code object;
 * readers: ``first_reader`` (one closure per step) and ``[sub=value]`` tests down lists without a
   generator give what :func:`~bbmigrate.mapping.paths.values` gives.
 """
@@ -23,8 +25,8 @@ from bbmigrate.mapping.access import first_reader, reader
 from bbmigrate.mapping.codegen import source_of
 from bbmigrate.mapping.loader import load_from
 from bbmigrate.mapping.paths import any_equal, compile_path, equals, values
-from bbmigrate.mapping.valueops import checked_copy_except, merge_copy
-from bbmigrate.mapping.write import merge
+from bbmigrate.mapping.valueops import checked_copy, checked_copy_except, copy_write, merge_copy
+from bbmigrate.mapping.write import assign, merge
 from bbmigrate.resources import mappings_dir
 
 from .engine_pair import both, rule_errors
@@ -120,7 +122,8 @@ def test_writes_after_earlier_writes_match_the_interpreter(mapping, monkeypatch)
 def test_only_first_writes_skip_the_general_way(mapping):
     rmap = mapping.for_resource("Patient")
     source = source_of(mapping, rmap)
-    assert "dst['id'] = v0" in source  # nothing before it writes id
+    # a copy to a field is one call that stores as assign() does; constants keep the split
+    assert "copy_write(dst, 'id', src['id'], True, ctx.maybe_empty)" in source
     # a nested rule may have written it: the general way
     assert "if type(dst) is dict and 'language' not in dst: dst['language'] = " in source
     assert "target['use'] = " in source  # first write of an element's field
@@ -239,3 +242,56 @@ def test_input_data_in_a_route_constant_is_never_turned_into_code(tmp_path, monk
     assert [i["type"]["text"] for i in out["identifier"]] == [hostile, "urn:a"] * 2
     assert {"start": "default"} in made  # the row's constant, from the mapping files
     assert not any("urn:" in repr(value) for value in made)  # no key, hostile or not
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "x",
+        "",
+        None,
+        0,
+        False,
+        2.5,
+        {"a": {"b": ""}},
+        {"value": 1, "system": "urn:iso:std:iso:4217", "code": "USD"},
+        [{"a": 1}, []],
+        {},
+    ],
+)
+@pytest.mark.parametrize("before", [{}, {"k": {"x": 1}}, {"k": [1]}, {"k": "old"}])
+def test_copy_write_is_the_copy_the_store_and_the_mark_it_replaces(value, before):
+    for money in (True, False):
+        dst, marks = copy.deepcopy(before), []
+        copy_write(dst, "k", value, money, marks)
+        want, found = copy.deepcopy(before), []
+        copied = checked_copy(value, money, found)
+        assign(want, "k", copied)
+        empty = bool(found) or copied in ("", None, {}, [])
+        assert dst == want
+        assert marks == ([(dst, "k")] if empty else [])
+        if isinstance(value, (dict, list)) and "k" not in before:
+            assert dst["k"] is not value  # a copy: the input is never shared with the output
+
+
+def test_claim_types_that_read_alike_run_their_own_code(mapping):
+    """One code object run with several claim types' constants misses its specialised
+    instructions at every switch between them: each claim type gets a copy."""
+    eob = load_from(mappings_dir())
+    runs = [
+        codegen.compiled_rules(eob, eob.for_resource("ExplanationOfBenefit", name))
+        for name in eob.claim_types
+    ]
+    by_source: dict[str, list] = {}
+    for run in runs:
+        by_source.setdefault(run.__code__.co_filename, []).append(run)
+    alike = [group for group in by_source.values() if len(group) > 1]
+    assert alike, "no two claim types read alike: nothing here to test"
+    for group in alike:
+        assert len({id(run.__code__) for run in group}) == len(group)
+        assert len({run.__code__.co_code for run in group}) == 1
+        nested = [
+            {id(c) for c in run.__code__.co_consts if type(c) is type(run.__code__)}
+            for run in group
+        ]
+        assert all(not (a & b) for i, a in enumerate(nested) for b in nested[i + 1 :])
