@@ -36,6 +36,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from ..errors import RuleError
 from .access import copier, display, first_reader, path_names, reader, writer
 from .context import Context, Link
@@ -234,6 +236,23 @@ class _Generator:
         self.ns[label] = value
         return label
 
+    def key(self, name: str) -> str:
+        """An expression for the field ``name`` of an input object: a global bound to the str
+        object ``orjson.loads`` gives for that key, named by the field (the same in every
+        claim type's source).
+
+        orjson keeps one str object per short key for the life of the process (documented:
+        keys of at most 64 bytes, 2,048 of them), so the fields of every parsed resource are
+        those objects, and a lookup with the same object matches by identity; a literal (which
+        CPython interns) is another object and the dict also compares the characters, at every
+        lookup. A key orjson has not kept (another parser, a full cache) only loses that."""
+        if not (name.isidentifier() and name.isascii() and len(name) <= 64):
+            return repr(name)
+        label = f"F_{name}"
+        if label not in self.ns:
+            self.ns[label] = next(iter(orjson.loads(orjson.dumps({name: 0}))))
+        return label
+
     def compile(self) -> Fn:
         top = self.rule_list(self.rmap.rules)
         source = "\n".join(self.lines) + "\n"
@@ -307,7 +326,7 @@ class _Generator:
         for index, (rule, gated) in enumerate(steps):
             tests = []
             if rule.v1_head is not None:
-                tests.append(f"{rule.v1_head!r} in {src}")
+                tests.append(f"{self.key(rule.v1_head)} in {src}")
             if gated:
                 types = self.name("CT", rule.claim_types)
                 tests.append(f"ctx.variables.get('claim_type') in {types}")
@@ -367,11 +386,11 @@ class _Generator:
             return [], f"for {var} in ({src},):"
         if len(path) == 1 and rule.v1_head == path[0][1]:
             if path[0][0] == FIELD:
-                return [], f"for {var} in ({src}[{path[0][1]!r}],):"
+                return [], f"for {var} in ({src}[{self.key(path[0][1])}],):"
             if path[0][0] == EACH:
                 held = f"_l{var}"
                 return (
-                    [f"{held} = {src}[{path[0][1]!r}]"],
+                    [f"{held} = {src}[{self.key(path[0][1])}]"],
                     f"for {var} in ({held} if type({held}) is list else ({held},)):",
                 )
         if (
@@ -387,10 +406,10 @@ class _Generator:
         ``a.b[*]`` returns, walking plain objects inline (a list on the way: the reader)."""
         seq, cur = f"_q{var}", f"_x{var}"
         slow = f"{seq} = {self.name('read', reader(path))}({src})"
-        out = [f"{cur} = {src}[{path[0][1]!r}]"]
+        out = [f"{cur} = {src}[{self.key(path[0][1])}]"]
         pad = ""
         for step in path[1:]:
-            name = repr(step[1])
+            name = self.key(step[1])
             out += [
                 f"{pad}if type({cur}) is not dict: {slow}",
                 f"{pad}elif {name} not in {cur}: {seq} = ()",
@@ -554,7 +573,7 @@ class _Generator:
                 continue
             if len(path) != 1 or path[0][0] != FIELD or want is not None:
                 return slow
-            tests.append(f"{path[0][1]!r} {'in' if expect else 'not in'} {elem}")
+            tests.append(f"{self.key(path[0][1])} {'in' if expect else 'not in'} {elem}")
         for key, expect in (("linked_from_path", True), ("unlinked_from_path", False)):
             if key in params:
                 at = self.name("at", params[key])
@@ -612,7 +631,7 @@ class _Generator:
             return out + ["    " + line for line in lines] if rule.guarded else lines
         once = not path or (len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1])
         if not skip:  # to a plain field: one call does the copy, the store and the mark
-            field = once and path and f"{src}[{path[0][1]!r}]"  # read in the call itself
+            field = once and path and f"{src}[{self.key(path[0][1])}]"  # read in the call itself
             lines, at = self.write(
                 rule.v2_path,
                 dst,
@@ -664,7 +683,7 @@ class _Generator:
         if not path:  # the object itself: one value, no loop
             lines = [f"{value} = {src}", *body]
         elif len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1]:
-            lines = [f"{value} = {src}[{path[0][1]!r}]", *body]  # the field is there (tested)
+            lines = [f"{value} = {src}[{self.key(path[0][1])}]", *body]  # tested: it is there
         else:
             pre, loop = self.values(rule, path, src, value)
             lines = [*pre, loop, *("    " + line for line in body)]
@@ -756,13 +775,15 @@ class _Generator:
         t = f"_t{self.count}"
         tests = [f"(type({t} := {node}) is dict)"]
         for name in fields[:-1]:
+            key = self.key(name)
             tests += [
-                f"{name!r} in {t}",
-                f"(type({t} := {t}[{name!r}]) is dict or (type({t}) is list and {t} "
+                f"{key} in {t}",
+                f"(type({t} := {t}[{key}]) is dict or (type({t}) is list and {t} "
                 f"and type({t} := {t}[0]) is dict))",
             ]
-        tests.append(f"{fields[-1]!r} in {t}")
-        return f"({t}[{fields[-1]!r}] if {' and '.join(tests)} else {slow})"
+        last = self.key(fields[-1])
+        tests.append(f"{last} in {t}")
+        return f"({t}[{last}] if {' and '.join(tests)} else {slow})"
 
     def each(self, rule: Rule, src: str, dst: str, i: int) -> list[str]:
         params = rule.params

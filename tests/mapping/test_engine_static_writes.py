@@ -8,6 +8,7 @@
 * which rule failed is read from the line it failed on (no per-rule bookkeeping);
 * a copy to a plain field is one ``copy_write`` call (copy, store as ``assign`` does, mark);
 * claim types whose rules read alike compile once but each runs its own code object;
+* input fields are read with the str objects orjson gives for keys (found by identity);
 * readers: ``first_reader`` (one closure per step) and ``[sub=value]`` tests down lists without a
   generator give what :func:`~bbmigrate.mapping.paths.values` gives.
 """
@@ -123,7 +124,7 @@ def test_only_first_writes_skip_the_general_way(mapping):
     rmap = mapping.for_resource("Patient")
     source = source_of(mapping, rmap)
     # a copy to a field is one call that stores as assign() does; constants keep the split
-    assert "copy_write(dst, 'id', src['id'], True, ctx.maybe_empty)" in source
+    assert "copy_write(dst, 'id', src[F_id], True, ctx.maybe_empty)" in source
     # a nested rule may have written it: the general way
     assert "if type(dst) is dict and 'language' not in dst: dst['language'] = " in source
     assert "target['use'] = " in source  # first write of an element's field
@@ -295,3 +296,13 @@ def test_claim_types_that_read_alike_run_their_own_code(mapping):
             for run in group
         ]
         assert all(not (a & b) for i, a in enumerate(nested) for b in nested[i + 1 :])
+
+
+def test_input_fields_are_read_with_the_key_objects_orjson_gives(mapping):
+    eob = load_from(mappings_dir())
+    run = codegen.compiled_rules(eob, eob.for_resource("ExplanationOfBenefit", "carrier"))
+    source = run.__bbmigrate_source__
+    assert "if F_diagnosis in src:" in source and "'diagnosis' in src" not in source
+    parsed = orjson.loads(b'{"diagnosis": [], "system": "x"}')
+    for key in parsed:  # the very objects, not equal copies: dict lookups match by identity
+        assert run.__globals__[f"F_{key}"] is key
