@@ -630,25 +630,27 @@ class _Generator:
             ]
             return out + ["    " + line for line in lines] if rule.guarded else lines
         once = not path or (len(path) == 1 and path[0][0] == FIELD and rule.v1_head == path[0][1])
-        if not skip:  # to a plain field: one call does the copy, the store and the mark
-            field = once and path and f"{src}[{self.key(path[0][1])}]"  # read in the call itself
-            lines, at = self.write(
-                rule.v2_path,
-                dst,
-                value,
-                slot,
-                once,
-                lambda cur, key: (
-                    f"copy_write({cur}, {key}, {field or value}, {money}, ctx.maybe_empty)"
-                ),
-            )
-            if at is None:
-                if field:
-                    return self._in_guard(rule, out, lines)
-                if not path:
-                    return self._in_guard(rule, out, [f"{value} = {src}", *lines])
-                pre, loop = self.values(rule, path, src, value)
-                return self._in_guard(rule, out, [*pre, loop, *("    " + ln for ln in lines)])
+        # read in the copy_write call itself: the one field the rule reads
+        field = once and path and f"{src}[{self.key(path[0][1])}]"
+        lines, at = self.write(
+            rule.v2_path,
+            dst,
+            value,
+            slot,
+            once,
+            None  # to a plain field without ``except``: one call copies, stores and marks
+            if skip
+            else lambda cur, key: (
+                f"copy_write({cur}, {key}, {field or value}, {money}, ctx.maybe_empty)"
+            ),
+        )
+        if at is None:  # copy_write did it all
+            if field:
+                return self._in_guard(rule, out, lines)
+            if not path:
+                return self._in_guard(rule, out, [f"{value} = {src}", *lines])
+            pre, loop = self.values(rule, path, src, value)
+            return self._in_guard(rule, out, [*pre, loop, *("    " + ln for ln in lines)])
         body = [f"if type({value}) is str: _e{i} = not {value}"]  # the common case first
         if skip:  # the fields left out and the copy in one pass
             keep = self.name("skip", frozenset(skip))
@@ -674,7 +676,6 @@ class _Generator:
             "else:",
             f"    _e{i} = not {value} and ({value} is None or {value} == '')",
         ]
-        lines, at = self.write(rule.v2_path, dst, value, slot, once)
         write = [*lines, f"if _e{i}: ctx.maybe_empty.append({at})"]
         if skip:
             body += [f"if _e{i} is not None:", *("    " + line for line in write)]

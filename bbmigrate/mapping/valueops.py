@@ -240,17 +240,7 @@ def copy_op(comp: Any, rule: Any) -> Fn:
 
         def copy_to_field(ctx: Context, src: Any, dst: dict) -> None:
             for value in get(src):
-                if isinstance(value, _CONTAINERS):
-                    found: list = []
-                    value = checked_copy(value, money, found)
-                    if found or not value:
-                        ctx.maybe_empty.append((dst, field))
-                elif _is_empty(value):
-                    ctx.maybe_empty.append((dst, field))
-                if field in dst:
-                    assign(dst, field, value)
-                else:
-                    dst[field] = value
+                copy_write(dst, field, value, money, ctx.maybe_empty)
 
         return copy_to_field
     write = comp.writer(rule.v2_path)

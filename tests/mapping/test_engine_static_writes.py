@@ -296,6 +296,17 @@ def test_claim_types_that_read_alike_run_their_own_code(mapping):
             for run in group
         ]
         assert all(not (a & b) for i, a in enumerate(nested) for b in nested[i + 1 :])
+        # every generated function (builders, guards, slice tests), not only the entry point
+        generated = [
+            {
+                id(f.__code__)
+                for f in run.__globals__.values()
+                if callable(f) and getattr(f, "__globals__", None) is run.__globals__
+            }
+            for run in group
+        ]
+        assert all(len(codes) > 10 for codes in generated)
+        assert all(not (a & b) for i, a in enumerate(generated) for b in generated[i + 1 :])
 
 
 def test_input_fields_are_read_with_the_key_objects_orjson_gives(mapping):
