@@ -36,11 +36,11 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from ..errors import RuleError
 from .access import copier, display, first_reader, path_names, reader, writer
 from .context import Context, Link
+from .jsonkeys import parsed_key
+from .loops import each_build, route_build
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
 from .paths import (
@@ -77,9 +77,9 @@ from .write import assign, merge
 Fn = Callable[[Context, Any, dict], None]
 _ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
 _CONTAINERS = (dict, list)
-# variables that change while one resource is mapped (route key/row, lookup default value,
-# renumber's bookkeeping); ``bind`` names are added per resource map
-_DYNAMIC = frozenset({"key", "row", "value", "_sorted"})
+# variables that change while one resource is mapped (route key/row, lookup default value);
+# ``bind`` names are added per resource map
+_DYNAMIC = frozenset({"key", "row", "value"})
 # does a route's subtree read the key/row it sets (as ${key}, ${row.x} or a [~row] prototype)?
 _READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
 # general ops that never write an empty element (the others mark the output for pruning)
@@ -158,6 +158,8 @@ class _Generator:
             "linked_refs": linked_refs,
             "linked_set": linked_set,
             "any_equal": any_equal,
+            "each_build": each_build,
+            "route_build": route_build,
             "_DROPPED": DROPPED,
         }
         self.count = 0
@@ -238,19 +240,13 @@ class _Generator:
 
     def key(self, name: str) -> str:
         """An expression for the field ``name`` of an input object: a global bound to the str
-        object ``orjson.loads`` gives for that key, named by the field (the same in every
-        claim type's source).
-
-        orjson keeps one str object per short key for the life of the process (documented:
-        keys of at most 64 bytes, 2,048 of them), so the fields of every parsed resource are
-        those objects, and a lookup with the same object matches by identity; a literal (which
-        CPython interns) is another object and the dict also compares the characters, at every
-        lookup. A key orjson has not kept (another parser, a full cache) only loses that."""
+        object ``orjson.loads`` gives for that key (:mod:`.jsonkeys`: lookups in parsed input
+        match by identity), named by the field (the same in every claim type's source)."""
         if not (name.isidentifier() and name.isascii() and len(name) <= 64):
             return repr(name)
         label = f"F_{name}"
         if label not in self.ns:
-            self.ns[label] = next(iter(orjson.loads(orjson.dumps({name: 0}))))
+            self.ns[label] = parsed_key(name)
         return label
 
     def compile(self) -> Fn:
@@ -382,24 +378,30 @@ class _Generator:
     def values(self, rule: Rule, path: Any, src: str, var: str) -> tuple[list[str], str]:
         """(lines before, loop header) that bind ``var`` to each value of ``path`` under the
         object ``src``. The rule's first v1 field has been tested already."""
+        pre, items = self.iterable(rule, path, src, var)
+        return pre, f"for {var} in {items}:"
+
+    def iterable(self, rule: Rule, path: Any, src: str, var: str) -> tuple[list[str], str]:
+        """(lines before, an expression for what :meth:`values` loops over); the lines' own
+        names are made from ``var``."""
         if not path:
-            return [], f"for {var} in ({src},):"
+            return [], f"({src},)"
         if len(path) == 1 and rule.v1_head == path[0][1]:
             if path[0][0] == FIELD:
-                return [], f"for {var} in ({src}[{self.key(path[0][1])}],):"
+                return [], f"({src}[{self.key(path[0][1])}],)"
             if path[0][0] == EACH:
                 held = f"_l{var}"
                 return (
                     [f"{held} = {src}[{self.key(path[0][1])}]"],
-                    f"for {var} in ({held} if type({held}) is list else ({held},)):",
+                    f"({held} if type({held}) is list else ({held},))",
                 )
         if (
             rule.v1_head == path[0][1]
             and all(step[0] == FIELD for step in path[:-1])
             and path[-1][0] in (FIELD, EACH)
         ):
-            return self.walk(path, src, var), f"for {var} in _q{var}:"
-        return [], f"for {var} in {self.name('read', reader(path))}({src}):"
+            return self.walk(path, src, var), f"_q{var}"
+        return [], f"{self.name('read', reader(path))}({src})"
 
     def walk(self, path: Any, src: str, var: str) -> list[str]:
         """Lines binding ``_q<var>`` to what the :mod:`.access` reader of ``a.b.c`` /
@@ -798,6 +800,11 @@ class _Generator:
         build = self.builder(
             rule.v2_path, rule.rules, origin_path is not None, self.row_consts if share else None
         )
+        if not (binds or rule.guarded or origin_path == _INHERIT):  # the element alone
+            pre, items = self.iterable(rule, rule.v1_path, src, elem)
+            at = "None" if origin_path is None else self.name("at", origin_path)
+            rc = "rc" if share else "None"
+            return [*pre, f"each_build(ctx, {dst}, {items}, {build}, {at}, {rc})"]
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         body.append(f"if _fo{i} and id({elem}) in _fo{i}: continue")
@@ -868,17 +875,27 @@ class _Generator:
         ns = self.ns  # the builders exist once the source has run
         # ``_k``: ``k<n>`` names the module's constants
         elem, key, var = f"e{i}", f"_k{i}", f"_p{i}"
+        plans_name, choose_name = self.name("plans", plans), self.name("choose", choose)
+        live = [b for b in branches.values() if b is not None]
+        if not (rule.guarded or origin_path == _INHERIT or any(b[3] or b[1] for b in live)):
+            # the element alone decides (no branch reads key or row beyond its constants,
+            # none links back): the compiled loop
+            pre, items = self.iterable(rule, rule.v1_path, src, elem)
+            at = "None" if origin_path is None else self.name("at", origin_path)
+            key_at = self.name("at", params["key_path"])
+            return [
+                *pre,
+                f"route_build(ctx, {dst}, {items}, {key_at}, {plans_name}, {choose_name}, {at})",
+            ]
         get_key = f"{key} = {self.first(params['key_path'], elem)}"
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
-        plans_name, choose_name = self.name("plans", plans), self.name("choose", choose)
         origin = self.origin(origin_path, elem)
         body += [
             get_key,
             f"{var} = {plans_name}.get({key}) if type({key}) is str else None",
             f"if {var} is None: {var} = {choose_name}({key})",
         ]
-        live = [b for b in branches.values() if b is not None]
         if not any(b[3] or b[1] for b in live):
             # no branch reads key or row beyond its constants (filled when chosen), none links
             # back to what it placed: each branch chosen is a builder and its constants

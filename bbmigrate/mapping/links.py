@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .context import Context, Link
+from .jsonkeys import parsed_key
 from .model import Rule
 from .paths import fill, iter_values, select, values
 from .tables import table_for
@@ -50,7 +51,6 @@ def op_renumber(rule: Rule, ctx: Context, src: Any, at: tuple, dst: dict) -> Non
             return big
 
         items.sort(key=rank)
-        ctx.variables.setdefault("_sorted", set()).add(rule.v2_path[0][1])
     field = rule.params.get("field", "sequence")
     by_old: dict[Any, list[int]] = {}
     for number, item in enumerate(items, start=1):
@@ -82,30 +82,38 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
     big = 1_000_000
 
     fields = getattr(order_path, "fields", None) or ()
-
-    def codes(item: Any) -> Any:
-        """``values(item, order_path)`` for the common shape (plain objects down to a list of
-        objects, ``category.coding[*].code``); anything else: the general walk."""
-        node = item
-        for name in fields[:-1]:
-            if type(node) is not dict or name not in node:
-                return get(item)
-            node = node[name]
-        last = fields[-1]
-        if type(node) is dict:
-            return (node[last],) if last in node else ()
-        if type(node) is not list:
-            return get(item)
-        found = []
-        for x in node:  # a loop, not all() over a generator: this runs per item sorted
-            if type(x) is not dict:
-                return get(item)
-            if last in x:
-                found.append(x[last])
-        return found
+    head, last = fields[:-1], fields[-1] if fields else None
+    # the number is stored under the key object parsed items have (:mod:`.jsonkeys`): the
+    # items are copies of v1 elements, most of which hold their old ``sequence`` there
+    field_key = parsed_key(field) if type(field) is str else field
 
     def rank(item: Any) -> int:
-        for code in codes(item) if fields else get(item):
+        """The rank of the first of ``values(item, order_path)`` the table has, else last.
+        The common shape (plain objects down to a list of objects, ``category.coding[*].code``)
+        is walked here; anything else takes the general walk."""
+        node = item
+        codes: Any = None
+        for key in head:
+            if type(node) is not dict or key not in node:
+                codes = get(item)
+                break
+            node = node[key]
+        else:
+            if not fields:
+                codes = get(item)
+            elif type(node) is dict:
+                codes = (node[last],) if last in node else ()
+            elif type(node) is list:
+                codes = []
+                for x in node:  # a loop, not a comprehension: this runs per item sorted
+                    if type(x) is not dict:
+                        codes = get(item)
+                        break
+                    if last in x:
+                        codes.append(x[last])
+            else:
+                codes = get(item)
+        for code in codes:
             if type(code) is str:  # remembered, rows and misses alike
                 number = known.get(code, _UNSEEN)
                 if number is _UNSEEN:  # a sentinel object: compiled, an int is not one object
@@ -125,20 +133,23 @@ def renumber_op(comp: Any, rule: Rule) -> Callable[[Context, Any, dict], None] |
         items = dst.get(name)
         if not isinstance(items, list):
             return
-        if get is not None:
+        if get is not None and len(items) > 1:
             items.sort(key=rank)
-            ctx.variables.setdefault("_sorted", set()).add(name)
         by_old: dict[Any, list[int]] = {}
         origins, numbers = ctx.origins, ctx.new_numbers
         for number, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 continue
-            item[field] = number
+            item[field_key] = number
             ident = id(item)  # two statements: Cython rejects a walrus in a subscript
             numbers[ident] = number
             old = origins.get(ident)
             if old is not None:
-                by_old.setdefault(old, []).append(number)
+                same = by_old.get(old)
+                if same is None:  # most v1 sequences are unique: no list made per lookup
+                    by_old[old] = [number]
+                else:
+                    same.append(number)
         ctx.resolved[name] = by_old
 
     return renumber

@@ -33,6 +33,7 @@ HELPERS = (
     "context",
     "tables",
     "shapes",
+    "loops",
 )
 
 

@@ -9,3 +9,6 @@ cpdef dict copy_dict(dict value, bint money, list found, frozenset skip=*)
 
 @cython.locals(items=list)
 cpdef list copy_list(list value, bint money, list found)
+
+# Money's keys (module constants): C variables, not a module-dict lookup per copy
+cdef object _SYSTEM, _CODE

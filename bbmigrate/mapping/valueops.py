@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .context import Context, Link
+from .jsonkeys import parsed_key
 from .links import renumber_op
 from .paths import ROOT, template_names
 from .shapes import MONEY_SYSTEM, plain, templated
@@ -50,6 +51,8 @@ def checked_copy_except(value: dict, skip: frozenset, money: bool, found: list) 
 
 
 _KEEP_ALL: frozenset = frozenset()
+# Money's fields as parsed input has them (:mod:`.jsonkeys`): every coding copied is tested
+_SYSTEM, _CODE = parsed_key("system"), parsed_key("code")
 
 
 def copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_ALL) -> dict:
@@ -57,10 +60,10 @@ def copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_ALL
     calls it straight for an object, a call fewer per copy."""
     is_money = (
         money
-        and "system" in value  # `in` and a subscript: no method call per object copied
-        and value["system"] == MONEY_SYSTEM
-        and "code" in value
-        and not (skip and ("system" in skip or "code" in skip))  # Money of what is kept
+        and _SYSTEM in value  # `in` and a subscript: no method call per object copied
+        and value[_SYSTEM] == MONEY_SYSTEM
+        and _CODE in value
+        and not (skip and (_SYSTEM in skip or _CODE in skip))  # Money of what is kept
     )
     # a shallow copy in C, then only the nested containers are replaced by their copies
     out = value.copy() if type(value) is dict else dict(value)
@@ -68,7 +71,7 @@ def copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_ALL
         for key in skip:
             out.pop(key, None)
     if is_money:
-        del out["system"], out["code"]
+        del out[_SYSTEM], out[_CODE]
     for key, child in out.items():
         kind = type(child)
         if kind is str:
@@ -90,7 +93,7 @@ def copy_dict(value: dict, money: bool, found: list, skip: frozenset = _KEEP_ALL
             elif not child and (child is None or child == ""):
                 found.append(key)
     if is_money:
-        out["currency"] = code = value["code"]
+        out["currency"] = code = value[_CODE]
         if has_empty(code):
             found.append("currency")
     return out
@@ -102,10 +105,10 @@ def merge_copy(dst: dict, value: dict, skip: frozenset, money: bool, found: list
     False when that copy would have been empty (nothing was written)."""
     is_money = (
         money
-        and "system" in value
-        and value["system"] == MONEY_SYSTEM
-        and "code" in value
-        and not (skip and ("system" in skip or "code" in skip))
+        and _SYSTEM in value
+        and value[_SYSTEM] == MONEY_SYSTEM
+        and _CODE in value
+        and not (skip and (_SYSTEM in skip or _CODE in skip))
     )
     wrote = False
     for key, child in value.items():

@@ -4,6 +4,7 @@ that require the two to agree byte for byte."""
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import orjson
@@ -11,7 +12,21 @@ import pytest
 
 from bbmigrate.errors import BBMigrateError, RuleError
 from bbmigrate.mapping import engine, map_resource
+from bbmigrate.mapping.loader import load_from
+from bbmigrate.mapping.model import MappingSet
 from bbmigrate.mapping.ops import apply
+from bbmigrate.resources import mappings_dir
+
+
+def patient_mapping(folder: Path, rules: str, tables: dict[str, str]) -> MappingSet:
+    """The shipped mappings with ``rules`` as the Patient map and ``tables`` (name: YAML) added
+    to the concept tables, copied under ``folder``."""
+    root = folder / "mappings"
+    shutil.copytree(mappings_dir(), root)
+    (root / "patient.yaml").write_text(rules)
+    for name, text in tables.items():
+        (root / "concepts" / f"{name}.yaml").write_text(text)
+    return load_from(root)
 
 
 def interpreted_rules(mapping, rmap):

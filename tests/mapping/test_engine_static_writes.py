@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
 
 import orjson
 import pytest
@@ -30,7 +29,7 @@ from bbmigrate.mapping.valueops import checked_copy, checked_copy_except, copy_w
 from bbmigrate.mapping.write import assign, merge
 from bbmigrate.resources import mappings_dir
 
-from .engine_pair import both, rule_errors
+from .engine_pair import both, patient_mapping, rule_errors
 
 RULES = """resource: Patient
 note: Writes to fields written before, by this element's rules or by nested ones.
@@ -76,11 +75,7 @@ TABLE = 'id: s-ext\nnote: routes\nrows:\n  "urn:a": default\n'
 
 @pytest.fixture
 def mapping(tmp_path):
-    root = tmp_path / "mappings"
-    shutil.copytree(mappings_dir(), root)
-    (root / "patient.yaml").write_text(RULES)
-    (root / "concepts" / "s-ext.yaml").write_text(TABLE)
-    return load_from(root)
+    return patient_mapping(tmp_path, RULES, {"s-ext": TABLE})
 
 
 def test_writes_after_earlier_writes_match_the_interpreter(mapping, monkeypatch):
@@ -227,13 +222,8 @@ rules:
 
 
 def test_input_data_in_a_route_constant_is_never_turned_into_code(tmp_path, monkeypatch):
-    root = tmp_path / "mappings"
-    shutil.copytree(mappings_dir(), root)
-    (root / "patient.yaml").write_text(KEYED)
-    (root / "concepts" / "s-ext.yaml").write_text(
-        'id: s-ext\nnote: routes\nrows:\n  "urn:a": {route: default}\n'
-    )
-    mapping = load_from(root)
+    table = 'id: s-ext\nnote: routes\nrows:\n  "urn:a": {route: default}\n'
+    mapping = patient_mapping(tmp_path, KEYED, {"s-ext": table})
     hostile = "urn:'+__import__('os').getcwd()+'"
     made = []
     real = codegen.constant_maker
