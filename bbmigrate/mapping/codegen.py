@@ -40,7 +40,7 @@ from ..errors import RuleError
 from .access import copier, display, first_reader, path_names, reader, writer
 from .context import Context, Link
 from .jsonkeys import parsed_key
-from .loops import each_build, route_build
+from .loops import copy_builder, each_build, route_build
 from .model import MappingSet, ResourceMap, Route, Rule
 from .ops import OPS, _origin, apply
 from .paths import (
@@ -1027,11 +1027,23 @@ class _Generator:
         rest = steps[1:] if whole is not None else steps
         fn = self.name("build")
         slow = self.general(steps)
-        out = [f"def {fn}(ctx, dst, elem, origin, rc=None):"]
-        # the origin is handed down (``ctx.origin``) only where a nested rule inherits it
         inherit = any(
             r.params.get("origin_path") == _INHERIT for rule in rules for r in rule.walk()
         )
+        if (
+            whole is not None
+            and not rest
+            and not (has_origin and inherit)
+            and len(v2_path) == 1
+            and v2_path[0][0] == APPEND
+            and not getattr(v2_path, "templated", False)
+        ):  # the element is the v1 one copied, appended to a list: the compiled builder
+            skip = frozenset(whole.params.get("except") or ())
+            money = whole.params.get("reshape", "money") == "money"
+            self.ns[fn] = copy_builder(v2_path[0][1], skip, money, self.ns[slow], has_origin)
+            return fn
+        out = [f"def {fn}(ctx, dst, elem, origin, rc=None):"]
+        # the origin is handed down (``ctx.origin``) only where a nested rule inherits it
         if has_origin and inherit:
             out += [
                 "    if origin is not None:",

@@ -1,6 +1,7 @@
-"""The per-element loops of ``each`` and ``route`` in generated code, as compiled helpers.
+"""The per-element loops of ``each`` and ``route`` in generated code, and the builder that
+only copies, as compiled helpers.
 
-The generated code (:mod:`.codegen`) calls these where a loop needs nothing but the element:
+The generated code (:mod:`.codegen`) calls the loops where they need nothing but the element:
 no guard, and an origin that is none or read from the element. One call per rule and element
 list instead of a dozen bytecodes per element: a route's key, its remembered plan, the builders
 it chose. A failure inside still surfaces in the generated rule list that called, and is named
@@ -10,9 +11,11 @@ by that rule (its line is the call's).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from .context import Context
 from .paths import Path, first
+from .valueops import GLOBAL, copy_dict
 
 
 def each_build(
@@ -53,3 +56,34 @@ def route_build(
         origin = None if origin_at is None else first(elem, origin_at, None)
         for build, rc in plan[2]:
             build(ctx, dst, elem, origin, rc)
+
+
+def copy_builder(
+    key: str, skip: frozenset, money: bool, general: Callable, origins: bool
+) -> Callable:
+    """A builder ``build(ctx, dst, elem, origin, rc)`` (see ``codegen._builder``) whose
+    element is the v1 one copied, less ``skip``, with no rule after the copy, appended to the
+    list at ``dst[key]``: what the generated function would do, without its frame.
+    ``general``: the interpreter for an element that is not an object; ``origins``: remember
+    the origin of the element placed (for renumbering)."""
+
+    def build(ctx: Context, dst: dict, elem: object, origin: object, rc: object = None) -> Any:
+        if type(elem) is dict:
+            found: list = []
+            target = copy_dict(elem, money, found, skip)
+            if found:
+                ctx.maybe_empty.append(GLOBAL)
+        else:
+            target = {}
+            general(ctx, elem, target)
+        if not target:
+            return None
+        items = dst.setdefault(key, [])
+        if type(items) is not list:
+            items = dst[key] = [items]
+        items.append(target)
+        if origins and origin is not None:
+            ctx.origins[id(target)] = origin
+        return target
+
+    return build

@@ -51,6 +51,13 @@ rules:
     origin: family
     note: n
     rules: [{id: l.names.given, op: copy, v1: "given[*]", v2: "given[+]", note: n}]
+  - id: l.photos
+    op: each
+    v1: "photo[*]"
+    v2: "photo[+]"
+    origin: title
+    note: n
+    rules: [{id: l.photos.copy, op: copy, v1: "@", v2: "@", except: [size], note: n}]
   - id: l.guarded
     op: each
     v1: "telecom[*]"
@@ -73,10 +80,15 @@ def test_unguarded_loops_are_one_call_guarded_ones_stay_inline(mapping):
     source = source_of(mapping, mapping.for_resource("Patient"))
     calls = [line.strip() for line in source.splitlines() if "_build(ctx" in line]
     assert len([c for c in calls if c.startswith("route_build(")]) == 1
-    # the top-level each (with its origin) and the one nested in the branch (its constants)
-    assert len([c for c in calls if c.startswith("each_build(")]) == 2
+    # the top-level ones (with their origins) and the one nested in the branch (its constants)
+    assert len([c for c in calls if c.startswith("each_build(")]) == 3
     assert any(c.startswith("each_build(") and c.endswith(", rc)") for c in calls)
     assert "F_telecom" in source and "if not ((F_value in e" in source  # the guard: inline
+    # a builder that only copies its element (less some fields) is compiled, not generated
+    lines = [line.strip() for line in source.splitlines()]
+    after = lines[lines.index("if F_photo in src:") :]
+    builder = next(line for line in after if line.startswith("each_build(")).split(", ")[3]
+    assert builder.startswith("build") and f"def {builder}(" not in source
 
 
 EXTENSIONS = [
@@ -98,10 +110,13 @@ def test_compiled_loops_build_what_the_interpreter_builds(mapping, monkeypatch, 
         "extension": extension,
         "name": [{"family": "F", "given": ["a", "b"]}, {"given": "c"}, 5, {"family": ["x"]}],
         "telecom": [{"value": "1"}, {"system": "x"}, "t"],
+        "photo": [{"title": "t", "size": 3, "data": ""}, "p", {}, {"size": 1}],
     }
     compiled, interpreted = both(patient, mapping, monkeypatch)
     assert compiled == interpreted
-    assert orjson.loads(compiled)["name"][0] == {"given": ["a", "b"]}
+    out = orjson.loads(compiled)
+    assert out["name"][0] == {"given": ["a", "b"]}
+    assert out["photo"] == [{"title": "t"}]
 
 
 def test_a_failure_after_the_loops_is_still_named_by_its_rule(mapping, monkeypatch):
