@@ -758,6 +758,17 @@ class _Generator:
         test = f"if {self.guard_test(rule, src)}:"
         return [test, *("    " + line for line in lines)]
 
+    @staticmethod
+    def plain(path: Any) -> bool:
+        """Is ``path`` absent or plain fields (what the compiled loops read)?"""
+        return path is None or getattr(path, "fields", None) is not None
+
+    def fields(self, path: Any) -> str:
+        """A global for the plain fields of ``path`` as parsed input's key objects, or None."""
+        if path is None:
+            return "None"
+        return self.name("fields", tuple(parsed_key(name) for name in path.fields))
+
     def origin(self, origin_path: Any, elem: str) -> str:
         if origin_path is None:
             return "None"
@@ -800,9 +811,9 @@ class _Generator:
         build = self.builder(
             rule.v2_path, rule.rules, origin_path is not None, self.row_consts if share else None
         )
-        if not (binds or rule.guarded or origin_path == _INHERIT):  # the element alone
-            pre, items = self.iterable(rule, rule.v1_path, src, elem)
-            at = "None" if origin_path is None else self.name("at", origin_path)
+        if not (binds or rule.guarded or origin_path == _INHERIT) and self.plain(origin_path):
+            pre, items = self.iterable(rule, rule.v1_path, src, elem)  # the element alone
+            at = self.fields(origin_path)
             rc = "rc" if share else "None"
             return [*pre, f"each_build(ctx, {dst}, {items}, {build}, {at}, {rc})"]
         pre, loop = self.values(rule, rule.v1_path, src, elem)
@@ -877,12 +888,12 @@ class _Generator:
         elem, key, var = f"e{i}", f"_k{i}", f"_p{i}"
         plans_name, choose_name = self.name("plans", plans), self.name("choose", choose)
         live = [b for b in branches.values() if b is not None]
-        if not (rule.guarded or origin_path == _INHERIT or any(b[3] or b[1] for b in live)):
+        alone = not (rule.guarded or origin_path == _INHERIT or any(b[3] or b[1] for b in live))
+        if alone and self.plain(origin_path) and self.plain(params["key_path"]):
             # the element alone decides (no branch reads key or row beyond its constants,
             # none links back): the compiled loop
             pre, items = self.iterable(rule, rule.v1_path, src, elem)
-            at = "None" if origin_path is None else self.name("at", origin_path)
-            key_at = self.name("at", params["key_path"])
+            at, key_at = self.fields(origin_path), self.fields(params["key_path"])
             return [
                 *pre,
                 f"route_build(ctx, {dst}, {items}, {key_at}, {plans_name}, {choose_name}, {at})",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .context import Context
-from .paths import Path, first
+from .paths import first_of
 from .valueops import GLOBAL, copy_dict
 
 
@@ -23,16 +23,17 @@ def each_build(
     dst: dict,
     items: Iterable,
     build: Callable,
-    origin_at: Path | None,
+    origin_at: tuple | None,
     rc: tuple | None,
 ) -> None:
     """``each``: build every element of ``items`` not already placed by a ``follow``
-    (``rc``: the enclosing route branch's constants, which the builder shares)."""
+    (``origin_at``: the plain fields of the origin; ``rc``: the enclosing route branch's
+    constants, which the builder shares)."""
     followed = ctx.followed  # the set itself: a follow while building adds to it
     for elem in items:
         if followed and id(elem) in followed:
             continue
-        origin = None if origin_at is None else first(elem, origin_at, None)
+        origin = None if origin_at is None else first_of(elem, origin_at, None)
         build(ctx, dst, elem, origin, rc)
 
 
@@ -40,20 +41,21 @@ def route_build(
     ctx: Context,
     dst: dict,
     items: Iterable,
-    key_at: Path,
+    key_at: tuple,
     plans: dict,
     choose: Callable,
-    origin_at: Path | None,
+    origin_at: tuple | None,
 ) -> None:
     """``route``: each element of ``items`` built by the branches its key chose (the plan
     remembered for a text key, else ``choose``) where no branch reads the key or row beyond
-    its constants and none links back."""
+    its constants and none links back. The key and the origin are read along plain fields
+    (``key_at``, ``origin_at``)."""
     for elem in items:
-        key = first(elem, key_at, None)
+        key = first_of(elem, key_at, None)
         plan = plans.get(key) if type(key) is str else None
         if plan is None:
             plan = choose(key)
-        origin = None if origin_at is None else first(elem, origin_at, None)
+        origin = None if origin_at is None else first_of(elem, origin_at, None)
         for build, rc in plan[2]:
             build(ctx, dst, elem, origin, rc)
 

@@ -378,28 +378,34 @@ _MISSING = object()
 def first(node: Any, path: Path, default: Any = None) -> Any:
     fields = getattr(path, "fields", None)
     if fields is not None:  # depth first, stopping at the first match (route keys, origins)
-        # plain objects, a list's first element on the way: walked here without the
-        # generator (what ``_first_field`` finds first, since it goes depth first)
-        cur = node
-        if fields and type(cur) is dict:
-            last = len(fields) - 1
-            for pos in range(last):
-                name = fields[pos]
-                if name not in cur:
-                    break
-                cur = cur[name]
-                if type(cur) is list and cur:
-                    cur = cur[0]
-                if type(cur) is not dict:
-                    break
-            else:
-                name = fields[last]
-                if name in cur:
-                    return cur[name]
-        found = _first_field(node, fields, 0)
-        return default if found is _MISSING else found
+        return first_of(node, fields, default)
     found = values(node, path)
     return found[0] if found else default
+
+
+def first_of(node: Any, fields: tuple[str, ...], default: Any = None) -> Any:
+    """:func:`first` along the plain-field path ``fields`` (what compiled loops call, with the
+    names as the key objects parsed input has)."""
+    # plain objects, a list's first element on the way: walked here without the generator
+    # (what ``_first_field`` finds first, since it goes depth first)
+    cur = node
+    if fields and type(cur) is dict:
+        last = len(fields) - 1
+        for pos in range(last):
+            name = fields[pos]
+            if name not in cur:
+                break
+            cur = cur[name]
+            if type(cur) is list and cur:
+                cur = cur[0]
+            if type(cur) is not dict:
+                break
+        else:
+            name = fields[last]
+            if name in cur:
+                return cur[name]
+    found = _first_field(node, fields, 0)
+    return default if found is _MISSING else found
 
 
 def _first_field(node: Any, fields: tuple[str, ...], pos: int) -> Any:
