@@ -72,7 +72,7 @@ from .valueops import (
     route_row_filler,
     strings,
 )
-from .write import assign, merge
+from .write import append_to, assign, into, merge, place
 
 Fn = Callable[[Context, Any, dict], None]
 _ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
@@ -147,6 +147,9 @@ class _Generator:
             "merge_copy": merge_copy,
             "assign": assign,
             "merge": merge,
+            "append_to": append_to,
+            "into": into,
+            "place": place,
             "first": first,
             "_origin": _origin,
             "_build_with": _build_with,
@@ -480,20 +483,10 @@ class _Generator:
                     f"    {cur} = {self.name('make', copier(proto))}()",
                     f"    _i{slot}.append({cur})",
                 ]
-            elif step[0] == APPEND:
-                out += [
-                    f"_i{slot} = {cur}.setdefault({name}, [])",
-                    f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
-                    f"{cur} = {{}}",
-                    f"_i{slot}.append({cur})",
-                ]
+            elif step[0] == APPEND:  # a new object appended, walked into
+                out += [f"_i{slot} = append_to({cur}, {name}, {{}})", f"{cur} = _i{slot}[-1]"]
             else:
-                out += [
-                    f"{cur} = {cur}.setdefault({name}, {{}})",
-                    f"if isinstance({cur}, list):",
-                    f"    if not {cur}: {cur}.append({{}})",
-                    f"    {cur} = {cur}[-1]",
-                ]
+                out.append(f"{cur} = into({cur}, {name})")
         kind, name = local[-1][0], repr(local[-1][1])
         if kind == PROTO:  # the slice like the prototype (else a new one), merged into
             found = f"_p{slot}"
@@ -509,11 +502,7 @@ class _Generator:
             ]
             return out, f"(_i{slot}, _position(_i{slot}, {found}))"
         if kind == APPEND:
-            out += [
-                f"_i{slot} = {cur}.setdefault({name}, [])",
-                f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
-                f"_i{slot}.append({value})",
-            ]
+            out.append(f"_i{slot} = append_to({cur}, {name}, {value})")
             return out, f"(_i{slot}, len(_i{slot}) - 1)"
         if final is not None:
             return [*out, final(cur, name)], None
@@ -1084,8 +1073,15 @@ class _Generator:
         if has_origin and inherit:
             out += ["    finally:", "        if origin is not None:"]
             out.append("            ctx.origin = saved")
-        out.append("    if not target: return None")
         write, at = self.write(v2_path, "dst", "target", "slot")
+        name = repr(v2_path[-1][1]) if v2_path else None
+        if write == [f"_islot = append_to(dst, {name}, target)"] and not has_origin:
+            # appended to a list of ``dst``: placed (or not, when empty) and returned at once
+            out.append(f"    return place(dst, {name}, target)")
+            self.lines += out
+            self.ns.pop(fn)
+            return fn
+        out.append("    if not target: return None")
         out += ["    " + line for line in write]
         if at == _APPENDED:  # appended as it is: the element placed is ``target`` (an object)
             if has_origin:  # else every caller passes None

@@ -16,6 +16,7 @@ from typing import Any
 from .context import Context
 from .paths import first_of
 from .valueops import GLOBAL, copy_dict
+from .write import place
 
 
 def each_build(
@@ -78,14 +79,9 @@ def copy_builder(
         else:
             target = {}
             general(ctx, elem, target)
-        if not target:
-            return None
-        items = dst.setdefault(key, [])
-        if type(items) is not list:
-            items = dst[key] = [items]
-        items.append(target)
-        if origins and origin is not None:
+        placed = place(dst, key, target)
+        if origins and placed is not None and origin is not None:
             ctx.origins[id(target)] = origin
-        return target
+        return placed
 
     return build

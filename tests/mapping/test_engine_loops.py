@@ -1,20 +1,25 @@
-"""The compiled loops of ``each`` and ``route`` (issue #13, round 13), against the interpreter.
+"""Round 13 of issue #13: compiled loops and write steps, each against what it replaces.
 
 Generated code hands an unguarded ``each`` or ``route`` over a list of elements to one call
-(:mod:`bbmigrate.mapping.loops`) that reads the route key and origin with
-:func:`~bbmigrate.mapping.paths.first`, picks the remembered plan and calls the builders; a
-guarded loop (or one that sets variables, links back or inherits its origin) stays inline. The
-output must be what the interpreter builds, down to hostile shapes, and ``first`` (whose walk
-down plain objects now skips its generator) must give what ``values`` finds first.
+(:mod:`bbmigrate.mapping.loops`) that reads the route key and origin along plain fields, picks
+the remembered plan and calls the builders; a guarded loop (or one that sets variables, links
+back or inherits its origin) stays inline. A builder that only copies its element is a compiled
+closure. The output must be what the interpreter builds, down to hostile shapes, and ``first``
+(whose walk down plain objects now skips its generator) must give what ``values`` finds first.
+The steps of a write (``write.append_to``, ``into``, ``place``) must do what the generated
+lines they replace did, errors included.
 """
 
 from __future__ import annotations
+
+import copy
 
 import orjson
 import pytest
 
 from bbmigrate.mapping.codegen import source_of
 from bbmigrate.mapping.paths import compile_path, first, values
+from bbmigrate.mapping.write import append_to, into, place
 
 from .engine_pair import both, patient_mapping, rule_errors
 
@@ -148,3 +153,65 @@ def test_first_is_what_values_finds_first(node, text):
     path = compile_path(text)
     found = values(node, path)
     assert first(node, path, "none") == (found[0] if found else "none")
+
+
+# What the generated code wrote out before the write steps were calls (round 12's lines).
+def _append_lines(node, key, value):
+    items = node.setdefault(key, [])
+    if type(items) is not list:
+        items = node[key] = [items]
+    items.append(value)
+    return items
+
+
+def _into_lines(node, key):
+    node = node.setdefault(key, {})
+    if isinstance(node, list):
+        if not node:
+            node.append({})
+        node = node[-1]
+    return node
+
+
+def _place_lines(node, key, element):
+    if not element:
+        return None
+    _append_lines(node, key, element)
+    return element
+
+
+def _outcome(step, node, *args):
+    """What a step returns and leaves in ``node``, or the error it raises."""
+    try:
+        got = step(node, *args)
+    except Exception as exc:
+        return ("error", type(exc), str(exc), node)
+    return ("ok", got, node)
+
+
+NODES_BEFORE = [
+    {},
+    {"k": []},
+    {"k": [1]},
+    {"k": [{"a": 1}, {"b": 2}]},
+    {"k": "x"},
+    {"k": {}},
+    {"k": {"a": 1}},
+    {"k": None},
+]
+
+
+@pytest.mark.parametrize("before", [*NODES_BEFORE, "text", [1], None])
+@pytest.mark.parametrize(
+    ("step", "lines", "args"),
+    [
+        (append_to, _append_lines, ("k", {"v": 1})),
+        (into, _into_lines, ("k",)),
+        (place, _place_lines, ("k", {"v": 1})),
+        (place, _place_lines, ("k", {})),
+    ],
+)
+def test_write_steps_do_what_their_lines_did(before, step, lines, args):
+    assert _outcome(step, copy.deepcopy(before), *args) == _outcome(
+        lines, copy.deepcopy(before), *args
+    )
