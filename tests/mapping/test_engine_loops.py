@@ -5,7 +5,8 @@ Generated code hands an unguarded ``each`` or ``route`` over a list of elements 
 the remembered plan and calls the builders; a guarded loop (or one that sets variables, links
 back or inherits its origin) stays inline. A builder that only copies its element is a compiled
 closure. The output must be what the interpreter builds, down to hostile shapes, and ``first``
-(whose walk down plain objects now skips its generator) must give what ``values`` finds first.
+(whose walk down plain objects now skips its generator) must give what ``values`` finds first,
+and so must the v2-marker check (measured: a walk without value lists saved nothing there).
 The steps of a write (``write.append_to``, ``into``, ``place``) must do what the generated
 lines they replace did, errors included.
 """
@@ -215,3 +216,36 @@ def test_write_steps_do_what_their_lines_did(before, step, lines, args):
     assert _outcome(step, copy.deepcopy(before), *args) == _outcome(
         lines, copy.deepcopy(before), *args
     )
+
+
+MARKED = [
+    {"item": [{"productOrService": {}}]},
+    {"item": [{"x": 1}, [{"productOrService": None}]]},  # a list in a list; a null still counts
+    {"item": {"productOrService": "x"}},
+    {"item": []},
+    {"item": "text"},
+    {"type": {"coding": [{"system": "urn:a"}, {"system": "https://x/claim-type"}]}},
+    {"type": [{"coding": {"system": ["urn:a", "y/claim-type"]}}]},
+    {"type": {"coding": [{"system": 5}, {"system": {"claim-type": 1}}]}},
+    {"tags": [], "more": [["a"]], "some": ["claim-type"]},
+]
+
+
+@pytest.mark.parametrize("node", MARKED)
+@pytest.mark.parametrize(
+    "text",
+    ["item.productOrService", "type.coding.system~claim-type", "tags[*]", "more[*]",
+     "some[*]~claim", "item", "type.coding[*].system~urn"],
+)  # fmt: skip
+def test_v2_markers_are_what_values_finds(node, text, tmp_path):
+    """A v2 marker holds when the values its path selects hold one (any value; with ``~text``,
+    a text, or a list of texts, holding it), down hostile shapes."""
+    from bbmigrate.mapping.detect import r4_marker
+
+    detection = f"id: detection\nnote: n\nrows:\n  r4_markers:\n    Patient: [{text!r}]\n"
+    mapping = patient_mapping(tmp_path, RULES, {"l-ext": TABLE, "detection": detection})
+    path, _, want = text.partition("~")
+    found = values(node, compile_path(path))
+    texts = [t for v in found for t in (v if isinstance(v, list) else [v])]
+    holds = bool(found) if not want else any(isinstance(t, str) and want in t for t in texts)
+    assert (r4_marker({"resourceType": "Patient", **node}, mapping) == text) is holds
