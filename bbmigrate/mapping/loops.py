@@ -1,11 +1,11 @@
 """The per-element loops of ``each`` and ``route`` in generated code, and the builder that
 only copies, as compiled helpers.
 
-The generated code (:mod:`.codegen`) calls the loops where they need nothing but the element:
-no guard, and an origin that is none or read from the element. One call per rule and element
-list instead of a dozen bytecodes per element: a route's key, its remembered plan, the builders
-it chose. A failure inside still surfaces in the generated rule list that called, and is named
-by that rule (its line is the call's).
+The generated code (:mod:`.codegen`) calls the loops where they need nothing but the element
+(no guard, no variables set, no backlink; a key and an origin read along plain fields): one
+call per rule and element list instead of a dozen bytecodes per element for a route's key, its
+remembered plan and the builders it chose. A failure inside still surfaces in the generated
+rule list that called, and is named by that rule (its line is the call's).
 """
 
 from __future__ import annotations
