@@ -540,6 +540,29 @@ class _Generator:
             inner = f"{{{step[1]!r}: {wrap(step, inner)}}}"
         return [*lines, f"{dst}[{path[0][1]!r}] = {wrap(path[0], inner)}"], at
 
+    def guard_spec(self, rule: Rule) -> str | None:
+        """A global for the rule's guard as the compiled loops take it (``loops.admits``):
+        only ``when`` / ``unless`` of a field there or of a value at plain fields; None for
+        any other guard (the generated test)."""
+        params = rule.params
+        if any(key in params for key in ("linked_from_path", "unlinked_from_path")):
+            return None
+        tests = []
+        for name, expect in (("when", True), ("unless", False)):
+            path = params.get(f"{name}_path")
+            if path is None:
+                continue
+            want = params.get(f"{name}_value")
+            if path and path[0][0] == ROOT:
+                return None
+            if want is not None and getattr(path, "fields", None):
+                tests.append((False, None, path, want, expect))
+            elif want is None and len(path) == 1 and path[0][0] == FIELD:
+                tests.append((True, parsed_key(path[0][1]), None, None, expect))
+            else:
+                return None
+        return self.name("admit", (self.guard(rule), tuple(tests)))
+
     def guard_test(self, rule: Rule, elem: str) -> str:
         """An expression for the rule's guard on ``elem``: inline for an object where every
         ``when`` / ``unless`` asks whether one field is there, whether a value at plain fields
@@ -800,11 +823,14 @@ class _Generator:
         build = self.builder(
             rule.v2_path, rule.rules, origin_path is not None, self.row_consts if share else None
         )
-        if not (binds or rule.guarded or origin_path == _INHERIT) and self.plain(origin_path):
-            pre, items = self.iterable(rule, rule.v1_path, src, elem)  # the element alone
+        guard = self.guard_spec(rule) if rule.guarded else None
+        alone = not (binds or origin_path == _INHERIT or (rule.guarded and guard is None))
+        if alone and self.plain(origin_path):  # the element (and the guard) alone decide
+            pre, items = self.iterable(rule, rule.v1_path, src, elem)
             at = self.fields(origin_path)
             rc = "rc" if share else "None"
-            return [*pre, f"each_build(ctx, {dst}, {items}, {build}, {at}, {rc})"]
+            tail = f", {guard}" if guard is not None else ""
+            return [*pre, f"each_build(ctx, {dst}, {items}, {build}, {at}, {rc}{tail})"]
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         body.append(f"if _fo{i} and id({elem}) in _fo{i}: continue")

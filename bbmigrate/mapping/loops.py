@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .context import Context
-from .paths import first_of
+from .paths import any_equal, first_of
 from .valueops import GLOBAL, copy_dict
 from .write import place
 
@@ -26,12 +26,15 @@ def each_build(
     build: Callable,
     origin_at: tuple | None,
     rc: tuple | None,
+    guard: tuple | None = None,
 ) -> None:
-    """``each``: build every element of ``items`` not already placed by a ``follow``
-    (``origin_at``: the plain fields of the origin; ``rc``: the enclosing route branch's
-    constants, which the builder shares)."""
+    """``each``: build every element of ``items`` the rule's guard admits and no ``follow``
+    placed already (``origin_at``: the plain fields of the origin; ``rc``: the enclosing route
+    branch's constants, which the builder shares; ``guard``: see :func:`admits`)."""
     followed = ctx.followed  # the set itself: a follow while building adds to it
     for elem in items:
+        if guard is not None and not admits(guard, elem, ctx):
+            continue
         if followed and id(elem) in followed:
             continue
         origin = None if origin_at is None else first_of(elem, origin_at, None)
@@ -85,3 +88,17 @@ def copy_builder(
         return placed
 
     return build
+
+
+def admits(guard: tuple, elem: Any, ctx: Context) -> bool:
+    """A rule's ``when`` / ``unless`` on ``elem`` as ``(general, tests)``: for an object, each
+    test ``(present, key, path, want, expect)`` asks whether the field ``key`` is there
+    (``present``) or whether a value at the plain fields ``path`` equals ``want``, and must
+    answer ``expect``, in order; anything else is asked of the ``general`` guard."""
+    if type(elem) is not dict:
+        return guard[0](elem, ctx)
+    for present, key, path, want, expect in guard[1]:
+        found = (key in elem) if present else any_equal(elem, path, want)
+        if bool(found) is not expect:
+            return False
+    return True

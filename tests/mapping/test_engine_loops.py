@@ -69,8 +69,16 @@ rules:
     v1: "telecom[*]"
     v2: "telecom[+]"
     when: value
+    unless: "period.start=2000"
     note: n
     rules: [{id: l.guarded.v, op: copy, v1: value, v2: "value", note: n}]
+  - id: l.rooted
+    op: each
+    v1: "communication[*]"
+    v2: "communication[+]"
+    unless: "/gender"
+    note: n
+    rules: [{id: l.rooted.v, op: copy, v1: language, v2: "language", note: n}]
   - {id: l.addr, op: copy, v1: "address[*]", v2: "address[+]", note: n}
   - {id: l.third, op: copy, v1: gender, v2: "address[0].text", note: n}
 """
@@ -86,10 +94,12 @@ def test_unguarded_loops_are_one_call_guarded_ones_stay_inline(mapping):
     source = source_of(mapping, mapping.for_resource("Patient"))
     calls = [line.strip() for line in source.splitlines() if "_build(ctx" in line]
     assert len([c for c in calls if c.startswith("route_build(")]) == 1
-    # the top-level ones (with their origins) and the one nested in the branch (its constants)
-    assert len([c for c in calls if c.startswith("each_build(")]) == 3
+    # the top-level ones (with their origins, one guarded by a field and a value test) and
+    # the one nested in the branch (its constants)
+    assert len([c for c in calls if c.startswith("each_build(")]) == 4
     assert any(c.startswith("each_build(") and c.endswith(", rc)") for c in calls)
-    assert "F_telecom" in source and "if not ((F_value in e" in source  # the guard: inline
+    assert any(c.startswith("each_build(") and ", admit" in c for c in calls)
+    assert "F_communication" in source and "(not read" in source  # a rooted guard: inline
     # a builder that only copies its element (less some fields) is compiled, not generated
     lines = [line.strip() for line in source.splitlines()]
     after = lines[lines.index("if F_photo in src:") :]
@@ -115,7 +125,15 @@ def test_compiled_loops_build_what_the_interpreter_builds(mapping, monkeypatch, 
         "resourceType": "Patient",
         "extension": extension,
         "name": [{"family": "F", "given": ["a", "b"]}, {"given": "c"}, 5, {"family": ["x"]}],
-        "telecom": [{"value": "1"}, {"system": "x"}, "t"],
+        "telecom": [
+            {"value": "1"},
+            {"system": "x"},
+            "t",
+            {"value": "2", "period": {"start": "2000"}},
+            {"value": "3", "period": [{"start": "1999"}, {"start": "2000"}]},
+            {"value": "4", "period": {"start": 2000}},
+        ],
+        "communication": [{"language": "en"}, "x"],
         "photo": [{"title": "t", "size": 3, "data": ""}, "p", {}, {"size": 1}],
     }
     compiled, interpreted = both(patient, mapping, monkeypatch)
