@@ -2,10 +2,11 @@
 only copies, as compiled helpers.
 
 The generated code (:mod:`.codegen`) calls the loops where they need nothing but the element
-(no guard, no variables set, no backlink; a key and an origin read along plain fields): one
-call per rule and element list instead of a dozen bytecodes per element for a route's key, its
-remembered plan and the builders it chose. A failure inside still surfaces in the generated
-rule list that called, and is named by that rule (its line is the call's).
+(no variables set, no backlink; a key and an origin read along plain fields; no guard, or for
+an ``each`` one :func:`admits` answers): one call per rule and element list instead of a dozen
+bytecodes per element for a route's key, its remembered plan and the builders it chose. A
+failure inside still surfaces in the generated rule list that called, and is named by that
+rule (its line is the call's).
 """
 
 from __future__ import annotations
