@@ -72,7 +72,7 @@ from .valueops import (
     route_row_filler,
     strings,
 )
-from .write import append_to, assign, into, merge, place
+from .write import assign, merge
 
 Fn = Callable[[Context, Any, dict], None]
 _ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
@@ -147,9 +147,6 @@ class _Generator:
             "merge_copy": merge_copy,
             "assign": assign,
             "merge": merge,
-            "append_to": append_to,
-            "into": into,
-            "place": place,
             "first": first,
             "_origin": _origin,
             "_build_with": _build_with,
@@ -483,10 +480,20 @@ class _Generator:
                     f"    {cur} = {self.name('make', copier(proto))}()",
                     f"    _i{slot}.append({cur})",
                 ]
-            elif step[0] == APPEND:  # a new object appended, walked into
-                out += [f"_i{slot} = append_to({cur}, {name}, {{}})", f"{cur} = _i{slot}[-1]"]
+            elif step[0] == APPEND:
+                out += [
+                    f"_i{slot} = {cur}.setdefault({name}, [])",
+                    f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
+                    f"{cur} = {{}}",
+                    f"_i{slot}.append({cur})",
+                ]
             else:
-                out.append(f"{cur} = into({cur}, {name})")
+                out += [
+                    f"{cur} = {cur}.setdefault({name}, {{}})",
+                    f"if isinstance({cur}, list):",
+                    f"    if not {cur}: {cur}.append({{}})",
+                    f"    {cur} = {cur}[-1]",
+                ]
         kind, name = local[-1][0], repr(local[-1][1])
         if kind == PROTO:  # the slice like the prototype (else a new one), merged into
             found = f"_p{slot}"
@@ -502,7 +509,11 @@ class _Generator:
             ]
             return out, f"(_i{slot}, _position(_i{slot}, {found}))"
         if kind == APPEND:
-            out.append(f"_i{slot} = append_to({cur}, {name}, {value})")
+            out += [
+                f"_i{slot} = {cur}.setdefault({name}, [])",
+                f"if type(_i{slot}) is not list: _i{slot} = {cur}[{name}] = [_i{slot}]",
+                f"_i{slot}.append({value})",
+            ]
             return out, f"(_i{slot}, len(_i{slot}) - 1)"
         if final is not None:
             return [*out, final(cur, name)], None
@@ -539,29 +550,6 @@ class _Generator:
         for step in reversed(path[1:-1]):
             inner = f"{{{step[1]!r}: {wrap(step, inner)}}}"
         return [*lines, f"{dst}[{path[0][1]!r}] = {wrap(path[0], inner)}"], at
-
-    def guard_spec(self, rule: Rule) -> str | None:
-        """A global for the rule's guard as the compiled loops take it (``loops.admits``):
-        only ``when`` / ``unless`` of a field there or of a value at plain fields; None for
-        any other guard (the generated test)."""
-        params = rule.params
-        if any(key in params for key in ("linked_from_path", "unlinked_from_path")):
-            return None
-        tests = []
-        for name, expect in (("when", True), ("unless", False)):
-            path = params.get(f"{name}_path")
-            if path is None:
-                continue
-            want = params.get(f"{name}_value")
-            if path and path[0][0] == ROOT:
-                return None
-            if want is not None and getattr(path, "fields", None):
-                tests.append((False, None, path, want, expect))
-            elif want is None and len(path) == 1 and path[0][0] == FIELD:
-                tests.append((True, parsed_key(path[0][1]), None, None, expect))
-            else:
-                return None
-        return self.name("admit", (self.guard(rule), tuple(tests)))
 
     def guard_test(self, rule: Rule, elem: str) -> str:
         """An expression for the rule's guard on ``elem``: inline for an object where every
@@ -823,14 +811,11 @@ class _Generator:
         build = self.builder(
             rule.v2_path, rule.rules, origin_path is not None, self.row_consts if share else None
         )
-        guard = self.guard_spec(rule) if rule.guarded else None
-        alone = not (binds or origin_path == _INHERIT or (rule.guarded and guard is None))
-        if alone and self.plain(origin_path):  # the element (and the guard) alone decide
-            pre, items = self.iterable(rule, rule.v1_path, src, elem)
+        if not (binds or rule.guarded or origin_path == _INHERIT) and self.plain(origin_path):
+            pre, items = self.iterable(rule, rule.v1_path, src, elem)  # the element alone
             at = self.fields(origin_path)
             rc = "rc" if share else "None"
-            tail = f", {guard}" if guard is not None else ""
-            return [*pre, f"each_build(ctx, {dst}, {items}, {build}, {at}, {rc}{tail})"]
+            return [*pre, f"each_build(ctx, {dst}, {items}, {build}, {at}, {rc})"]
         pre, loop = self.values(rule, rule.v1_path, src, elem)
         body = self.guarded(rule, elem, "continue")
         body.append(f"if _fo{i} and id({elem}) in _fo{i}: continue")
@@ -1099,15 +1084,8 @@ class _Generator:
         if has_origin and inherit:
             out += ["    finally:", "        if origin is not None:"]
             out.append("            ctx.origin = saved")
-        write, at = self.write(v2_path, "dst", "target", "slot")
-        name = repr(v2_path[-1][1]) if v2_path else None
-        if write == [f"_islot = append_to(dst, {name}, target)"] and not has_origin:
-            # appended to a list of ``dst``: placed (or not, when empty) and returned at once
-            out.append(f"    return place(dst, {name}, target)")
-            self.lines += out
-            self.ns.pop(fn)
-            return fn
         out.append("    if not target: return None")
+        write, at = self.write(v2_path, "dst", "target", "slot")
         out += ["    " + line for line in write]
         if at == _APPENDED:  # appended as it is: the element placed is ``target`` (an object)
             if has_origin:  # else every caller passes None

@@ -2,11 +2,10 @@
 only copies, as compiled helpers.
 
 The generated code (:mod:`.codegen`) calls the loops where they need nothing but the element
-(no variables set, no backlink; a key and an origin read along plain fields; no guard, or for
-an ``each`` one :func:`admits` answers): one call per rule and element list instead of a dozen
-bytecodes per element for a route's key, its remembered plan and the builders it chose. A
-failure inside still surfaces in the generated rule list that called, and is named by that
-rule (its line is the call's).
+(no guard, no variables set, no backlink; a key and an origin read along plain fields): one
+call per rule and element list instead of a dozen bytecodes per element for a route's key, its
+remembered plan and the builders it chose. A failure inside still surfaces in the generated
+rule list that called, and is named by that rule (its line is the call's).
 """
 
 from __future__ import annotations
@@ -15,9 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .context import Context
-from .paths import any_equal, first_of
+from .paths import first_of
 from .valueops import GLOBAL, copy_dict
-from .write import place
 
 
 def each_build(
@@ -27,15 +25,12 @@ def each_build(
     build: Callable,
     origin_at: tuple | None,
     rc: tuple | None,
-    guard: tuple | None = None,
 ) -> None:
-    """``each``: build every element of ``items`` the rule's guard admits and no ``follow``
-    placed already (``origin_at``: the plain fields of the origin; ``rc``: the enclosing route
-    branch's constants, which the builder shares; ``guard``: see :func:`admits`)."""
+    """``each``: build every element of ``items`` not already placed by a ``follow``
+    (``origin_at``: the plain fields of the origin; ``rc``: the enclosing route branch's
+    constants, which the builder shares)."""
     followed = ctx.followed  # the set itself: a follow while building adds to it
     for elem in items:
-        if guard is not None and not admits(guard, elem, ctx):
-            continue
         if followed and id(elem) in followed:
             continue
         origin = None if origin_at is None else first_of(elem, origin_at, None)
@@ -83,23 +78,14 @@ def copy_builder(
         else:
             target = {}
             general(ctx, elem, target)
-        placed = place(dst, key, target)
-        if origins and placed is not None and origin is not None:
+        if not target:
+            return None
+        items = dst.setdefault(key, [])
+        if type(items) is not list:
+            items = dst[key] = [items]
+        items.append(target)
+        if origins and origin is not None:
             ctx.origins[id(target)] = origin
-        return placed
+        return target
 
     return build
-
-
-def admits(guard: tuple, elem: Any, ctx: Context) -> bool:
-    """A rule's ``when`` / ``unless`` on ``elem`` as ``(general, tests)``: for an object, each
-    test ``(present, key, path, want, expect)`` asks whether the field ``key`` is there
-    (``present``) or whether a value at the plain fields ``path`` equals ``want``, and must
-    answer ``expect``, in order; anything else is asked of the ``general`` guard."""
-    if type(elem) is not dict:
-        return guard[0](elem, ctx)
-    for present, key, path, want, expect in guard[1]:
-        found = (key in elem) if present else any_equal(elem, path, want)
-        if bool(found) is not expect:
-            return False
-    return True

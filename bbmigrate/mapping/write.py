@@ -24,40 +24,6 @@ def contains(item: Any, proto: Any) -> bool:
     return item == proto
 
 
-# The steps of a write, as generated code takes them (one call instead of three or four lines
-# each, the same operations in the same order, so the same errors for a non-object):
-
-
-def append_to(node: Any, key: str, value: Any) -> list:
-    """Append ``value`` to the list at ``node[key]`` (made; a single value there is wrapped in
-    one); the list."""
-    items = node.setdefault(key, [])
-    if type(items) is not list:
-        items = node[key] = [items]
-    items.append(value)
-    return items
-
-
-def into(node: Any, key: str) -> Any:
-    """The object at ``node[key]`` to write into (made when missing; a list: its last element,
-    a new object in an empty one)."""
-    child = node.setdefault(key, {})
-    if isinstance(child, list):
-        if not child:
-            child.append({})
-        child = child[-1]
-    return child
-
-
-def place(node: Any, key: str, element: dict) -> dict | None:
-    """A built element appended to the list at ``node[key]`` and returned; None (nothing
-    placed) when it came out empty."""
-    if not element:
-        return None
-    append_to(node, key, element)
-    return element
-
-
 def put(node: dict, path: Path, value: Any) -> tuple[Any, Any]:
     """Write ``value`` at ``path`` under ``node``, creating what is missing.
 
