@@ -54,6 +54,7 @@ from .paths import (
     fill,
     fill_text,
     first,
+    first_of,
     template_names,
 )
 from .refs import bound_variables, follow_reference, is_linked, linked_refs, linked_set
@@ -158,6 +159,7 @@ class _Generator:
             "linked_refs": linked_refs,
             "linked_set": linked_set,
             "any_equal": any_equal,
+            "first_of": first_of,
             "each_build": each_build,
             "route_build": route_build,
             "_DROPPED": DROPPED,
@@ -777,27 +779,19 @@ class _Generator:
         return self.first(origin_path, elem)
 
     def first(self, path: Any, node: str, default: str | None = None) -> str:
-        """An expression for ``first(node, path, default)``: inline along plain fields, taking a
-        list's first element on the way (depth first, as :func:`~.paths.first` does); whenever
-        that does not reach a value, the general ``first`` decides (it goes on to later
-        elements). Other paths: a compiled :func:`~.access.first_reader`."""
+        """An expression for ``first(node, path, default)``: one plain field inline (the
+        general ``first`` when it is not there: it goes on down lists); more plain fields,
+        the compiled :func:`~.paths.first_of`; other paths, a compiled
+        :func:`~.access.first_reader`."""
         fields = getattr(path, "fields", None)
         if not fields:
             return f"{self.name('first', first_reader(path, default))}({node})"
+        if len(fields) > 1:
+            return f"first_of({node}, {self.fields(path)}, {default!r})"
         slow = f"first({node}, {self.name('at', path)}, {default!r})"
         self.count += 1
-        t = f"_t{self.count}"
-        tests = [f"(type({t} := {node}) is dict)"]
-        for name in fields[:-1]:
-            key = self.key(name)
-            tests += [
-                f"{key} in {t}",
-                f"(type({t} := {t}[{key}]) is dict or (type({t}) is list and {t} "
-                f"and type({t} := {t}[0]) is dict))",
-            ]
-        last = self.key(fields[-1])
-        tests.append(f"{last} in {t}")
-        return f"({t}[{last}] if {' and '.join(tests)} else {slow})"
+        t, key = f"_t{self.count}", self.key(fields[0])
+        return f"({t}[{key}] if (type({t} := {node}) is dict) and {key} in {t} else {slow})"
 
     def each(self, rule: Rule, src: str, dst: str, i: int) -> list[str]:
         params = rule.params

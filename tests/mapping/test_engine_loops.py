@@ -45,6 +45,16 @@ rules:
       default:
         v2: "contact[+]"
         rules: [{id: l.ext.url, op: copy, v1: url, v2: "name.text", note: n}]
+  - id: l.kept
+    op: route
+    v1: "extension[*]"
+    key: "valueCoding.code"
+    table: l-ext
+    when: url
+    note: n
+    routes:
+      a: {v2: "link[+]", rules: [{id: l.kept.url, op: copy, v1: url, v2: "type", note: n}]}
+      default: {drop: "not linked"}
   - id: l.names
     op: each
     v1: "name[*]"
@@ -81,6 +91,8 @@ def test_unguarded_loops_are_one_call_guarded_ones_stay_inline(mapping):
     source = source_of(mapping, mapping.for_resource("Patient"))
     calls = [line.strip() for line in source.splitlines() if "_build(ctx" in line]
     assert len([c for c in calls if c.startswith("route_build(")]) == 1
+    # the guarded route stays a generated loop; its key of two fields is read by first_of
+    assert source.count("= first_of(e") == 1
     # the top-level ones (with their origins) and the one nested in the branch (its constants)
     assert len([c for c in calls if c.startswith("each_build(")]) == 3
     assert any(c.startswith("each_build(") and c.endswith(", rc)") for c in calls)
