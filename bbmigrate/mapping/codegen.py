@@ -25,6 +25,12 @@ the interpreter's op functions, as does a rule list run on something that is not
 ``map_with_provenance`` and ``unmapped`` keep the interpreter; tests check that both build the
 same bytes. The generated source is kept (``source_of``) and registered with :mod:`linecache`
 so that a traceback through it shows the generated lines.
+
+Every generated function, constant and helper is named by its content (the text of a function,
+which names what it calls by content too; the value of a constant; what a helper is made
+from) in one namespace per mapping set: a builder that several claim types have in common is
+one function, and anything that differs between them (a constant filled from a claim type's
+variables, a table one chooses) has a name of its own.
 """
 
 from __future__ import annotations
@@ -87,19 +93,74 @@ _READS_ROUTE_VARS = re.compile(r"\$\{(?:key|row)[.}]|\[~(?:key|row)\]")
 _NEVER_EMPTY = frozenset({"renumber", "dedupe"})
 _INHERIT = (("field", "^"),)  # ``origin: "^"``: the enclosing element's origin
 _PLACES = frozenset(OPS) - {"resource"}  # the ops that write only at their targets (_written)
-_MARK = "#> "  # a comment line ``#> L<n> <index>``: rule ``index`` of a rule list begins
-_CODE: dict[str, Any] = {}  # compiled code by the hash of its source
+_MARK = "#> "  # a comment line ``#> L_<name> <index>``: rule ``index`` of a rule list begins
+_SELF = "__fn__"  # a generated function's own name until its text is complete (see define)
+_STARTS = "__starts__"  # the name of its rules' first lines, likewise
+_TEMP = re.compile(r"\b_t\d+\b")  # the walrus temporaries of first(), numbered per function
+_TEMPLATE_ROOT = re.compile(r"\$\{(\w+)|\[~(\w+)\]")
 
 
-def _own_copy(code: Any) -> Any:
-    """A new code object with the same bytecode, its nested functions' code copied too.
+def _content(value: Any) -> Any:
+    """A key equal for equal JSON-like values (their types and order included) and for rules
+    that read alike, else None (the value is named by identity). Generated functions and their
+    constants are named by it, so what claim types have in common is one object."""
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool, bytes):
+        return (kind.__name__, repr(value))
+    if kind is Rule:
+        return ("Rule", repr(value))  # its fields, nested rules and origin: all it is
+    if isinstance(value, tuple) or kind is list:
+        items = tuple(_content(item) for item in value)
+        return None if None in items else (kind.__name__, items)
+    if kind is frozenset:
+        items = tuple(sorted(repr(_content(item)) for item in value))
+        return None if "None" in items else (kind.__name__, items)
+    if kind is dict:
+        pairs = tuple((_content(k), _content(v)) for k, v in value.items())
+        return None if any(None in pair for pair in pairs) else ("dict", pairs)
+    return None
 
-    Claim types whose rules read alike compile once, but each runs its own copy: CPython
-    (3.11+) specialises a code object's instructions in place, keyed on the globals it last
-    ran with, and one code object run with four claim types' constants in turn missed those
-    caches at every switch (the eight claim types interleaved were ~10 % slower)."""
-    consts = tuple(_own_copy(c) if type(c) is type(code) else c for c in code.co_consts)
-    return code.replace(co_consts=consts)
+
+def _digest(key: Any) -> str:
+    return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+
+
+def _namespace(mapping: MappingSet) -> dict[str, Any]:
+    """The globals of every function generated for ``mapping`` (all its resource maps): one
+    dict, its names given by content (:meth:`_Generator.name`, :meth:`_Generator.define`), so
+    a builder that eight claim types share is one function, with one code object warm in the
+    CPU's caches, where eight copies did not fit together (docs/mapper-speed.md, round 14)."""
+    ns = mapping.memo.get("codegen-globals")
+    if ns is None:
+        ns = mapping.memo["codegen-globals"] = {
+            "RuleError": RuleError,
+            "_ERRORS": _ERRORS,
+            "_C": _CONTAINERS,
+            "_rule_error": _rule_error,
+            "_rule_at": _rule_at,
+            "checked_copy": checked_copy,
+            "copy_dict": copy_dict,
+            "copy_write": copy_write,
+            "merge_copy": merge_copy,
+            "assign": assign,
+            "merge": merge,
+            "first": first,
+            "_origin": _origin,
+            "_build_with": _build_with,
+            "Link": Link,
+            "GLOBAL": GLOBAL,
+            "_ABSENT": _ABSENT,
+            "_put_back": _put_back,
+            "_position": _position,
+            "linked_refs": linked_refs,
+            "linked_set": linked_set,
+            "any_equal": any_equal,
+            "first_of": first_of,
+            "each_build": each_build,
+            "route_build": route_build,
+            "_DROPPED": DROPPED,
+        }
+    return ns
 
 
 def compiled_rules(mapping: MappingSet, rmap: ResourceMap) -> Fn:
@@ -135,35 +196,8 @@ class _Generator:
         binds = {n for r in rmap.all_rules() for n in r.params.get("bind_paths") or {}}
         self.dynamic = _DYNAMIC | binds
         self.binds = frozenset(binds)
-        self.lines: list[str] = []
-        self.ns: dict[str, Any] = {
-            "RuleError": RuleError,
-            "_ERRORS": _ERRORS,
-            "_C": _CONTAINERS,
-            "_rule_error": _rule_error,
-            "_rule_at": _rule_at,
-            "checked_copy": checked_copy,
-            "copy_dict": copy_dict,
-            "copy_write": copy_write,
-            "merge_copy": merge_copy,
-            "assign": assign,
-            "merge": merge,
-            "first": first,
-            "_origin": _origin,
-            "_build_with": _build_with,
-            "Link": Link,
-            "GLOBAL": GLOBAL,
-            "_ABSENT": _ABSENT,
-            "_put_back": _put_back,
-            "_position": _position,
-            "linked_refs": linked_refs,
-            "linked_set": linked_set,
-            "any_equal": any_equal,
-            "first_of": first_of,
-            "each_build": each_build,
-            "route_build": route_build,
-            "_DROPPED": DROPPED,
-        }
+        self.ns = _namespace(mapping)
+        self.sources: dict[str, str] = {}  # the functions this resource map runs, by name
         self.count = 0
         self.row_consts: list | None = None  # see builder()
         # the keys the element being built may have by now (None: any; see fresh())
@@ -179,6 +213,11 @@ class _Generator:
 
     def writer(self, rule_path: Any) -> Any:
         return writer(rule_path, self.variables if self.is_static(path_names(rule_path)) else None)
+
+    def write_fn(self, path: Any) -> str:
+        """A global bound to :meth:`writer` of ``path``."""
+        key = (_content(path), self.var_key(" ".join(f"${{{n}}}" for n in path_names(path))))
+        return self.made("write", key, lambda: self.writer(path))  # type: ignore[return-value]
 
     def table(self, rule: Rule) -> Any:
         """The rule's table chain when it does not depend on a changing variable, else None."""
@@ -233,11 +272,68 @@ class _Generator:
 
     # --- source bookkeeping -------------------------------------------------------------------
 
-    def name(self, prefix: str, value: Any = None) -> str:
-        """A fresh global name of the generated module, bound to ``value``."""
-        self.count += 1
-        label = f"{prefix}{self.count}"
-        self.ns[label] = value
+    def name(self, prefix: str, value: Any) -> str:
+        """A global of the generated code bound to ``value``, named by its content where it
+        has one (:func:`_content`: equal constants are one object), else by its identity."""
+        key = _content(value)
+        label = f"{prefix}_{_digest(key)}" if key is not None else f"{prefix}_o{id(value):x}"
+        if label not in self.ns:  # (an identity's object stays bound: its id is not reused)
+            self.ns[label] = value
+        return label
+
+    def made(self, prefix: str, key: Any, make: Callable[[], Any]) -> str | None:
+        """A global bound to what ``make()`` gives (None: nothing, no name), made once for the
+        mapping set per ``key``, which must say all that it depends on (see :func:`_content`):
+        so what claim types have in common is one object, and their code one function."""
+        label = f"{prefix}_{_digest((prefix, key))}"
+        if label not in self.ns:
+            value = make()
+            if value is None:
+                return None
+            self.ns[label] = value
+        return label
+
+    def var_key(self, text: str) -> tuple:
+        """What of this resource map ``text`` (a rule's or a value's repr) reads: the values
+        of the variables it names and which variables change while mapping (its binds)."""
+        roots = {a or b for a, b in _TEMPLATE_ROOT.findall(text)}
+        fixed = tuple((n, _content(self.variables.get(n))) for n in sorted(roots))
+        return fixed, tuple(sorted(self.binds))
+
+    def rule_key(self, rule: Rule) -> tuple:
+        """All that a helper made from ``rule`` and this resource map depends on."""
+        text = repr(rule)
+        return ("Rule", text), self.var_key(text)
+
+    def copy_of(self, proto: Any) -> str:
+        """A global bound to a function that makes a fresh copy of ``proto``."""
+        return self.made("make", _content(proto), lambda: copier(proto))  # type: ignore[return-value]
+
+    def read(self, path: Any) -> str:
+        """A global bound to the :mod:`.access` reader of ``path``."""
+        return self.made("read", _content(path), lambda: reader(path))  # type: ignore[return-value]
+
+    def define(self, prefix: str, lines: list[str]) -> str:
+        """Compile the function ``lines`` (named ``__fn__`` there) under a name given by its
+        text, once for the mapping set; the name. Its text names its constants and the
+        functions it calls by their content (:meth:`name`, :meth:`made`), so equal text is
+        equal behaviour, and claim types that have a builder in common share it."""
+        source = "\n".join(lines) + "\n"
+        temps: dict[str, str] = {}
+        source = _TEMP.sub(lambda m: temps.setdefault(m.group(), f"_t{len(temps)}"), source)
+        label = f"{prefix}_{_digest(source)}"
+        source = source.replace(_SELF, label).replace(_STARTS, f"L_{label}")
+        if label not in self.ns:
+            filename = f"<bbmigrate-rules {label}>"
+            code = compile(source, filename, "exec")
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            starts = self.ns[f"L_{label}"] = []
+            for number, line in enumerate(source.splitlines(), start=1):
+                if line.lstrip().startswith(_MARK):
+                    assert int(line.rsplit(" ", 1)[1]) == len(starts)
+                    starts.append(number)
+            exec(code, self.ns)
+        self.sources.setdefault(label, source)
         return label
 
     def key(self, name: str) -> str:
@@ -252,24 +348,9 @@ class _Generator:
         return label
 
     def compile(self) -> Fn:
-        top = self.rule_list(self.rmap.rules)
-        source = "\n".join(self.lines) + "\n"
-        digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-        code = _CODE.get(digest)
-        if code is None:  # claim types whose rules read alike share the code (not the constants)
-            filename = f"<bbmigrate-rules {digest}>"
-            code = _CODE[digest] = compile(source, filename, "exec")
-            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        else:
-            code = _own_copy(code)
-        for number, line in enumerate(self.lines, start=1):
-            if line.lstrip().startswith(_MARK):
-                starts, _, index = line.lstrip()[len(_MARK) :].partition(" ")
-                assert len(self.ns[starts]) == int(index)
-                self.ns[starts].append(number)
-        exec(code, self.ns)
-        run = self.ns[top]
-        run.__bbmigrate_source__ = source
+        run = self.ns[self.rule_list(self.rmap.rules)]
+        # claim types that read alike run one function: the same text
+        run.__bbmigrate_source__ = "".join(self.sources.values())
         return run
 
     # --- rule lists ---------------------------------------------------------------------------
@@ -293,22 +374,19 @@ class _Generator:
                 apply(rule, ctx, src, (), dst)
             ctx.maybe_empty.append(GLOBAL)  # the interpreter keeps no marks
 
-        return self.name("general", general)
+        return self.made("general", _content(rules), lambda: general)  # type: ignore[return-value]
 
     def rule_list(self, rules: tuple[Rule, ...]) -> str:
         steps = self.steps(rules)
-        fn = self.name("run")
         slow = self.general(steps)
-        out: list[str] = [f"def {fn}(ctx, src, dst):"]
+        out: list[str] = [f"def {_SELF}(ctx, src, dst):"]
         out.append(f"    if type(src) is not dict: return {slow}(ctx, src, dst)")
         self.present = set()  # ``dst`` is the new resource: empty (see compiled_rules)
         try:
             out += self.body(steps, "src", "dst", 1, at_root=True)
         finally:
             self.present = None
-        self.lines += out
-        self.ns.pop(fn)  # defined by the source
-        return fn
+        return self.define("run", out)
 
     def body(
         self, steps: list[tuple[Rule, bool]], src: str, dst: str, depth: int, at_root: bool = False
@@ -319,7 +397,7 @@ class _Generator:
         if not steps:
             return [f"{pad}pass"]
         table = self.name("R", tuple(rule for rule, _ in steps))
-        starts = self.name("L", [])  # the first line of each rule, filled in by compile()
+        starts = _STARTS  # the first line of each rule, filled in by define()
         out = [f"{pad}try:"]
         for index, (rule, gated) in enumerate(steps):
             tests = []
@@ -370,10 +448,13 @@ class _Generator:
                 if lines is not None:
                     return lines
             make = BUILDERS.get(op)
-            fn = make(self, rule) if make is not None else None
-            if fn is not None:  # a specialised helper (lookup, link, rewrite, ...)
-                return [f"{self.name(op, fn)}(ctx, {src}, {dst})"]
-        return [f"{self.name('op', _general(rule))}(ctx, {src}, {dst})"]
+            fn = None
+            if make is not None:  # a specialised helper (lookup, link, rewrite, ...)
+                fn = self.made(op, self.rule_key(rule), lambda: make(self, rule))
+            if fn is not None:
+                return [f"{fn}(ctx, {src}, {dst})"]
+        fn = self.made("op", _content(rule), lambda: _general(rule))
+        return [f"{fn}(ctx, {src}, {dst})"]
 
     # --- paths --------------------------------------------------------------------------------
 
@@ -403,13 +484,13 @@ class _Generator:
             and path[-1][0] in (FIELD, EACH)
         ):
             return self.walk(path, src, var), f"_q{var}"
-        return [], f"{self.name('read', reader(path))}({src})"
+        return [], f"{self.read(path)}({src})"
 
     def walk(self, path: Any, src: str, var: str) -> list[str]:
         """Lines binding ``_q<var>`` to what the :mod:`.access` reader of ``a.b.c`` /
         ``a.b[*]`` returns, walking plain objects inline (a list on the way: the reader)."""
         seq, cur = f"_q{var}", f"_x{var}"
-        slow = f"{seq} = {self.name('read', reader(path))}({src})"
+        slow = f"{seq} = {self.read(path)}({src})"
         out = [f"{cur} = {src}[{self.key(path[0][1])}]"]
         pad = ""
         for step in path[1:]:
@@ -453,7 +534,7 @@ class _Generator:
         names = path_names(path)
         if getattr(path, "templated", False):
             if not self.is_static(names):
-                fn = self.name("write", self.writer(path))
+                fn = self.write_fn(path)
                 return [f"{slot} = {fn}(ctx, {dst}, {value})"], slot
             path = fill(path, self.variables)
         rooted = bool(path) and path[0][0] == ROOT
@@ -465,7 +546,7 @@ class _Generator:
             step[0] in (FIELD, APPEND) or (step[0] == PROTO and isinstance(step[2], dict))
             for step in local
         ):
-            fn = self.name("write", self.writer(path))
+            fn = self.write_fn(path)
             return [f"{slot} = {fn}(ctx, {dst}, {value})"], slot
         cur = f"_c{slot}" if local[:-1] else base  # walked down: a variable of its own
         out = [f"{cur} = {base}"] if local[:-1] else []
@@ -479,7 +560,7 @@ class _Generator:
                     f"for {cur} in _i{slot}:",
                     f"    if {self.contains(proto, cur, 0)}: break",
                     "else:",
-                    f"    {cur} = {self.name('make', copier(proto))}()",
+                    f"    {cur} = {self.copy_of(proto)}()",
                     f"    _i{slot}.append({cur})",
                 ]
             elif step[0] == APPEND:
@@ -505,7 +586,7 @@ class _Generator:
                 f"for {found} in _i{slot}:",
                 f"    if {self.contains(local[-1][2], found, 0)}: break",
                 "else:",
-                f"    {found} = {self.name('make', copier(local[-1][2]))}()",
+                f"    {found} = {self.copy_of(local[-1][2])}()",
                 f"    _i{slot}.append({found})",
                 f"if isinstance({value}, dict): merge({found}, {value})",
             ]
@@ -558,7 +639,8 @@ class _Generator:
         ``when`` / ``unless`` asks whether one field is there, whether a value at plain fields
         equals one, or whether the output so far (``/...``) has a value (linked tests ask the
         memo of :func:`~.refs.linked_refs`), else the :meth:`guard` closure."""
-        slow = f"{self.name('guard', self.guard(rule))}({elem}, ctx)"
+        guard = self.made("guard", _content(rule), lambda: self.guard(rule))
+        slow = f"{guard}({elem}, ctx)"
         params = rule.params
         tests = []
         for name, expect in (("when", True), ("unless", False)):
@@ -568,7 +650,7 @@ class _Generator:
             want = params.get(f"{name}_value")
             fields = getattr(path, "fields", None)
             if path and path[0][0] == ROOT and want is None:  # the output so far has a value
-                test = f"{self.name('read', reader(path[1:]))}(ctx.out)"
+                test = f"{self.read(path[1:])}(ctx.out)"
                 tests.append(test if expect else f"not {test}")
                 continue
             if want is not None and fields:  # a value at plain fields equals ``want``
@@ -598,13 +680,16 @@ class _Generator:
             # with a loop, since ``any()`` over a generator costs a generator per slice write
             tests = [f"isinstance({item}, list)"]
             for want in proto:
-                has = self.name("has")
-                self.lines += [
-                    f"def {has}(items):",
-                    f"    for _y{depth} in items:",
-                    f"        if {self.contains(want, f'_y{depth}', depth + 1)}: return True",
-                    "    return False",
-                ]
+                test = self.contains(want, f"_y{depth}", depth + 1)
+                has = self.define(
+                    "has",
+                    [
+                        f"def {_SELF}(items):",
+                        f"    for _y{depth} in items:",
+                        f"        if {test}: return True",
+                        "    return False",
+                    ],
+                )
                 tests.append(f"{has}({item})")
             return "(" + " and ".join(tests) + ")"
         return f"{item} == {self.name('k', proto)}"
@@ -712,13 +797,15 @@ class _Generator:
                 get = f"h{i} = rc[{len(self.row_consts)}]"
                 self.row_consts.append(value)
             else:  # filled once per route key and row, then a fresh copy per element
-                get = f"h{i} = {self.name('fill', route_row_filler(value, copier))}(ctx.variables)"
+                fill = self.made("fill", _content(value), lambda: route_row_filler(value, copier))
+                get = f"h{i} = {fill}(ctx.variables)"
             lines, at = self.write(rule.v2_path, dst, f"v{i}", slot, once=True)
             out = [get, f"v{i} = h{i}[0]()", *lines, f"if h{i}[1]: ctx.maybe_empty.append({at})"]
             return self.guard_lines(rule, src, out)
         fixed = templated(value, self.variables) if names else value
         if isinstance(fixed, _CONTAINERS):  # a fresh copy each time (see constant_maker)
-            expr = f"{self.name('make', constant_maker(fixed))}()"
+            make = self.made("constant", _content(fixed), lambda: constant_maker(fixed))
+            expr = f"{make}()"
         else:
             expr = self.name("k", fixed)
         slot = f"s{i}"
@@ -731,7 +818,7 @@ class _Generator:
     def lookup(self, rule: Rule, src: str, dst: str, i: int) -> list[str] | None:
         """The values recoded by the rule's table (remembered per text value, see
         :func:`~.valueops.recoder`) and written inline."""
-        recoded = recoder(self, rule)
+        recoded = self.made("recode", self.rule_key(rule), lambda: recoder(self, rule))
         if recoded is None:
             return None  # the table depends on a changing variable: the interpreter's op
         linked = rule.params.get("linked_path")
@@ -745,7 +832,7 @@ class _Generator:
         pre, loop = self.values(rule, rule.v1_path, src, f"_v{i}")
         lines, at = self.write(rule.v2_path, dst, value, slot)
         body = [
-            f"h{i} = {self.name('recode', recoded)}(ctx, _v{i}, _x{i})",
+            f"h{i} = {recoded}(ctx, _v{i}, _x{i})",
             f"if h{i} is _DROPPED: continue",
             f"{value} = h{i}[0]()",
             *lines,
@@ -785,7 +872,10 @@ class _Generator:
         :func:`~.access.first_reader`."""
         fields = getattr(path, "fields", None)
         if not fields:
-            return f"{self.name('first', first_reader(path, default))}({node})"
+            read = self.made(
+                "first", _content((path, default)), lambda: first_reader(path, default)
+            )
+            return f"{read}({node})"
         if len(fields) > 1:
             return f"first_of({node}, {self.fields(path)}, {default!r})"
         slow = f"first({node}, {self.name('at', path)}, {default!r})"
@@ -796,7 +886,7 @@ class _Generator:
     def each(self, rule: Rule, src: str, dst: str, i: int) -> list[str]:
         params = rule.params
         if "follow_path" in params:
-            return [f"{self.name('follow', self.follow(rule))}(ctx, {src}, {dst})"]
+            return [f"{self.follow(rule)}(ctx, {src}, {dst})"]
         elem = f"e{i}"
         origin_path = params.get("origin_path")
         binds = params.get("bind_paths")
@@ -828,13 +918,19 @@ class _Generator:
             body.append(f"{build}(ctx, {dst}, {elem}, {self.origin(origin_path, elem)}{rc})")
         return [f"_fo{i} = ctx.followed", *pre, loop, *("    " + line for line in body)]
 
-    def follow(self, rule: Rule) -> Fn:
-        """``each`` with ``follow``: build from the element a reference under the match names."""
+    def follow(self, rule: Rule) -> str:
+        """``each`` with ``follow``: build from the element a reference under the match names
+        (a global bound to the function that does it)."""
+        origin_path = rule.params.get("origin_path")
+        build_name = self.builder(rule.v2_path, rule.rules, origin_path is not None)
+        key = (_content(rule), build_name)
+        return self.made("follow", key, lambda: self._follow(rule, build_name))  # type: ignore[return-value]
+
+    def _follow(self, rule: Rule, build_name: str) -> Fn:
         get = reader(rule.v1_path)
         guard = self.guard(rule)
         origin_path = rule.params.get("origin_path")
-        build_name = self.builder(rule.v2_path, rule.rules, origin_path is not None)
-        ns = self.ns  # the builder exists once the source has run
+        ns = self.ns
 
         def test(_: Rule, target: Any, ctx: Context) -> bool:
             return guard(target, ctx)
@@ -858,30 +954,18 @@ class _Generator:
             name: self.branch(route, origin_path is not None)
             for name, route in params["routes"].items()
         }
-        default = branches["default"]
-
-        def choose(key: Any) -> tuple[Any, tuple, tuple]:
-            row = table.get(key) if key is not None else None
-            name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
-            names = name if isinstance(name, list) else (name,)
-            picked = (branches.get(n, default) for n in names)
-            keep = type(key) is str and len(plans) < 4096  # tables are frozen: remembered
-            chosen = tuple(
-                (ns[b[0]], *b[1:4], self.row_constants(b[4], key, row, keep))
-                for b in picked
-                if b is not None
-            )
-            plan = (row, chosen, tuple((c[0], c[4]) for c in chosen))  # [2]: (builder, rc)
-            if keep:
-                plans[key] = plan
-            return plan
-
-        plans: dict[str, tuple[Any, tuple, tuple]] = {}
-        ns = self.ns  # the builders exist once the source has run
-        # ``_k``: ``k<n>`` names the module's constants
-        elem, key, var = f"e{i}", f"_k{i}", f"_p{i}"
-        plans_name, choose_name = self.name("plans", plans), self.name("choose", choose)
+        # ``choose`` and its ``plans`` depend on the rule, the variables it reads and the
+        # branches' builders: named by them, shared where claim types have the route in common
+        made = self.made(
+            "choose",
+            (self.rule_key(rule), _content(tuple(branches.items()))),
+            lambda: self._chooser(table, branches),
+        )
+        choose_name = str(made)
+        plans_name = "plans" + choose_name[len("choose") :]
+        self.ns.setdefault(plans_name, self.ns[choose_name].plans)
         live = [b for b in branches.values() if b is not None]
+        elem, key, var = f"e{i}", f"_k{i}", f"_p{i}"
         alone = not (rule.guarded or origin_path == _INHERIT or any(b[3] or b[1] for b in live))
         if alone and self.plain(origin_path) and self.plain(params["key_path"]):
             # the element alone decides (no branch reads key or row beyond its constants,
@@ -937,6 +1021,32 @@ class _Generator:
             *self.backlink(i, dst),
         ]
         return [f"sv{i} = ctx.variables", *pre, loop, *("    " + line for line in body)]
+
+    def _chooser(self, table: Any, branches: dict[str, tuple | None]) -> Callable:
+        """A route's ``choose(key)``: the plan for a key (its row, the branches chosen with
+        their constants filled), remembered per text key in ``plans``, bound beside it."""
+        default = branches["default"]
+        ns = self.ns
+        plans: dict[str, tuple[Any, tuple, tuple]] = {}
+
+        def choose(key: Any) -> tuple[Any, tuple, tuple]:
+            row = table.get(key) if key is not None else None
+            name = row.get("route", "default") if isinstance(row, dict) else (row or "default")
+            names = name if isinstance(name, list) else (name,)
+            picked = (branches.get(n, default) for n in names)
+            keep = type(key) is str and len(plans) < 4096  # tables are frozen: remembered
+            chosen = tuple(
+                (ns[b[0]], *b[1:4], self.row_constants(b[4], key, row, keep))
+                for b in picked
+                if b is not None
+            )
+            plan = (row, chosen, tuple((c[0], c[4]) for c in chosen))  # [2]: (builder, rc)
+            if keep:
+                plans[key] = plan
+            return plan
+
+        choose.plans = plans  # type: ignore[attr-defined]
+        return choose
 
     @staticmethod
     def backlink(i: int, dst: str) -> list[str]:
@@ -1030,7 +1140,6 @@ class _Generator:
         steps = self.steps(rules)
         whole = steps[0][0] if steps and steps[0][0].whole_copy and not steps[0][1] else None
         rest = steps[1:] if whole is not None else steps
-        fn = self.name("build")
         slow = self.general(steps)
         inherit = any(
             r.params.get("origin_path") == _INHERIT for rule in rules for r in rule.walk()
@@ -1045,9 +1154,13 @@ class _Generator:
         ):  # the element is the v1 one copied, appended to a list: the compiled builder
             skip = frozenset(whole.params.get("except") or ())
             money = whole.params.get("reshape", "money") == "money"
-            self.ns[fn] = copy_builder(v2_path[0][1], skip, money, self.ns[slow], has_origin)
-            return fn
-        out = [f"def {fn}(ctx, dst, elem, origin, rc=None):"]
+            field = v2_path[0][1]
+            key = (field, _content(skip), money, slow, has_origin)
+            made = self.made(
+                "build", key, lambda: copy_builder(field, skip, money, self.ns[slow], has_origin)
+            )
+            return str(made)
+        out = [f"def {_SELF}(ctx, dst, elem, origin, rc=None):"]
         # the origin is handed down (``ctx.origin``) only where a nested rule inherits it
         if has_origin and inherit:
             out += [
@@ -1094,15 +1207,13 @@ class _Generator:
                     "        ctx.origins[id(placed)] = origin",
                 ]
             out.append("    return placed")
-        self.lines += out
-        self.ns.pop(fn)
-        return fn
+        return self.define("build", out)
 
 
 def constant_maker(value: Any) -> Callable[[], Any]:
     """A fresh copy of a constant of the mapping files per call: a Python display of it
     (``{'system': ..., 'code': ...}``) compiled once, faster than parsing its JSON. The
-    constant stays out of the generated source, which claim types that read alike share."""
+    constant stays out of the generated source, which names it by its value."""
     source = display(value)
     if source is None or not any(isinstance(v, _CONTAINERS) for v in _children(value)):
         return copier(value)  # one level: a shallow copy

@@ -265,40 +265,6 @@ def test_copy_write_is_the_copy_the_store_and_the_mark_it_replaces(value, before
             assert dst["k"] is not value  # a copy: the input is never shared with the output
 
 
-def test_claim_types_that_read_alike_run_their_own_code(mapping):
-    """One code object run with several claim types' constants misses its specialised
-    instructions at every switch between them: each claim type gets a copy."""
-    eob = load_from(mappings_dir())
-    runs = [
-        codegen.compiled_rules(eob, eob.for_resource("ExplanationOfBenefit", name))
-        for name in eob.claim_types
-    ]
-    by_source: dict[str, list] = {}
-    for run in runs:
-        by_source.setdefault(run.__code__.co_filename, []).append(run)
-    alike = [group for group in by_source.values() if len(group) > 1]
-    assert alike, "no two claim types read alike: nothing here to test"
-    for group in alike:
-        assert len({id(run.__code__) for run in group}) == len(group)
-        assert len({run.__code__.co_code for run in group}) == 1
-        nested = [
-            {id(c) for c in run.__code__.co_consts if type(c) is type(run.__code__)}
-            for run in group
-        ]
-        assert all(not (a & b) for i, a in enumerate(nested) for b in nested[i + 1 :])
-        # every generated function (builders, guards, slice tests), not only the entry point
-        generated = [
-            {
-                id(f.__code__)
-                for f in run.__globals__.values()
-                if callable(f) and getattr(f, "__globals__", None) is run.__globals__
-            }
-            for run in group
-        ]
-        assert all(len(codes) > 10 for codes in generated)
-        assert all(not (a & b) for i, a in enumerate(generated) for b in generated[i + 1 :])
-
-
 def test_input_fields_are_read_with_the_key_objects_orjson_gives(mapping):
     eob = load_from(mappings_dir())
     run = codegen.compiled_rules(eob, eob.for_resource("ExplanationOfBenefit", "carrier"))
