@@ -108,7 +108,7 @@ def _content(value: Any) -> Any:
     if value is None or kind in (str, int, float, bool, bytes):
         return (kind.__name__, repr(value))
     if kind is Rule:
-        return ("Rule", repr(value))  # its fields, nested rules and origin: all it is
+        return ("Rule", value.text)
     if isinstance(value, tuple) or kind is list:
         items = tuple(_content(item) for item in value)
         return None if None in items else (kind.__name__, items)
@@ -302,8 +302,7 @@ class _Generator:
 
     def rule_key(self, rule: Rule) -> tuple:
         """All that a helper made from ``rule`` and this resource map depends on."""
-        text = repr(rule)
-        return ("Rule", text), self.var_key(text)
+        return ("Rule", rule.text), self.var_key(rule.text)
 
     def copy_of(self, proto: Any) -> str:
         """A global bound to a function that makes a fresh copy of ``proto``."""

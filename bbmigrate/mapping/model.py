@@ -8,6 +8,7 @@ diff and the comparison tables consume this model; none of them reads YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -72,6 +73,12 @@ class Rule:
         whole = self.op == "copy" and not self.v1_path and not self.v2_path
         if whole and not (self.claim_types or self.quirk or self.guarded):
             object.__setattr__(self, "whole_copy", set(self.params) <= {"reshape", "except"})
+
+    @cached_property
+    def text(self) -> str:
+        """The rule in full (fields, nested rules, origin): rules of equal text are equal, and
+        generated code is named by it (codegen). Kept: a large rule's text is long to make."""
+        return repr(self)
 
     def walk(self):
         """This rule and every nested rule, depth first."""
