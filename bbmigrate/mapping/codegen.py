@@ -121,6 +121,13 @@ def _content(value: Any) -> Any:
     return None
 
 
+def _unkeyed(key: Any) -> bool:
+    """Does ``key`` hold a part :func:`_content` could not name (None)?"""
+    if key is None:
+        return True
+    return type(key) is tuple and any(_unkeyed(part) for part in key)
+
+
 def _digest(key: Any) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
 
@@ -285,6 +292,9 @@ class _Generator:
         """A global bound to what ``make()`` gives (None: nothing, no name), made once for the
         mapping set per ``key``, which must say all that it depends on (see :func:`_content`):
         so what claim types have in common is one object, and their code one function."""
+        if _unkeyed(key):  # something in it has no content key: its own object and name
+            value = make()
+            return None if value is None else self.name(prefix, value)
         label = f"{prefix}_{_digest((prefix, key))}"
         if label not in self.ns:
             value = make()
@@ -326,11 +336,14 @@ class _Generator:
             filename = f"<bbmigrate-rules {label}>"
             code = compile(source, filename, "exec")
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-            starts = self.ns[f"L_{label}"] = []
+            starts: list[int] = []
             for number, line in enumerate(source.splitlines(), start=1):
                 if line.lstrip().startswith(_MARK):
                     assert int(line.rsplit(" ", 1)[1]) == len(starts)
                     starts.append(number)
+            # bound whole before the function: another thread generating the same text binds
+            # an equal list and an equal function, never a half-filled one
+            self.ns[f"L_{label}"] = starts
             exec(code, self.ns)
         self.sources.setdefault(label, source)
         return label

@@ -14,7 +14,7 @@ from bbmigrate.mapping import codegen
 from bbmigrate.mapping.loader import load_from
 from bbmigrate.resources import mappings_dir, samples_dir
 
-from .engine_pair import both
+from .engine_pair import both, patient_mapping
 
 _DEF = re.compile(r"^def (\w+)\(", re.M)
 
@@ -117,3 +117,37 @@ def test_what_reads_a_claim_type_variable_is_not_shared(per_type_mapping, monkey
     # the identifier builder differs (its constants do), the careTeam builders of the two
     # professional claim types need not: shared where equal, apart where not
     assert builders[0] != builders[1] and builders[0] & builders[1]
+
+
+DATED = """resource: Patient
+note: Two constants whose values have no content key (YAML dates), in two builders.
+rules:
+  - id: d.names
+    op: each
+    v1: "name[*]"
+    v2: "name[+]"
+    note: n
+    rules:
+      - {id: d.names.family, op: copy, v1: family, v2: family, note: n}
+      - {id: d.names.period, op: constant, v2: period, value: {start: 2020-01-01}, note: n}
+  - id: d.contacts
+    op: each
+    v1: "name[*]"
+    v2: "contact[+]"
+    note: n
+    rules:
+      - {id: d.contacts.family, op: copy, v1: family, v2: name.family, note: n}
+      - {id: d.contacts.period, op: constant, v2: period, value: {start: 2021-02-02}, note: n}
+"""
+
+
+def test_values_without_a_content_key_are_never_shared(tmp_path, monkeypatch):
+    """A constant the generator cannot name by content (here a date YAML gives) is its own
+    object: two such constants never share one name, so neither replaces the other."""
+    mapping = patient_mapping(tmp_path, DATED, {})
+    patient = {"resourceType": "Patient", "id": "p", "name": [{"family": "F"}]}
+    compiled, interpreted = both(patient, mapping, monkeypatch)
+    assert compiled == interpreted
+    out = orjson.loads(compiled)
+    assert out["name"][0]["period"] == {"start": "2020-01-01"}
+    assert out["contact"][0]["period"] == {"start": "2021-02-02"}
