@@ -7,7 +7,6 @@
   object and merging the copy;
 * which rule failed is read from the line it failed on (no per-rule bookkeeping);
 * a copy to a plain field is one ``copy_write`` call (copy, store as ``assign`` does, mark);
-* claim types whose rules read alike compile once but each runs its own code object;
 * input fields are read with the str objects orjson gives for keys (found by identity);
 * readers: ``first_reader`` (one closure per step) and ``[sub=value]`` tests down lists without a
   generator give what :func:`~bbmigrate.mapping.paths.values` gives.
