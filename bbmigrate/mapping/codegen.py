@@ -39,7 +39,7 @@ import hashlib
 import linecache
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import RuleError
@@ -97,7 +97,7 @@ _MARK = "#> "  # a comment line ``#> L_<name> <index>``: rule ``index`` of a rul
 _SELF = "__fn__"  # a generated function's own name until its text is complete (see define)
 _STARTS = "__starts__"  # the name of its rules' first lines, likewise
 _TEMP = re.compile(r"\b_t\d+\b")  # the walrus temporaries of first(), numbered per function
-_TEMPLATE_ROOT = re.compile(r"\$\{(\w+)|\[~(\w+)\]")
+_PROTO_VAR = re.compile(r"\[~([^\]]+)\]")  # the variable of a ``[~var]`` step in a path text
 
 
 def _content(value: Any) -> Any:
@@ -223,7 +223,7 @@ class _Generator:
 
     def write_fn(self, path: Any) -> str:
         """A global bound to :meth:`writer` of ``path``."""
-        key = (_content(path), self.var_key(" ".join(f"${{{n}}}" for n in path_names(path))))
+        key = (_content(path), self.var_key(path_names(path)))
         return self.made("write", key, lambda: self.writer(path))  # type: ignore[return-value]
 
     def table(self, rule: Rule) -> Any:
@@ -303,16 +303,18 @@ class _Generator:
             self.ns[label] = value
         return label
 
-    def var_key(self, text: str) -> tuple:
-        """What of this resource map ``text`` (a rule's or a value's repr) reads: the values
-        of the variables it names and which variables change while mapping (its binds)."""
-        roots = {a or b for a, b in _TEMPLATE_ROOT.findall(text)}
-        fixed = tuple((n, _content(self.variables.get(n))) for n in sorted(roots))
+    def var_key(self, names: Iterable[str]) -> tuple:
+        """What of this resource map the variables ``names`` read (``row.x`` reads ``row``):
+        their values, and which variables change while mapping (its binds)."""
+        roots = sorted({name.split(".", 1)[0] for name in names})
+        fixed = tuple((n, _content(self.variables.get(n))) for n in roots)
         return fixed, tuple(sorted(self.binds))
 
     def rule_key(self, rule: Rule) -> tuple:
-        """All that a helper made from ``rule`` and this resource map depends on."""
-        return ("Rule", rule.text), self.var_key(rule.text)
+        """All that a helper made from ``rule`` and this resource map depends on: the rule,
+        and the variables any of its texts names (``${name}``, ``[~name]``)."""
+        names = [*template_names(rule.text), *_PROTO_VAR.findall(rule.text)]
+        return ("Rule", rule.text), self.var_key(names)
 
     def copy_of(self, proto: Any) -> str:
         """A global bound to a function that makes a fresh copy of ``proto``."""
@@ -361,7 +363,7 @@ class _Generator:
 
     def compile(self) -> Fn:
         run = self.ns[self.rule_list(self.rmap.rules)]
-        # claim types that read alike run one function: the same text
+        # every function this map runs, those it shares with other maps included
         run.__bbmigrate_source__ = "".join(self.sources.values())
         return run
 

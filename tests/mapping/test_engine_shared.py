@@ -50,27 +50,36 @@ def test_a_new_mapping_set_has_its_own_functions():
 
 
 IDENTIFIER_COPY = "      - {id: eob.identifier.copy,"
-# nested in a builder every claim type has: a constant and a lookup that read the claim type
+# nested in a builder every claim type has: a constant and a lookup that read a variable
+# holding the claim type (``VAR``: the loader's own, or one each claim file sets, with a
+# hyphen as variable names may have)
 PER_TYPE = "".join(
     f"      - {{{rule}, note: test.}}\n"
     for rule in (
         'id: t.kind, op: constant, v2: "extension[+]", '
-        'value: {url: "urn:t:kind", valueString: "${claim_type}"}',
+        'value: {url: "urn:t:kind", valueString: "${VAR}"}',
         'id: t.look, op: lookup, v1: system, v2: "extension[+].valueString", '
-        'table: "t-${claim_type}", default: drop',
+        'table: "t-${VAR}", default: drop',
     )
 )
 CLAIM_GROUP = "https://bluebutton.cms.gov/resources/identifier/claim-group"
 
 
-@pytest.fixture
-def per_type_mapping(tmp_path):
+@pytest.fixture(params=["claim_type", "claim-kind"])
+def per_type_mapping(tmp_path, request):
     root = tmp_path / "mappings"
     shutil.copytree(mappings_dir(), root)
     common = root / "eob" / "common.yaml"
     text = common.read_text()
     assert text.count(IDENTIFIER_COPY) == 1
-    common.write_text(text.replace(IDENTIFIER_COPY, PER_TYPE + IDENTIFIER_COPY))
+    rules = PER_TYPE.replace("VAR", request.param)
+    common.write_text(text.replace(IDENTIFIER_COPY, rules + IDENTIFIER_COPY))
+    if request.param != "claim_type":  # each claim file sets it
+        for kind in load_from(mappings_dir()).claim_types:
+            own = root / "eob" / f"{kind}.yaml"
+            text = own.read_text()
+            assert text.count("\nvars:\n") == 1
+            own.write_text(text.replace("\nvars:\n", f"\nvars:\n  {request.param}: {kind}\n"))
     (root / "concepts" / "t-tables.yaml").write_text(
         "tables:\n"
         + "".join(
